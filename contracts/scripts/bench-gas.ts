@@ -1,0 +1,82 @@
+/**
+ * `npm run bench:gas`: gas of the ManifestDispatcher lifecycle on Hardhat's in-process network.
+ *
+ * Workload (issue #2 §5): BenchFacet (64 external functions, `store` writes a slot); a fresh dispatcher
+ * for each N in {1, 10, 50}: commit → apply all N in one transaction → activate; then a second epoch on
+ * the N=50 dispatcher for a steady-state commit. Prints a table; the last stdout line is one JSON object.
+ */
+import hre from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { measureLifecycle } from "./lib/lifecycle.js";
+
+const ethers = hre.ethers;
+
+async function main(): Promise<void> {
+  const [admin] = (await ethers.getSigners()) as HardhatEthersSigner[];
+  const facet = await (await ethers.getContractFactory("BenchFacet")).deploy();
+  await facet.waitForDeployment();
+  const facetAddress = await facet.getAddress();
+  const codehash = ethers.keccak256((await ethers.provider.getCode(facetAddress))!);
+  const fragments = facet.interface.fragments.filter((f) => f.type === "function") as import("ethers").FunctionFragment[];
+  const store = fragments.find((f) => f.name === "store")!;
+  const others = fragments.filter((f) => f.name !== "store");
+  const selectorSet = (n: number) => [store, ...others.slice(0, n - 1)].map((f) => f.selector);
+
+  const rows: Record<number, Awaited<ReturnType<typeof measureLifecycle>>> = {};
+  for (const n of [1, 10, 50]) {
+    rows[n] = await measureLifecycle(hre, admin, { facetAddress, codehash, selectors: selectorSet(n), steadySelectors: n === 50 ? others.slice(49, 59).map((f) => f.selector) : undefined });
+  }
+  const r50 = rows[50];
+  const commitSteady = r50.commitSteady!;
+
+  // dispatchOverheadCold: the same store(7) (0 → non-zero slot) sent to the facet directly and routed.
+  const data = facet.interface.encodeFunctionData("store", [7n]);
+  const direct = await (await admin.sendTransaction({ to: facetAddress, data })).wait();
+  const routed = await (await admin.sendTransaction({ to: r50.dispatcher, data })).wait();
+  const dispatchOverheadCold = Number(routed!.gasUsed - direct!.gasUsed);
+
+  const routerBytes = (ethers.getBytes((await ethers.provider.getCode(r50.dispatcher))!)).length;
+  const adminBytes = (ethers.getBytes((await ethers.provider.getCode(r50.adminFacet))!)).length;
+
+  const figures = {
+    commitFirst: rows[50].commit,
+    commitSteady,
+    apply50: rows[50].apply,
+    activate1: rows[1].activate,
+    activate50: rows[50].activate,
+    perSelector50: Math.round((commitSteady + rows[50].apply + rows[50].activate) / 50),
+    dispatchOverheadCold,
+    runtimeBytes: routerBytes,
+  };
+
+  console.log("ManifestDispatcher gas (Hardhat in-process network, hardfork cancun, solc 0.8.30, optimizer 10,000 runs)");
+  console.log("");
+  console.log("| N  | commit  | apply (1 tx) | activate | apply / selector |");
+  console.log("| -- | ------- | ------------ | -------- | ---------------- |");
+  for (const n of [1, 10, 50]) {
+    const r = rows[n];
+    console.log(`| ${String(n).padEnd(2)} | ${fmt(r.commit).padStart(7)} | ${fmt(r.apply).padStart(12)} | ${fmt(r.activate).padStart(8)} | ${fmt(Math.round(r.apply / n)).padStart(16)} |`);
+  }
+  console.log("");
+  const targets: [string, number, number][] = [
+    ["perSelector50 = (commitSteady + apply50 + activate50) / 50", figures.perSelector50, 30_000],
+    ["dispatchOverheadCold (routed store − direct store)", dispatchOverheadCold, 7_100],
+    ["commitSteady + activate1", commitSteady + figures.activate1, 100_000],
+    ["runtimeBytes (router)", routerBytes, 12_000],
+  ];
+  console.log("| figure | measured | target | ok |");
+  console.log("| ------ | -------- | ------ | -- |");
+  for (const [name, value, target] of targets) console.log(`| ${name} | ${fmt(value)} | ≤ ${fmt(target)} | ${value <= target ? "yes" : "NO"} |`);
+  console.log("");
+  console.log(`commitSteady ${fmt(commitSteady)}; routed store ${fmt(Number(routed!.gasUsed))} vs direct ${fmt(Number(direct!.gasUsed))}; admin facet runtime ${fmt(adminBytes)} bytes (EIP-170 limit 24,576)`);
+  console.log(JSON.stringify(figures));
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
