@@ -1,0 +1,245 @@
+import { ZeroAddress, ZeroHash } from "ethers";
+import { describe, expect, it } from "vitest";
+import { removal } from "../lib/batch.js";
+import {
+  activate,
+  applyAll,
+  buildManifestTree,
+  commit,
+  DELAY,
+  deployDispatcher,
+  encodeBatch,
+  ethers,
+  expectRevert,
+  EXPIRY,
+  routed,
+  routesTo,
+  time,
+  upgrade,
+} from "./fixtures.js";
+
+describe("ManifestDispatcher lifecycle", () => {
+  it("commits a root with ETA = now + delay and emits RootCommitted", async () => {
+    // Prepare
+    const f = await deployDispatcher();
+    const tree = buildManifestTree(await routesTo(f.v1));
+    // Act
+    const tx = await f.router.connect(f.committer).getFunction("commitRoot")(tree.root, 1n, tree.length);
+    const receipt = await tx.wait();
+    // Assess
+    const block = await ethers.provider.getBlock(receipt.blockNumber);
+    const eta = BigInt(block!.timestamp + DELAY);
+    const log = f.router.interface.parseLog(receipt.logs[0])!;
+    expect(log.name).toBe("RootCommitted");
+    expect([...log.args]).toEqual([tree.root, 1n, eta, BigInt(tree.length)]);
+    expect(await f.dispatcher.pendingRoot()).toBe(tree.root);
+    expect(await f.dispatcher.pendingEpoch()).toBe(1n);
+    expect(await f.dispatcher.pendingEta()).toBe(eta);
+    expect(await f.dispatcher.activeRoot()).toBe(ZeroHash);
+    expect(await f.dispatcher.isRootConsumed(tree.root)).toBe(true);
+  });
+
+  it("keeps applied routes uncallable until activation, then switches them all at once", async () => {
+    const f = await deployDispatcher();
+    const tree = await commit(f, await routesTo(f.v1));
+    await applyAll(f, tree, 2);
+    const counter = routed(f, f.v1);
+
+    for (const fn of ["version", "count", "greet"]) {
+      await expectRevert(counter.getFunction(fn).staticCall(), "FunctionNotFound", [counter.interface.getFunction(fn)!.selector]);
+    }
+    await expectRevert(counter.increment(), "FunctionNotFound");
+
+    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "ActivationNotReady"); // before ETA
+    await activate(f);
+
+    expect(await counter.version()).toBe(1n);
+    await (await counter.increment()).wait();
+    expect(await counter.count()).toBe(1n);
+    expect(await f.dispatcher.activeRoot()).toBe(tree.root);
+    expect(await f.dispatcher.activeEpoch()).toBe(1n);
+    expect(await f.dispatcher.pendingRoot()).toBe(ZeroHash);
+  });
+
+  it("keeps calling the old facet for a replaced route until activation, then the new one", async () => {
+    const f = await deployDispatcher();
+    await upgrade(f, await routesTo(f.v1));
+    const v1 = routed(f, f.v1);
+    const v2 = routed(f, f.v2);
+    await (await v1.increment()).wait();
+
+    const tree = await commit(f, await routesTo(f.v2, ["version", "increment", "decrement"]));
+    await applyAll(f, tree);
+    expect(await v1.version()).toBe(1n); // staged replacement: old facet still serves
+    await (await v1.increment()).wait();
+    expect(await v1.count()).toBe(2n);
+    await expectRevert(v2.decrement(), "FunctionNotFound"); // new selector staged only
+
+    await activate(f);
+    expect(await v2.version()).toBe(2n);
+    await (await v2.increment()).wait();
+    expect(await v2.count()).toBe(12n); // same storage namespace, V2 adds 10
+    await (await v2.decrement()).wait();
+    expect(await v1.count()).toBe(11n); // `count` still routed to V1, reading the shared slot
+  });
+
+  it("removes a selector at activation when its leaf has facet zero", async () => {
+    const f = await deployDispatcher();
+    await upgrade(f, await routesTo(f.v1));
+    const v1 = routed(f, f.v1);
+    const greet = v1.interface.getFunction("greet")!.selector;
+
+    const tree = await commit(f, [removal(greet)]);
+    await applyAll(f, tree);
+    expect(await v1.greet()).toBe("hello from CounterFacetV1");
+    await activate(f);
+    await expectRevert(v1.greet(), "FunctionNotFound", [greet]);
+    expect(await f.dispatcher.facetAddress(greet)).toBe(ZeroAddress);
+  });
+
+  it("rejects an early activation with ActivationNotReady(eta, now)", async () => {
+    const f = await deployDispatcher();
+    const tree = await commit(f, await routesTo(f.v1));
+    await applyAll(f, tree);
+    const eta = await f.dispatcher.pendingEta();
+    await time.setNextBlockTimestamp(eta - 1n);
+    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "ActivationNotReady", [eta, eta - 1n]);
+    // exactly at ETA it succeeds
+    await time.setNextBlockTimestamp(eta);
+    await (await f.router.connect(f.applier).getFunction("activateCommittedRoot")()).wait();
+    expect(await f.dispatcher.activeEpoch()).toBe(1n);
+  });
+
+  it("rejects activation after the expiry window with RootExpired, and apply too", async () => {
+    const f = await deployDispatcher();
+    const routes = await routesTo(f.v1);
+    const tree = await commit(f, routes);
+    const first = encodeBatch(tree, [0, 1]);
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(first.facets, first.leaves, first.proof, first.proofFlags)).wait();
+    const eta = await f.dispatcher.pendingEta();
+    const deadline = eta + BigInt(EXPIRY);
+    // last second of the window is still fine for apply
+    await time.setNextBlockTimestamp(deadline);
+    const rest = encodeBatch(tree, [2, 3]);
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(rest.facets, rest.leaves, rest.proof, rest.proofFlags)).wait();
+
+    await time.setNextBlockTimestamp(deadline + 1n);
+    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "RootExpired", [deadline, deadline + 1n]);
+    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(rest.facets, rest.leaves, rest.proof, rest.proofFlags), "RootExpired");
+    // an expired root blocks new commits until cancelled
+    const other = buildManifestTree(await routesTo(f.v2));
+    await expectRevert(f.router.connect(f.committer).getFunction("commitRoot")(other.root, 1n, other.length), "PendingRootExists", [tree.root]);
+    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")()).wait();
+    await (await f.router.connect(f.committer).getFunction("commitRoot")(other.root, 1n, other.length)).wait();
+    expect(await f.dispatcher.pendingRoot()).toBe(other.root);
+  });
+
+  it("requires every leaf applied before activation (ManifestIncomplete)", async () => {
+    const f = await deployDispatcher();
+    const tree = await commit(f, await routesTo(f.v1));
+    const first = encodeBatch(tree, [0, 1]);
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(first.facets, first.leaves, first.proof, first.proofFlags)).wait();
+    await time.increase(DELAY);
+    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "ManifestIncomplete", [2n, BigInt(tree.length)]);
+    expect(await f.dispatcher.pendingProgress()).toEqual([2n, BigInt(tree.length)]);
+  });
+
+  it("rejects a commit for any epoch but activeEpoch + 1 (EpochMismatch)", async () => {
+    const f = await deployDispatcher();
+    const tree = buildManifestTree(await routesTo(f.v1));
+    const commitRoot = f.router.connect(f.committer).getFunction("commitRoot");
+    await expectRevert(commitRoot(tree.root, 0n, tree.length), "EpochMismatch", [1n, 0n]);
+    await expectRevert(commitRoot(tree.root, 2n, tree.length), "EpochMismatch", [1n, 2n]);
+    await upgrade(f, await routesTo(f.v1));
+    const next = buildManifestTree(await routesTo(f.v2));
+    await expectRevert(commitRoot(next.root, 1n, next.length), "EpochMismatch", [2n, 1n]);
+  });
+
+  it("allows one pending root at a time (PendingRootExists)", async () => {
+    const f = await deployDispatcher();
+    const first = await commit(f, await routesTo(f.v1));
+    const second = buildManifestTree(await routesTo(f.v2));
+    await expectRevert(f.router.connect(f.committer).getFunction("commitRoot")(second.root, 1n, second.length), "PendingRootExists", [first.root]);
+    expect(await f.dispatcher.pendingRoot()).toBe(first.root);
+  });
+
+  it("never accepts a consumed root again: activated, cancelled or replayed (RootAlreadyUsed)", async () => {
+    const f = await deployDispatcher();
+    const routesV1 = await routesTo(f.v1);
+    const active = await upgrade(f, routesV1);
+    const commitRoot = f.router.connect(f.committer).getFunction("commitRoot");
+    await expectRevert(commitRoot(active.root, 2n, active.length), "RootAlreadyUsed", [active.root]);
+
+    const cancelled = await commit(f, await routesTo(f.v2));
+    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")()).wait();
+    await expectRevert(commitRoot(cancelled.root, 2n, cancelled.length), "RootAlreadyUsed", [cancelled.root]);
+  });
+
+  it("rejects a zero root or zero leaf count (InvalidCommitment)", async () => {
+    const f = await deployDispatcher();
+    const commitRoot = f.router.connect(f.committer).getFunction("commitRoot");
+    await expectRevert(commitRoot(ZeroHash, 1n, 3), "InvalidCommitment", [ZeroHash, 3n]);
+    const tree = buildManifestTree(await routesTo(f.v1));
+    await expectRevert(commitRoot(tree.root, 1n, 0), "InvalidCommitment", [tree.root, 0n]);
+    expect(await f.dispatcher.pendingRoot()).toBe(ZeroHash);
+  });
+
+  it("cancels a pending root: its staged routes never go live and replaced routes are restored", async () => {
+    const f = await deployDispatcher();
+    await upgrade(f, await routesTo(f.v1, ["version", "count", "increment"]));
+    const v1 = routed(f, f.v1);
+    const v2 = routed(f, f.v2);
+
+    const tree = await commit(f, [...(await routesTo(f.v2, ["version", "decrement"])), ...(await routesTo(f.v1, ["greet"]))]);
+    await applyAll(f, tree, 1);
+    const receipt = await (await f.dispatcher.connect(f.emergency).getFunction("cancelCommittedRoot")()).wait();
+    const log = f.dispatcher.interface.parseLog(receipt.logs[0])!;
+    expect(log.name).toBe("RootCancelled");
+    expect([...log.args]).toEqual([tree.root, 2n, 3n]);
+
+    await time.increase(DELAY * 2);
+    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "NoPendingRoot");
+    expect(await v1.version()).toBe(1n); // replaced route restored to V1
+    await expectRevert(v2.decrement(), "FunctionNotFound");
+    await expectRevert(v1.greet(), "FunctionNotFound");
+    expect(await f.dispatcher.pendingRoot()).toBe(ZeroHash);
+    expect(await f.dispatcher.activeEpoch()).toBe(1n);
+
+    // the same epoch can be proposed again, and a route cancelled before can be staged again
+    await upgrade(f, await routesTo(f.v2, ["version", "decrement"]));
+    expect(await v2.version()).toBe(2n);
+    expect(await f.dispatcher.activeEpoch()).toBe(2n);
+  });
+
+  it("rejects lifecycle calls without a pending root (NoPendingRoot)", async () => {
+    const f = await deployDispatcher();
+    const tree = buildManifestTree(await routesTo(f.v1));
+    const batch = encodeBatch(tree, [0]);
+    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.leaves, batch.proof, batch.proofFlags), "NoPendingRoot");
+    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "NoPendingRoot");
+    await expectRevert(f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(), "NoPendingRoot");
+  });
+
+  it("emits RoutesApplied(root, 0) for an empty batch and changes nothing", async () => {
+    const f = await deployDispatcher();
+    const tree = await commit(f, await routesTo(f.v1));
+    const receipt = await (await f.router.connect(f.applier).getFunction("applyRoutes")([], "0x", [], "0x")).wait();
+    const log = f.router.interface.parseLog(receipt.logs[0])!;
+    expect(log.name).toBe("RoutesApplied");
+    expect([...log.args]).toEqual([tree.root, 0n]);
+    expect(await f.dispatcher.pendingProgress()).toEqual([0n, BigInt(tree.length)]);
+  });
+
+  it("emits RootActivated(root, epoch) and RoutesApplied(root, count)", async () => {
+    const f = await deployDispatcher();
+    const tree = await commit(f, await routesTo(f.v1));
+    const batch = encodeBatch(tree, [...Array(tree.length).keys()]);
+    const applied = await (await f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.leaves, batch.proof, batch.proofFlags)).wait();
+    expect([...f.router.interface.parseLog(applied.logs[0])!.args]).toEqual([tree.root, BigInt(tree.length)]);
+    await time.increase(DELAY);
+    const activated = await (await f.router.connect(f.applier).getFunction("activateCommittedRoot")()).wait();
+    const log = f.router.interface.parseLog(activated.logs[0])!;
+    expect(log.name).toBe("RootActivated");
+    expect([...log.args]).toEqual([tree.root, 1n]);
+  });
+});

@@ -1,0 +1,23 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const hardhatConfig = fileURLToPath(new URL("./contracts/hardhat.config.cjs", import.meta.url));
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "contracts",
+          root: "./contracts",
+          include: ["test/**/*.test.ts"],
+          // Each test file gets its own process and so its own in-process Hardhat network.
+          pool: "forks",
+          env: { HARDHAT_CONFIG: hardhatConfig },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
