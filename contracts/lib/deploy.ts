@@ -51,8 +51,8 @@ export async function ensureCreate2Factory(funder: Signer): Promise<boolean> {
   const balance = await provider.getBalance(CREATE2_FACTORY_DEPLOYER);
   if (balance < cost) await (await funder.sendTransaction({ to: CREATE2_FACTORY_DEPLOYER, value: cost - balance })).wait();
   const sent = await provider.broadcastTransaction(CREATE2_FACTORY_DEPLOY_TX);
-  await sent.wait();
-  if ((await provider.getCode(CREATE2_FACTORY)) === "0x") throw new Error("CREATE2 factory deployment produced no code");
+  const receipt = await sent.wait();
+  if ((await provider.getCode(CREATE2_FACTORY, receipt?.blockNumber)) === "0x") throw new Error("CREATE2 factory deployment produced no code");
   return true;
 }
 
@@ -86,8 +86,9 @@ export async function deployDispatcherDeterministic(
   const address = predictDispatcherAddress(artifact, config, salt);
   if ((await provider.getCode(address)) !== "0x") return { address, deployedFactory, deployed: false, gasUsed: 0n };
   const receipt = await (await signer.sendTransaction({ to: CREATE2_FACTORY, data: salt + dispatcherInitCode(artifact, config).slice(2) })).wait();
-  if (!receipt || receipt.status !== 1 || (await provider.getCode(address)) === "0x") {
-    throw new Error(`CREATE2 deployment of the dispatcher to ${address} failed`);
+  // Read the code at the receipt's block: ethers caches an identical `getCode(address)` for 250 ms.
+  if (!receipt || receipt.status !== 1 || (await provider.getCode(address, receipt.blockNumber)) === "0x") {
+    throw new Error(`CREATE2 deployment of the dispatcher to ${address} failed (status ${receipt?.status})`);
   }
   return { address: getAddress(address), deployedFactory, deployed: true, gasUsed: receipt.gasUsed };
 }
