@@ -179,6 +179,23 @@ describe("ManifestDispatcher.applyRoutes", () => {
     }
   });
 
+  it("rejects an EIP-7702 delegated account as a facet (its code can change after activation)", async () => {
+    const f = await deployDispatcher();
+    const eoa = ethers.Wallet.createRandom().address;
+    const designator = "0xef0100" + (await f.v1.getAddress()).slice(2).toLowerCase();
+    await setCode(eoa, designator);
+    const tree = await commit(f, [{ selector: "0x12345678", facet: eoa, codehash: keccak256(designator) }]);
+    await expectRevert(apply(f, encodeBatch(tree, [0])), "InvalidFacet", [eoa]);
+
+    // 23 bytes of ordinary code are fine
+    const plain = ethers.Wallet.createRandom().address;
+    const code = "0x" + "5b".repeat(22) + "00";
+    await setCode(plain, code);
+    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")()).wait();
+    const ok = await commit(f, [{ selector: "0x12345678", facet: plain, codehash: keccak256(code) }]);
+    await (await apply(f, encodeBatch(ok, [0]))).wait();
+  });
+
   it("re-verifies code hashes at activation: changed code → CodehashMismatch and nothing goes live", async () => {
     const f = await deployDispatcher();
     await activateWith(f, await routesTo(f.v1, ["version", "count"]));

@@ -242,4 +242,21 @@ describe("ManifestDispatcher lifecycle", () => {
     expect(log.name).toBe("RootActivated");
     expect([...log.args]).toEqual([tree.root, 1n]);
   });
+
+  it("rejects a constructor configuration without a timelock, expiry or batch size (InvalidConfiguration)", async () => {
+    const [admin] = await ethers.getSigners();
+    const Router = await ethers.getContractFactory("ManifestDispatcher");
+    const valid = [admin.address, 3600, 1, DELAY, EXPIRY, 300] as const;
+    const variants: [string, unknown[]][] = [
+      ["zero minimum delay", [admin.address, 3600, 0, 0, EXPIRY, 300]],
+      ["delay below the minimum", [admin.address, 3600, 10, 5, EXPIRY, 300]],
+      ["delay above 365 days", [admin.address, 3600, 1, 365 * 86400 + 1, EXPIRY, 300]],
+      ["zero expiry window", [admin.address, 3600, 1, DELAY, 0, 300]],
+      ["zero batch size", [admin.address, 3600, 1, DELAY, EXPIRY, 0]],
+    ];
+    for (const [, args] of variants) await expectRevert(Router.deploy(...args), "InvalidConfiguration");
+    await expectRevert(Router.deploy(ZeroAddress, 3600, 1, DELAY, EXPIRY, 300), "AccessControlInvalidDefaultAdmin", [ZeroAddress]);
+    const router = await Router.deploy(...valid);
+    expect(await (await ethers.getContractAt("DispatcherAdminFacet", await router.getAddress())).defaultAdmin()).toBe(admin.address);
+  });
 });

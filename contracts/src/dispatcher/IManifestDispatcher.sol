@@ -60,13 +60,14 @@ interface IManifestDispatcher {
     error LeafCountExceeded(uint256 applied, uint32 leafCount);
     /// @dev The batch encoding is malformed (leaf bytes, facet index or proof flag length).
     error MalformedBatch();
-    /// @dev The dispatcher itself or its admin facet can't be a manifest facet.
+    /// @dev The dispatcher itself, its admin facet or an EIP-7702 delegated account can't be a manifest facet.
     error InvalidFacet(address facet);
     /// @dev A manifest may pin at most 255 distinct facets.
     error TooManyFacets(uint256 max);
     /// @dev The activation delay must lie in `[min, max]`.
     error ActivationDelayOutOfRange(uint64 delay, uint64 min, uint64 max);
-    /// @dev A constructor argument is out of range.
+    /// @dev A constructor argument is out of range (zero minimum delay or expiry window or batch size,
+    /// delay below the minimum or above 365 days).
     error InvalidConfiguration();
     /// @dev `pause` while paused, or `unpause` while not paused.
     error PauseStateUnchanged(bool paused);

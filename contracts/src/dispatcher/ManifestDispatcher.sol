@@ -42,7 +42,8 @@ contract ManifestDispatcher is IManifestDispatcher {
         uint32 maxBatchSize
     ) {
         if (
-            activationDelay < minActivationDelay || activationDelay > S.MAX_ACTIVATION_DELAY || expiryWindow == 0
+            minActivationDelay == 0 || activationDelay < minActivationDelay || activationDelay > S.MAX_ACTIVATION_DELAY
+                || expiryWindow == 0
                 || expiryWindow > S.MAX_ACTIVATION_DELAY || maxBatchSize == 0
         ) revert InvalidConfiguration();
 
@@ -211,6 +212,8 @@ contract ManifestDispatcher is IManifestDispatcher {
             uint256 size = facet.code.length;
             if (size == 0) revert FacetHasNoCode(facet);
             if (size > S.MAX_FACET_CODE_SIZE) revert FacetTooLarge(facet, size);
+            // An EIP-7702 delegated EOA can swap its code at will after activation: never a facet.
+            if (size == 23 && _isDelegationDesignator(facet)) revert InvalidFacet(facet);
             bytes32 actual = facet.codehash;
             if (actual != codehash) revert CodehashMismatch(facet, codehash, actual);
 
@@ -227,6 +230,14 @@ contract ManifestDispatcher is IManifestDispatcher {
             }
         }
         return state;
+    }
+
+    /// @dev Whether the account's code is an EIP-7702 delegation designator (0xef0100 ‖ address).
+    function _isDelegationDesignator(address account) private view returns (bool designator) {
+        assembly ("memory-safe") {
+            extcodecopy(account, 0, 0, 3)
+            designator := eq(shr(232, mload(0)), 0xef0100)
+        }
     }
 
     /// @dev Stages each leaf's route for the pending epoch and returns the leaf hashes for the multiproof.
