@@ -8,6 +8,16 @@ export default defineConfig({
     projects: [
       {
         test: {
+          name: "packages",
+          include: ["packages/*/tests/**/*.test.ts"],
+          pool: "forks",
+          env: { HARDHAT_CONFIG: hardhatConfig },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: "contracts",
           root: "./contracts",
           include: ["test/**/*.test.ts"],
