@@ -1,1 +1,13 @@
-export {};
+/**
+ * @payrox/core — the domain: manifest format v1, Merkle tree and batch encoding, builder, verifier,
+ * diff against live routing, batch planner. No SDK or network access: I/O comes in through arguments.
+ */
+export * from "./errors.js";
+export * from "./manifest/format.js";
+export * from "./manifest/merkle.js";
+export * from "./manifest/protected.js";
+export * from "./manifest/validate.js";
+export * from "./manifest/builder.js";
+export * from "./manifest/diff.js";
+export * from "./manifest/planner.js";
+export * from "./manifest/gas-model.js";

@@ -1,0 +1,89 @@
+/**
+ * Every error @payrox/core throws. A caller can rely on `instanceof CoreError` and walk `cause`.
+ */
+
+/** Root of @payrox/core's errors: sets `name`, keeps `cause`. */
+export class CoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One problem found in a manifest or build spec, located by its field path (e.g. `entries[3].facet`). */
+export interface ManifestIssue {
+  path: string;
+  message: string;
+}
+
+/** A manifest (or build spec) is malformed or inconsistent; `issues` names every offending field. */
+export class ManifestInvalidError extends CoreError {
+  constructor(
+    readonly issues: ManifestIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(`invalid manifest: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`, options);
+  }
+}
+
+/** One selector is claimed by two facets (or listed twice). */
+export class SelectorCollisionError extends CoreError {
+  constructor(
+    readonly selector: string,
+    readonly first: { facet: string; facetName: string; signature: string },
+    readonly second: { facet: string; facetName: string; signature: string },
+  ) {
+    super(
+      `selector ${selector} is routed twice: ${describe(first)} and ${describe(second)}; ` +
+        `route it to one facet only (rename one function, or drop it from one facet's list)`,
+    );
+  }
+}
+
+/** The selector belongs to the dispatcher itself (or is the reserved 0x00000000). */
+export class ProtectedSelectorError extends CoreError {
+  constructor(
+    readonly selector: string,
+    readonly signature: string,
+    readonly facetName: string,
+    readonly protectedAs: string,
+  ) {
+    super(
+      `selector ${selector} (${signature || "?"} of ${facetName || "?"}) is the dispatcher's own ${protectedAs}; ` +
+        `the dispatcher never routes it away — rename the facet function`,
+    );
+  }
+}
+
+/** A facet's code is absent, too large, or hashes differently from what the manifest pins. */
+export class FacetCodeError extends CoreError {
+  constructor(
+    readonly facet: string,
+    readonly facetName: string,
+    readonly problem: "no-code" | "too-large" | "codehash-mismatch",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The live dispatcher is not in the state the manifest was built against. */
+export class DriftError extends CoreError {
+  constructor(
+    readonly expected: { epoch: bigint; root: string },
+    readonly actual: { epoch: bigint; root: string },
+  ) {
+    super(
+      `dispatcher drifted: manifest expects epoch ${expected.epoch} with root ${expected.root}, ` +
+        `the network is at epoch ${actual.epoch} with root ${actual.root}; rebuild the manifest against the live state ` +
+        `(payrox manifest diff) instead of committing on top of an unknown state`,
+    );
+  }
+}
+
+/** A manifest can't be split into batches under the given limits. */
+export class PlanError extends CoreError {}
+
+function describe(side: { facet: string; facetName: string; signature: string }): string {
+  return `${side.facetName || "facet"} ${side.facet} (${side.signature || "?"})`;
+}

@@ -1,0 +1,171 @@
+/**
+ * Builds a manifest from compiled facets (ABI + runtime bytecode) and their addresses — deployed, or
+ * predicted with CREATE2 — optionally checking each facet's code on a network.
+ */
+import { getAddress, getCreate2Address, Interface, keccak256, ZeroHash, type InterfaceAbi } from "ethers";
+import { FacetCodeError, ManifestInvalidError, type ManifestIssue } from "../errors.js";
+import { compareEntries, LEAF_ENCODING, MANIFEST_FORMAT, selectorOf, type Manifest, type ManifestEntry } from "./format.js";
+import { manifestRoot, removal } from "./merkle.js";
+import { MAX_FACET_CODE_SIZE } from "./protected.js";
+import { checkEntries } from "./validate.js";
+
+/** The canonical CREATE2 factory. */
+export const CREATE2_FACTORY = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
+
+/** A compiled facet and where it lives. Exactly one of `address` and `create2` is given. */
+export interface FacetInput {
+  /** Contract name (the manifest's `facetName`). */
+  name: string;
+  abi: InterfaceAbi;
+  /** Runtime bytecode from the artifact (`deployedBytecode`). */
+  deployedBytecode: string;
+  /** Creation bytecode from the artifact (`bytecode`): needed for `create2`. */
+  bytecode?: string;
+  /** A deployed facet's address. */
+  address?: string;
+  /** A facet to be deployed with CREATE2: its address is predicted from salt and init code. */
+  create2?: {
+    salt: string;
+    /** @default the canonical factory 0x4e59b44847b379578588920cA78FbF26c0B4956C */
+    deployer?: string;
+    /** ABI-encoded constructor arguments appended to the creation bytecode. @default "0x" */
+    constructorArgs?: string;
+  };
+  /** Functions to route, by signature (`f(uint256)`) or unique name; @default every function in the ABI. */
+  functions?: string[];
+}
+
+/** Input of {@link buildManifest}. */
+export interface BuildInput {
+  name: string;
+  /** Active epoch the manifest is built against (it commits as baseEpoch + 1). */
+  baseEpoch: number;
+  /** Active root at `baseEpoch` (zero hash at epoch 0). */
+  previousRoot: string;
+  facets: FacetInput[];
+  /** Selectors to remove, by selector (0x12345678) or signature. */
+  remove?: string[];
+}
+
+/** Options of {@link buildManifest}. */
+export interface BuildOptions {
+  /** Reads a deployed account's runtime code (e.g. `eth_getCode`); when given, every facet is checked on it. */
+  readCode?: (address: string) => Promise<string>;
+}
+
+/**
+ * Builds a canonical manifest.
+ * @throws ManifestInvalidError (bad input, unknown function), SelectorCollisionError (one selector in two
+ * facets or listed twice), ProtectedSelectorError, FacetCodeError (no code, over 24,576 bytes, or code on
+ * the network differing from the artifact).
+ * @example
+ * const manifest = await buildManifest({ name: "v2", baseEpoch: 1, previousRoot, facets: [{ name: "CounterFacetV2", abi, deployedBytecode, address }] });
+ */
+export async function buildManifest(input: BuildInput, options: BuildOptions = {}): Promise<Manifest> {
+  const issues: ManifestIssue[] = [];
+  const entries: ManifestEntry[] = [];
+  for (const [i, facet] of input.facets.entries()) {
+    const address = facetAddress(facet, `facets[${i}]`, issues);
+    if (!address) continue;
+    const codehash = await facetCodehash(facet, address, options.readCode);
+    for (const signature of facetSignatures(facet, `facets[${i}]`, issues)) {
+      entries.push({ selector: selectorOf(signature), signature, facet: address, facetName: facet.name, codehash });
+    }
+  }
+  for (const [i, item] of (input.remove ?? []).entries()) {
+    const selector = /^0x[0-9a-fA-F]{8}$/.test(item) ? item.toLowerCase() : isSignature(item) ? selectorOf(item) : undefined;
+    if (!selector) {
+      issues.push({ path: `remove[${i}]`, message: `"${item}" is neither a selector (0x12345678) nor a signature (name(types))` });
+      continue;
+    }
+    const leaf = removal(selector);
+    entries.push({ ...leaf, signature: isSignature(item) ? item : "", facetName: "" });
+  }
+  if (issues.length) throw new ManifestInvalidError(issues);
+  entries.sort(compareEntries);
+  checkEntries(entries);
+  return {
+    format: MANIFEST_FORMAT,
+    name: input.name,
+    baseEpoch: input.baseEpoch,
+    previousRoot: input.previousRoot.toLowerCase(),
+    leafEncoding: [...LEAF_ENCODING],
+    root: manifestRoot(entries),
+    entries,
+  };
+}
+
+/** The facet's address: given, or predicted with CREATE2. */
+function facetAddress(facet: FacetInput, path: string, issues: ManifestIssue[]): string | undefined {
+  if ((facet.address === undefined) === (facet.create2 === undefined)) {
+    issues.push({ path, message: "give exactly one of `address` (deployed) and `create2` (predicted)" });
+    return undefined;
+  }
+  if (facet.address !== undefined) {
+    try {
+      return getAddress(facet.address);
+    } catch {
+      issues.push({ path: `${path}.address`, message: `"${facet.address}" is not a valid address (wrong length or EIP-55 checksum)` });
+      return undefined;
+    }
+  }
+  const { salt, deployer = CREATE2_FACTORY, constructorArgs = "0x" } = facet.create2!;
+  if (!facet.bytecode || facet.bytecode === "0x") {
+    issues.push({ path: `${path}.bytecode`, message: "creation bytecode is required to predict a CREATE2 address" });
+    return undefined;
+  }
+  if (!/^0x[0-9a-fA-F]{64}$/.test(salt)) {
+    issues.push({ path: `${path}.create2.salt`, message: "salt must be 0x followed by 64 hex digits" });
+    return undefined;
+  }
+  return getCreate2Address(getAddress(deployer), salt, keccak256(facet.bytecode + constructorArgs.replace(/^0x/, "")));
+}
+
+/** EXTCODEHASH the facet will have; checked against the network's code when `readCode` is given. */
+async function facetCodehash(facet: FacetInput, address: string, readCode?: BuildOptions["readCode"]): Promise<string> {
+  const artifactCode = facet.deployedBytecode;
+  const code = readCode ? await readCode(address) : artifactCode;
+  const size = (code.length - 2) / 2;
+  if (size <= 0) {
+    throw new FacetCodeError(address, facet.name, "no-code", `facet ${facet.name} at ${address} has no code${readCode ? " on the network (not deployed yet?)" : " in its artifact (an interface or abstract contract?)"}`);
+  }
+  if (size > MAX_FACET_CODE_SIZE) {
+    throw new FacetCodeError(address, facet.name, "too-large", `facet ${facet.name} at ${address} has ${size} bytes of runtime code, over the EIP-170 limit of ${MAX_FACET_CODE_SIZE}; split it`);
+  }
+  const codehash = keccak256(code);
+  if (readCode && artifactCode && artifactCode !== "0x" && keccak256(artifactCode) !== codehash) {
+    throw new FacetCodeError(
+      address,
+      facet.name,
+      "codehash-mismatch",
+      `facet ${facet.name} at ${address}: the network's code hashes to ${codehash} but the artifact's runtime bytecode to ${keccak256(artifactCode)} (different build, or immutables set at deployment)`,
+    );
+  }
+  if (codehash === ZeroHash) throw new FacetCodeError(address, facet.name, "no-code", `facet ${facet.name} at ${address} has no code`);
+  return codehash;
+}
+
+/** The canonical signatures of the facet functions to route. */
+function facetSignatures(facet: FacetInput, path: string, issues: ManifestIssue[]): string[] {
+  let iface: Interface;
+  try {
+    iface = new Interface(facet.abi);
+  } catch (error) {
+    issues.push({ path: `${path}.abi`, message: `not a valid ABI (${(error as Error).message})` });
+    return [];
+  }
+  const all: string[] = [];
+  iface.forEachFunction((fn) => all.push(fn.format("sighash")));
+  if (!facet.functions) return all;
+  const chosen: string[] = [];
+  facet.functions.forEach((wanted, j) => {
+    const matches = all.filter((sig) => sig === wanted || sig.slice(0, sig.indexOf("(")) === wanted);
+    if (matches.length === 1) chosen.push(matches[0]);
+    else issues.push({ path: `${path}.functions[${j}]`, message: matches.length ? `"${wanted}" is ambiguous (${matches.join(", ")}); give the full signature` : `${facet.name} has no function "${wanted}"` });
+  });
+  return chosen;
+}
+
+function isSignature(value: string): boolean {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*\(.*\)$/.test(value);
+}

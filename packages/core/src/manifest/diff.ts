@@ -1,0 +1,85 @@
+/**
+ * Diff of a desired routing against the live routing of a dispatcher (read through its loupe) → the
+ * add / replace / remove entries of the next epoch's manifest. A dispatcher that is not in the state a
+ * manifest expects is reported as drifted, never silently rebased.
+ */
+import { ZeroAddress } from "ethers";
+import { DriftError } from "../errors.js";
+import { compareEntries, isRemoval, LEAF_ENCODING, MANIFEST_FORMAT, type Manifest, type ManifestEntry } from "./format.js";
+import { manifestRoot, removal } from "./merkle.js";
+import { PROTECTED_SELECTORS } from "./protected.js";
+import { checkEntries } from "./validate.js";
+
+/** What a dispatcher serves right now. */
+export interface LiveRouting {
+  activeEpoch: bigint;
+  /** Zero hash at epoch 0. */
+  activeRoot: string;
+  /** selector (lowercase) → facet (checksummed), live routes only; protected selectors may be included. */
+  routes: ReadonlyMap<string, string>;
+}
+
+/** How the desired routing differs from the live one. */
+export interface RoutingDiff {
+  add: ManifestEntry[];
+  replace: { entry: ManifestEntry; from: string }[];
+  remove: ManifestEntry[];
+  /** Desired routes already live on the same facet. */
+  unchanged: number;
+}
+
+/**
+ * Compares the desired routes (every selector that should be live; removals in `desired` are ignored)
+ * with the live ones. Protected selectors are never part of a diff.
+ */
+export function diffRouting(desired: readonly ManifestEntry[], live: LiveRouting): RoutingDiff {
+  const wanted = new Map(desired.filter((e) => !isRemoval(e)).map((e) => [e.selector, e]));
+  const diff: RoutingDiff = { add: [], replace: [], remove: [], unchanged: 0 };
+  for (const entry of [...wanted.values()].sort(compareEntries)) {
+    const current = live.routes.get(entry.selector);
+    if (current === undefined) diff.add.push(entry);
+    else if (current.toLowerCase() !== entry.facet.toLowerCase()) diff.replace.push({ entry, from: current });
+    else diff.unchanged++;
+  }
+  for (const selector of [...live.routes.keys()].sort()) {
+    if (wanted.has(selector) || PROTECTED_SELECTORS.has(selector)) continue;
+    diff.remove.push({ ...removal(selector), signature: "", facetName: "" });
+  }
+  return diff;
+}
+
+/**
+ * The next epoch's manifest that takes `live` to `desired`, built against the live epoch and root.
+ * @returns undefined when there is nothing to change.
+ */
+export function nextManifest(name: string, desired: readonly ManifestEntry[], live: LiveRouting, signatures?: ReadonlyMap<string, string>): Manifest | undefined {
+  const diff = diffRouting(desired, live);
+  const entries = [
+    ...diff.add,
+    ...diff.replace.map((r) => r.entry),
+    ...diff.remove.map((e) => ({ ...e, signature: signatures?.get(e.selector) ?? "" })),
+  ].sort(compareEntries);
+  if (entries.length === 0) return undefined;
+  checkEntries(entries);
+  return {
+    format: MANIFEST_FORMAT,
+    name,
+    baseEpoch: Number(live.activeEpoch),
+    previousRoot: live.activeRoot.toLowerCase(),
+    leafEncoding: [...LEAF_ENCODING],
+    root: manifestRoot(entries),
+    entries,
+  };
+}
+
+/**
+ * @throws DriftError when the dispatcher's active epoch or root differs from what the manifest was
+ * built against (it would commit on top of an unknown state).
+ */
+export function assertNotDrifted(manifest: Pick<Manifest, "baseEpoch" | "previousRoot">, live: Pick<LiveRouting, "activeEpoch" | "activeRoot">): void {
+  if (BigInt(manifest.baseEpoch) !== live.activeEpoch || manifest.previousRoot.toLowerCase() !== live.activeRoot.toLowerCase()) {
+    throw new DriftError({ epoch: BigInt(manifest.baseEpoch), root: manifest.previousRoot }, { epoch: live.activeEpoch, root: live.activeRoot });
+  }
+}
+
+export { ZeroAddress };

@@ -1,0 +1,112 @@
+/**
+ * Manifest format v1: the unit PayRox moves around. A manifest lists every route an epoch changes —
+ * `{ selector, signature, facet, facetName, codehash }`, facet zero = remove — with the Merkle root the
+ * dispatcher verifies. Canonical form: entries sorted by selector, lowercase hex, EIP-55 addresses,
+ * fixed key order, two-space JSON and a trailing newline, nothing time- or machine-dependent. So the
+ * same inputs give byte-identical files and the same root on every machine.
+ */
+import { getAddress, id, ZeroAddress, ZeroHash } from "ethers";
+import { z } from "zod";
+
+/** Value of the `format` field. */
+export const MANIFEST_FORMAT = "payrox-manifest/v1";
+/** The leaf the dispatcher verifies: OpenZeppelin StandardMerkleTree over these types. */
+export const LEAF_ENCODING = ["bytes4", "address", "bytes32"] as const;
+
+const lowerHex = (bytes: number, what: string) =>
+  z.string().regex(new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`), `${what} must be 0x followed by ${bytes * 2} lowercase hex digits`);
+
+/** 32-byte hash, lowercase hex. */
+export const Bytes32Schema = lowerHex(32, "a 32-byte hash");
+/** 4-byte function selector, lowercase hex. */
+export const SelectorSchema = lowerHex(4, "a selector");
+/** EIP-55 checksummed address (the zero address is all zeros). */
+export const AddressSchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "an address must be 0x followed by 40 hex digits")
+  .refine(isChecksummed, { message: "address checksum (EIP-55) is wrong; write it as ethers.getAddress() prints it" });
+
+/** One route of a manifest. */
+export const ManifestEntrySchema = z
+  .object({
+    selector: SelectorSchema.describe("bytes4 function selector"),
+    signature: z.string().max(1024).describe("canonical function signature, e.g. transfer(address,uint256); may be empty only for a removal"),
+    facet: AddressSchema.describe("facet contract; the zero address removes the selector"),
+    facetName: z.string().max(256).describe("contract name of the facet (empty for a removal)"),
+    codehash: Bytes32Schema.describe("EXTCODEHASH of the facet's runtime code (zero for a removal)"),
+  })
+  .strict();
+
+/** A manifest file, v1. */
+export const ManifestSchema = z
+  .object({
+    format: z.literal(MANIFEST_FORMAT).describe("format version"),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "name must be 1–100 characters of letters, digits, '.', '_' or '-'")
+      .describe("human name of the upgrade"),
+    baseEpoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("active epoch the manifest is built against; it commits as baseEpoch + 1"),
+    previousRoot: Bytes32Schema.describe("active root of baseEpoch (zero for epoch 0): a network elsewhere is drifted"),
+    leafEncoding: z.tuple([z.literal("bytes4"), z.literal("address"), z.literal("bytes32")]).describe("Merkle leaf types"),
+    root: Bytes32Schema.describe("OpenZeppelin StandardMerkleTree root of the entries"),
+    entries: z.array(ManifestEntrySchema).min(1, "a manifest needs at least one entry").max(1_000_000),
+  })
+  .strict();
+
+export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** Whether `value` is a correctly checksummed (EIP-55) address. */
+export function isChecksummed(value: string): boolean {
+  try {
+    return getAddress(value) === value;
+  } catch {
+    return false;
+  }
+}
+
+/** The selector of a canonical function signature. */
+export function selectorOf(signature: string): string {
+  return id(signature).slice(0, 10);
+}
+
+/** Whether the entry removes its selector. */
+export function isRemoval(entry: Pick<ManifestEntry, "facet">): boolean {
+  return entry.facet === ZeroAddress;
+}
+
+/** Canonical entry order: by selector. */
+export function compareEntries(a: Pick<ManifestEntry, "selector">, b: Pick<ManifestEntry, "selector">): number {
+  return a.selector < b.selector ? -1 : a.selector > b.selector ? 1 : 0;
+}
+
+/** The canonical bytes of a manifest: fixed key order, sorted entries, 2-space JSON, trailing newline. */
+export function serializeManifest(manifest: Manifest): string {
+  const canonical = {
+    format: manifest.format,
+    name: manifest.name,
+    baseEpoch: manifest.baseEpoch,
+    previousRoot: manifest.previousRoot,
+    leafEncoding: [...manifest.leafEncoding],
+    root: manifest.root,
+    entries: [...manifest.entries].sort(compareEntries).map((e) => ({
+      selector: e.selector,
+      signature: e.signature,
+      facet: e.facet,
+      facetName: e.facetName,
+      codehash: e.codehash,
+    })),
+  };
+  return JSON.stringify(canonical, null, 2) + "\n";
+}
+
+/** The JSON Schema (draft 2020-12) of the manifest format, generated from the zod schema. */
+export function manifestJsonSchema(): Record<string, unknown> {
+  return {
+    $id: "https://payrox.dev/schemas/manifest-v1.schema.json",
+    title: "PayRox manifest v1",
+    ...(z.toJSONSchema(ManifestSchema, { target: "draft-2020-12", unrepresentable: "any" }) as Record<string, unknown>),
+  };
+}
+
+export { ZeroAddress, ZeroHash };

@@ -1,0 +1,115 @@
+/**
+ * Batch planner: splits a manifest into `applyRoutes` batches by a gas model under a per-transaction
+ * gas cap and the dispatcher's batch size limit. Deterministic: leaves are taken in tree order (which
+ * keeps multiproofs small) and packed greedily.
+ */
+import { PlanError } from "../errors.js";
+import type { Manifest } from "./format.js";
+import { GAS_MODEL, type GasModel } from "./gas-model.js";
+import { buildManifestTree, encodeBatch, indicesInTreeOrder, type ApplyBatch, type ManifestTree } from "./merkle.js";
+
+/** Options of {@link planBatches}. */
+export interface PlanOptions {
+  /** Gas cap of one apply transaction. @default 4_250_000 */
+  gasCap?: number;
+  /** The dispatcher's `maxBatchSize()`. @default 300 */
+  maxBatchSize?: number;
+  /** Safety margin on the model's estimate. @default 0.10 */
+  margin?: number;
+  /**
+   * Selectors that already have a route on the target dispatcher (live or disabled): staging over one
+   * costs more than a new selector. When omitted every leaf is costed as a replacement (upper bound).
+   */
+  existingSelectors?: ReadonlySet<string>;
+  /** @default GAS_MODEL (measured by `npm run bench:gas`) */
+  model?: GasModel;
+}
+
+/** One planned batch: the call arguments and what the model expects it to cost. */
+export interface PlannedBatch extends ApplyBatch {
+  index: number;
+  /** Gas the model estimates, margin included. */
+  estimatedGas: number;
+}
+
+/** A manifest split into batches. */
+export interface Plan {
+  root: string;
+  leafCount: number;
+  gasCap: number;
+  maxBatchSize: number;
+  batches: PlannedBatch[];
+  totalEstimatedGas: number;
+}
+
+export const DEFAULT_GAS_CAP = 4_250_000;
+const ZERO_ADDRESS = /^0x0{40}$/;
+export const DEFAULT_MAX_BATCH_SIZE = 300;
+
+/**
+ * Plans the apply batches of `manifest`.
+ * @throws PlanError when the limits are invalid or a single leaf can't fit under the cap.
+ */
+export function planBatches(manifest: Pick<Manifest, "entries" | "root">, options: PlanOptions = {}): Plan {
+  const gasCap = options.gasCap ?? DEFAULT_GAS_CAP;
+  const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+  const margin = options.margin ?? 0.1;
+  const model = options.model ?? GAS_MODEL;
+  if (!Number.isInteger(gasCap) || gasCap <= 0) throw new PlanError(`gas cap must be a positive integer, got ${gasCap}`);
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new PlanError(`max batch size must be a positive integer, got ${maxBatchSize}`);
+  if (!(margin >= 0 && margin < 10)) throw new PlanError(`margin must be in [0, 10), got ${margin}`);
+
+  const tree = buildManifestTree(manifest.entries);
+  if (tree.root !== manifest.root) throw new PlanError(`manifest root ${manifest.root} does not match its entries (${tree.root}); verify it first`);
+  // A run of consecutive leaves needs at most two sibling hashes per tree level.
+  const proofBound = 2 * (Math.ceil(Math.log2(Math.max(2, tree.length))) + 1);
+  const isNew = (selector: string) => options.existingSelectors !== undefined && !options.existingSelectors.has(selector);
+  const costOf = (selector: string, facet: string): number =>
+    isNew(selector) ? model.newLeaf : ZERO_ADDRESS.test(facet) ? model.removeLeaf : model.replaceLeaf;
+
+  const batches: PlannedBatch[] = [];
+  let current: number[] = [];
+  let leafGas = 0;
+  let replaces = false;
+  const facetKeys = new Set<string>();
+  const estimate = (facets: number, leafSum: number, replaces: boolean, proofHashes: number) =>
+    Math.ceil((model.batchFixed + facets * model.perFacet + leafSum + (replaces ? model.replacedListSlot : 0) + proofHashes * model.perProofHash) * (1 + margin));
+  const flush = () => {
+    if (current.length === 0) return;
+    const batch = encodeBatch(tree, current);
+    const facets = batch.facets.filter((f) => !ZERO_ADDRESS.test(f.facet)).length;
+    const estimatedGas = estimate(facets, leafGas, replaces, batch.proof.length);
+    if (batch.proof.length > proofBound || estimatedGas > gasCap) throw new PlanError(`internal: batch ${batches.length} breaks the proof bound or the cap`);
+    batches.push({ ...batch, index: batches.length, estimatedGas });
+    current = [];
+    leafGas = 0;
+    replaces = false;
+    facetKeys.clear();
+  };
+  for (const index of indicesInTreeOrder(tree)) {
+    const [selector, facet, codehash] = tree.at(index)!;
+    const key = `${facet}:${codehash}`;
+    const addsFacet = !ZERO_ADDRESS.test(facet) && !facetKeys.has(key);
+    const cost = costOf(selector, facet);
+    const replacing = !isNew(selector);
+    const next = estimate(facetKeys.size + (addsFacet ? 1 : 0), leafGas + cost, replaces || replacing, proofBound);
+    if (current.length > 0 && (current.length >= maxBatchSize || next > gasCap)) flush();
+    const alone = estimate(ZERO_ADDRESS.test(facet) ? 0 : 1, cost, replacing, proofBound);
+    if (current.length === 0 && alone > gasCap) throw new PlanError(`a single leaf needs ~${alone} gas, above the cap of ${gasCap}`);
+    current.push(index);
+    leafGas += cost;
+    replaces ||= replacing;
+    if (!ZERO_ADDRESS.test(facet)) facetKeys.add(key);
+  }
+  flush();
+  return {
+    root: tree.root,
+    leafCount: tree.length,
+    gasCap,
+    maxBatchSize,
+    batches,
+    totalEstimatedGas: batches.reduce((sum, b) => sum + b.estimatedGas, 0),
+  };
+}
+
+export type { ManifestTree };

@@ -1,0 +1,58 @@
+/**
+ * Selectors the ManifestDispatcher never routes away (DESIGN.md property 8): its own lifecycle
+ * functions and every function of its admin facet, plus 0x00000000 (the end marker of its selector
+ * list). A test in packages/core checks this list against the compiled contracts.
+ */
+export const PROTECTED_SELECTORS: ReadonlyMap<string, string> = new Map([
+  ["0x00000000", "reserved selector"],
+  ["0x01ffc9a7", "supportsInterface(bytes4)"],
+  ["0x022d63fb", "defaultAdminDelayIncreaseWait()"],
+  ["0x02c675ea", "APPLY_ROLE()"],
+  ["0x0aa6220b", "rollbackDefaultAdminDelay()"],
+  ["0x135dd361", "MAX_ACTIVATION_DELAY()"],
+  ["0x20df4359", "EMERGENCY_ROLE()"],
+  ["0x248a9ca3", "getRoleAdmin(bytes32)"],
+  ["0x288f3356", "cancelCommittedRoot()"],
+  ["0x2913daa0", "maxBatchSize()"],
+  ["0x2f2ff15d", "grantRole(bytes32,address)"],
+  ["0x30e14d3a", "pendingProgress()"],
+  ["0x36568abe", "renounceRole(bytes32,address)"],
+  ["0x3a8c0786", "activationDelay()"],
+  ["0x3f4ba83a", "unpause()"],
+  ["0x441e7d58", "COMMIT_ROLE()"],
+  ["0x4b302091", "isRootConsumed(bytes32)"],
+  ["0x52ef6b2c", "facetAddresses()"],
+  ["0x5c975abb", "paused()"],
+  ["0x634e93da", "beginDefaultAdminTransfer(address)"],
+  ["0x649a5ec7", "changeDefaultAdminDelay(uint48)"],
+  ["0x750588cf", "pendingRoot()"],
+  ["0x7697d463", "pendingEta()"],
+  ["0x7a0ed627", "facets()"],
+  ["0x82eef152", "applyRoutes((address,bytes32)[],bytes,bytes32[],bytes)"],
+  ["0x8456cb59", "pause()"],
+  ["0x84838636", "expiryWindow()"],
+  ["0x84ef8ffc", "defaultAdmin()"],
+  ["0x88b06baa", "minActivationDelay()"],
+  ["0x8da5cb5b", "owner()"],
+  ["0x91d14854", "hasRole(bytes32,address)"],
+  ["0x96b896eb", "setActivationDelay(uint64)"],
+  ["0x97107e08", "disableSelector(bytes4)"],
+  ["0x9f6b4a3b", "activeEpoch()"],
+  ["0xa1eda53c", "pendingDefaultAdminDelay()"],
+  ["0xa217fddf", "DEFAULT_ADMIN_ROLE()"],
+  ["0xabb2efdf", "activeRoot()"],
+  ["0xadc6c3b2", "activateCommittedRoot()"],
+  ["0xadfca15e", "facetFunctionSelectors(address)"],
+  ["0xcc8463c8", "defaultAdminDelay()"],
+  ["0xcc86baf2", "adminFacet()"],
+  ["0xcdffacc6", "facetAddress(bytes4)"],
+  ["0xcefc1429", "acceptDefaultAdminTransfer()"],
+  ["0xcf6eefb7", "pendingDefaultAdmin()"],
+  ["0xd547741f", "revokeRole(bytes32,address)"],
+  ["0xd602b9fd", "cancelDefaultAdminTransfer()"],
+  ["0xf552501a", "pendingEpoch()"],
+  ["0xf73ea77f", "commitRoot(bytes32,uint64,uint32)"],
+]);
+
+/** Runtime code size limit of EIP-170; the dispatcher rejects larger facets. */
+export const MAX_FACET_CODE_SIZE = 24_576;

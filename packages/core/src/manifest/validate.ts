@@ -1,0 +1,91 @@
+/**
+ * Parsing and verification of manifest files: schema (zod), then the rules a schema can't express —
+ * canonical order, selector = keccak(signature), one facet per selector, one code hash and name per
+ * facet, removals well-formed, no dispatcher-protected selector, and the root matching the entries.
+ */
+import { ZeroAddress, ZeroHash } from "ethers";
+import type { ZodError } from "zod";
+import { ManifestInvalidError, ProtectedSelectorError, SelectorCollisionError, type ManifestIssue } from "../errors.js";
+import { compareEntries, isRemoval, ManifestSchema, selectorOf, type Manifest, type ManifestEntry } from "./format.js";
+import { manifestRoot } from "./merkle.js";
+import { PROTECTED_SELECTORS } from "./protected.js";
+
+/**
+ * Parses and fully checks a manifest (JSON text or an already-parsed value).
+ * @throws ManifestInvalidError naming each bad field; SelectorCollisionError; ProtectedSelectorError.
+ */
+export function parseManifest(input: string | unknown): Manifest {
+  let value = input;
+  if (typeof input === "string") {
+    try {
+      value = JSON.parse(input);
+    } catch (error) {
+      throw new ManifestInvalidError([{ path: "", message: `not valid JSON (${(error as Error).message})` }], { cause: error });
+    }
+  }
+  const parsed = ManifestSchema.safeParse(value);
+  if (!parsed.success) throw new ManifestInvalidError(zodIssues(parsed.error), { cause: parsed.error });
+  const manifest = parsed.data;
+  checkEntries(manifest.entries);
+  const computed = manifestRoot(manifest.entries);
+  if (computed !== manifest.root) {
+    throw new ManifestInvalidError([
+      { path: "root", message: `${manifest.root} does not match the entries (their root is ${computed}): an entry was changed or the root is wrong` },
+    ]);
+  }
+  return manifest;
+}
+
+/**
+ * Checks entry-level rules. Entries must be in canonical (selector) order.
+ * @throws SelectorCollisionError, ProtectedSelectorError or ManifestInvalidError.
+ */
+export function checkEntries(entries: readonly ManifestEntry[]): void {
+  checkCollisions(entries);
+  const issues: ManifestIssue[] = [];
+  const facets = new Map<string, { codehash: string; facetName: string; index: number }>();
+  entries.forEach((entry, i) => {
+    const path = `entries[${i}]`;
+    if (i > 0 && compareEntries(entries[i - 1], entry) > 0) issues.push({ path, message: `entries must be sorted by selector (${entry.selector} comes after ${entries[i - 1].selector})` });
+    const guard = PROTECTED_SELECTORS.get(entry.selector);
+    if (guard) throw new ProtectedSelectorError(entry.selector, entry.signature, entry.facetName, guard);
+    if (entry.signature && selectorOf(entry.signature) !== entry.selector) {
+      issues.push({ path: `${path}.selector`, message: `${entry.selector} is not the selector of "${entry.signature}" (${selectorOf(entry.signature)})` });
+    }
+    if (isRemoval(entry)) {
+      if (entry.codehash !== ZeroHash) issues.push({ path: `${path}.codehash`, message: "a removal (facet zero) must have a zero codehash" });
+      if (entry.facetName !== "") issues.push({ path: `${path}.facetName`, message: "a removal (facet zero) must have an empty facetName" });
+      return;
+    }
+    if (!entry.signature) issues.push({ path: `${path}.signature`, message: "required for a route (only a removal may omit it)" });
+    if (!entry.facetName) issues.push({ path: `${path}.facetName`, message: "required for a route" });
+    if (entry.codehash === ZeroHash) issues.push({ path: `${path}.codehash`, message: "a route needs its facet's non-zero code hash" });
+    const seen = facets.get(entry.facet);
+    if (!seen) facets.set(entry.facet, { codehash: entry.codehash, facetName: entry.facetName, index: i });
+    else {
+      if (seen.codehash !== entry.codehash) issues.push({ path: `${path}.codehash`, message: `facet ${entry.facet} has codehash ${seen.codehash} in entries[${seen.index}]; one facet has one code hash` });
+      if (seen.facetName !== entry.facetName) issues.push({ path: `${path}.facetName`, message: `facet ${entry.facet} is named "${seen.facetName}" in entries[${seen.index}]` });
+    }
+  });
+  if (issues.length) throw new ManifestInvalidError(issues);
+}
+
+/** Throws SelectorCollisionError for the first selector listed twice. */
+export function checkCollisions(entries: readonly Pick<ManifestEntry, "selector" | "facet" | "facetName" | "signature">[]): void {
+  const bySelector = new Map<string, (typeof entries)[number]>();
+  for (const entry of entries) {
+    const first = bySelector.get(entry.selector);
+    if (first) throw new SelectorCollisionError(entry.selector, first, entry);
+    bySelector.set(entry.selector, entry);
+  }
+}
+
+/** zod issues as `{ path: "entries[3].facet", message }`. */
+export function zodIssues(error: ZodError): ManifestIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join(""),
+    message: issue.message,
+  }));
+}
+
+export { ZeroAddress };
