@@ -7,7 +7,9 @@
  */
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { calibrateGasModel } from "./lib/gas-calibration.js";
 import { measureLifecycle } from "./lib/lifecycle.js";
+import { GAS_MODEL } from "@payrox/core";
 
 const ethers = hre.ethers;
 
@@ -69,6 +71,12 @@ async function main(): Promise<void> {
   for (const [name, value, target] of targets) console.log(`| ${name} | ${fmt(value)} | ≤ ${fmt(target)} | ${value <= target ? "yes" : "NO"} |`);
   console.log("");
   console.log(`commitSteady ${fmt(commitSteady)}; routed store ${fmt(Number(routed!.gasUsed))} vs direct ${fmt(Number(direct!.gasUsed))}; admin facet runtime ${fmt(adminBytes)} bytes (EIP-170 limit 24,576)`);
+  const model = await calibrateGasModel(hre);
+  console.log("");
+  console.log("gas model of applyRoutes (worst case: fresh slots) — measured vs packages/core GAS_MODEL (the planner adds 10%)");
+  console.log("| component | measured | model |");
+  console.log("| --------- | -------- | ----- |");
+  for (const [key, value] of Object.entries(model)) console.log(`| ${key} | ${fmt(value)} | ${fmt((GAS_MODEL as unknown as Record<string, number>)[key] ?? 0)} |`);
   console.log(JSON.stringify(figures));
 }
 

@@ -9,6 +9,7 @@ import { keccak256, type Contract } from "ethers";
 export interface MeasuredGasModel {
   batchFixed: number;
   perFacet: number;
+  repeatPin: number;
   newLeaf: number;
   replaceLeaf: number;
   removeLeaf: number;
@@ -63,11 +64,23 @@ export async function calibrateGasModel(hre: HardhatRuntimeEnvironment): Promise
   const remove = await applyOnce(removed, selectors.slice(0, 20).map((s) => removal(s)));
 
   const batchFixed = one.gas - newLeaf - perFacet;
+
+  // A facet already pinned by an earlier batch of the same manifest: only checked, not stored again.
+  const split = await freshDispatcher();
+  const forty = buildManifestTree(routesOn(await freshFacet(), selectors.slice(0, 40)));
+  await (await split.router.commitRoot(forty.root, 1n, forty.length)).wait();
+  const halves = [[...Array(20).keys()], [...Array(20).keys()].map((i) => i + 20)].map((ix) => encodeBatch(forty, ix));
+  await (await split.router.applyRoutes(halves[0].facets, halves[0].leaves, halves[0].proof, halves[0].proofFlags)).wait();
+  const second = await (await split.router.applyRoutes(halves[1].facets, halves[1].leaves, halves[1].proof, halves[1].proofFlags)).wait();
+  const secondProofGas = halves[1].proof.length * 700;
+  const repeatPin = Number(second!.gasUsed) - batchFixed - 20 * newLeaf - secondProofGas;
   return {
     batchFixed: Math.round(batchFixed),
     perFacet: Math.round(perFacet),
+    repeatPin: Math.round(repeatPin),
     newLeaf: Math.round(newLeaf),
-    replaceLeaf: Math.round((replace.gas - batchFixed - perFacet) / 20),
-    removeLeaf: Math.round((remove.gas - batchFixed) / 20),
+    // net of the replaced-list slot (22,100, new), which the model charges once per batch
+    replaceLeaf: Math.round((replace.gas - batchFixed - perFacet - 22_100) / 20),
+    removeLeaf: Math.round((remove.gas - batchFixed - 22_100) / 20),
   };
 }

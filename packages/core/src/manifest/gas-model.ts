@@ -6,8 +6,10 @@
 export interface GasModel {
   /** Per transaction: intrinsic gas, role check, state and root reads/writes, event. */
   batchFixed: number;
-  /** Per distinct facet in the batch's table: EXTCODESIZE/EXTCODEHASH and its pin (3 new slots). */
+  /** Per distinct facet in the batch's table, first time in the manifest: EXTCODESIZE/EXTCODEHASH and its pin (3 new slots). */
   perFacet: number;
+  /** Per distinct facet already pinned by an earlier batch of the same manifest: checked, not stored. */
+  repeatPin: number;
   /** A selector with no route yet: one new slot, plus its calldata, leaf hash and multiproof step. */
   newLeaf: number;
   /** Staging over an existing route: the route rewritten and a new `previous` slot, plus the same per-leaf work. */
@@ -21,13 +23,14 @@ export interface GasModel {
 }
 
 /**
- * Measured (bench:gas "gas model", solc 0.8.30, cancun): batchFixed 36,438, perFacet 70,921,
+ * Measured (bench:gas "gas model", solc 0.8.30, cancun): batchFixed 36,438, perFacet 70,921, repeatPin 16,526–17,345,
  * newLeaf 24,045, replaceLeaf 27,350 and removeLeaf 29,238 (each net of the replaced-list slot,
  * 22,100), rounded up to the next 500.
  */
 export const GAS_MODEL: GasModel = {
   batchFixed: 37_000,
   perFacet: 71_000,
+  repeatPin: 18_000,
   newLeaf: 24_500,
   replaceLeaf: 27_500,
   removeLeaf: 29_500,

@@ -71,19 +71,24 @@ export function planBatches(manifest: Pick<Manifest, "entries" | "root">, option
   let current: number[] = [];
   let leafGas = 0;
   let replaces = false;
+  let facetGas = 0;
   const facetKeys = new Set<string>();
-  const estimate = (facets: number, leafSum: number, replaces: boolean, proofHashes: number) =>
-    Math.ceil((model.batchFixed + facets * model.perFacet + leafSum + (replaces ? model.replacedListSlot : 0) + proofHashes * model.perProofHash) * (1 + margin));
+  const estimate = (facetGas: number, leafSum: number, replaces: boolean, proofHashes: number) =>
+    Math.ceil((model.batchFixed + facetGas + leafSum + (replaces ? model.replacedListSlot : 0) + proofHashes * model.perProofHash) * (1 + margin));
+  // Facets pinned by an earlier batch cost only a check in later ones.
+  const pinnedBefore = new Set<string>();
+  const facetCost = (key: string) => (pinnedBefore.has(key) ? model.repeatPin : model.perFacet);
   const flush = () => {
     if (current.length === 0) return;
     const batch = encodeBatch(tree, current);
-    const facets = batch.facets.filter((f) => !ZERO_ADDRESS.test(f.facet)).length;
-    const estimatedGas = estimate(facets, leafGas, replaces, batch.proof.length);
+    const estimatedGas = estimate(facetGas, leafGas, replaces, batch.proof.length);
     if (batch.proof.length > proofBound || estimatedGas > gasCap) throw new PlanError(`internal: batch ${batches.length} breaks the proof bound or the cap`);
     batches.push({ ...batch, index: batches.length, estimatedGas });
     current = [];
     leafGas = 0;
+    facetGas = 0;
     replaces = false;
+    for (const key of facetKeys) pinnedBefore.add(key);
     facetKeys.clear();
   };
   for (const index of indicesInTreeOrder(tree)) {
@@ -92,12 +97,15 @@ export function planBatches(manifest: Pick<Manifest, "entries" | "root">, option
     const addsFacet = !ZERO_ADDRESS.test(facet) && !facetKeys.has(key);
     const cost = costOf(selector, facet);
     const replacing = !isNew(selector);
-    const next = estimate(facetKeys.size + (addsFacet ? 1 : 0), leafGas + cost, replaces || replacing, proofBound);
+    const next = estimate(facetGas + (addsFacet ? facetCost(key) : 0), leafGas + cost, replaces || replacing, proofBound);
     if (current.length > 0 && (current.length >= maxBatchSize || next > gasCap)) flush();
-    const alone = estimate(ZERO_ADDRESS.test(facet) ? 0 : 1, cost, replacing, proofBound);
-    if (current.length === 0 && alone > gasCap) throw new PlanError(`a single leaf needs ~${alone} gas, above the cap of ${gasCap}`);
+    const pin = ZERO_ADDRESS.test(facet) || facetKeys.has(key) ? 0 : facetCost(key);
+    if (current.length === 0 && estimate(pin, cost, replacing, proofBound) > gasCap) {
+      throw new PlanError(`a single leaf needs ~${estimate(pin, cost, replacing, proofBound)} gas, above the cap of ${gasCap}`);
+    }
     current.push(index);
     leafGas += cost;
+    facetGas += pin;
     replaces ||= replacing;
     if (!ZERO_ADDRESS.test(facet)) facetKeys.add(key);
   }

@@ -1,0 +1,131 @@
+/**
+ * The toolkit against the real contract (Hardhat's in-process network): a manifest built and planned
+ * by @payrox/core is committed, applied batch by batch and activated, and the loupe equals the
+ * manifest's routing; planned batches never exceed their gas cap by the gas the chain reports.
+ */
+import hre from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import fc from "fast-check";
+import { Contract, Interface, ZeroHash } from "ethers";
+import { describe, expect, it } from "vitest";
+import { buildManifest, planBatches, PROTECTED_SELECTORS, type Manifest } from "../../src/index.js";
+import { exampleArtifact, exampleFacet } from "../unit/artifacts.js";
+
+const ethers = hre.ethers;
+
+async function fixture() {
+  const [admin] = (await ethers.getSigners()) as HardhatEthersSigner[];
+  const router = (await (await ethers.getContractFactory("ManifestDispatcher")).deploy(admin.address, 3600, 1, 10, 3600, 300)) as unknown as Contract;
+  const address = await router.getAddress();
+  const dispatcher = (await ethers.getContractAt("DispatcherAdminFacet", address)) as unknown as Contract;
+  await (await dispatcher.grantRole(await dispatcher.COMMIT_ROLE(), admin.address)).wait();
+  await (await dispatcher.grantRole(await dispatcher.APPLY_ROLE(), admin.address)).wait();
+  const deploy = async (name: string) => {
+    const c = await (await ethers.getContractFactory(name)).deploy();
+    await c.waitForDeployment();
+    return c.getAddress();
+  };
+  const benches = [await deploy("BenchFacet"), await deploy("BenchFacet"), await deploy("BenchFacet")];
+  return { admin, router, dispatcher, address, v1: await deploy("CounterFacetV1"), v2: await deploy("CounterFacetV2"), benches };
+}
+
+type Fixture = Awaited<ReturnType<typeof fixture>>;
+
+/** Commits, applies the plan's batches and activates; returns the gasUsed of each apply. */
+async function run(f: Fixture, manifest: Manifest, plan: ReturnType<typeof planBatches>): Promise<number[]> {
+  await (await f.router.commitRoot(manifest.root, manifest.baseEpoch + 1, manifest.entries.length)).wait();
+  const gas: number[] = [];
+  for (const b of plan.batches) {
+    const receipt = await (await f.router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags, { gasLimit: plan.gasCap })).wait();
+    gas.push(Number(receipt.gasUsed));
+  }
+  await time.increase(10);
+  await (await f.router.activateCommittedRoot()).wait();
+  return gas;
+}
+
+/** The live, non-protected routing of the dispatcher according to its loupe. */
+async function loupeRouting(f: Fixture): Promise<Map<string, string>> {
+  const routing = new Map<string, string>();
+  for (const [facet, selectors] of await f.dispatcher.facets()) {
+    for (const s of selectors) if (!PROTECTED_SELECTORS.has(s)) routing.set(s, facet);
+  }
+  return routing;
+}
+
+describe("manifest toolkit on-chain", () => {
+  it("builds, plans, commits, applies and activates; the loupe equals the manifest's routing", async () => {
+    const f = await loadFixture(fixture);
+    const epoch1 = await buildManifest({
+      name: "epoch-1",
+      baseEpoch: 0,
+      previousRoot: ZeroHash,
+      facets: [exampleFacet("CounterFacetV1", f.v1), exampleFacet("BenchFacet", f.benches[0])],
+    }, { readCode: (a) => ethers.provider.getCode(a) });
+    const plan1 = planBatches(epoch1, { gasCap: 700_000 });
+    expect(plan1.batches.length).toBeGreaterThanOrEqual(3);
+    await run(f, epoch1, plan1);
+    expect(await loupeRouting(f)).toEqual(new Map(epoch1.entries.map((e) => [e.selector, e.facet])));
+    expect(await f.dispatcher.activeRoot()).toBe(epoch1.root);
+
+    // epoch 2: V2 replaces V1's overlapping functions, greet() is removed
+    const epoch2 = await buildManifest({
+      name: "epoch-2",
+      baseEpoch: 1,
+      previousRoot: epoch1.root,
+      facets: [exampleFacet("CounterFacetV2", f.v2)],
+      remove: ["greet()"],
+    });
+    await run(f, epoch2, planBatches(epoch2));
+    const expected = new Map(epoch1.entries.map((e) => [e.selector, e.facet]));
+    for (const e of epoch2.entries) e.facet === ZeroHash.slice(0, 42) ? expected.delete(e.selector) : expected.set(e.selector, e.facet);
+    expect(await loupeRouting(f)).toEqual(expected);
+    const counter = new Contract(f.address, new Interface(exampleArtifact("CounterFacetV2").abi as never), f.admin);
+    expect(await counter.version()).toBe(2n);
+  });
+
+  it("never lets a planned batch exceed its gas cap or its estimate (random manifests and caps)", async () => {
+    const bench = new Interface(exampleArtifact("BenchFacet").abi as never);
+    const signatures = bench.fragments.filter((x) => x.type === "function").map((x) => (x as unknown as { format(f: string): string }).format("sighash"));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.constantFrom(...signatures), { minLength: 1, maxLength: 64 }),
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 64, maxLength: 64 }),
+        fc.integer({ min: 250_000, max: 1_500_000 }),
+        fc.boolean(),
+        async (chosen, facetOf, gasCap, twoEpochs) => {
+          const f = await loadFixture(fixture);
+          const facets = (sigs: string[], shift: number) =>
+            [0, 1, 2]
+              .map((k) => ({ k, fns: sigs.filter((_, i) => (facetOf[i] + shift) % 3 === k) }))
+              .filter((g) => g.fns.length)
+              .map((g) => exampleFacet("BenchFacet", f.benches[g.k], g.fns));
+          let base = { epoch: 0, root: ZeroHash };
+          if (twoEpochs) {
+            // a first epoch routes the same selectors elsewhere, so the second replaces them
+            const first = await buildManifest({ name: "first", baseEpoch: 0, previousRoot: ZeroHash, facets: facets(chosen, 1) });
+            await run(f, first, planBatches(first));
+            base = { epoch: 1, root: first.root };
+          }
+          const manifest = await buildManifest({ name: "random", baseEpoch: base.epoch, previousRoot: base.root, facets: facets(chosen, 0) });
+          const plan = planBatches(manifest, { gasCap });
+          const used = await run(f, manifest, plan);
+          used.forEach((gas, i) => {
+            expect(gas).toBeLessThanOrEqual(gasCap);
+            expect(gas).toBeLessThanOrEqual(plan.batches[i].estimatedGas);
+          });
+          expect((await loupeRouting(f)).size).toBe(chosen.length);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it("keeps PROTECTED_SELECTORS equal to what the dispatcher routes at construction", async () => {
+    const f = await loadFixture(fixture);
+    const live = new Set<string>();
+    for (const [, selectors] of await f.dispatcher.facets()) for (const s of selectors) live.add(s);
+    expect([...live].sort()).toEqual([...PROTECTED_SELECTORS.keys()].filter((s) => s !== "0x00000000").sort());
+  });
+});
