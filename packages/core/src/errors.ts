@@ -60,7 +60,7 @@ export class FacetCodeError extends CoreError {
   constructor(
     readonly facet: string,
     readonly facetName: string,
-    readonly problem: "no-code" | "too-large" | "codehash-mismatch",
+    readonly problem: "no-code" | "too-large" | "codehash-mismatch" | "delegated",
     message: string,
   ) {
     super(message);

@@ -11,3 +11,6 @@ export * from "./manifest/builder.js";
 export * from "./manifest/diff.js";
 export * from "./manifest/planner.js";
 export * from "./manifest/gas-model.js";
+export * from "./ports/nonce-store.js";
+export * from "./ports/relay.js";
+export * from "./ports/tx-journal.js";

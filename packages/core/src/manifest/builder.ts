@@ -2,9 +2,9 @@
  * Builds a manifest from compiled facets (ABI + runtime bytecode) and their addresses — deployed, or
  * predicted with CREATE2 — optionally checking each facet's code on a network.
  */
-import { getAddress, getCreate2Address, Interface, keccak256, ZeroHash, type InterfaceAbi } from "ethers";
+import { FunctionFragment, getAddress, getCreate2Address, Interface, isHexString, keccak256, ZeroHash, type InterfaceAbi } from "ethers";
 import { FacetCodeError, ManifestInvalidError, type ManifestIssue } from "../errors.js";
-import { compareEntries, LEAF_ENCODING, MANIFEST_FORMAT, selectorOf, type Manifest, type ManifestEntry } from "./format.js";
+import { Bytes32Schema, compareEntries, LEAF_ENCODING, MANIFEST_FORMAT, ManifestSchema, selectorOf, type Manifest, type ManifestEntry } from "./format.js";
 import { manifestRoot, removal } from "./merkle.js";
 import { MAX_FACET_CODE_SIZE } from "./protected.js";
 import { checkEntries } from "./validate.js";
@@ -62,7 +62,7 @@ export interface BuildOptions {
  * const manifest = await buildManifest({ name: "v2", baseEpoch: 1, previousRoot, facets: [{ name: "CounterFacetV2", abi, deployedBytecode, address }] });
  */
 export async function buildManifest(input: BuildInput, options: BuildOptions = {}): Promise<Manifest> {
-  const issues: ManifestIssue[] = [];
+  const issues: ManifestIssue[] = headerIssues(input);
   const entries: ManifestEntry[] = [];
   for (const [i, facet] of input.facets.entries()) {
     const address = facetAddress(facet, `facets[${i}]`, issues);
@@ -73,14 +73,15 @@ export async function buildManifest(input: BuildInput, options: BuildOptions = {
     }
   }
   for (const [i, item] of (input.remove ?? []).entries()) {
-    const selector = /^0x[0-9a-fA-F]{8}$/.test(item) ? item.toLowerCase() : isSignature(item) ? selectorOf(item) : undefined;
-    if (!selector) {
-      issues.push({ path: `remove[${i}]`, message: `"${item}" is neither a selector (0x12345678) nor a signature (name(types))` });
+    const signature = /^0x[0-9a-fA-F]{8}$/.test(item) ? "" : canonicalSignature(item);
+    if (signature === undefined) {
+      issues.push({ path: `remove[${i}]`, message: `"${item}" is neither a selector (0x12345678) nor a function signature (name(types))` });
       continue;
     }
-    const leaf = removal(selector);
-    entries.push({ ...leaf, signature: isSignature(item) ? item : "", facetName: "" });
+    const leaf = removal(signature ? selectorOf(signature) : item.toLowerCase());
+    entries.push({ ...leaf, signature, facetName: "" });
   }
+  if (entries.length === 0 && issues.length === 0) issues.push({ path: "facets", message: "nothing to route or remove: give at least one facet function or one removal" });
   if (issues.length) throw new ManifestInvalidError(issues);
   entries.sort(compareEntries);
   checkEntries(entries);
@@ -110,6 +111,14 @@ function facetAddress(facet: FacetInput, path: string, issues: ManifestIssue[]):
     }
   }
   const { salt, deployer = CREATE2_FACTORY, constructorArgs = "0x" } = facet.create2!;
+  if (!/^0x[0-9a-fA-F]{40}$/.test(deployer)) {
+    issues.push({ path: `${path}.create2.deployer`, message: `"${deployer}" is not an address` });
+    return undefined;
+  }
+  if (!isHexString(constructorArgs)) {
+    issues.push({ path: `${path}.create2.constructorArgs`, message: "must be 0x-prefixed hex (the ABI-encoded constructor arguments)" });
+    return undefined;
+  }
   if (!facet.bytecode || facet.bytecode === "0x") {
     issues.push({ path: `${path}.bytecode`, message: "creation bytecode is required to predict a CREATE2 address" });
     return undefined;
@@ -131,6 +140,9 @@ async function facetCodehash(facet: FacetInput, address: string, readCode?: Buil
   }
   if (size > MAX_FACET_CODE_SIZE) {
     throw new FacetCodeError(address, facet.name, "too-large", `facet ${facet.name} at ${address} has ${size} bytes of runtime code, over the EIP-170 limit of ${MAX_FACET_CODE_SIZE}; split it`);
+  }
+  if (size === 23 && code.toLowerCase().startsWith("0xef0100")) {
+    throw new FacetCodeError(address, facet.name, "delegated", `facet ${facet.name} at ${address} is an EIP-7702 delegated account; its code can change at any time, so the dispatcher refuses it`);
   }
   const codehash = keccak256(code);
   if (readCode && artifactCode && artifactCode !== "0x" && keccak256(artifactCode) !== codehash) {
@@ -166,6 +178,22 @@ function facetSignatures(facet: FacetInput, path: string, issues: ManifestIssue[
   return chosen;
 }
 
-function isSignature(value: string): boolean {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*\(.*\)$/.test(value);
+/** The canonical form of a function signature (`f(uint)` → `f(uint256)`), or undefined if it is none. */
+function canonicalSignature(value: string): string | undefined {
+  if (!/^\s*[A-Za-z_$][A-Za-z0-9_$]*\s*\(.*\)\s*$/.test(value)) return undefined;
+  try {
+    return FunctionFragment.from(value.trim()).format("sighash");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Issues with the manifest header (name, baseEpoch, previousRoot), named as in the manifest. */
+function headerIssues(input: BuildInput): ManifestIssue[] {
+  const issues: ManifestIssue[] = [];
+  const header = ManifestSchema.pick({ name: true, baseEpoch: true });
+  const parsed = header.safeParse({ name: input.name, baseEpoch: input.baseEpoch });
+  if (!parsed.success) for (const issue of parsed.error.issues) issues.push({ path: issue.path.join("."), message: issue.message });
+  if (!Bytes32Schema.safeParse(String(input.previousRoot).toLowerCase()).success) issues.push({ path: "previousRoot", message: "must be 0x followed by 64 hex digits" });
+  return issues;
 }

@@ -17,8 +17,10 @@ export interface PlanOptions {
   /** Safety margin on the model's estimate. @default 0.10 */
   margin?: number;
   /**
-   * Selectors that already have a route on the target dispatcher (live or disabled): staging over one
-   * costs more than a new selector. When omitted every leaf is costed as a replacement (upper bound).
+   * Selectors that already have a route on the target dispatcher (its live routes, from the loupe):
+   * staging over one costs more than a new selector. When omitted every leaf is costed as a
+   * replacement (upper bound). A disabled selector is not visible in the loupe and is then costed as
+   * new: up to ~3,000 gas per leaf (+22,100 once per batch) under, which the 10% margin absorbs.
    */
   existingSelectors?: ReadonlySet<string>;
   /** @default GAS_MODEL (measured by `npm run bench:gas`) */

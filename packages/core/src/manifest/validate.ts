@@ -67,8 +67,14 @@ export function checkEntries(entries: readonly ManifestEntry[]): void {
       if (seen.facetName !== entry.facetName) issues.push({ path: `${path}.facetName`, message: `facet ${entry.facet} is named "${seen.facetName}" in entries[${seen.index}]` });
     }
   });
+  if (facets.size > MAX_FACETS_PER_MANIFEST) {
+    issues.push({ path: "entries", message: `${facets.size} distinct facets; the dispatcher pins at most ${MAX_FACETS_PER_MANIFEST} per manifest (TooManyFacets): split the upgrade into several epochs` });
+  }
   if (issues.length) throw new ManifestInvalidError(issues);
 }
+
+/** Distinct facets the dispatcher pins per manifest at most. */
+export const MAX_FACETS_PER_MANIFEST = 255;
 
 /** Throws SelectorCollisionError for the first selector listed twice. */
 export function checkCollisions(entries: readonly Pick<ManifestEntry, "selector" | "facet" | "facetName" | "signature">[]): void {

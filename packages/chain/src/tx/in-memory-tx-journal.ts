@@ -1,0 +1,33 @@
+/** In-memory {@link TxJournal}: conditional writes on a version, deep copies in and out. */
+import type { TxJournal, TxJournalPutResult, TxRecord } from "@payrox/core";
+
+/**
+ * A write-ahead journal in this process's memory, with the same conditional-write contract as the
+ * DynamoDB adapter. It survives a "crash" of a sender object (tests, the embedded devnet), not of the process.
+ */
+export class InMemoryTxJournal implements TxJournal {
+  readonly #records = new Map<string, TxRecord>();
+
+  /** The stored record of `stepId`, or undefined. */
+  async get(stepId: string): Promise<TxRecord | undefined> {
+    const record = this.#records.get(stepId);
+    return record && structuredClone(record);
+  }
+
+  /** Stores `record` if the stored version is `record.version - 1`, else returns the stored record. */
+  async put(record: TxRecord): Promise<TxJournalPutResult> {
+    const existing = this.#records.get(record.stepId);
+    const storedVersion = existing?.version ?? 0;
+    if (storedVersion !== record.version - 1) {
+      if (existing) return { ok: false, existing: structuredClone(existing) };
+      throw new Error(`journal record ${record.stepId} is absent, so its first write must have version 1 (got ${record.version})`);
+    }
+    this.#records.set(record.stepId, structuredClone(record));
+    return { ok: true };
+  }
+
+  /** Every stored record (copies), for inspection. */
+  records(): TxRecord[] {
+    return [...this.#records.values()].map((r) => structuredClone(r));
+  }
+}

@@ -1,0 +1,105 @@
+/** Types of the transaction lifecycle: steps, options, events, outcomes. */
+import type { Interface, JsonRpcApiProvider, Signer } from "ethers";
+import type { NonceStore } from "@payrox/core";
+import type { Relay } from "@payrox/core";
+import type { TxJournal, TxRecord } from "@payrox/core";
+import type { FeeOptions } from "./fees.js";
+
+/** One transaction a run needs on one network. */
+export interface TxStep {
+  /** Unique per network and stable across retries (the journal key): the same id never sends twice. */
+  stepId: string;
+  to: string;
+  data: string;
+  /** @default 0n */
+  value?: bigint;
+  /** Skips `eth_estimateGas` (the simulation still runs). */
+  gasLimit?: bigint;
+}
+
+/** Options of {@link TxSender} (one network, one signer). */
+export interface TxSenderOptions {
+  /** Network name from the registry (nonce and journal keys). */
+  network: string;
+  provider: JsonRpcApiProvider;
+  /** Any ethers Signer (a Wallet, the KMS signer); only `getAddress` and `signTransaction` are used. */
+  signer: Signer;
+  nonceStore: NonceStore;
+  journal: TxJournal;
+  /** Where signed transactions go. @default a PublicMempoolRelay on `provider` */
+  relay?: Relay;
+  /** Blocks (including the one holding the transaction) before it counts as final. @default 1 */
+  confirmations?: number;
+  fees?: FeeOptions;
+  /** Added to `eth_estimateGas`, in percent. @default 20 */
+  gasMarginPercent?: number;
+  /** Fee increase of each replacement, in percent (at least 10). @default 12 */
+  bumpPercent?: number;
+  /** Replace a transaction still pending this long after its submission, in ms. @default 120_000 */
+  replaceAfterMs?: number;
+  /** Also replace it once this many blocks passed without it. @default off */
+  replaceAfterBlocks?: number;
+  /** Delay between two looks at the chain, in ms. @default 1_000 */
+  pollIntervalMs?: number;
+  /** Give up watching (the journal keeps the record; `resume` continues), in ms. @default 600_000 */
+  timeoutMs?: number;
+  /** Extra error fragments to decode simulation reverts (e.g. a facet's errors). */
+  errorAbi?: readonly string[];
+  /** Progress callback; errors it throws are ignored. */
+  onEvent?: (event: TxEvent) => void;
+}
+
+/** Why a transaction already signed is submitted again. */
+export type RebroadcastReason = "dropped" | "expired" | "reorg" | "resume" | "retry";
+
+/** Progress of a step, in order of occurrence. */
+export type TxEvent = { stepId: string; network: string } & (
+  | { type: "simulated"; gasLimit: bigint }
+  | { type: "signed"; hash: string; nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; reason: "initial" | "replacement" }
+  | { type: "submitted"; hash: string; relay: string; submissionId: string }
+  | { type: "relay-fallback"; hash: string; from: string; to: string; reason: string }
+  | { type: "submit-failed"; hash: string; reason: string }
+  | { type: "rebroadcast"; hash: string; reason: RebroadcastReason }
+  | { type: "replaced"; previousHash: string; hash: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; reason: "stuck" | "underpriced" }
+  | { type: "fee-cap-reached"; hash: string }
+  | { type: "mined"; hash: string; blockNumber: number; blockHash: string }
+  | { type: "reorged"; hash: string; blockNumber: number; blockHash: string }
+  | { type: "confirmed"; hash: string; blockNumber: number; confirmations: number; status: "success" | "reverted" }
+);
+
+/** A confirmed step. */
+export interface TxOutcome {
+  stepId: string;
+  network: string;
+  /** The attempt that landed. */
+  hash: string;
+  nonce: number;
+  blockNumber: number;
+  blockHash: string;
+  /** `reverted` when the receipt's status is 0 (mined, fees paid, no effect). */
+  status: "success" | "reverted";
+  gasUsed: bigint;
+  /** Every hash signed for the step, oldest first. */
+  attempts: string[];
+  /** The final journal record. */
+  record: TxRecord;
+}
+
+/** What the confirmation loop needs from its sender (resolved options). */
+export interface LifecycleContext {
+  network: string;
+  chainId: number;
+  provider: JsonRpcApiProvider;
+  signer: Signer;
+  journal: TxJournal;
+  relay: Relay;
+  errors: Interface;
+  confirmations: number;
+  fees: FeeOptions;
+  bumpPercent: number;
+  replaceAfterMs: number;
+  replaceAfterBlocks: number | undefined;
+  pollIntervalMs: number;
+  timeoutMs: number;
+  emit: (event: TxEvent) => void;
+}

@@ -1,0 +1,103 @@
+/**
+ * The build spec: a JSON file saying which compiled facets a manifest routes, where they live and what
+ * it removes. Validated with zod; every problem is reported with its field path.
+ */
+import { dirname, resolve } from "node:path";
+import { FunctionFragment } from "ethers";
+import { z } from "zod";
+import { AddressSchema, Bytes32Schema, ManifestSchema, zodIssues, type BuildInput, type ManifestIssue } from "@payrox/core";
+import { ArtifactIndex } from "./artifacts.js";
+import { BuildSpecInvalidError } from "./errors.js";
+import { readTextFile } from "./files.js";
+
+const HexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "must be 0x followed by an even number of hex digits");
+
+/** One facet of a build spec. */
+export const FacetSpecSchema = z
+  .object({
+    artifact: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, "a contract name (letters, digits, '_' or '$')").describe("contract name; its <Name>.json is looked up under `artifacts`"),
+    address: AddressSchema.optional().describe("a deployed facet's address (EIP-55)"),
+    create2: z
+      .object({
+        salt: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "salt must be 0x followed by 64 hex digits"),
+        deployer: AddressSchema.optional().describe("CREATE2 deployer; default the canonical factory 0x4e59b44847b379578588920cA78FbF26c0B4956C"),
+        constructorArgs: HexBytes.optional().describe("ABI-encoded constructor arguments; default 0x"),
+      })
+      .strict()
+      .optional()
+      .describe("a facet to be deployed with CREATE2: its address is predicted"),
+    functions: z.array(z.string().min(1)).min(1).optional().describe("functions to route, by signature or unique name; default all"),
+  })
+  .strict()
+  .refine((f) => (f.address === undefined) !== (f.create2 === undefined), { message: "give exactly one of `address` (deployed) and `create2` (predicted)" });
+
+/** A build spec file. */
+export const BuildSpecSchema = z
+  .object({
+    name: ManifestSchema.shape.name,
+    baseEpoch: ManifestSchema.shape.baseEpoch,
+    previousRoot: Bytes32Schema.describe("active root at baseEpoch, lowercase (zero hash at epoch 0)"),
+    artifacts: z.string().min(1, "the Hardhat artifacts directory (relative to the spec file)"),
+    facets: z.array(FacetSpecSchema),
+    remove: z.array(z.string().min(1)).optional().describe("selectors (0x12345678) or signatures to remove"),
+  })
+  .strict()
+  .refine((s) => s.facets.length + (s.remove?.length ?? 0) > 0, { message: "a spec needs at least one facet or one removal", path: ["facets"] });
+
+export type BuildSpec = z.infer<typeof BuildSpecSchema>;
+
+/** A loaded spec: the builder's input and the artifacts it came from. */
+export interface LoadedBuildSpec {
+  spec: BuildSpec;
+  input: BuildInput;
+  artifacts: ArtifactIndex;
+}
+
+/**
+ * Reads and validates the spec at `path`, and loads its artifacts.
+ * @throws FileAccessError (unreadable); BuildSpecInvalidError naming each bad field (JSON, schema, artifacts).
+ */
+export async function loadBuildSpec(path: string): Promise<LoadedBuildSpec> {
+  const text = await readTextFile(path);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new BuildSpecInvalidError(path, [{ path: "", message: `not valid JSON (${(error as Error).message})` }], { cause: error });
+  }
+  const parsed = BuildSpecSchema.safeParse(value);
+  if (!parsed.success) throw new BuildSpecInvalidError(path, zodIssues(parsed.error), { cause: parsed.error });
+  const spec = parsed.data;
+  const artifactsDir = resolve(dirname(path), spec.artifacts);
+  const artifacts = await ArtifactIndex.scan(artifactsDir);
+  if (!artifacts) throw new BuildSpecInvalidError(path, [{ path: "artifacts", message: `${artifactsDir} is not a readable directory` }]);
+  const issues: ManifestIssue[] = [];
+  const facets: BuildInput["facets"] = [];
+  for (const [i, facet] of spec.facets.entries()) {
+    const artifact = await artifacts.load(facet.artifact, `facets[${i}].artifact`, issues);
+    if (artifact) facets.push({ name: facet.artifact, abi: artifact.abi, bytecode: artifact.bytecode, deployedBytecode: artifact.deployedBytecode, address: facet.address, create2: facet.create2, functions: facet.functions });
+  }
+  const remove = spec.remove?.map((item, i) => canonicalRemoval(item, `remove[${i}]`, issues));
+  if (issues.length) throw new BuildSpecInvalidError(path, issues);
+  return { spec, artifacts, input: { name: spec.name, baseEpoch: spec.baseEpoch, previousRoot: spec.previousRoot, facets, remove } };
+}
+
+/**
+ * A removal by signature in canonical form ("f(uint)" → "f(uint256)", spaces dropped): the builder
+ * hashes the text as given, so a non-canonical signature would silently remove the wrong selector.
+ * Selectors (0x…) pass through; the builder checks them.
+ */
+function canonicalRemoval(item: string, path: string, issues: ManifestIssue[]): string {
+  if (/^0x/i.test(item)) return item;
+  try {
+    return FunctionFragment.from(item).format("sighash");
+  } catch {
+    issues.push({ path, message: `"${item}" is neither a selector (0x12345678) nor a function signature (name(types))` });
+    return item;
+  }
+}
+
+/** The spec's field paths in a builder error (facets[i]…, remove[i]) refer to the spec: report them as such. */
+export function asSpecIssues(path: string, issues: readonly ManifestIssue[], cause: unknown): BuildSpecInvalidError | undefined {
+  return issues.every((i) => /^(facets|remove)\[\d+\]/.test(i.path)) ? new BuildSpecInvalidError(path, [...issues], { cause }) : undefined;
+}

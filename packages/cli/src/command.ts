@@ -1,0 +1,35 @@
+/** The shape of a `payrox` command: its help, and a run that parses argv and returns what to print. */
+
+/** What a command prints: `human` by default, `json` with `--json`. */
+export interface CommandResult {
+  human: string;
+  json: unknown;
+}
+
+/** Where a command runs. */
+export interface CommandContext {
+  /** Directory relative paths are resolved against. */
+  cwd: string;
+}
+
+/** One command, e.g. `manifest build`. */
+export interface Command {
+  /** The words after `payrox`, e.g. "manifest build". */
+  name: string;
+  /** One line for `payrox --help`. */
+  summary: string;
+  /** The usage line(s). */
+  usage: string;
+  /** The full `--help` text. */
+  help: string;
+  /** Parses `argv` (the arguments after the command's name) and runs. Throws typed errors. */
+  run(argv: string[], context: CommandContext): Promise<CommandResult>;
+}
+
+/** A command takes no positional arguments. */
+export const NO_POSITIONALS = { min: 0, max: 0, names: "" } as const;
+
+/** Formats a number with thousands separators. */
+export function fmt(n: number | bigint): string {
+  return n.toLocaleString("en-US");
+}

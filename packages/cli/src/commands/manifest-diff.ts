@@ -1,0 +1,137 @@
+/** `payrox manifest diff`: desired routing vs a live dispatcher → the next epoch's manifest. */
+import { resolve } from "node:path";
+import { assertNotDrifted, diffRouting, ManifestSchema, nextManifest, parseManifest, serializeManifest, type LiveRouting, type Manifest, type RoutingDiff } from "@payrox/core";
+import { addressFlag, bytes32Flag, integerFlag, parseCommandArgs, required, rpcFlag } from "../args.js";
+import { loadBuildSpec, type LoadedBuildSpec } from "../build-spec.js";
+import { NO_POSITIONALS, type Command } from "../command.js";
+import { UsageError } from "../errors.js";
+import { readTextFile, writeFileAtomic } from "../files.js";
+import { withRpc } from "../network.js";
+import { buildFromSpec } from "./manifest-build.js";
+
+const NAME = "manifest diff";
+const USAGE =
+  "payrox manifest diff (--desired <manifest.json> | --spec <build.json>) --rpc <url> --dispatcher <address>\n" +
+  "                     [--name <name>] [--expect-epoch <N>] [--expect-root <root>] [--out <next.json>] [--json]";
+
+const OPTIONS = {
+  desired: { type: "string" },
+  spec: { type: "string" },
+  rpc: { type: "string" },
+  dispatcher: { type: "string" },
+  name: { type: "string" },
+  "expect-epoch": { type: "string" },
+  "expect-root": { type: "string" },
+  out: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+/** `payrox manifest diff`. */
+export const manifestDiff: Command = {
+  name: NAME,
+  summary: "compute the next manifest that takes a live dispatcher to a desired routing",
+  usage: USAGE,
+  help: `usage: ${USAGE}
+
+Reads the dispatcher's live routing (active epoch and root, and its loupe facets()) and compares it with
+the desired routing — every selector that should be live — to give the add / replace / remove entries of
+the next epoch's manifest, built against the live epoch and root. Protected selectors are never touched.
+
+  --desired <file>        desired routing as a manifest file: its routes are the COMPLETE routing that
+                          should be live (not just changes; a live selector it lacks is removed), its
+                          removals are ignored
+  --spec <file>           desired routing as a build spec (see "payrox manifest build --help"); its facets'
+                          code is checked on --rpc, and removed selectors are named from its artifacts
+  --rpc <url>             JSON-RPC endpoint of the network
+  --dispatcher <address>  the ManifestDispatcher
+  --name <name>           name of the next manifest (default: the desired manifest's or spec's name)
+  --expect-epoch <N>      fail (exit 1, "drifted") unless the live active epoch is N
+  --expect-root <root>    fail (exit 1, "drifted") unless the live active root is <root>
+  --out <file>            write the next manifest (atomically; not written when there is nothing to change)
+  --json                  machine-readable output
+
+The desired file's own baseEpoch/previousRoot are not used: the next manifest is always built on the
+live state; pin that state with --expect-epoch/--expect-root. Nothing to change: says so, exit 0.`,
+  async run(argv, { cwd }) {
+    const args = parseDiffArgs(argv, cwd);
+    // Local input first: a bad file fails before any network access.
+    const source = args.specPath ? await loadBuildSpec(args.specPath) : parseManifest(await readTextFile(args.desiredPath!));
+    const { live, desired, next } = await withRpc(args.rpcUrl, async (rpc, chain) => {
+      const live = await chain.readLiveRouting(rpc.provider, args.dispatcher);
+      if (args.expectEpoch !== undefined || args.expectRoot !== undefined) {
+        assertNotDrifted({ baseEpoch: args.expectEpoch ?? Number(live.activeEpoch), previousRoot: args.expectRoot ?? live.activeRoot }, live);
+      }
+      const desired = "input" in source ? await buildFromSpec(source, args.specPath!, rpc.readCode) : source;
+      return { live, desired, next: await nextFor(args.name ?? desired.name, desired, live, "input" in source ? source : undefined) };
+    });
+    const diff = diffRouting(desired.entries, live);
+    if (!next) {
+      const human = `nothing to change: dispatcher ${args.dispatcher} at epoch ${live.activeEpoch} already serves the desired routing (${diff.unchanged} routes)`;
+      return { human, json: { changed: false, live: liveJson(live), add: [], replace: [], remove: [], unchanged: diff.unchanged, next: null, out: null } };
+    }
+    const bytes = serializeManifest(next);
+    parseManifest(bytes); // never write a file `verify` would reject
+    if (args.outPath) await writeFileAtomic(args.outPath, bytes);
+    return {
+      human: formatDiff(diff, next, live) + (args.outPath ? `\nwrote ${args.outPath}` : "\n(no --out: nothing written)"),
+      json: { changed: true, live: liveJson(live), ...diffJson(diff, next), next: nextJson(next), out: args.outPath ?? null },
+    };
+  },
+};
+
+function parseDiffArgs(argv: string[], cwd: string) {
+  const { values } = parseCommandArgs(NAME, argv, OPTIONS, NO_POSITIONALS);
+  if ((values.desired === undefined) === (values.spec === undefined)) throw new UsageError("give exactly one of --desired and --spec", NAME);
+  if (values.name !== undefined && !ManifestSchema.shape.name.safeParse(values.name).success) {
+    throw new UsageError(`--name must be 1–100 of letters, digits, '.', '_' or '-', got "${values.name}"`, NAME);
+  }
+  const path = (value: string | undefined) => (value === undefined ? undefined : resolve(cwd, value));
+  return {
+    desiredPath: path(values.desired),
+    specPath: path(values.spec),
+    rpcUrl: required(rpcFlag(values.rpc, NAME), "rpc", NAME),
+    dispatcher: required(addressFlag(values.dispatcher, "dispatcher", NAME), "dispatcher", NAME),
+    name: values.name,
+    expectEpoch: integerFlag(values["expect-epoch"], "expect-epoch", NAME),
+    expectRoot: bytes32Flag(values["expect-root"], "expect-root", NAME),
+    outPath: path(values.out),
+  };
+}
+
+/** The next manifest; removed selectors get their signature from the spec's artifacts when known. */
+async function nextFor(name: string, desired: Manifest, live: LiveRouting, spec?: LoadedBuildSpec): Promise<Manifest | undefined> {
+  const removes = diffRouting(desired.entries, live).remove.length > 0;
+  const signatures = removes && spec ? await spec.artifacts.signatures() : undefined;
+  return nextManifest(name, desired.entries, live, signatures);
+}
+
+function nextJson(next: Manifest) {
+  return { name: next.name, baseEpoch: next.baseEpoch, epoch: next.baseEpoch + 1, previousRoot: next.previousRoot, root: next.root, entryCount: next.entries.length };
+}
+
+function liveJson(live: LiveRouting) {
+  return { epoch: Number(live.activeEpoch), root: live.activeRoot, routes: live.routes.size };
+}
+
+function diffJson(diff: RoutingDiff, next: Manifest) {
+  const signature = new Map(next.entries.map((e) => [e.selector, e.signature]));
+  return {
+    add: diff.add.map((e) => ({ selector: e.selector, signature: e.signature, facet: e.facet, facetName: e.facetName })),
+    replace: diff.replace.map((r) => ({ selector: r.entry.selector, signature: r.entry.signature, facet: r.entry.facet, facetName: r.entry.facetName, from: r.from })),
+    remove: diff.remove.map((e) => ({ selector: e.selector, signature: signature.get(e.selector) ?? "" })),
+    unchanged: diff.unchanged,
+  };
+}
+
+function formatDiff(diff: RoutingDiff, next: Manifest, live: LiveRouting): string {
+  const d = diffJson(diff, next);
+  const lines = [
+    `live: epoch ${live.activeEpoch}, root ${live.activeRoot}, ${live.routes.size} live routes`,
+    `next manifest "${next.name}": epoch ${next.baseEpoch} → ${next.baseEpoch + 1}, root ${next.root}`,
+    `  ${d.add.length} add, ${d.replace.length} replace, ${d.remove.length} remove, ${d.unchanged} unchanged`,
+    ...d.add.map((a) => `  add      ${a.selector} ${a.signature} → ${a.facetName} ${a.facet}`),
+    ...d.replace.map((r) => `  replace  ${r.selector} ${r.signature}: ${r.from} → ${r.facetName} ${r.facet}`),
+    ...d.remove.map((r) => `  remove   ${r.selector} ${r.signature || "(signature unknown)"}`),
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,90 @@
+/** `payrox manifest plan`: split a manifest into `applyRoutes` batches under a gas cap and the batch size limit. */
+import { resolve } from "node:path";
+import { DEFAULT_GAS_CAP, DEFAULT_MAX_BATCH_SIZE, parseManifest, planBatches, type Plan } from "@payrox/core";
+import { addressFlag, integerFlag, parseCommandArgs, rpcFlag } from "../args.js";
+import { fmt, type Command } from "../command.js";
+import { UsageError } from "../errors.js";
+import { readTextFile, writeFileAtomic } from "../files.js";
+import { withRpc } from "../network.js";
+
+const NAME = "manifest plan";
+const USAGE = "payrox manifest plan <manifest.json> [--gas-cap <N>] [--max-batch <N>] [--rpc <url> --dispatcher <address>] [--out <plan.json>] [--json]";
+
+/** The plan file: exactly the arguments of each `applyRoutes(facets, leaves, proof, proofFlags)` call. */
+export interface PlanFile {
+  root: string;
+  leafCount: number;
+  gasCap: number;
+  maxBatchSize: number;
+  batches: { index: number; estimatedGas: number; facets: { facet: string; codehash: string }[]; leaves: string; proof: string[]; proofFlags: string }[];
+}
+
+/** `payrox manifest plan`. */
+export const manifestPlan: Command = {
+  name: NAME,
+  summary: "split a manifest into applyRoutes batches under a gas cap",
+  usage: USAGE,
+  help: `usage: ${USAGE}
+
+Verifies the manifest, then splits its leaves into applyRoutes batches (tree order, greedy) so that each
+batch's estimated gas (measured gas model + 10% margin) stays under the cap and its size under the
+dispatcher's limit. Each batch carries its multiproof. Deterministic.
+
+  --gas-cap <N>           gas cap of one apply transaction (default ${fmt(DEFAULT_GAS_CAP)})
+  --max-batch <N>         most leaves per batch (default ${DEFAULT_MAX_BATCH_SIZE}; with --dispatcher, at most its maxBatchSize())
+  --rpc <url>             with --dispatcher: read the dispatcher's maxBatchSize() and its live selectors
+  --dispatcher <address>  (replacing a live route costs more than adding one; without it every leaf is
+                          costed as a replacement, an upper bound)
+  --out <file>            write { root, leafCount, gasCap, maxBatchSize, batches: [{ index, estimatedGas,
+                          facets, leaves, proof, proofFlags }] } (atomically, only on success)
+  --json                  machine-readable output (the plan, plus totalEstimatedGas)`,
+  async run(argv, { cwd }) {
+    const options = { "gas-cap": { type: "string" }, "max-batch": { type: "string" }, rpc: { type: "string" }, dispatcher: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } } as const;
+    const { values, positionals } = parseCommandArgs(NAME, argv, options, { min: 1, max: 1, names: "<manifest.json>" });
+    const gasCap = integerFlag(values["gas-cap"], "gas-cap", NAME, 1) ?? DEFAULT_GAS_CAP;
+    const maxBatchFlag = integerFlag(values["max-batch"], "max-batch", NAME, 1);
+    const rpcUrl = rpcFlag(values.rpc, NAME);
+    const dispatcher = addressFlag(values.dispatcher, "dispatcher", NAME);
+    if ((rpcUrl === undefined) !== (dispatcher === undefined)) throw new UsageError("--rpc and --dispatcher go together", NAME);
+    const outPath = values.out === undefined ? undefined : resolve(cwd, values.out);
+    const manifest = parseManifest(await readTextFile(resolve(cwd, positionals[0])));
+    const network = rpcUrl && dispatcher ? await withRpc(rpcUrl, (rpc, chain) => readLimits(chain, rpc.provider, dispatcher)) : undefined;
+    const maxBatchSize = Math.min(maxBatchFlag ?? network?.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE, network?.maxBatchSize ?? Infinity);
+    const plan = planBatches(manifest, { gasCap, maxBatchSize, existingSelectors: network?.existingSelectors });
+    const file = planFile(plan);
+    if (outPath) await writeFileAtomic(outPath, JSON.stringify(file, null, 2) + "\n");
+    const human = formatPlan(plan, network ? `dispatcher ${dispatcher}: maxBatchSize ${network.maxBatchSize}, ${network.existingSelectors.size} live selectors` : undefined);
+    return { human: human + (outPath ? `\nwrote ${outPath}` : ""), json: { ...file, totalEstimatedGas: plan.totalEstimatedGas, out: outPath ?? null } };
+  },
+};
+
+async function readLimits(chain: typeof import("@payrox/chain/dispatcher"), provider: import("ethers").Provider, dispatcher: string) {
+  const live = await chain.readLiveRouting(provider, dispatcher);
+  const maxBatchSize = await chain.readMaxBatchSize(provider, dispatcher, { blockTag: live.blockTag });
+  return { maxBatchSize, existingSelectors: new Set(live.routes.keys()) };
+}
+
+/** The plan as written to --out. */
+export function planFile(plan: Plan): PlanFile {
+  return {
+    root: plan.root,
+    leafCount: plan.leafCount,
+    gasCap: plan.gasCap,
+    maxBatchSize: plan.maxBatchSize,
+    batches: plan.batches.map((b) => ({ index: b.index, estimatedGas: b.estimatedGas, facets: b.facets, leaves: b.leaves, proof: b.proof, proofFlags: b.proofFlags })),
+  };
+}
+
+function formatPlan(plan: Plan, source?: string): string {
+  const header = ["batch", "leaves", "facets", "proof hashes", "estimated gas"];
+  const rows = plan.batches.map((b) => [String(b.index), String(b.routes.length), String(b.facets.length), String(b.proof.length), fmt(b.estimatedGas)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join("  ");
+  return [
+    `root ${plan.root}: ${plan.leafCount} leaves → ${plan.batches.length} batch${plan.batches.length === 1 ? "" : "es"} (gas cap ${fmt(plan.gasCap)}, max batch ${plan.maxBatchSize})`,
+    ...(source ? [source] : []),
+    line(header),
+    ...rows.map(line),
+    `total estimated gas ${fmt(plan.totalEstimatedGas)}`,
+  ].join("\n");
+}

@@ -1,0 +1,182 @@
+/**
+ * The real `payrox` binary against a ManifestDispatcher on anvil: build with --rpc, plan with the
+ * dispatcher's limits, roll the plan out (commit → apply batches → activate), diff to the next epoch,
+ * verify with drift, and facet code checks.
+ */
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { Contract, ContractFactory, ZeroAddress, type InterfaceAbi, type JsonRpcProvider, type Wallet } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROTECTED_SELECTORS } from "@payrox/core";
+import type { PlanFile } from "../src/index.js";
+import { loadArtifact } from "../../../contracts/lib/artifacts.js";
+import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
+import { devWallet, startLocalChain, type LocalChain } from "../../../contracts/lib/local-chain.js";
+import { buildSpec, payrox, prepare, readJson, spec, stdoutJson, writeJson } from "./helpers.js";
+
+/** An address with no code on the fresh chain. */
+const NO_CODE = "0x000000000000000000000000000000000000dEaD";
+
+describe("payrox manifest diff, plan and verify against a dispatcher on anvil", () => {
+  let chain: LocalChain;
+  let provider: JsonRpcProvider;
+  let wallet: Wallet;
+  let dispatcher: string;
+  let router: Contract;
+  let loupe: Contract;
+  let v1: string;
+  let v2: string;
+  const network = () => ["--rpc", chain.rpcUrl, "--dispatcher", dispatcher];
+
+  let dir: string;
+  const build = (name: string, fields: Parameters<typeof spec>[1], extra: string[] = []) => buildSpec(dir, name, fields, extra);
+
+  beforeAll(async () => {
+    dir = await prepare();
+    chain = await startLocalChain({ kind: "anvil" });
+    ({ provider, wallet } = devWallet(chain));
+    const deployment = await deployDispatcherDeterministic(wallet, loadArtifact("ManifestDispatcher"), devConfig(wallet.address, { activationDelay: 1, minActivationDelay: 1, maxBatchSize: 3 }));
+    dispatcher = deployment.address;
+    loupe = new Contract(dispatcher, loadArtifact("DispatcherAdminFacet").abi as InterfaceAbi, wallet);
+    router = new Contract(dispatcher, loadArtifact("ManifestDispatcher").abi as InterfaceAbi, wallet);
+    for (const role of [await loupe.COMMIT_ROLE(), await loupe.APPLY_ROLE()]) await (await loupe.grantRole(role, wallet.address)).wait();
+    const deploy = async (name: string) => {
+      const artifact = loadArtifact(name);
+      const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, wallet).deploy();
+      await contract.waitForDeployment();
+      return contract.getAddress();
+    };
+    v1 = await deploy("CounterFacetV1");
+    v2 = await deploy("CounterFacetV2");
+  });
+
+  afterAll(async () => {
+    provider?.destroy();
+    await chain?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Commits, applies (the plan's batches) and activates a manifest; returns gas used vs estimated per batch. */
+  async function rollOut(manifestPath: string, planPath: string) {
+    const manifest = await readJson<{ baseEpoch: number }>(manifestPath);
+    const plan = await readJson<PlanFile>(planPath);
+    await (await router.commitRoot(plan.root, manifest.baseEpoch + 1, plan.leafCount)).wait();
+    const gas: { used: bigint; estimated: number }[] = [];
+    for (const b of plan.batches) {
+      const receipt = await (await router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags)).wait();
+      gas.push({ used: receipt!.gasUsed, estimated: b.estimatedGas });
+    }
+    await provider.send("evm_increaseTime", [2]);
+    await provider.send("evm_mine", []);
+    await (await router.activateCommittedRoot()).wait();
+    return gas;
+  }
+
+  /** The loupe's live routes outside the protected ones, as selector → facet. */
+  async function liveRoutes(): Promise<Record<string, string>> {
+    const routes: Record<string, string> = {};
+    for (const [facet, selectors] of await loupe.facets()) for (const s of selectors) if (!PROTECTED_SELECTORS.has(s)) routes[s] = facet;
+    return routes;
+  }
+
+  async function manifestRoutes(path: string): Promise<Record<string, string>> {
+    const { entries } = await readJson<{ entries: { selector: string; facet: string }[] }>(path);
+    return Object.fromEntries(entries.filter((e) => e.facet !== ZeroAddress).map((e) => [e.selector, e.facet]));
+  }
+
+  it("builds epoch 1 with --rpc, plans it with the dispatcher's limits, and the plan rolls out on chain", async () => {
+    const built = await build("chain-e1", { name: "counter-v1", facets: [{ artifact: "CounterFacetV1", address: v1 }] }, ["--rpc", chain.rpcUrl]);
+    expect(built.code, built.stderr).toBe(0);
+
+    const [planned, capped, offline] = await Promise.all([
+      payrox(["manifest", "plan", join(dir, "chain-e1.json"), ...network(), "--out", join(dir, "chain-e1.plan.json"), "--json"], dir),
+      payrox(["manifest", "plan", join(dir, "chain-e1.json"), ...network(), "--max-batch", "100", "--json"], dir),
+      payrox(["manifest", "plan", join(dir, "chain-e1.json"), "--max-batch", "3", "--json"], dir),
+    ]);
+    expect(planned.code, planned.stderr).toBe(0);
+    // The dispatcher's maxBatchSize() (3) caps the batches, and its live selectors make new leaves cheaper
+    // than the offline upper bound (every leaf costed as a replacement).
+    const plan = stdoutJson<{ maxBatchSize: number; leafCount: number; totalEstimatedGas: number }>(planned);
+    expect(plan).toMatchObject({ leafCount: 4, maxBatchSize: 3 });
+    expect(stdoutJson(capped)).toMatchObject({ maxBatchSize: 3 });
+    expect(plan.totalEstimatedGas).toBeLessThan(stdoutJson<{ totalEstimatedGas: number }>(offline).totalEstimatedGas);
+    const gas = await rollOut(join(dir, "chain-e1.json"), join(dir, "chain-e1.plan.json"));
+
+    expect(gas).toHaveLength(2);
+    for (const g of gas) expect(g.used).toBeLessThanOrEqual(BigInt(g.estimated));
+    expect(await loupe.activeEpoch()).toBe(1n);
+    expect(await liveRoutes()).toEqual(await manifestRoutes(join(dir, "chain-e1.json")));
+  });
+
+  it("diff --spec with CounterFacetV2 gives exactly add decrement, replace version/count/increment, remove greet", async () => {
+    const specPath = await writeJson(dir, "chain-v2.spec.json", spec(dir, { name: "counter-v2", baseEpoch: 1, facets: [{ artifact: "CounterFacetV2", address: v2 }] }));
+
+    const run = await payrox(["manifest", "diff", "--spec", specPath, ...network(), "--expect-epoch", "1", "--out", join(dir, "chain-e2.json"), "--json"], dir);
+
+    expect(run.code, run.stderr).toBe(0);
+    const diff = stdoutJson<{ add: any[]; replace: any[]; remove: any[]; next: { baseEpoch: number; previousRoot: string } }>(run);
+    expect(diff.add).toEqual([{ selector: "0x2baeceb7", signature: "decrement()", facet: v2, facetName: "CounterFacetV2" }]);
+    expect(diff.replace.map((r) => [r.signature, r.from, r.facet]).sort()).toEqual([["count()", v1, v2], ["increment()", v1, v2], ["version()", v1, v2]]);
+    expect(diff.remove).toEqual([{ selector: "0xcfae3217", signature: "greet()" }]);
+    expect(diff.next).toMatchObject({ baseEpoch: 1, previousRoot: await loupe.activeRoot() });
+    expect((await readJson<{ entries: unknown[] }>(join(dir, "chain-e2.json"))).entries).toHaveLength(5);
+  });
+
+  it("verify --dispatcher passes for the next manifest and reports drift for the epoch-1 manifest", async () => {
+    const next = await payrox(["manifest", "verify", join(dir, "chain-e2.json"), ...network()], dir);
+    const old = await payrox(["manifest", "verify", join(dir, "chain-e1.json"), ...network(), "--json"], dir);
+
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/CounterFacetV2 .*: \+4 routes \(1 added, 3 replaced, 0 unchanged\)/);
+    expect(old.code).toBe(1);
+    expect(stdoutJson<{ error: { name: string } }>(old).error.name).toBe("DriftError");
+    expect(old.stderr).toMatch(/dispatcher drifted: manifest expects epoch 0/);
+  });
+
+  it("diff reports drift for a wrong --expect-epoch or --expect-root and writes nothing", async () => {
+    const desired = ["manifest", "diff", "--desired", join(dir, "chain-e2.json"), ...network()];
+
+    const epoch = await payrox([...desired, "--expect-epoch", "0", "--out", join(dir, "drift-a.json")], dir);
+    const root = await payrox([...desired, "--expect-root", "0x" + "ab".repeat(32), "--out", join(dir, "drift-b.json")], dir);
+
+    for (const run of [epoch, root]) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/drifted/);
+    }
+    expect(existsSync(join(dir, "drift-a.json")) || existsSync(join(dir, "drift-b.json"))).toBe(false);
+  });
+
+  it("diff --desired with the live routing says there is nothing to change and writes nothing", async () => {
+    const run = await payrox(["manifest", "diff", "--desired", join(dir, "chain-e1.json"), ...network(), "--out", join(dir, "unchanged.json")], dir);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/nothing to change/);
+    expect(existsSync(join(dir, "unchanged.json"))).toBe(false);
+  });
+
+  it("the next manifest plans and rolls out: the loupe then equals CounterFacetV2's routing", async () => {
+    const planned = await payrox(["manifest", "plan", join(dir, "chain-e2.json"), ...network(), "--out", join(dir, "chain-e2.plan.json")], dir);
+    expect(planned.code, planned.stderr).toBe(0);
+
+    const gas = await rollOut(join(dir, "chain-e2.json"), join(dir, "chain-e2.plan.json"));
+
+    for (const g of gas) expect(g.used).toBeLessThanOrEqual(BigInt(g.estimated));
+    expect(await liveRoutes()).toEqual(Object.fromEntries(Object.entries(await manifestRoutes(join(dir, "chain-e2.json")))));
+    expect(Object.values(await liveRoutes())).toEqual([v2, v2, v2, v2]);
+  });
+
+  it("rejects a facet whose code differs from the pinned codehash or that has no code (FacetCodeError)", async () => {
+    const wrongCode = await build("wrong-code", { facets: [{ artifact: "CounterFacetV1", address: v2 }] });
+    expect(wrongCode.code, wrongCode.stderr).toBe(0);
+
+    const mismatch = await payrox(["manifest", "verify", join(dir, "wrong-code.json"), "--rpc", chain.rpcUrl, "--json"], dir);
+    const noCode = await build("no-code", { facets: [{ artifact: "CounterFacetV1", address: NO_CODE }] }, ["--rpc", chain.rpcUrl]);
+
+    expect(mismatch.code).toBe(1);
+    expect(stdoutJson<{ error: { name: string; message: string } }>(mismatch).error).toMatchObject({ name: "FacetCodeError", message: expect.stringMatching(/hashes to 0x[0-9a-f]{64} but the manifest pins/) });
+    expect(noCode.code).toBe(1);
+    expect(noCode.stderr).toMatch(/has no code on the network/);
+    expect(existsSync(join(dir, "no-code.json"))).toBe(false);
+  });
+});
