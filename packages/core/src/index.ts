@@ -14,3 +14,5 @@ export * from "./manifest/gas-model.js";
 export * from "./ports/nonce-store.js";
 export * from "./ports/relay.js";
 export * from "./ports/tx-journal.js";
+export * from "./run/types.js";
+export * from "./run/ports.js";

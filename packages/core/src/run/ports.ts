@@ -1,0 +1,101 @@
+/**
+ * Ports of the scheduler's use cases. Adapters: DynamoDB / EventBridge Scheduler (packages/aws) and
+ * local ones (packages/devnet). Use cases import only these interfaces.
+ */
+import type { Proposal, Run, StepLease, StepName } from "./types.js";
+
+/** Source of time (unix ms); the local scheduler and tests substitute their own. */
+export interface Clock {
+  now(): number;
+}
+
+/** Persistence of proposals, runs and step leases. Every mutation is conditional. */
+export interface RunStore {
+  /** Writes the proposal and its initial runs atomically; fails with a conflict if the id exists. */
+  createProposal(proposal: Proposal, runs: Run[]): Promise<void>;
+  getProposal(id: string): Promise<Proposal | undefined>;
+  listProposals(options?: { limit?: number; cursor?: string }): Promise<{ proposals: Proposal[]; cursor?: string }>;
+  getRun(proposalId: string, network: string): Promise<Run | undefined>;
+  listRuns(proposalId: string): Promise<Run[]>;
+  /**
+   * Stores `next` if the stored run still has `expectedVersion`; `next.version` must be
+   * `expectedVersion + 1`. Throws a conflict error carrying the stored run otherwise.
+   */
+  saveRun(next: Run, expectedVersion: number): Promise<void>;
+  /**
+   * Claims a step: succeeds if no unexpired lease on (run, step, attempt) is held by another owner.
+   * @returns the lease, or undefined when someone else holds it.
+   */
+  claimStep(lease: StepLease, nowMs: number): Promise<StepLease | undefined>;
+  /** Marks a claimed step done so later duplicate triggers see it finished. */
+  completeStep(lease: StepLease): Promise<void>;
+  /** Whether (run, step, attempt) was completed. */
+  isStepComplete(proposalId: string, network: string, step: StepName, attempt: string): Promise<boolean>;
+}
+
+/** One audit event as the caller describes it. */
+export interface AuditEventInput {
+  proposalId: string;
+  /** IAM principal, `scheduler`, `watchdog`… */
+  actor: string;
+  /** What happened, e.g. `proposal.created`, `commit.sent`, `apply.confirmed`, `run.failed`. */
+  event: string;
+  network?: string;
+  txHash?: string;
+  gasUsed?: string;
+  /** Extra JSON-serialisable details. */
+  details?: Record<string, unknown>;
+  atMs: number;
+}
+
+/** A stored audit entry: the input plus its position and hash chain. */
+export interface AuditEntry extends AuditEventInput {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** Append-only, tamper-evident audit trail per proposal. */
+export interface AuditLog {
+  /** Appends after the proposal's last entry (seq + 1, prevHash = last hash); retries on a concurrent append. */
+  append(input: AuditEventInput): Promise<AuditEntry>;
+  list(proposalId: string): Promise<AuditEntry[]>;
+}
+
+/** A one-time trigger of a step at a time. */
+export interface ScheduledJob {
+  /** Derived from (proposal, network, step, attempt): a duplicate request collides instead of doubling. */
+  name: string;
+  step: StepName;
+  proposalId: string;
+  network: string;
+  attempt: string;
+  runAtMs: number;
+}
+
+/** Schedules steps (EventBridge Scheduler `at(...)`, SQS delay, or the local loop). */
+export interface Scheduler {
+  /** Idempotent by `job.name`. */
+  schedule(job: ScheduledJob): Promise<void>;
+  cancel(name: string): Promise<void>;
+}
+
+/** Severity of an alert. */
+export type AlertSeverity = "info" | "warning" | "critical";
+
+/** Something a human must know now. */
+export interface Alert {
+  /** e.g. `late-activation`, `codehash-mismatch`, `unauthorized`, `gas-spike`, `drift`. */
+  kind: string;
+  severity: AlertSeverity;
+  proposalId?: string;
+  network?: string;
+  message: string;
+  details?: Record<string, unknown>;
+  atMs: number;
+}
+
+/** Delivers alerts (webhook, EventBridge, console…). */
+export interface AlertSink {
+  raise(alert: Alert): Promise<void>;
+}
