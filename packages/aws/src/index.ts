@@ -1,1 +1,7 @@
-export {};
+/**
+ * @payrox/aws — AWS adapters of the core ports: the DynamoDB single-table store (runs, step leases,
+ * audit trail, nonces, transaction journal). DynamoDB Local for tests and the devnet lives in
+ * `src/testing/dynamodb-local.ts` and is deliberately not re-exported here.
+ */
+export * from "./errors.js";
+export * from "./dynamo/index.js";

@@ -16,3 +16,6 @@ export * from "./ports/relay.js";
 export * from "./ports/tx-journal.js";
 export * from "./run/types.js";
 export * from "./run/ports.js";
+export * from "./run/state-machine.js";
+export * from "./networks/index.js";
+export * from "./run/audit-chain.js";

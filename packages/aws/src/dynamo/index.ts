@@ -1,0 +1,10 @@
+/** DynamoDB adapters of the core ports, on one table. */
+export { DynamoRunStore, DEFAULT_PROPOSAL_PAGE_SIZE, MAX_PROPOSAL_PAGE_SIZE, type DynamoRunStoreOptions } from "./run-store.js";
+export { DynamoAuditLog, type DynamoAuditLogOptions } from "./audit-log.js";
+export { DynamoNonceStore, type DynamoNonceStoreOptions, type DynamoNonceKeySnapshot } from "./nonce-store.js";
+export { DynamoTxJournal, type DynamoTxJournalOptions } from "./tx-journal.js";
+export { createTable, tableDefinition, type CreateTableOptions } from "./create-table.js";
+export { createDocumentClient, type DynamoTableOptions } from "./single-table.js";
+export { ItemType, TableKeys } from "./keys.js";
+export type { CollisionRetryOptions } from "./collision-retry.js";
+export type { StoredStepLease } from "./step-leases.js";

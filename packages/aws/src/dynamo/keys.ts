@@ -1,0 +1,104 @@
+/**
+ * The single-table key design: every item has string keys `PK` / `SK`; proposals also carry `GSI1PK` /
+ * `GSI1SK` for listing by creation time. Key parts are joined with `#`, so parts that come from callers
+ * (proposal id, network, step attempt) must not contain `#`. See packages/aws/README.md for the access
+ * patterns these keys serve.
+ */
+import type { StepName } from "@payrox/core";
+import { StoreInputError } from "../errors.js";
+
+/** Names of the key attributes and of the one global secondary index. */
+export const TableKeys = {
+  PK: "PK",
+  SK: "SK",
+  GSI1PK: "GSI1PK",
+  GSI1SK: "GSI1SK",
+  /** The GSI that lists proposals by creation time. */
+  GSI1: "GSI1",
+  /** Epoch-seconds attribute DynamoDB TTL deletes by: set on unfinished step leases only. */
+  TTL: "ttl",
+} as const;
+
+/** The `type` attribute of each kind of item. */
+export const ItemType = {
+  PROPOSAL: "proposal",
+  RUN: "run",
+  STEP: "step",
+  AUDIT: "audit",
+  NONCE: "nonce",
+  TX: "tx",
+} as const;
+/** One of {@link ItemType}. */
+export type ItemType = (typeof ItemType)[keyof typeof ItemType];
+
+/** A primary key. */
+export interface ItemKey {
+  PK: string;
+  SK: string;
+}
+
+/** Attributes that exist for storage only and are stripped before an item becomes a domain object. */
+const STORAGE_ATTRIBUTES: ReadonlySet<string> = new Set([TableKeys.PK, TableKeys.SK, TableKeys.GSI1PK, TableKeys.GSI1SK, TableKeys.TTL, "type"]);
+
+/** The partition of the proposal listing GSI (one partition: proposals are created rarely). */
+export const PROPOSAL_LIST_PARTITION = "PROPOSALS";
+/** SK prefixes inside a proposal's partition. */
+export const SkPrefix = { RUN: "RUN#", STEP: "STEP#", AUDIT: "AUDIT#" } as const;
+
+/** Checks a caller-supplied key part: non-empty, and free of the `#` separator. */
+export function keyPart(field: string, value: string): string {
+  if (typeof value !== "string" || value.length === 0) throw new StoreInputError(field, "must be a non-empty string");
+  if (value.includes("#")) throw new StoreInputError(field, `must not contain "#" (the key separator), got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Left-pads a non-negative integer so that string order is numeric order. */
+export function padNumber(field: string, value: number, width: number): string {
+  if (!Number.isSafeInteger(value) || value < 0 || String(value).length > width) {
+    throw new StoreInputError(field, `must be an integer in [0, ${10 ** width - 1}], got ${value}`);
+  }
+  return String(value).padStart(width, "0");
+}
+
+/** Key of a proposal item. */
+export function proposalKey(proposalId: string): ItemKey {
+  return { PK: `PROPOSAL#${keyPart("proposalId", proposalId)}`, SK: "PROPOSAL" };
+}
+
+/** GSI1 keys of a proposal: one partition, sorted by creation time, then id. */
+export function proposalListKeys(proposalId: string, createdAtMs: number): { GSI1PK: string; GSI1SK: string } {
+  return { GSI1PK: PROPOSAL_LIST_PARTITION, GSI1SK: `${padNumber("createdAtMs", createdAtMs, 15)}#${keyPart("proposalId", proposalId)}` };
+}
+
+/** Key of a run (one proposal on one network), in its proposal's partition. */
+export function runKey(proposalId: string, network: string): ItemKey {
+  return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.RUN}${keyPart("network", network)}` };
+}
+
+/** Key of a step lease / completion, in its proposal's partition. */
+export function stepKey(proposalId: string, network: string, step: StepName, attempt: string): ItemKey {
+  return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.STEP}${keyPart("network", network)}#${keyPart("step", step)}#${keyPart("attempt", attempt)}` };
+}
+
+/** Key of an audit entry; seq is zero-padded to 10 digits so SK order is seq order. */
+export function auditKey(proposalId: string, seq: number): ItemKey {
+  return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.AUDIT}${padNumber("seq", seq, 10)}` };
+}
+
+/** Key of the nonce state of one (network, signer); the signer is compared case-insensitively. */
+export function nonceKey(network: string, signer: string): ItemKey {
+  return { PK: `NONCE#${keyPart("network", network)}#${keyPart("signer", signer).toLowerCase()}`, SK: "NONCE" };
+}
+
+/** Key of a write-ahead journal record; the step id is opaque (may contain `#` and `/`). */
+export function txKey(stepId: string): ItemKey {
+  if (typeof stepId !== "string" || stepId.length === 0) throw new StoreInputError("stepId", "must be a non-empty string");
+  return { PK: `TX#${stepId}`, SK: "TX" };
+}
+
+/** The domain object of an item: every attribute except the storage-only ones. */
+export function fromItem<T>(item: Record<string, unknown>): T {
+  const domain: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(item)) if (!STORAGE_ATTRIBUTES.has(name)) domain[name] = value;
+  return domain as T;
+}

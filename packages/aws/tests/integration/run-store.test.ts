@@ -1,0 +1,201 @@
+import { RunState, type Run } from "@payrox/core";
+import { describe, expect, it } from "vitest";
+import { createTable, DynamoRunStore, InvalidCursorError, ItemTooLargeError, ProposalExistsError, RunNotFoundError, StoreInputError, VersionConflictError } from "../../src/index.js";
+import { useLocalTable } from "../support/dynamodb-local.js";
+import { aProposal, aProposalWithRuns, aRun } from "../support/fixtures.js";
+
+const db = useLocalTable("run-store-test");
+const store = (): DynamoRunStore => new DynamoRunStore(db.options);
+
+/** A run store on a table of its own, for listings that must not see other tests' proposals. */
+async function storeOnFreshTable(tableName: string): Promise<DynamoRunStore> {
+  await createTable(db.client, tableName);
+  return new DynamoRunStore({ client: db.client, tableName });
+}
+
+describe("DynamoRunStore", () => {
+  describe("createProposal", () => {
+    it("stores the proposal and its runs, readable back unchanged", async () => {
+      // Prepare
+      const { proposal, runs } = aProposalWithRuns("p-create", { earliestCommitAtMs: 1_800_000_100_000, networks: ["devnet-1", "devnet-2", "sepolia"] });
+
+      // Act
+      await store().createProposal(proposal, runs);
+
+      // Assess
+      expect(await store().getProposal("p-create")).toEqual(proposal);
+      expect(await store().getRun("p-create", "sepolia")).toEqual(runs[2]);
+      expect(await store().listRuns("p-create")).toEqual([...runs].sort((a, b) => a.network.localeCompare(b.network)));
+    });
+
+    it("returns undefined for an unknown proposal or run", async () => {
+      expect(await store().getProposal("p-unknown")).toBeUndefined();
+      expect(await store().getRun("p-unknown", "devnet-1")).toBeUndefined();
+      expect(await store().listRuns("p-unknown")).toEqual([]);
+    });
+
+    it("rejects a duplicate id with the stored proposal and writes nothing", async () => {
+      // Prepare
+      const first = aProposalWithRuns("p-dup", { networks: ["devnet-1"] });
+      await store().createProposal(first.proposal, first.runs);
+      const second = aProposalWithRuns("p-dup", { name: "impostor", networks: ["devnet-1", "devnet-2"] });
+
+      // Act
+      const error = await store().createProposal(second.proposal, second.runs).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(ProposalExistsError);
+      expect((error as ProposalExistsError).existing).toEqual(first.proposal);
+      expect(await store().getProposal("p-dup")).toEqual(first.proposal);
+      expect(await store().listRuns("p-dup")).toEqual(first.runs);
+    });
+
+    it("lets exactly one of 10 concurrent creations of one id win", async () => {
+      // Prepare
+      const attempts = Array.from({ length: 10 }, (_, i) => aProposalWithRuns("p-race", { name: `racer ${i}` }));
+
+      // Act
+      const results = await Promise.allSettled(attempts.map(({ proposal, runs }) => store().createProposal(proposal, runs)));
+
+      // Assess
+      const winners = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+      expect(winners).toHaveLength(1);
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(ProposalExistsError);
+      expect((await store().getProposal("p-race"))?.name).toBe(`racer ${winners[0]}`);
+    });
+
+    it("throws ItemTooLargeError for a proposal over 400 KB and writes nothing", async () => {
+      // Prepare
+      const { proposal, runs } = aProposalWithRuns("p-huge", { manifestJson: "x".repeat(410 * 1024) });
+
+      // Act
+      const error = await store().createProposal(proposal, runs).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(ItemTooLargeError);
+      expect(await store().getProposal("p-huge")).toBeUndefined();
+      expect(await store().listRuns("p-huge")).toEqual([]);
+    });
+
+    it("refuses runs of another proposal or network, or key parts containing '#', before writing", async () => {
+      const { proposal } = aProposalWithRuns("p-bad");
+      await expect(store().createProposal(proposal, [aRun("p-other", "devnet-1")])).rejects.toBeInstanceOf(StoreInputError);
+      await expect(store().createProposal(proposal, [aRun("p-bad", "mainnet")])).rejects.toBeInstanceOf(StoreInputError);
+      await expect(store().createProposal(proposal, [aRun("p-bad", "devnet-1"), aRun("p-bad", "devnet-1")])).rejects.toBeInstanceOf(StoreInputError);
+      await expect(store().createProposal(aProposal("p#bad"), [])).rejects.toBeInstanceOf(StoreInputError);
+      expect(await store().getProposal("p-bad")).toBeUndefined();
+    });
+  });
+
+  describe("listProposals", () => {
+    it("pages newest first with a cursor that is absent on the last page", async () => {
+      // Prepare
+      const listing = await storeOnFreshTable(`${db.tableName}-listing`);
+      const ids = Array.from({ length: 7 }, (_, i) => `p-list-${i}`);
+      for (const [i, id] of ids.entries()) await listing.createProposal(aProposal(id, { createdAtMs: 1_800_000_000_000 + i * 1000 }), []);
+
+      // Act
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await listing.listProposals({ limit: 3, ...(cursor ? { cursor } : {}) });
+        pages.push(page.proposals.map((p) => p.id));
+        cursor = page.cursor;
+      } while (cursor);
+
+      // Assess
+      expect(pages).toEqual([ids.slice(4).reverse(), ids.slice(1, 4).reverse(), [ids[0]]]);
+    });
+
+    it("gives no cursor when the last page is exactly full, and an empty page for an empty table", async () => {
+      // Prepare
+      const listing = await storeOnFreshTable(`${db.tableName}-listing-exact`);
+      const empty = await listing.listProposals();
+      for (let i = 0; i < 4; i++) await listing.createProposal(aProposal(`p-exact-${i}`, { createdAtMs: 1_800_000_000_000 }), []);
+
+      // Act
+      const first = await listing.listProposals({ limit: 2 });
+      const second = await listing.listProposals({ limit: 2, cursor: first.cursor! });
+
+      // Assess
+      expect(empty).toEqual({ proposals: [] });
+      expect(first.cursor).toBeDefined();
+      expect(second.cursor).toBeUndefined();
+      // Same creation time: ties are ordered by id, newest-first order means descending.
+      expect([...first.proposals, ...second.proposals].map((p) => p.id)).toEqual(["p-exact-3", "p-exact-2", "p-exact-1", "p-exact-0"]);
+    });
+
+    it("rejects a forged cursor and an out-of-range limit", async () => {
+      const forged = Buffer.from(JSON.stringify({ PK: "NONCE#x", SK: "NONCE", GSI1PK: "OTHER", GSI1SK: "1" })).toString("base64url");
+      await expect(store().listProposals({ cursor: "not a cursor" })).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(store().listProposals({ cursor: forged })).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(store().listProposals({ limit: 0 })).rejects.toBeInstanceOf(StoreInputError);
+      await expect(store().listProposals({ limit: 101 })).rejects.toBeInstanceOf(StoreInputError);
+    });
+  });
+
+  describe("saveRun", () => {
+    it("stores the next version and replaces the whole run (cleared fields disappear)", async () => {
+      // Prepare
+      const { proposal, runs } = aProposalWithRuns("p-save", { networks: ["devnet-1"] });
+      await store().createProposal(proposal, runs);
+      const failed: Run = { ...runs[0]!, state: RunState.FAILED, failure: { code: "drift", message: "root drifted" }, version: 2 };
+      const { failure: _cleared, ...recovered } = { ...failed, state: RunState.PROPOSED, version: 3 };
+
+      // Act
+      await store().saveRun(failed, 1);
+      const afterFailure = await store().getRun("p-save", "devnet-1");
+      await store().saveRun(recovered, 2);
+
+      // Assess
+      expect(afterFailure).toEqual(failed);
+      expect(await store().getRun("p-save", "devnet-1")).toEqual(recovered);
+    });
+
+    it("throws VersionConflictError carrying the stored run when the version moved on", async () => {
+      // Prepare
+      const { proposal, runs } = aProposalWithRuns("p-conflict", { networks: ["devnet-1"] });
+      await store().createProposal(proposal, runs);
+      const committed: Run = { ...runs[0]!, state: RunState.COMMITTED, etaMs: 1_800_000_600_000, version: 2 };
+      await store().saveRun(committed, 1);
+
+      // Act
+      const error = await store()
+        .saveRun({ ...runs[0]!, state: RunState.CANCELLED, version: 2 }, 1)
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(VersionConflictError);
+      expect((error as VersionConflictError).stored).toEqual(committed);
+      expect((error as VersionConflictError).expectedVersion).toBe(1);
+      expect(await store().getRun("p-conflict", "devnet-1")).toEqual(committed);
+    });
+
+    it("lets exactly one of 20 concurrent saves with the same expected version win", async () => {
+      // Prepare
+      const { proposal, runs } = aProposalWithRuns("p-race-save", { networks: ["devnet-1"] });
+      await store().createProposal(proposal, runs);
+      const candidates = Array.from({ length: 20 }, (_, i): Run => ({ ...runs[0]!, state: RunState.APPLYING, batchesApplied: i, version: 2 }));
+
+      // Act
+      const results = await Promise.allSettled(candidates.map((run) => store().saveRun(run, 1)));
+
+      // Assess
+      const winners = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+      expect(winners).toHaveLength(1);
+      const stored = await store().getRun("p-race-save", "devnet-1");
+      expect(stored).toEqual(candidates[winners[0]!]);
+      for (const r of results) {
+        if (r.status === "fulfilled") continue;
+        expect(r.reason).toBeInstanceOf(VersionConflictError);
+        expect((r.reason as VersionConflictError).stored.version).toBe(2);
+      }
+    });
+
+    it("throws RunNotFoundError for a run never created, and refuses a version that is not expected + 1", async () => {
+      await expect(store().saveRun(aRun("p-ghost", "devnet-1", { version: 2 }), 1)).rejects.toBeInstanceOf(RunNotFoundError);
+      await expect(store().saveRun(aRun("p-ghost", "devnet-1", { version: 3 }), 1)).rejects.toBeInstanceOf(StoreInputError);
+      expect(await store().getRun("p-ghost", "devnet-1")).toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * Operator configuration of networks — RPC URLs and KMS key ids, which never live in code — validated
+ * with zod and merged with the registry.
+ */
+import { getAddress, isAddress } from "ethers";
+import { z } from "zod";
+import { NetworkConfigError, type NetworkConfigIssue } from "./errors.js";
+import { findNetwork, NETWORKS, unknownNetworkHint } from "./registry.js";
+import type { Network, NetworkConfig, ResolvedNetwork } from "./types.js";
+
+const SETTINGS_FIELDS = ["rpcUrl", "kmsKeyId", "dispatcher", "relayUrl"] as const;
+
+const httpUrl = (what: string) =>
+  z.url({
+    protocol: /^https?$/,
+    error: (issue) => (issue.input === undefined ? `required: ${what}` : `must be an http(s) URL (${what})`),
+  });
+
+/** Schema of one network's settings. */
+export const NetworkSettingsSchema = z.strictObject({
+  rpcUrl: httpUrl("the network's JSON-RPC endpoint"),
+  kmsKeyId: z
+    .string({ error: (issue) => (issue.input === undefined ? "required: the AWS KMS key id, ARN or alias that signs for this network" : "must be a string") })
+    .regex(/^\S+$/, "must be a KMS key id, ARN or alias (non-empty, no spaces)"),
+  dispatcher: z
+    .string()
+    .refine((value) => isAddress(value), "must be a 0x-prefixed 20-byte address (with a valid checksum if mixed-case)")
+    .transform((value) => getAddress(value))
+    .optional(),
+  relayUrl: httpUrl("the network's Flashbots relay or private RPC").optional(),
+});
+
+/** Schema of the configuration document `{ networks: { [id]: settings } }`. */
+export const NetworkConfigSchema = z.strictObject({
+  networks: z.record(z.string(), NetworkSettingsSchema, { error: "required: an object mapping network ids to their settings" }),
+}) satisfies z.ZodType<NetworkConfig, unknown>;
+
+/**
+ * Validates a network configuration and merges it with the registry.
+ * @param source the configuration document, or its JSON text (e.g. an environment variable's content)
+ * @returns the configured networks, in registry order
+ * @throws {NetworkConfigError} naming each offending network and field: unknown network ids, a missing
+ * or malformed `rpcUrl`/`kmsKeyId`, a relay URL the network's policy needs but lacks (or does not use)
+ * @example loadNetworkConfig(process.env.PAYROX_NETWORKS)
+ */
+export function loadNetworkConfig(source: unknown): ResolvedNetwork[] {
+  const document = typeof source === "string" ? parseJson(source) : source;
+  const parsed = NetworkConfigSchema.safeParse(document);
+  const entries = isRecord(document) && isRecord(document.networks) ? Object.entries(document.networks) : [];
+  const issues: NetworkConfigIssue[] = parsed.success ? [] : parsed.error.issues.flatMap(toIssues);
+  for (const [id, entry] of entries) {
+    const network = findNetwork(id);
+    if (!network) issues.push({ path: `networks.${id}`, network: id, message: unknownNetworkHint(id) });
+    else if (isRecord(entry)) issues.push(...relayIssues(network, typeof entry.relayUrl === "string" ? entry.relayUrl : undefined));
+  }
+  if (parsed.success && entries.length === 0) issues.push({ path: "networks", field: "networks", message: "configure at least one network" });
+  if (issues.length > 0 || !parsed.success) {
+    throw new NetworkConfigError(issues.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), { cause: parsed.error });
+  }
+  return NETWORKS.flatMap((network) => {
+    const settings = parsed.data.networks[network.id];
+    if (!settings) return [];
+    const relayUrl = settings.relayUrl ?? network.relay.flashbotsRelayUrl;
+    return [{ ...network, ...settings, ...(relayUrl ? { relayUrl } : {}) }];
+  });
+}
+
+/** A relay the policy prefers needs a URL (configured, or the registry's default); a URL nothing uses is a mistake. */
+function relayIssues(network: Network, configured: string | undefined): NetworkConfigIssue[] {
+  const needsUrl = network.relay.preferred.find((kind) => kind === "flashbots" || kind === "private-rpc");
+  const at = { path: `networks.${network.id}.relayUrl`, network: network.id, field: "relayUrl" };
+  if (needsUrl && !(configured ?? network.relay.flashbotsRelayUrl)) {
+    return [{ ...at, message: `required: ${network.id} submits through a ${needsUrl} relay first and the registry has no default URL for it` }];
+  }
+  if (!needsUrl && configured !== undefined) return [{ ...at, message: `${network.id} submits through its ${network.relay.preferred.join("/")} RPC and uses no relay; remove relayUrl` }];
+  return [];
+}
+
+function toIssues(issue: z.core.$ZodIssue): NetworkConfigIssue[] {
+  const path = issue.path.map(String);
+  if (issue.code === "unrecognized_keys") {
+    const expected = path.length === 0 ? "networks" : SETTINGS_FIELDS.join(", ");
+    return issue.keys.map((key) => locate([...path, key], `unknown field; expected ${expected}`));
+  }
+  return [locate(path, issue.message)];
+}
+
+function locate(path: string[], message: string): NetworkConfigIssue {
+  const [root, network, field] = path;
+  const located: NetworkConfigIssue = { path: path.join("."), message };
+  if (root === "networks" && network !== undefined) located.network = network;
+  if (field !== undefined) located.field = field;
+  else if (path.length === 1) located.field = root;
+  return located;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new NetworkConfigError([{ path: "", message: `not valid JSON (${(error as Error).message}); expected {"networks": {"<id>": {"rpcUrl": ..., "kmsKeyId": ...}}}` }], { cause: error });
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

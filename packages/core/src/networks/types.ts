@@ -1,0 +1,117 @@
+/**
+ * Types of the network registry: what PayRox knows about a network from code (chain id, timing, relay
+ * policy, fee model), and what an operator adds from configuration (RPC URL, KMS key id) — never in code.
+ */
+import { z } from "zod";
+
+/** What a network is for. */
+export const NetworkKind = {
+  MAINNET: "mainnet",
+  TESTNET: "testnet",
+  /** A local node of the embedded devnet. */
+  DEVNET: "devnet",
+} as const;
+/** One of {@link NetworkKind}. */
+export type NetworkKind = (typeof NetworkKind)[keyof typeof NetworkKind];
+
+/**
+ * Ways a network's transactions can be submitted. `sequencer` is a rollup's RPC, which hands transactions
+ * straight to its sequencer: there is no public mempool to be front-run in (the relay port calls it
+ * `public`, see `relayPolicyOf`).
+ */
+export const NetworkRelayKind = {
+  FLASHBOTS: "flashbots",
+  PRIVATE_RPC: "private-rpc",
+  SEQUENCER: "sequencer",
+  PUBLIC: "public",
+} as const;
+/** One of {@link NetworkRelayKind}. */
+export type NetworkRelayKind = (typeof NetworkRelayKind)[keyof typeof NetworkRelayKind];
+
+/** How transactions are priced. */
+export const FeeModel = {
+  /** Type-2 transactions: base fee + priority fee. */
+  EIP1559: "eip1559",
+  /** A single gas price (the network's base fee is zero or absent). */
+  LEGACY: "legacy",
+} as const;
+/** One of {@link FeeModel}. */
+export type FeeModel = (typeof FeeModel)[keyof typeof FeeModel];
+
+/** How a network's transactions reach a block producer. */
+export interface NetworkRelayPolicy {
+  /** Kinds to try, most preferred first. */
+  readonly preferred: readonly NetworkRelayKind[];
+  /** Whether the public mempool may be used when every preferred relay refuses (reported, never silent). */
+  readonly allowPublicFallback: boolean;
+  /** The public Flashbots bundle relay of the network; configuration's `relayUrl` overrides it. */
+  readonly flashbotsRelayUrl?: string;
+}
+
+/** One network as the registry describes it. */
+export interface Network {
+  /** Slug used everywhere (API, config, store keys), e.g. `arbitrum-one`. */
+  readonly id: string;
+  readonly name: string;
+  /** EIP-155 chain id. */
+  readonly chainId: number;
+  readonly kind: NetworkKind;
+  /** How long after the ETA an activation may land before it counts as late. */
+  readonly graceSeconds: number;
+  /** Blocks to wait after inclusion before a step counts as confirmed. */
+  readonly confirmations: number;
+  /** Typical block interval (may be below 1 s). */
+  readonly blockTimeSeconds: number;
+  readonly relay: NetworkRelayPolicy;
+  readonly feeModel: FeeModel;
+}
+
+/** Operator configuration of one network (from a config file or an environment variable). */
+export interface NetworkSettings {
+  /** JSON-RPC endpoint (http/https); may carry a provider API key, hence never in code. */
+  rpcUrl: string;
+  /** AWS KMS key id, ARN or alias that signs for this network. */
+  kmsKeyId: string;
+  /** The ManifestDispatcher's address, once deployed. */
+  dispatcher?: string;
+  /** Endpoint of the network's Flashbots relay or private RPC; overrides the registry's default. */
+  relayUrl?: string;
+}
+
+/** Operator configuration of the networks in use, keyed by network id. */
+export interface NetworkConfig {
+  networks: Record<string, NetworkSettings>;
+}
+
+/** A registry network merged with its configuration: everything a step needs to reach it. */
+export interface ResolvedNetwork extends Network, Readonly<Omit<NetworkSettings, "relayUrl">> {
+  /** The relay endpoint in effect: configuration's `relayUrl`, else the registry's Flashbots relay. */
+  readonly relayUrl?: string;
+}
+
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** Schema of a registry entry; the registry is parsed with it when the module loads. */
+export const NetworkSchema = z
+  .strictObject({
+    id: z.string().regex(SLUG, "must be a lowercase slug like arbitrum-one"),
+    name: z.string().min(1),
+    chainId: z.number().int().positive(),
+    kind: z.enum(NetworkKind),
+    graceSeconds: z.number().int().positive(),
+    confirmations: z.number().int().min(1),
+    blockTimeSeconds: z.number().positive(),
+    relay: z.strictObject({
+      preferred: z.array(z.enum(NetworkRelayKind)).min(1),
+      allowPublicFallback: z.boolean(),
+      flashbotsRelayUrl: z.url({ protocol: /^https?$/ }).optional(),
+    }),
+    feeModel: z.enum(FeeModel),
+  })
+  .superRefine((network, ctx) => {
+    const { preferred, flashbotsRelayUrl } = network.relay;
+    if (new Set(preferred).size !== preferred.length) ctx.addIssue({ code: "custom", path: ["relay", "preferred"], message: "lists a relay kind twice" });
+    if (flashbotsRelayUrl && !preferred.includes("flashbots")) {
+      ctx.addIssue({ code: "custom", path: ["relay", "flashbotsRelayUrl"], message: "is set but the policy does not prefer flashbots" });
+    }
+  }) satisfies z.ZodType<Network>;
