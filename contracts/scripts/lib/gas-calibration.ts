@@ -3,17 +3,11 @@
  * in-process network, worst case: fresh dispatcher, fresh facets, first replacement of each selector.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { buildManifestTree, encodeBatch, removal, type RouteLeaf } from "@payrox/core";
+import { buildManifestTree, encodeBatch, removal, type GasModel, type RouteLeaf } from "@payrox/core";
 import { keccak256, type Contract } from "ethers";
 
-export interface MeasuredGasModel {
-  batchFixed: number;
-  perFacet: number;
-  repeatPin: number;
-  newLeaf: number;
-  replaceLeaf: number;
-  removeLeaf: number;
-}
+/** The measured components (the replaced-list slot and proof hash costs are fixed by the EVM's prices). */
+export type MeasuredGasModel = Omit<GasModel, "replacedListSlot" | "perProofHash">;
 
 /** Runs the calibration workloads and derives each component by differences. */
 export async function calibrateGasModel(hre: HardhatRuntimeEnvironment): Promise<MeasuredGasModel> {
