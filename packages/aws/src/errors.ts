@@ -176,3 +176,70 @@ export class DynamoDbLocalStartError extends AwsAdapterError {
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A schedule request is invalid before any AWS call (past the SQS delay limit, missing target…). */
+export class ScheduleInputError extends AwsAdapterError {
+  constructor(
+    /** Which argument or option, e.g. `job.runAtMs`. */
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+/** A schedule with the job's name exists with a different payload: another job took the name. */
+export class ScheduleConflictError extends AwsAdapterError {
+  readonly code = "SCHEDULE_CONFLICT";
+  constructor(
+    readonly scheduleName: string,
+    /** The stored target input (JSON), when it could be read. */
+    readonly existingInput: string | undefined,
+    readonly requestedInput: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `schedule ${scheduleName} already exists with a different target input (${existingInput ?? "unreadable"}): ` +
+        "derive job names from (proposal, network, step, attempt) so distinct jobs never share one, or cancel the old schedule first",
+      options,
+    );
+  }
+}
+
+/** An EventBridge Scheduler or SQS call failed in a way no more specific error covers (throttling, permissions…). */
+export class ScheduleRequestError extends AwsAdapterError {
+  constructor(
+    /** The SDK command, e.g. `CreateSchedule` or `SendMessage`. */
+    readonly operation: string,
+    /** The schedule name or queue URL. */
+    readonly target: string,
+    /** The SDK exception's name, e.g. `ValidationException`. */
+    readonly sdkErrorName: string | undefined,
+    options: { cause: unknown },
+  ) {
+    super(`${operation} for ${target} failed${sdkErrorName ? ` (${sdkErrorName})` : ""}: ${messageOf(options.cause)}`, options);
+  }
+}
+
+/** One PutEvents entry EventBridge refused. */
+export interface FailedEventEntry {
+  /** Position in the events passed to `publish`. */
+  index: number;
+  detailType: string;
+  errorCode: string | undefined;
+  errorMessage: string | undefined;
+}
+
+/** PutEvents failed as a whole (`failedEntries` empty, see `cause`) or refused some entries; the others were put. */
+export class EventPublishError extends AwsAdapterError {
+  constructor(
+    readonly eventBusName: string,
+    readonly failedEntries: readonly FailedEventEntry[],
+    options?: { cause?: unknown },
+  ) {
+    const what = failedEntries.length
+      ? `${failedEntries.length} event(s) refused (${failedEntries.map((e) => `#${e.index} ${e.detailType}: ${e.errorCode ?? "?"}`).join(", ")})`
+      : `PutEvents failed: ${messageOf(options?.cause)}`;
+    super(`EventBridge bus ${eventBusName}: ${what}; republish the refused events (consumers must tolerate duplicates)`, options);
+  }
+}

@@ -5,3 +5,5 @@
  */
 export * from "./errors.js";
 export * from "./dynamo/index.js";
+export * from "./scheduler/index.js";
+export * from "./events/index.js";

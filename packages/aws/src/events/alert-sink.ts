@@ -1,0 +1,16 @@
+/** {@link AlertSink} that publishes each alert as an `alert.raised` event on the EventBridge bus. */
+import type { Alert, AlertSink } from "@payrox/core";
+import { DomainEventType, type EventBridgePublisher } from "./eventbridge-publisher.js";
+
+/** Alerts as EventBridge events; bus rules route them (API destination webhook, SNS, pager). */
+export class EventBridgeAlertSink implements AlertSink {
+  constructor(private readonly publisher: EventBridgePublisher) {}
+
+  /**
+   * Publishes the alert (`detail` = the alert, `time` = its `atMs`).
+   * @throws EventPublishError if EventBridge refused it.
+   */
+  async raise(alert: Alert): Promise<void> {
+    await this.publisher.publish([{ detailType: DomainEventType.ALERT_RAISED, detail: { ...alert }, atMs: alert.atMs }]);
+  }
+}

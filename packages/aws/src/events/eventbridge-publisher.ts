@@ -1,0 +1,89 @@
+/**
+ * Domain events (step done, alert raised) on an EventBridge bus, for rules that fan them out to API
+ * destinations, queues or dashboards.
+ */
+import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
+import { EventPublishError, type FailedEventEntry } from "../errors.js";
+
+/** `detail-type`s PayRox publishes. */
+export const DomainEventType = {
+  STEP_COMPLETED: "step.completed",
+  STEP_FAILED: "step.failed",
+  RUN_STATE_CHANGED: "run.state-changed",
+  ALERT_RAISED: "alert.raised",
+} as const;
+
+/** One event to publish. */
+export interface DomainEvent {
+  /** EventBridge `detail-type`, e.g. {@link DomainEventType.STEP_COMPLETED}. */
+  detailType: string;
+  /** JSON-serialisable body (EventBridge `detail`). */
+  detail: Record<string, unknown>;
+  /** When it happened (unix ms). @default the time of the PutEvents call */
+  atMs?: number;
+  /** ARNs the event concerns (EventBridge `resources`). */
+  resources?: string[];
+}
+
+/** Options of {@link EventBridgePublisher}. */
+export interface EventBridgePublisherOptions {
+  /** Region and credentials come from the client. */
+  client: EventBridgeClient;
+  /** @default "default" */
+  eventBusName?: string;
+  /** @default "payrox" */
+  source?: string;
+}
+
+/** PutEvents accepts at most 10 entries per call. */
+const MAX_ENTRIES_PER_CALL = 10;
+
+/** Publishes domain events with PutEvents. */
+export class EventBridgePublisher {
+  readonly #client: EventBridgeClient;
+  /** The bus events go to. */
+  readonly eventBusName: string;
+  /** The `source` of every event. */
+  readonly source: string;
+
+  constructor(options: EventBridgePublisherOptions) {
+    this.#client = options.client;
+    this.eventBusName = options.eventBusName ?? "default";
+    this.source = options.source ?? "payrox";
+  }
+
+  /**
+   * Puts the events, 10 per call; every call is attempted even if an earlier one failed.
+   * @throws EventPublishError listing every event that was not put (refused entries and whole failed calls).
+   */
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    const failed: FailedEventEntry[] = [];
+    let firstCause: unknown;
+    for (let start = 0; start < events.length; start += MAX_ENTRIES_PER_CALL) {
+      const chunk = events.slice(start, start + MAX_ENTRIES_PER_CALL);
+      try {
+        const result = await this.#client.send(new PutEventsCommand({ Entries: chunk.map((event) => this.#entry(event)) }));
+        if (!result.FailedEntryCount) continue;
+        (result.Entries ?? []).forEach((entry, i) => {
+          if (entry.ErrorCode || !entry.EventId) failed.push({ index: start + i, detailType: chunk[i]!.detailType, errorCode: entry.ErrorCode, errorMessage: entry.ErrorMessage });
+        });
+      } catch (error) {
+        firstCause ??= error;
+        const errorCode = (error as Error | undefined)?.name;
+        chunk.forEach((event, i) => failed.push({ index: start + i, detailType: event.detailType, errorCode, errorMessage: (error as Error | undefined)?.message }));
+      }
+    }
+    if (failed.length) throw new EventPublishError(this.eventBusName, failed, firstCause === undefined ? undefined : { cause: firstCause });
+  }
+
+  #entry(event: DomainEvent): PutEventsRequestEntry {
+    return {
+      EventBusName: this.eventBusName,
+      Source: this.source,
+      DetailType: event.detailType,
+      Detail: JSON.stringify(event.detail),
+      Time: event.atMs === undefined ? undefined : new Date(event.atMs),
+      Resources: event.resources,
+    };
+  }
+}
