@@ -3,3 +3,4 @@ export { DEVELOPMENT_KEYS_WARNING, KEY_FILE_FORMAT } from "./kms/key-file.js";
 export type { HighSPolicy } from "./kms/key-material.js";
 export { KmsExceptionType, type KmsExceptionTypeName } from "./kms/kms-service-error.js";
 export * from "./relay/index.js";
+export * from "./scheduler/index.js";

@@ -8,3 +8,4 @@ export { createDocumentClient, type DynamoTableOptions } from "./single-table.js
 export { ItemType, TableKeys } from "./keys.js";
 export type { CollisionRetryOptions } from "./collision-retry.js";
 export type { StoredStepLease } from "./step-leases.js";
+export { DynamoJobStore, JobLeaseLostError, JobStatus, type DynamoJobStoreOptions, type JobPutResult, type StoredJob } from "./job-store.js";
