@@ -19,3 +19,4 @@ export * from "./run/ports.js";
 export * from "./run/state-machine.js";
 export * from "./networks/index.js";
 export * from "./run/audit-chain.js";
+export * from "./run/gateway.js";
