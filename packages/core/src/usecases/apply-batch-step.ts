@@ -1,0 +1,45 @@
+/**
+ * The apply step's body: send batch k of the deterministic plan, record it, schedule batch k+1 five
+ * seconds later or, after the last batch, the activation a minute before its time (EventBridge
+ * Scheduler fires with 60 s precision; the activation step holds for the rest).
+ */
+import { planBatches } from "../manifest/planner.js";
+import { parseManifest } from "../manifest/validate.js";
+import { APPLY_BATCH_GAP_MS } from "../run/state-machine.js";
+import { StepName } from "../run/types.js";
+import { failRun, record, saveTransition, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { failOnRevert } from "./reverts.js";
+import type { StepContext } from "./run-step.js";
+
+/** How long before its time the activation is scheduled (EventBridge Scheduler's precision). */
+export const ACTIVATION_LEAD_MS = 60_000;
+
+/** Apply body; see {@link applyBatchStep}. */
+export async function applyBatchBody({ proposal, run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
+  const k = run.batchesApplied;
+  const plan = planBatches(parseManifest(proposal.manifestJson), deps.options?.planOptions);
+  if (plan.batches.length !== run.batchCount) {
+    const message = `the plan now has ${plan.batches.length} batches, the run was created with ${run.batchCount}; the planner or its options changed`;
+    return failRun(deps, run, "plan-mismatch", message, { kind: "plan-mismatch", severity: "warning" });
+  }
+  const { facets, leaves, proof, proofFlags } = plan.batches[k]!;
+  const sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:apply:${k}`, { kind: "apply", batch: { facets, leaves, proof, proofFlags } });
+  if (!sent.ok) return failOnRevert(deps, run, `apply batch ${k}`, sent.revert);
+  const applied = await saveTransition(deps, run, { type: "batchApplied", index: k });
+  if (!applied) return { outcome: "skipped", reason: "run moved concurrently" };
+  await record(deps, {
+    proposalId: run.proposalId,
+    network: run.network,
+    event: "apply.confirmed",
+    txHash: sent.tx.hash,
+    gasUsed: sent.tx.gasUsed.toString(),
+    details: { batch: k, batchCount: run.batchCount, leaves: plan.batches[k]!.routes.length, blockNumber: sent.tx.blockNumber },
+  });
+  const now = deps.clock.now();
+  if (applied.state === "APPLYING") {
+    await scheduleStep(deps, applied, StepName.APPLY, String(applied.batchesApplied), now + APPLY_BATCH_GAP_MS);
+  } else {
+    await scheduleStep(deps, applied, StepName.ACTIVATE, String(applied.version), Math.max(now, applied.activateAtMs! - ACTIVATION_LEAD_MS));
+  }
+  return { outcome: "done", run: applied };
+}

@@ -1,0 +1,53 @@
+/**
+ * The commit step's body: check the network against the manifest's expected previous state, commit the
+ * root, record the on-chain ETA, schedule apply batch 0.
+ */
+import { DriftError } from "../errors.js";
+import { ZeroHash } from "../manifest/format.js";
+import { assertNotDrifted } from "../manifest/diff.js";
+import { parseManifest } from "../manifest/validate.js";
+import type { SendResult } from "../run/gateway.js";
+import { StepName } from "../run/types.js";
+import { failRun, record, saveTransition, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { failOnRevert } from "./reverts.js";
+import type { StepContext } from "./run-step.js";
+
+/** Commit body; see {@link commitStep}. */
+export async function commitBody({ proposal, run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
+  const manifest = parseManifest(proposal.manifestJson);
+  const live = await deps.gateway.readState(run.network);
+  let sent: SendResult | undefined;
+  // Our root already pending: an earlier attempt committed it and crashed before recording.
+  if (live.pendingRoot.toLowerCase() !== manifest.root) {
+    try {
+      assertNotDrifted(manifest, live);
+    } catch (error) {
+      if (!(error instanceof DriftError)) throw error;
+      return failRun(deps, run, "drift", error.message, { kind: "drift", severity: "critical", details: { activeEpoch: String(live.activeEpoch), activeRoot: live.activeRoot } });
+    }
+    if (live.pendingRoot !== ZeroHash) {
+      const message = `another root ${live.pendingRoot} is pending on ${run.network}; cancel it on chain or wait for it before committing ${manifest.root}`;
+      return failRun(deps, run, "pending-root", message, { kind: "pending-root", severity: "warning" });
+    }
+    sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:commit`, {
+      kind: "commit",
+      root: manifest.root,
+      epoch: BigInt(manifest.baseEpoch) + 1n,
+      leafCount: manifest.entries.length,
+    });
+    if (!sent.ok) return failOnRevert(deps, run, "commit", sent.revert);
+  }
+  const etaMs = (sent ? (await deps.gateway.readState(run.network)).pendingEta : live.pendingEta) * 1000;
+  const activateAtMs = Math.max(etaMs, proposal.cutoverAtMs ?? 0);
+  const committed = await saveTransition(deps, run, { type: "committed", etaMs, activateAtMs });
+  if (!committed) return { outcome: "skipped", reason: "run moved concurrently" };
+  await record(deps, {
+    proposalId: run.proposalId,
+    network: run.network,
+    event: "commit.confirmed",
+    ...(sent?.ok && { txHash: sent.tx.hash, gasUsed: sent.tx.gasUsed.toString() }),
+    details: { root: manifest.root, epoch: manifest.baseEpoch + 1, etaMs, activateAtMs, ...(sent?.ok ? { blockNumber: sent.tx.blockNumber } : { recovered: true }) },
+  });
+  await scheduleStep(deps, committed, StepName.APPLY, "0", deps.clock.now());
+  return { outcome: "done", run: committed };
+}

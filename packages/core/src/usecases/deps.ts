@@ -1,0 +1,121 @@
+/**
+ * What the scheduler's use cases need (one {@link SchedulerDeps} object of ports), the job naming
+ * rule, and the small shared moves of every step: save a transition (a lost race is not an error),
+ * audit, alert, fail a run.
+ */
+import type { PlanOptions } from "../manifest/planner.js";
+import type { Network } from "../networks/types.js";
+import type { DispatcherGateway } from "../run/gateway.js";
+import type { Alert, AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
+import { transition, type RunEvent } from "../run/state-machine.js";
+import type { Run, StepName } from "../run/types.js";
+import { isRunVersionConflict } from "./errors.js";
+
+/** Tunables of the use cases; every field has a default. */
+export interface SchedulerOptions {
+  /**
+   * Longest the activation step waits in one invocation for the chain to reach the ETA (a Lambda
+   * runs at most 15 minutes). A longer wait is rescheduled instead.
+   * @default 840_000 (14 minutes)
+   */
+  maxHoldMs?: number;
+  /** Lifetime of a step lease; must exceed the longest step (the hold plus confirmations). @default 960_000 */
+  leaseMs?: number;
+  /** Batch planning limits; must be the same for the proposal and every apply step. @default planBatches' defaults */
+  planOptions?: PlanOptions;
+  /** Largest manifest (entries) a proposal may carry. @default 10_000 */
+  maxManifestEntries?: number;
+}
+
+/** The ports and identity every use case runs with. */
+export interface SchedulerDeps {
+  store: RunStore;
+  audit: AuditLog;
+  scheduler: Scheduler;
+  gateway: DispatcherGateway;
+  alerts: AlertSink;
+  clock: Clock;
+  /** Looks a network up by id (the registry's `findNetwork`, or a test's own table). */
+  networks: (id: string) => Network | undefined;
+  /** Who acts, for the audit trail: `scheduler`, `watchdog`, an IAM principal… */
+  actor: string;
+  /** Identifies this worker (e.g. the Lambda request id); each step invocation adds a unique suffix for its lease. */
+  owner: string;
+  /** Waits `ms` (the activation hold). @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
+  options?: SchedulerOptions;
+}
+
+/** Defaults of {@link SchedulerOptions}. */
+export const SCHEDULER_DEFAULTS = {
+  maxHoldMs: 14 * 60_000,
+  leaseMs: 16 * 60_000,
+  maxManifestEntries: 10_000,
+} as const;
+
+/** Seed threshold of the late-activation alert beyond a network's grace (DESIGN.md "Alerts"). */
+export const LATE_ACTIVATION_SLACK_MS = 300_000;
+
+/** What one step invocation did. */
+export type StepOutcome =
+  | { outcome: "skipped"; reason: string }
+  | { outcome: "done"; run: Run }
+  | { outcome: "rescheduled"; atMs: number; run: Run };
+
+/**
+ * The schedule name of a step: derived only from (proposal, network, step, attempt), so a duplicate
+ * request collides instead of doubling. Fits EventBridge Scheduler's 64-character `[0-9a-zA-Z-_.]` names.
+ */
+export function jobName(proposalId: string, network: string, step: StepName, attempt: string): string {
+  const safe = (s: string) => s.replace(/[^0-9a-zA-Z_.-]/g, "_");
+  return `${safe(proposalId)}.${safe(network)}.${step}.${safe(attempt)}`.slice(0, 64);
+}
+
+/** Schedules `step` of `run` at `runAtMs`. */
+export async function scheduleStep(deps: SchedulerDeps, run: Pick<Run, "proposalId" | "network">, step: StepName, attempt: string, runAtMs: number): Promise<ScheduledJob> {
+  const job: ScheduledJob = { name: jobName(run.proposalId, run.network, step, attempt), step, proposalId: run.proposalId, network: run.network, attempt, runAtMs };
+  await deps.scheduler.schedule(job);
+  return job;
+}
+
+/**
+ * Applies `event` and stores it conditionally on `run.version`.
+ * @returns the stored run, or undefined when another worker moved the run first (the caller skips).
+ */
+export async function saveTransition(deps: SchedulerDeps, run: Run, event: RunEvent): Promise<Run | undefined> {
+  const next = transition(run, event, deps.clock.now());
+  try {
+    await deps.store.saveRun(next, run.version);
+    return next;
+  } catch (error) {
+    if (isRunVersionConflict(error)) return undefined;
+    // An adapter whose conflict error we don't recognise: decide by re-reading.
+    const stored = await deps.store.getRun(run.proposalId, run.network);
+    if (stored && stored.version !== run.version) return undefined;
+    throw error;
+  }
+}
+
+/** Appends an audit entry as `deps.actor` now. */
+export async function record(deps: SchedulerDeps, entry: Omit<AuditEventInput, "actor" | "atMs">): Promise<void> {
+  await deps.audit.append({ ...entry, actor: deps.actor, atMs: deps.clock.now() });
+}
+
+/** Raises an alert now. */
+export async function raise(deps: SchedulerDeps, alert: Omit<Alert, "atMs">): Promise<void> {
+  await deps.alerts.raise({ ...alert, atMs: deps.clock.now() });
+}
+
+/** Moves `run` to FAILED(code), then audits `run.failed` and raises `alert` (when the save won). */
+export async function failRun(deps: SchedulerDeps, run: Run, code: string, message: string, alert?: Pick<Alert, "kind" | "severity"> & { details?: Record<string, unknown> }): Promise<StepOutcome> {
+  const failed = await saveTransition(deps, run, { type: "failed", code, message });
+  if (!failed) return { outcome: "skipped", reason: "run moved concurrently" };
+  await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.failed", details: { code, message, ...alert?.details } });
+  if (alert) await raise(deps, { kind: alert.kind, severity: alert.severity, proposalId: run.proposalId, network: run.network, message, details: { code, ...alert.details } });
+  return { outcome: "done", run: failed };
+}
+
+/** The default {@link SchedulerDeps.sleep}. */
+export function realSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

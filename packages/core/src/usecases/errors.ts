@@ -1,0 +1,73 @@
+/**
+ * Errors of the scheduler's use cases. A caller (the API handler) maps {@link ProposalRejectedError},
+ * {@link ProposalNotFoundError} and {@link ProposalFinishedError} to 4xx responses.
+ */
+import { CoreError } from "../errors.js";
+import type { Run } from "../run/types.js";
+
+/** Why a proposal was refused; stable codes for the API. */
+export const ProposalRejection = {
+  INVALID_MANIFEST: "invalid-manifest",
+  MANIFEST_TOO_LARGE: "manifest-too-large",
+  NO_NETWORKS: "no-networks",
+  TOO_MANY_NETWORKS: "too-many-networks",
+  UNKNOWN_NETWORK: "unknown-network",
+  DUPLICATE_NETWORK: "duplicate-network",
+  INVALID_TIME: "invalid-time",
+  INVALID_PROPOSER: "invalid-proposer",
+  UNPLANNABLE: "unplannable",
+} as const;
+/** One of {@link ProposalRejection}. */
+export type ProposalRejection = (typeof ProposalRejection)[keyof typeof ProposalRejection];
+
+/** A proposal's input is wrong; nothing was written. `field` names the offending input field. */
+export class ProposalRejectedError extends CoreError {
+  constructor(
+    readonly code: ProposalRejection,
+    readonly field: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`proposal rejected (${code}) at ${field}: ${message}`, options);
+  }
+}
+
+/** No proposal has this id. */
+export class ProposalNotFoundError extends CoreError {
+  constructor(readonly proposalId: string) {
+    super(`no proposal ${proposalId}; list proposals (GET /proposals) for valid ids`);
+  }
+}
+
+/** Every run of the proposal is already final: there is nothing left to cancel. */
+export class ProposalFinishedError extends CoreError {
+  constructor(
+    readonly proposalId: string,
+    readonly states: Record<string, string>,
+  ) {
+    super(
+      `proposal ${proposalId} is finished on every network (${Object.entries(states)
+        .map(([n, s]) => `${n}: ${s}`)
+        .join(", ")}); nothing to cancel — propose a new upgrade to change the routing`,
+    );
+  }
+}
+
+/** Code carried by every run-version conflict, whichever store threw it (see packages/aws VersionConflictError). */
+export const RUN_VERSION_CONFLICT = "RUN_VERSION_CONFLICT";
+
+/** A conditional `saveRun` lost: the stored run is no longer at the expected version. */
+export class RunVersionConflictError extends CoreError {
+  readonly code = RUN_VERSION_CONFLICT;
+  constructor(
+    readonly expectedVersion: number,
+    readonly stored: Run | undefined,
+  ) {
+    super(`run changed concurrently: expected version ${expectedVersion}, stored ${stored?.version ?? "none"}`);
+  }
+}
+
+/** Whether `error` is a run-version conflict from any store adapter (matched by code, not class). */
+export function isRunVersionConflict(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === RUN_VERSION_CONFLICT;
+}

@@ -1,0 +1,9 @@
+/** The scheduler's use cases over ports: propose, the three steps, cancel, the watchdog sweep. */
+export * from "./errors.js";
+export * from "./deps.js";
+export * from "./reverts.js";
+export * from "./propose-upgrade.js";
+export { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
+export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type StepContext, type StepBody } from "./run-step.js";
+export * from "./cancel-proposal.js";
+export * from "./watchdog-sweep.js";

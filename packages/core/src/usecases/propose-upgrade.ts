@@ -1,0 +1,133 @@
+/**
+ * `proposeUpgrade`: validates a manifest and its target networks, stores the proposal with one run per
+ * network, and schedules each network's commit. Validation happens before any write, so a rejected
+ * proposal leaves the store, the audit trail and the scheduler untouched.
+ */
+import { randomUUID } from "node:crypto";
+import { CoreError } from "../errors.js";
+import type { Manifest } from "../manifest/format.js";
+import { planBatches } from "../manifest/planner.js";
+import { parseManifest } from "../manifest/validate.js";
+import { createRun } from "../run/state-machine.js";
+import { StepName, type Proposal, type Run } from "../run/types.js";
+import { record, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps } from "./deps.js";
+import { ProposalRejectedError, ProposalRejection } from "./errors.js";
+
+/** Most networks one proposal may target (the registry's 21 public networks). */
+export const MAX_PROPOSAL_NETWORKS = 21;
+
+/** Input of {@link proposeUpgrade}. */
+export interface ProposeUpgradeParameters {
+  /** The manifest file (format v1) as JSON text. */
+  manifestJson: string;
+  /** Registry ids of the target networks, 1–21, no repeats. */
+  networks: string[];
+  /** Do not commit before this time (unix ms). @default now */
+  earliestCommitAtMs?: number;
+  /** Coordinated cut-over (unix ms): no network activates before it. @default each network's own ETA */
+  cutoverAtMs?: number;
+  /** Who proposes (IAM principal, CLI user). */
+  proposer: string;
+}
+
+/** Result of {@link proposeUpgrade}. */
+export interface ProposeUpgradeReturnType {
+  proposal: Proposal;
+  runs: Run[];
+}
+
+/**
+ * Creates a proposal and schedules its commits.
+ *
+ * The id is a random UUID, not a hash of the input: the same manifest may legitimately be proposed twice
+ * (after a cancel), and a hash including `createdAt` would not make client retries idempotent anyway.
+ * @throws {ProposalRejectedError} on bad input; nothing is written then
+ * @example const { proposal } = await proposeUpgrade({ manifestJson, networks: ["base"], proposer: "alice" }, deps)
+ */
+export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: SchedulerDeps): Promise<ProposeUpgradeReturnType> {
+  const now = deps.clock.now();
+  const manifest = checkManifest(input.manifestJson, deps.options?.maxManifestEntries ?? SCHEDULER_DEFAULTS.maxManifestEntries);
+  checkNetworks(input.networks, deps);
+  checkTimes(input);
+  if (typeof input.proposer !== "string" || input.proposer.trim() === "") {
+    throw new ProposalRejectedError(ProposalRejection.INVALID_PROPOSER, "proposer", "must name who proposes (a non-empty string)");
+  }
+  const batchCount = planOrReject(manifest, deps);
+
+  const proposal: Proposal = {
+    id: randomUUID(),
+    manifestJson: input.manifestJson,
+    root: manifest.root,
+    name: manifest.name,
+    networks: [...input.networks],
+    ...(input.earliestCommitAtMs !== undefined && { earliestCommitAtMs: input.earliestCommitAtMs }),
+    ...(input.cutoverAtMs !== undefined && { cutoverAtMs: input.cutoverAtMs }),
+    createdAtMs: now,
+    proposer: input.proposer,
+  };
+  const runs = proposal.networks.map((network) => createRun({ proposalId: proposal.id, network, batchCount, nowMs: now }));
+  await deps.store.createProposal(proposal, runs);
+  await record(deps, {
+    proposalId: proposal.id,
+    event: "proposal.created",
+    details: { root: proposal.root, name: proposal.name, networks: proposal.networks, batchCount, proposer: proposal.proposer, cutoverAtMs: proposal.cutoverAtMs },
+  });
+  const commitAt = Math.max(now, input.earliestCommitAtMs ?? now);
+  for (const run of runs) await scheduleStep(deps, run, StepName.COMMIT, "0", commitAt);
+  return { proposal, runs };
+}
+
+function checkManifest(manifestJson: string, maxEntries: number): Manifest {
+  const reject = (code: ProposalRejection, message: string, cause?: unknown) => new ProposalRejectedError(code, "manifest", message, { cause });
+  if (typeof manifestJson !== "string") throw reject(ProposalRejection.INVALID_MANIFEST, "must be the manifest file's JSON text");
+  // ~400 bytes per entry in canonical form: refuse absurd bodies before parsing them.
+  if (manifestJson.length > maxEntries * 1_000 + 10_000) throw reject(ProposalRejection.MANIFEST_TOO_LARGE, `is ${manifestJson.length} characters; split the upgrade (at most ${maxEntries} entries)`);
+  let value: unknown;
+  try {
+    value = JSON.parse(manifestJson);
+  } catch (error) {
+    throw reject(ProposalRejection.INVALID_MANIFEST, `is not valid JSON (${(error as Error).message})`, error);
+  }
+  const entries = (value as { entries?: unknown } | null)?.entries;
+  if (Array.isArray(entries) && entries.length > maxEntries) {
+    throw reject(ProposalRejection.MANIFEST_TOO_LARGE, `has ${entries.length} entries, the limit is ${maxEntries}; split the upgrade into several manifests`);
+  }
+  try {
+    return parseManifest(value);
+  } catch (error) {
+    if (error instanceof CoreError) throw reject(ProposalRejection.INVALID_MANIFEST, `${error.message} (check it with \`payrox manifest verify\`)`, error);
+    throw error;
+  }
+}
+
+function checkNetworks(networks: unknown, deps: SchedulerDeps): void {
+  const reject = (code: ProposalRejection, field: string, message: string) => new ProposalRejectedError(code, field, message);
+  if (!Array.isArray(networks) || networks.length === 0) throw reject(ProposalRejection.NO_NETWORKS, "networks", "name at least one target network (GET /networks lists them)");
+  if (networks.length > MAX_PROPOSAL_NETWORKS) throw reject(ProposalRejection.TOO_MANY_NETWORKS, "networks", `${networks.length} networks; at most ${MAX_PROPOSAL_NETWORKS} per proposal`);
+  const seen = new Set<string>();
+  networks.forEach((id: unknown, i) => {
+    if (typeof id !== "string" || !deps.networks(id)) throw reject(ProposalRejection.UNKNOWN_NETWORK, `networks[${i}]`, `unknown network ${String(id)}; GET /networks lists the known ids`);
+    if (seen.has(id)) throw reject(ProposalRejection.DUPLICATE_NETWORK, `networks[${i}]`, `${id} is listed twice; list each network once`);
+    seen.add(id);
+  });
+}
+
+function checkTimes(input: ProposeUpgradeParameters): void {
+  for (const field of ["earliestCommitAtMs", "cutoverAtMs"] as const) {
+    const value = input[field];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new ProposalRejectedError(ProposalRejection.INVALID_TIME, field, `must be a unix time in milliseconds (a non-negative integer), got ${String(value)}`);
+    }
+  }
+  if (input.cutoverAtMs !== undefined && input.earliestCommitAtMs !== undefined && input.cutoverAtMs < input.earliestCommitAtMs) {
+    throw new ProposalRejectedError(ProposalRejection.INVALID_TIME, "cutoverAtMs", "is before earliestCommitAtMs; a cut-over must follow the commit (and its timelock)");
+  }
+}
+
+function planOrReject(manifest: Manifest, deps: SchedulerDeps): number {
+  try {
+    return planBatches(manifest, deps.options?.planOptions).batches.length;
+  } catch (error) {
+    throw new ProposalRejectedError(ProposalRejection.UNPLANNABLE, "manifest", `cannot be split into apply batches: ${(error as Error).message}`, { cause: error });
+  }
+}

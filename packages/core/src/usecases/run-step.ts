@@ -1,0 +1,91 @@
+/**
+ * The common shape of every step: claim the step's lease (a duplicated or concurrent trigger loses and
+ * skips), load the proposal and run, check the run still expects this step, act, complete the lease.
+ * An exception leaves the lease to expire, so a later trigger retries the step; the gateway's send is
+ * idempotent by step id, so the retry observes the first transaction instead of sending a second one.
+ */
+import { randomUUID } from "node:crypto";
+import type { ScheduledJob } from "../run/ports.js";
+import { describeRunState } from "../run/state-machine.js";
+import { StepName, type Proposal, type Run, type StepLease } from "../run/types.js";
+import { activateBody } from "./activate-step.js";
+import { applyBatchBody } from "./apply-batch-step.js";
+import { commitBody } from "./commit-step.js";
+import { SCHEDULER_DEFAULTS, type SchedulerDeps, type StepOutcome } from "./deps.js";
+
+/** What a step body gets once it holds the lease. */
+export interface StepContext {
+  job: ScheduledJob;
+  proposal: Proposal;
+  run: Run;
+}
+
+/** A step body: acts on a run that expects it. */
+export type StepBody = (ctx: StepContext, deps: SchedulerDeps) => Promise<StepOutcome>;
+
+/** Whether the run (as loaded) is waiting for this job; otherwise the job is stale or a duplicate. */
+export function runExpects(run: Run, job: Pick<ScheduledJob, "step" | "attempt">): boolean {
+  switch (job.step) {
+    case StepName.COMMIT:
+      return run.state === "PROPOSED";
+    case StepName.APPLY:
+      return (run.state === "COMMITTED" || run.state === "APPLYING") && String(run.batchesApplied) === job.attempt;
+    case StepName.ACTIVATE:
+      return run.state === "APPLIED";
+  }
+}
+
+/**
+ * Runs the step a scheduled job names.
+ * @example await runStep(job, deps) // { outcome: "done", run } | { outcome: "skipped", reason } | { outcome: "rescheduled", … }
+ */
+export async function runStep(job: ScheduledJob, deps: SchedulerDeps): Promise<StepOutcome> {
+  switch (job.step) {
+    case StepName.COMMIT:
+      return commitStep(job, deps);
+    case StepName.APPLY:
+      return applyBatchStep(job, deps);
+    case StepName.ACTIVATE:
+      return activateStep(job, deps);
+  }
+}
+
+/** Commits the manifest root on the job's network (PROPOSED → COMMITTED), then schedules apply batch 0. */
+export function commitStep(job: ScheduledJob, deps: SchedulerDeps): Promise<StepOutcome> {
+  return withStepLease(job, deps, commitBody);
+}
+
+/** Applies batch `job.attempt` (APPLYING(k/n)), then schedules the next batch or the activation. */
+export function applyBatchStep(job: ScheduledJob, deps: SchedulerDeps): Promise<StepOutcome> {
+  return withStepLease(job, deps, applyBatchBody);
+}
+
+/** Holds until the chain reaches the activation time, then activates (APPLIED → ACTIVATED). */
+export function activateStep(job: ScheduledJob, deps: SchedulerDeps): Promise<StepOutcome> {
+  return withStepLease(job, deps, activateBody);
+}
+
+async function withStepLease(job: ScheduledJob, deps: SchedulerDeps, body: StepBody): Promise<StepOutcome> {
+  const now = deps.clock.now();
+  const lease: StepLease = {
+    proposalId: job.proposalId,
+    network: job.network,
+    step: job.step,
+    attempt: job.attempt,
+    // Unique per invocation: a second delivery to the same worker must not share the claim.
+    owner: `${deps.owner}:${randomUUID()}`,
+    expiresAtMs: now + (deps.options?.leaseMs ?? SCHEDULER_DEFAULTS.leaseMs),
+  };
+  const claimed = await deps.store.claimStep(lease, now);
+  if (!claimed) return { outcome: "skipped", reason: "step claimed by another worker or already complete" };
+  const outcome = await loadAndAct(job, deps, body);
+  await deps.store.completeStep(claimed);
+  return outcome;
+}
+
+async function loadAndAct(job: ScheduledJob, deps: SchedulerDeps, body: StepBody): Promise<StepOutcome> {
+  const [proposal, run] = await Promise.all([deps.store.getProposal(job.proposalId), deps.store.getRun(job.proposalId, job.network)]);
+  if (!proposal || !run) return { outcome: "skipped", reason: `no run of ${job.proposalId} on ${job.network}` };
+  if (!runExpects(run, job)) return { outcome: "skipped", reason: `run is ${describeRunState(run)}; ${job.step} ${job.attempt} is not due` };
+  return body({ job, proposal, run }, deps);
+}

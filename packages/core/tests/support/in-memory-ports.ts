@@ -1,0 +1,284 @@
+/**
+ * In-memory ports for UNIT tests of the scheduler's use cases: a RunStore with conditional writes and
+ * DynamoDB-like step leases (packages/aws/src/dynamo/step-leases.ts), a hash-chained AuditLog, a
+ * Scheduler keeping due jobs, an AlertSink, a manual Clock, and a scripted dispatcher chain whose
+ * blocks follow the manual clock. Every async method yields first, so concurrent calls interleave.
+ * Integration tests use the real adapters instead.
+ */
+import { getAddress, id, keccak256, toBeHex, ZeroHash } from "ethers";
+import {
+  runStep,
+  chainEntry,
+  findNetwork,
+  LEAF_ENCODING,
+  MANIFEST_FORMAT,
+  manifestRoot,
+  RunVersionConflictError,
+  serializeManifest,
+  type Alert,
+  type AuditEntry,
+  type AuditEventInput,
+  type DispatcherCall,
+  type DispatcherState,
+  type Manifest,
+  type ManifestEntry,
+  type Proposal,
+  type Run,
+  type ScheduledJob,
+  type SchedulerDeps,
+  type SendResult,
+  type StepLease,
+  type StepName,
+} from "../../src/index.js";
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** A clock the test moves. */
+export class ManualClock {
+  constructor(public ms: number) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+type StoredLease = StepLease & { completedAtMs?: number };
+
+/** RunStore over maps. */
+export class InMemoryRunStore {
+  readonly proposals = new Map<string, Proposal>();
+  readonly runs = new Map<string, Run>();
+  readonly leases = new Map<string, StoredLease>();
+  constructor(private readonly clock: ManualClock) {}
+
+  async createProposal(proposal: Proposal, runs: Run[]): Promise<void> {
+    await tick();
+    if (this.proposals.has(proposal.id)) throw new Error(`proposal ${proposal.id} exists`);
+    this.proposals.set(proposal.id, copy(proposal));
+    for (const run of runs) this.runs.set(`${run.proposalId}/${run.network}`, copy(run));
+  }
+  async getProposal(id: string): Promise<Proposal | undefined> {
+    await tick();
+    const p = this.proposals.get(id);
+    return p && copy(p);
+  }
+  async listProposals(options: { limit?: number } = {}): Promise<{ proposals: Proposal[] }> {
+    await tick();
+    return { proposals: [...this.proposals.values()].reverse().slice(0, options.limit ?? 100).map(copy) };
+  }
+  async getRun(proposalId: string, network: string): Promise<Run | undefined> {
+    await tick();
+    const r = this.runs.get(`${proposalId}/${network}`);
+    return r && copy(r);
+  }
+  async listRuns(proposalId: string): Promise<Run[]> {
+    await tick();
+    return [...this.runs.values()].filter((r) => r.proposalId === proposalId).map(copy);
+  }
+  async saveRun(next: Run, expectedVersion: number): Promise<void> {
+    await tick();
+    const key = `${next.proposalId}/${next.network}`;
+    const stored = this.runs.get(key);
+    if (!stored || stored.version !== expectedVersion || next.version !== expectedVersion + 1) throw new RunVersionConflictError(expectedVersion, stored && copy(stored));
+    this.runs.set(key, copy(next));
+  }
+  async claimStep(lease: StepLease, nowMs: number): Promise<StepLease | undefined> {
+    await tick();
+    const key = leaseKey(lease);
+    const held = this.leases.get(key);
+    if (held && (held.completedAtMs !== undefined || (held.expiresAtMs > nowMs && held.owner !== lease.owner))) return undefined;
+    this.leases.set(key, copy(lease));
+    return copy(lease);
+  }
+  async completeStep(lease: StepLease): Promise<void> {
+    await tick();
+    const held = this.leases.get(leaseKey(lease));
+    if (!held || held.owner !== lease.owner) throw new Error(`lease ${leaseKey(lease)} lost`);
+    held.completedAtMs ??= this.clock.now();
+  }
+  async isStepComplete(proposalId: string, network: string, step: StepName, attempt: string): Promise<boolean> {
+    await tick();
+    return this.leases.get(leaseKey({ proposalId, network, step, attempt }))?.completedAtMs !== undefined;
+  }
+}
+
+function leaseKey(l: Pick<StepLease, "proposalId" | "network" | "step" | "attempt">): string {
+  return `${l.proposalId}/${l.network}/${l.step}/${l.attempt}`;
+}
+
+/** AuditLog keeping each proposal's chain in an array. */
+export class InMemoryAuditLog {
+  readonly entries = new Map<string, AuditEntry[]>();
+  async append(input: AuditEventInput): Promise<AuditEntry> {
+    await tick();
+    const list = this.entries.get(input.proposalId) ?? [];
+    const entry = chainEntry(input, list.at(-1));
+    list.push(entry);
+    this.entries.set(input.proposalId, list);
+    return copy(entry);
+  }
+  async list(proposalId: string): Promise<AuditEntry[]> {
+    await tick();
+    return copy(this.entries.get(proposalId) ?? []);
+  }
+}
+
+/** Scheduler keeping jobs by name (a duplicate name collides, as with EventBridge). */
+export class InMemoryScheduler {
+  readonly jobs = new Map<string, ScheduledJob>();
+  readonly requested: ScheduledJob[] = [];
+  async schedule(job: ScheduledJob): Promise<void> {
+    await tick();
+    this.requested.push(copy(job));
+    if (!this.jobs.has(job.name)) this.jobs.set(job.name, copy(job));
+  }
+  async cancel(name: string): Promise<void> {
+    this.jobs.delete(name);
+  }
+  /** Removes and returns the earliest job. */
+  takeNext(): ScheduledJob | undefined {
+    const next = [...this.jobs.values()].sort((a, b) => a.runAtMs - b.runAtMs)[0];
+    if (next) this.jobs.delete(next.name);
+    return next;
+  }
+}
+
+/** AlertSink collecting alerts. */
+export class InMemoryAlertSink {
+  readonly alerts: Alert[] = [];
+  async raise(alert: Alert): Promise<void> {
+    this.alerts.push(copy(alert));
+  }
+}
+
+type Revert = { name: string; args: unknown[] };
+/** A recorded send. */
+export interface SentCall {
+  network: string;
+  stepId: string;
+  call: DispatcherCall;
+  /** Latest block timestamp when the send happened, and the timestamp of the block it lands in. */
+  latestTimestamp: number;
+  blockTimestamp: number;
+}
+
+/**
+ * A dispatcher per network, simulated: commit sets a pending root with ETA = block + `delaySeconds`,
+ * apply counts leaves, activate refuses before the ETA (`ActivationNotReady`). Blocks are every
+ * `blockTimeSeconds` of the manual clock. `script` may force a revert for a call.
+ */
+export class ScriptedGateway {
+  readonly states = new Map<string, DispatcherState>();
+  readonly sends: SentCall[] = [];
+  private readonly journal = new Map<string, SendResult>();
+  script: (network: string, call: DispatcherCall, blockTimestamp: number) => Revert | undefined = () => undefined;
+  constructor(
+    private readonly clock: ManualClock,
+    readonly delaySeconds = 3_600,
+  ) {}
+
+  state(network: string): DispatcherState {
+    let s = this.states.get(network);
+    if (!s) this.states.set(network, (s = { activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEta: 0, applied: 0, leafCount: 0, paused: false }));
+    return s;
+  }
+  async readState(network: string): Promise<DispatcherState> {
+    await tick();
+    return { ...this.state(network) };
+  }
+  async latestBlock(network: string): Promise<{ number: number; timestamp: number }> {
+    await tick();
+    const bt = blockTime(network);
+    const number = Math.floor(this.clock.now() / 1000 / bt);
+    return { number, timestamp: number * bt };
+  }
+  async send(network: string, stepId: string, call: DispatcherCall): Promise<SendResult> {
+    await tick();
+    const latest = await this.latestBlock(network);
+    const blockTimestamp = latest.timestamp + blockTime(network);
+    this.sends.push({ network, stepId, call, latestTimestamp: latest.timestamp, blockTimestamp });
+    const known = this.journal.get(stepId);
+    if (known) return known;
+    const revert = this.script(network, call, blockTimestamp) ?? this.execute(this.state(network), call, blockTimestamp);
+    const result: SendResult = revert
+      ? { ok: false, revert }
+      : { ok: true, tx: { hash: keccak256(toBeHex(this.journal.size + 1, 32)), blockNumber: latest.number + 1, blockTimestamp, gasUsed: 100_000n } };
+    this.journal.set(stepId, result);
+    return result;
+  }
+  /** Sends of one step id. */
+  sendsOf(stepId: string): SentCall[] {
+    return this.sends.filter((s) => s.stepId === stepId);
+  }
+
+  private execute(s: DispatcherState, call: DispatcherCall, now: number): Revert | undefined {
+    switch (call.kind) {
+      case "commit":
+        if (s.pendingRoot !== ZeroHash) return { name: "RootAlreadyPending", args: [s.pendingRoot] };
+        Object.assign(s, { pendingRoot: call.root, pendingEta: now + this.delaySeconds, applied: 0, leafCount: call.leafCount });
+        return undefined;
+      case "apply":
+        s.applied += (call.batch.leaves.length - 2) / 10;
+        return undefined;
+      case "activate":
+        if (s.pendingRoot === ZeroHash) return { name: "NothingPending", args: [] };
+        if (now < s.pendingEta) return { name: "ActivationNotReady", args: [BigInt(s.pendingEta), BigInt(now)] };
+        if (s.applied !== s.leafCount) return { name: "BatchesIncomplete", args: [s.applied, s.leafCount] };
+        Object.assign(s, { activeEpoch: s.activeEpoch + 1n, activeRoot: s.pendingRoot, pendingRoot: ZeroHash, pendingEta: 0 });
+        return undefined;
+      case "cancel":
+        Object.assign(s, { pendingRoot: ZeroHash, pendingEta: 0, applied: 0 });
+        return undefined;
+    }
+  }
+}
+
+function blockTime(network: string): number {
+  return Math.max(1, Math.round(findNetwork(network)?.blockTimeSeconds ?? 1));
+}
+
+/** Every in-memory port, sharing one manual clock. */
+export function inMemoryPorts(startMs = 1_800_000_000_000) {
+  const clock = new ManualClock(startMs);
+  const ports = { clock, store: new InMemoryRunStore(clock), audit: new InMemoryAuditLog(), scheduler: new InMemoryScheduler(), alerts: new InMemoryAlertSink(), gateway: new ScriptedGateway(clock) };
+  const deps = (overrides: Partial<SchedulerDeps> = {}): SchedulerDeps => ({
+    ...ports,
+    networks: findNetwork,
+    actor: "scheduler",
+    owner: "test-worker",
+    // The hold's wait moves the manual clock, so the chain advances while a step sleeps.
+    sleep: async (ms) => clock.advance(ms),
+    options: { planOptions: { maxBatchSize: 2 } },
+    ...overrides,
+  });
+  return { ...ports, deps };
+}
+
+/** A valid manifest of `n` routes over 2 facets, against epoch 0 (3 batches at maxBatchSize 2 for n = 6). */
+export function syntheticManifestJson(n = 6, name = "upgrade"): string {
+  const entries: ManifestEntry[] = Array.from({ length: n }, (_, i) => {
+    const signature = `fn${i}(uint256)`;
+    return { selector: id(signature).slice(0, 10), signature, facet: getAddress(toBeHex(0x1000 + (i % 2), 20)), facetName: `Facet${i % 2}`, codehash: keccak256(toBeHex((i % 2) + 1, 32)) };
+  }).sort((a, b) => (a.selector < b.selector ? -1 : 1));
+  const manifest: Manifest = { format: MANIFEST_FORMAT, name, baseEpoch: 0, previousRoot: ZeroHash, leafEncoding: [...LEAF_ENCODING], root: manifestRoot(entries), entries };
+  return serializeManifest(manifest);
+}
+
+/**
+ * Fires due jobs in time order until none is left (or `maxJobs`), moving the clock to each job's time
+ * plus `jitterMs(job)` — EventBridge fires up to 59 s late.
+ */
+export async function fireDueJobs(h: ReturnType<typeof inMemoryPorts>, deps: SchedulerDeps, jitterMs: (job: ScheduledJob) => number = () => 0, maxJobs = 200): Promise<ScheduledJob[]> {
+  const fired: ScheduledJob[] = [];
+  while (fired.length < maxJobs) {
+    const job = h.scheduler.takeNext();
+    if (!job) break;
+    h.clock.ms = Math.max(h.clock.ms, job.runAtMs + jitterMs(job));
+    fired.push(job);
+    await runStep(job, deps);
+  }
+  return fired;
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { activateStep, jobName, proposeUpgrade, RunState, runStep, verifyAuditChain, type ScheduledJob } from "../../../src/index.js";
+import { fireDueJobs, inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
+
+/** A proposal of a 3-batch manifest on ethereum (12 s blocks) and base (2 s blocks). */
+async function proposed(networks = ["ethereum", "base"]) {
+  const h = inMemoryPorts();
+  const deps = h.deps();
+  const { proposal } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks, proposer: "alice" }, deps);
+  return { h, deps, proposal };
+}
+
+/** Fires jobs until `network`'s run reaches `state`. */
+async function advanceUntil(ctx: Awaited<ReturnType<typeof proposed>>, network: string, state: RunState) {
+  for (let i = 0; i < 50; i++) {
+    const run = await ctx.h.store.getRun(ctx.proposal.id, network);
+    if (run?.state === state) return run;
+    await fireDueJobs(ctx.h, ctx.deps, () => 0, 1);
+  }
+  throw new Error(`${network} never reached ${state}`);
+}
+
+const commitJob = (proposalId: string, network: string): ScheduledJob => ({ name: jobName(proposalId, network, "commit", "0"), step: "commit", proposalId, network, attempt: "0", runAtMs: 0 });
+
+describe("runStep", () => {
+  it("runs a 2-network, 3-batch proposal to ACTIVATED and the audit chain verifies", async () => {
+    // Prepare
+    const { h, deps, proposal } = await proposed();
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    const runs = await h.store.listRuns(proposal.id);
+    expect(runs.map((r) => [r.network, r.state, r.batchesApplied])).toEqual([
+      ["ethereum", "ACTIVATED", 3],
+      ["base", "ACTIVATED", 3],
+    ]);
+    const audit = await h.audit.list(proposal.id);
+    expect(verifyAuditChain(audit)).toEqual({ ok: true, length: audit.length });
+    expect(audit.filter((e) => e.network === "base").map((e) => e.event)).toEqual(["commit.confirmed", "apply.confirmed", "apply.confirmed", "apply.confirmed", "run.activated"]);
+    expect(h.gateway.sends.map((s) => s.call.kind).sort()).toEqual(["activate", "activate", "apply", "apply", "apply", "apply", "apply", "apply", "commit", "commit"]);
+    expect(h.alerts.alerts).toEqual([]);
+  });
+
+  it("sends one transaction when the same step is invoked 20 times concurrently, and none when invoked again after it finished", async () => {
+    // Prepare
+    const { h, proposal } = await proposed(["ethereum"]);
+    const job = commitJob(proposal.id, "ethereum");
+    // Act
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => runStep(job, h.deps({ owner: `worker-${i}` }))));
+    const again = await Promise.all(Array.from({ length: 20 }, (_, i) => runStep(job, h.deps({ owner: `late-${i}` }))));
+    // Assess
+    expect(h.gateway.sendsOf(`${proposal.id}:ethereum:commit`)).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === "done")).toHaveLength(1);
+    expect([...outcomes, ...again].filter((o) => o.outcome === "skipped")).toHaveLength(39);
+    expect((await h.audit.list(proposal.id)).filter((e) => e.event === "commit.confirmed")).toHaveLength(1);
+    expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("COMMITTED");
+  });
+
+  it("applies each batch once when every apply trigger is delivered 20 times", async () => {
+    const { h, deps, proposal } = await proposed(["base"]);
+    await fireDueJobs(h, deps, () => 0, 1); // commit
+    for (let k = 0; k < 3; k++) {
+      const job = h.scheduler.takeNext()!;
+      h.clock.ms = Math.max(h.clock.ms, job.runAtMs);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => runStep(job, h.deps({ owner: `w${i}` }))));
+      expect(h.gateway.sendsOf(`${proposal.id}:base:apply:${k}`)).toHaveLength(1);
+    }
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("APPLIED");
+  });
+
+  it("treats a root already pending from a crashed attempt as committed without sending again", async () => {
+    const { h, deps, proposal } = await proposed(["base"]);
+    Object.assign(h.gateway.state("base"), { pendingRoot: proposal.root, pendingEta: 1_800_003_600 });
+    await fireDueJobs(h, deps, () => 0, 1);
+    const run = await h.store.getRun(proposal.id, "base");
+    expect(run).toMatchObject({ state: "COMMITTED", etaMs: 1_800_003_600_000 });
+    expect(h.gateway.sends).toEqual([]);
+  });
+
+  it("fails a drifted network's run with a critical alert and commits nothing there", async () => {
+    // Prepare
+    const { h, deps, proposal } = await proposed();
+    h.gateway.state("base").activeEpoch = 3n;
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "drift" } });
+    expect(h.gateway.sends.filter((s) => s.network === "base")).toEqual([]);
+    expect(h.alerts.alerts).toMatchObject([{ kind: "drift", severity: "critical", network: "base" }]);
+    expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("ACTIVATED");
+  });
+
+  it("fails the run with a critical unauthorized alert when the commit reverts on access control", async () => {
+    const { h, deps, proposal } = await proposed(["base"]);
+    h.gateway.script = (_n, call) => (call.kind === "commit" ? { name: "AccessControlUnauthorizedAccount", args: ["0xabc", "0x01"] } : undefined);
+    await fireDueJobs(h, deps);
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "AccessControlUnauthorizedAccount" } });
+    expect(h.alerts.alerts).toMatchObject([{ kind: "unauthorized", severity: "critical" }]);
+  });
+
+  it("reschedules an early activation (ActivationNotReady) instead of failing it", async () => {
+    // Prepare: the dispatcher refuses the first activation, asking for two more minutes
+    const { h, deps, proposal } = await proposed(["base"]);
+    let refused = 0;
+    h.gateway.script = (_n, call, ts) => (call.kind === "activate" && refused++ === 0 ? { name: "ActivationNotReady", args: [BigInt(ts + 120), BigInt(ts)] } : undefined);
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    const run = (await h.store.getRun(proposal.id, "base"))!;
+    expect(run.state).toBe("ACTIVATED");
+    expect(run.activateAtMs).toBeGreaterThan(run.etaMs!);
+    expect((await h.audit.list(proposal.id)).map((e) => e.event)).toContain("activation.not-ready");
+    expect(h.gateway.sends.filter((s) => s.call.kind === "activate")).toHaveLength(2);
+  });
+
+  it.each([0, 59_000])("never sends the activation before the chain reaches the ETA when the job fires %i ms late (a minute early)", async (jitter) => {
+    // Prepare
+    const { h, deps, proposal } = await proposed();
+    // Act
+    const fired = await fireDueJobs(h, deps, (job) => (job.step === "activate" ? jitter : 0));
+    // Assess
+    for (const network of ["ethereum", "base"]) {
+      const run = (await h.store.getRun(proposal.id, network))!;
+      const activateJob = fired.find((j) => j.step === "activate" && j.network === network)!;
+      expect(activateJob.runAtMs).toBe(run.activateAtMs! - 60_000);
+      const [send] = h.gateway.sends.filter((s) => s.network === network && s.call.kind === "activate");
+      expect(send!.latestTimestamp + 1).toBeGreaterThanOrEqual(run.activateAtMs! / 1000);
+      // …and lands in the first eligible block or the one after (12 s blocks on ethereum)
+      expect(send!.blockTimestamp - run.activateAtMs! / 1000).toBeLessThanOrEqual(12);
+      expect(run.state).toBe("ACTIVATED");
+    }
+  });
+
+  it("reschedules instead of holding when the activation is further away than one invocation may wait", async () => {
+    const { h, proposal } = await proposed(["base"]);
+    const ctx = { h, deps: h.deps(), proposal };
+    const run = await advanceUntil(ctx, "base", RunState.APPLIED);
+    const job: ScheduledJob = { name: "early", step: "activate", proposalId: proposal.id, network: "base", attempt: String(run.version), runAtMs: h.clock.ms };
+    const outcome = await activateStep(job, h.deps());
+    expect(outcome).toMatchObject({ outcome: "rescheduled", atMs: run.activateAtMs! - 60_000 });
+    expect(h.gateway.sends.filter((s) => s.call.kind === "activate")).toEqual([]);
+  });
+
+  it("fails only the network whose facet code changed, with a critical alert; the other network activates", async () => {
+    // Prepare
+    const { h, deps, proposal } = await proposed();
+    h.gateway.script = (network, call) => (network === "base" && call.kind === "activate" ? { name: "CodehashMismatch", args: ["0x1000", "0xaa", "0xbb"] } : undefined);
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "codehash-mismatch" } });
+    expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("ACTIVATED");
+    expect(h.alerts.alerts).toMatchObject([{ kind: "codehash-mismatch", severity: "critical", network: "base" }]);
+  });
+});
