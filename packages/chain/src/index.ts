@@ -6,3 +6,4 @@ export { DerFormatError, SECP256K1_N, isHighS, parseDerEcdsaSignature, parseSecp
 export * from "./dispatcher/index.js";
 export * from "./tx/index.js";
 export * from "./relay/index.js";
+export * from "./gateway/index.js";

@@ -1,0 +1,195 @@
+/**
+ * {@link DispatcherGateway} over ethers and the transaction lifecycle: reads the dispatcher's lifecycle
+ * views at one block, and sends commit / apply / activate / cancel through a {@link TxSender} per network,
+ * so every send is journaled first and idempotent by step id.
+ */
+import { Contract, getAddress, Interface, isError, type JsonRpcApiProvider } from "ethers";
+import type { DispatcherCall, DispatcherGateway, DispatcherState, SendResult } from "@payrox/core";
+import { SimulationRevertedError } from "../errors.js";
+import { DispatcherReadError } from "../dispatcher/errors.js";
+import { TxSender } from "../tx/tx-sender.js";
+import type { TxOutcome, TxSenderOptions } from "../tx/types.js";
+import { UnknownNetworkError } from "./errors.js";
+
+/** The admin-facet views {@link JournaledDispatcherGateway.readState} calls (human-readable ABI, ethers v6). */
+export const DISPATCHER_STATE_ABI = [
+  "function activeEpoch() view returns (uint64)",
+  "function activeRoot() view returns (bytes32)",
+  "function pendingRoot() view returns (bytes32)",
+  "function pendingEta() view returns (uint64)",
+  "function pendingProgress() view returns (uint32 applied, uint32 leafCount)",
+  "function paused() view returns (bool)",
+] as const;
+
+/** The lifecycle functions {@link encodeDispatcherCall} encodes (signatures of IManifestDispatcher). */
+export const DISPATCHER_LIFECYCLE_ABI = [
+  "function commitRoot(bytes32 root, uint64 epoch, uint32 leafCount)",
+  "function applyRoutes((address facet, bytes32 codehash)[] facets, bytes leaves, bytes32[] proof, bytes proofFlags)",
+  "function activateCommittedRoot()",
+  "function cancelCommittedRoot()",
+] as const;
+
+const lifecycle = new Interface(DISPATCHER_LIFECYCLE_ABI);
+
+/** How to reach one network's dispatcher and send to it. */
+export type DispatcherNetwork = {
+  /** Reads go through it; a sender built from options sends through it too. */
+  provider: JsonRpcApiProvider;
+  /** Address of the ManifestDispatcher. */
+  dispatcher: string;
+} & (
+  | {
+      /** A ready sender for this network (it must use the same provider's chain). */
+      sender: TxSender;
+      signer?: never;
+      nonceStore?: never;
+      journal?: never;
+    }
+  | ({ sender?: never } & Omit<TxSenderOptions, "network" | "provider">)
+);
+
+/** Options of {@link JournaledDispatcherGateway}. */
+export interface JournaledDispatcherGatewayOptions {
+  /** Network name (as the run names it) → its dispatcher. */
+  networks: Readonly<Record<string, DispatcherNetwork>>;
+}
+
+interface Target {
+  provider: JsonRpcApiProvider;
+  dispatcher: string;
+  sender: TxSender;
+  views: Contract;
+}
+
+/**
+ * The {@link DispatcherGateway} of PayRox's runs: one {@link TxSender} (write-ahead journal, nonce store,
+ * relay) per network.
+ *
+ * A send resolves `{ ok: true }` once confirmed, `{ ok: false }` when the dispatcher refuses the call
+ * (decoded custom error at simulation, or a mined transaction that reverted: `Reverted(hash)`), and
+ * throws for everything a retry can fix (RPC down, signer or journal failures, confirmation timeout).
+ *
+ * @example
+ * const gateway = new JournaledDispatcherGateway({
+ *   networks: { ethereum: { provider, dispatcher, signer, nonceStore, journal, confirmations: 3 } },
+ * });
+ * const result = await gateway.send("ethereum", "run-7/ethereum/activate", { kind: "activate" });
+ */
+export class JournaledDispatcherGateway implements DispatcherGateway {
+  readonly #targets = new Map<string, Target>();
+
+  constructor(options: JournaledDispatcherGatewayOptions) {
+    for (const [network, config] of Object.entries(options.networks)) {
+      const dispatcher = getAddress(config.dispatcher);
+      const { provider, sender, dispatcher: _configured, ...senderOptions } = config;
+      this.#targets.set(network, {
+        provider,
+        dispatcher,
+        sender: sender ?? new TxSender({ ...(senderOptions as Omit<TxSenderOptions, "network" | "provider">), network, provider }),
+        views: new Contract(dispatcher, DISPATCHER_STATE_ABI, provider),
+      });
+    }
+  }
+
+  /**
+   * The dispatcher's lifecycle state, every view read at the same (latest) block.
+   * @throws UnknownNetworkError; DispatcherReadError when the address does not answer like a dispatcher.
+   */
+  async readState(network: string): Promise<DispatcherState> {
+    const { provider, dispatcher, views } = this.#target(network);
+    const blockTag = await provider.getBlockNumber();
+    try {
+      const [activeEpoch, activeRoot, pendingRoot, pendingEta, progress, paused] = await Promise.all([
+        views.activeEpoch({ blockTag }),
+        views.activeRoot({ blockTag }),
+        views.pendingRoot({ blockTag }),
+        views.pendingEta({ blockTag }),
+        views.pendingProgress({ blockTag }),
+        views.paused({ blockTag }),
+      ]);
+      return {
+        activeEpoch: BigInt(activeEpoch),
+        activeRoot: String(activeRoot).toLowerCase(),
+        pendingRoot: String(pendingRoot).toLowerCase(),
+        pendingEta: Number(pendingEta),
+        applied: Number(progress[0]),
+        leafCount: Number(progress[1]),
+        paused: Boolean(paused),
+      };
+    } catch (error) {
+      // A revert or undecodable answer means the address holds no dispatcher; RPC failures propagate.
+      if (isError(error, "CALL_EXCEPTION") || isError(error, "BAD_DATA")) {
+        const code = await provider.getCode(dispatcher, blockTag);
+        throw new DispatcherReadError(dispatcher, code === "0x" ? "no-code" : "not-a-dispatcher", { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Number and timestamp (unix seconds) of the network's latest block. @throws UnknownNetworkError */
+  async latestBlock(network: string): Promise<{ number: number; timestamp: number }> {
+    const block = await this.#target(network).provider.getBlock("latest");
+    if (!block) throw new Error(`network ${network} returned no latest block; retry`);
+    return { number: block.number, timestamp: block.timestamp };
+  }
+
+  /**
+   * Sends `call` as step `stepId`; a step already in the journal is resumed (TxSender checks the journal
+   * before simulating), so a retry returns the same transaction and never signs a second one.
+   * @throws UnknownNetworkError; StepConflictError when `stepId` is journaled with other calldata; any
+   * transient failure (RPC, signer, journal, confirmation timeout), after which the step can be retried.
+   */
+  async send(network: string, stepId: string, call: DispatcherCall): Promise<SendResult> {
+    const { provider, dispatcher, sender } = this.#target(network);
+    let outcome: TxOutcome;
+    try {
+      outcome = await sender.send({ stepId, to: dispatcher, data: encodeDispatcherCall(call) });
+    } catch (error) {
+      if (error instanceof SimulationRevertedError && error.errorName !== undefined) {
+        return { ok: false, revert: { name: error.errorName, args: positionalArgs(error.args) } };
+      }
+      throw error;
+    }
+    if (outcome.status === "reverted") return { ok: false, revert: { name: "Reverted", args: [outcome.hash] } };
+    const block = await provider.getBlock(outcome.blockHash);
+    if (!block) throw new Error(`block ${outcome.blockHash} of step ${stepId} is not available on ${network}; retry (the step resumes)`);
+    return { ok: true, tx: { hash: outcome.hash, blockNumber: outcome.blockNumber, blockTimestamp: block.timestamp, gasUsed: outcome.gasUsed } };
+  }
+
+  #target(network: string): Target {
+    const target = this.#targets.get(network);
+    if (!target) throw new UnknownNetworkError(network, [...this.#targets.keys()]);
+    return target;
+  }
+}
+
+/** Calldata of one lifecycle call to the dispatcher. */
+export function encodeDispatcherCall(call: DispatcherCall): string {
+  switch (call.kind) {
+    case "commit":
+      return lifecycle.encodeFunctionData("commitRoot", [call.root, call.epoch, call.leafCount]);
+    case "apply": {
+      const { facets, leaves, proof, proofFlags } = call.batch;
+      return lifecycle.encodeFunctionData("applyRoutes", [facets.map((f) => [f.facet, f.codehash]), leaves, proof, proofFlags]);
+    }
+    case "activate":
+      return lifecycle.encodeFunctionData("activateCommittedRoot");
+    case "cancel":
+      return lifecycle.encodeFunctionData("cancelCommittedRoot");
+  }
+}
+
+/** The decoded error's arguments in declaration order, as plain values (ethers Results become arrays). */
+function positionalArgs(args: Record<string, unknown>): unknown[] {
+  return Object.keys(args)
+    .filter((key) => /^\d+$/.test(key))
+    .sort((a, b) => Number(a) - Number(b))
+    .map((key) => toPlain(args[key]));
+}
+
+function toPlain(value: unknown): unknown {
+  if (value && typeof value === "object" && "toArray" in value && typeof value.toArray === "function") {
+    return (value.toArray() as unknown[]).map(toPlain);
+  }
+  return Array.isArray(value) ? value.map(toPlain) : value;
+}
