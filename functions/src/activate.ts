@@ -1,0 +1,2 @@
+/** Lambda of the activate step: the shared step handler under its own function name (see step.ts). */
+export { handler } from "./step.js";

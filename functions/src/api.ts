@@ -1,0 +1,39 @@
+/**
+ * Lambda of the HTTP API (API Gateway HTTP API, payload v2, IAM auth): routes the request, runs one use
+ * case, and answers JSON. The caller's mistakes are 4xx `{ error: { code, message } }`; only an
+ * unexpected failure is a 500, logged with its stack.
+ */
+import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import type { SchedulerDeps } from "@payrox/core";
+import { callerOf, matchRoute } from "./api/routes.js";
+import { internalError, knownErrorResponse, type ApiResponse } from "./api/responses.js";
+import { containerDeps } from "./composition.js";
+import { count, flushMetrics, logger } from "./observability.js";
+
+/** Builds the API handler over `getDeps` (the container's deps in AWS; a test's own in tests). */
+export function createApiHandler(getDeps: () => SchedulerDeps) {
+  return async (event: APIGatewayProxyEventV2, context?: Pick<Context, "awsRequestId">): Promise<ApiResponse> => {
+    const { method } = event.requestContext.http;
+    const stage = event.requestContext.stage;
+    const path = stage && stage !== "$default" && event.rawPath.startsWith(`/${stage}/`) ? event.rawPath.slice(stage.length + 1) : event.rawPath;
+    const caller = callerOf(event);
+    try {
+      const { handle, params } = matchRoute(method, path);
+      const deps = { ...getDeps(), actor: caller, owner: context?.awsRequestId ?? "api" };
+      const response = await handle({ params, event, caller }, deps);
+      count(`api.${response.statusCode}`);
+      return response;
+    } catch (error) {
+      const known = knownErrorResponse(error);
+      if (known) logger.info("request refused", { method, path, status: known.statusCode, body: known.body });
+      else logger.error("request failed", { method, path, error: error as Error });
+      count(`api.${known?.statusCode ?? 500}`);
+      return known ?? internalError(context?.awsRequestId);
+    } finally {
+      flushMetrics();
+    }
+  };
+}
+
+/** The API Lambda's entry point. */
+export const handler = createApiHandler(containerDeps);

@@ -1,0 +1,55 @@
+/**
+ * JSON responses of the HTTP API and the mapping of errors to them: the caller's mistakes are 4xx with
+ * a stable code and a message saying what to do; anything else is a 500 with a generic message.
+ */
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { InvalidCursorError, ItemTooLargeError, ProposalExistsError, StoreInputError } from "@payrox/aws";
+import { isRunVersionConflict, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
+
+/** A response of the API. */
+export type ApiResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
+
+/** A caller's mistake the API itself detects (bad JSON, bad body, unknown route…). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** A JSON response. */
+export function json(statusCode: number, body: unknown): ApiResponse {
+  return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+}
+
+/** The `{ error: { code, message } }` body every failure carries. */
+export function errorResponse(status: number, code: string, message: string, details?: Record<string, unknown>): ApiResponse {
+  return json(status, { error: { code, message, ...details } });
+}
+
+/**
+ * Maps an error to its response; `undefined` for an unexpected error (the caller logs it and answers 500).
+ */
+export function knownErrorResponse(error: unknown): ApiResponse | undefined {
+  if (error instanceof ApiError) return errorResponse(error.status, error.code, error.message);
+  if (error instanceof ProposalRejectedError) {
+    const status = error.code === ProposalRejection.MANIFEST_TOO_LARGE ? 413 : 400;
+    return errorResponse(status, error.code, error.message, { field: error.field });
+  }
+  if (error instanceof ProposalNotFoundError) return errorResponse(404, "proposal-not-found", error.message);
+  if (error instanceof ProposalFinishedError) return errorResponse(409, "proposal-finished", error.message, { states: error.states });
+  if (error instanceof ProposalExistsError || isRunVersionConflict(error)) return errorResponse(409, "conflict", `${(error as Error).message}; retry the request`);
+  if (error instanceof InvalidCursorError) return errorResponse(400, "invalid-cursor", `${error.message}; pass the cursor of a previous GET /proposals response unchanged`);
+  if (error instanceof ItemTooLargeError) return errorResponse(413, "manifest-too-large", `${error.message}; split the upgrade into several manifests`);
+  if (error instanceof StoreInputError) return errorResponse(400, "invalid-request", error.message);
+  return undefined;
+}
+
+/** The 500 response: no internals leak to the caller. */
+export function internalError(requestId: string | undefined): ApiResponse {
+  return errorResponse(500, "internal", `internal error; retry later or report request ${requestId ?? "(unknown)"}`);
+}

@@ -1,0 +1,102 @@
+/**
+ * The HTTP API's routes: each parses its input, calls one core use case and shapes the result. Errors
+ * are thrown and mapped to responses by the handler (see responses.ts).
+ */
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { cancelProposal, describeRunState, listNetworks, proposeUpgrade, verifyAuditChain, ProposalNotFoundError, type SchedulerDeps } from "@payrox/core";
+import { ApiError, json, type ApiResponse } from "./responses.js";
+import { ListQuerySchema, parseJsonBody, ProposeBodySchema, validate } from "./schemas.js";
+
+/** What a route gets: the matched path parameters, the event, and the caller's identity. */
+export interface RouteRequest {
+  params: Record<string, string>;
+  event: APIGatewayProxyEventV2;
+  /** IAM principal of the caller (`anonymous` without IAM auth). */
+  caller: string;
+}
+
+type Route = { method: string; path: RegExp; handle: (req: RouteRequest, deps: SchedulerDeps) => Promise<ApiResponse> };
+
+const ROUTES: Route[] = [
+  { method: "POST", path: /^\/proposals$/, handle: propose },
+  { method: "GET", path: /^\/proposals$/, handle: list },
+  { method: "GET", path: /^\/proposals\/(?<id>[^/]+)$/, handle: show },
+  { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/audit$/, handle: audit },
+  { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/cancel$/, handle: cancel },
+  { method: "GET", path: /^\/networks$/, handle: networks },
+];
+
+/**
+ * Finds the route of `method path` (the stage prefix already removed).
+ * @throws {ApiError} 404 route-not-found, 405 method-not-allowed
+ */
+export function matchRoute(method: string, path: string): { handle: Route["handle"]; params: Record<string, string> } {
+  const normalised = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  const onPath = ROUTES.filter((r) => r.path.test(normalised));
+  const route = onPath.find((r) => r.method === method);
+  if (!route) {
+    if (onPath.length > 0) throw new ApiError(405, "method-not-allowed", `${method} ${normalised} is not supported; use ${onPath.map((r) => r.method).join(" or ")}`);
+    throw new ApiError(404, "route-not-found", `no route ${method} ${normalised}; see functions/README.md for the API`);
+  }
+  const params = Object.fromEntries(Object.entries(route.path.exec(normalised)?.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+  return { handle: route.handle, params };
+}
+
+/** The caller's IAM principal (HTTP API IAM authorizer), or `anonymous`. */
+export function callerOf(event: APIGatewayProxyEventV2): string {
+  // The plain v2 event type has no authorizer; with IAM auth the context carries `authorizer.iam`.
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
+  return context.authorizer?.iam?.userArn || "anonymous";
+}
+
+async function propose({ event, caller }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
+  const body = validate(ProposeBodySchema, parseJsonBody(event.body, event.isBase64Encoded));
+  const { proposal, runs } = await proposeUpgrade(
+    {
+      manifestJson: typeof body.manifest === "string" ? body.manifest : JSON.stringify(body.manifest),
+      networks: body.networks,
+      ...(body.earliestCommitAt && { earliestCommitAtMs: Date.parse(body.earliestCommitAt) }),
+      ...(body.cutoverAt && { cutoverAtMs: Date.parse(body.cutoverAt) }),
+      proposer: caller,
+    },
+    deps,
+  );
+  return json(201, { id: proposal.id, proposal: summary(proposal), runs: runs.map(runView) });
+}
+
+async function list({ event }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
+  const query = validate(ListQuerySchema, event.queryStringParameters ?? {}, "invalid-query");
+  const page = await deps.store.listProposals(query);
+  return json(200, { proposals: page.proposals.map(summary), ...(page.cursor && { cursor: page.cursor }) });
+}
+
+async function show({ params }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
+  const proposal = await deps.store.getProposal(params.id!);
+  if (!proposal) throw new ProposalNotFoundError(params.id!);
+  const runs = await deps.store.listRuns(proposal.id);
+  return json(200, { proposal: { ...summary(proposal), manifest: JSON.parse(proposal.manifestJson) as unknown }, runs: runs.map(runView) });
+}
+
+async function audit({ params }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
+  if (!(await deps.store.getProposal(params.id!))) throw new ProposalNotFoundError(params.id!);
+  const entries = await deps.audit.list(params.id!);
+  return json(200, { entries, verification: verifyAuditChain(entries) });
+}
+
+async function cancel({ params, caller }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
+  return json(200, await cancelProposal(params.id!, caller, deps));
+}
+
+async function networks(_req: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
+  // Registry fields only: RPC URLs and KMS key ids (configuration) never leave the function.
+  return json(200, { networks: listNetworks().map((n) => ({ ...n, configured: deps.networks(n.id) !== undefined })) });
+}
+
+function summary<P extends { manifestJson: string }>(proposal: P): Omit<P, "manifestJson"> {
+  const { manifestJson: _omitted, ...rest } = proposal;
+  return rest;
+}
+
+function runView<R extends Parameters<typeof describeRunState>[0]>(run: R): R & { status: string } {
+  return { ...run, status: describeRunState(run) };
+}

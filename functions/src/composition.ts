@@ -1,0 +1,108 @@
+/**
+ * The composition root: builds the use cases' {@link SchedulerDeps} from the environment with the AWS
+ * adapters, once per Lambda container (lazily, so a module import never touches the environment).
+ * The dispatcher gateway comes from an injectable factory, built on first use: the API never needs it.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoAuditLog, DynamoRunStore, EventBridgeAlertSink, EventBridgePublisher, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
+import { findNetwork, loadNetworkConfig, type AlertSink, type Clock, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps } from "@payrox/core";
+import { readEnv, type FunctionsEnv } from "./env.js";
+
+/** What a gateway factory gets: the environment and the configured networks (RPC URLs, KMS key ids). */
+export interface GatewayContext {
+  env: FunctionsEnv;
+  networks: readonly ResolvedNetwork[];
+}
+
+/** Builds the dispatcher gateway (the chain package's implementation, once it lands). */
+export type GatewayFactory = (context: GatewayContext) => DispatcherGateway;
+
+/** The chain gateway is not wired into this build yet. */
+export class GatewayNotConfiguredError extends Error {
+  constructor() {
+    super("dispatcher gateway not configured: pass a gatewayFactory to buildDeps (the @payrox/chain gateway) before running chain steps");
+    this.name = "GatewayNotConfiguredError";
+  }
+}
+
+/** The default {@link GatewayFactory}: refuses, with a clear message, until the chain gateway is plugged in. */
+export const unconfiguredGateway: GatewayFactory = () => {
+  throw new GatewayNotConfiguredError();
+};
+
+/** Replacements of the adapters {@link buildDeps} would build (tests, the devnet). */
+export interface CompositionOverrides {
+  /** @default unconfiguredGateway */
+  gatewayFactory?: GatewayFactory;
+  /** @default a client for `env.dynamoEndpoint` or the Lambda's region */
+  dynamoClient?: DynamoDBClient;
+  /** @default EventBridge Scheduler, routed through the SQS delay queue when `env.delayQueueUrl` is set */
+  scheduler?: Scheduler;
+  /** @default alerts as events on `env.eventBusName` */
+  alerts?: AlertSink;
+  /** @default the system clock */
+  clock?: Clock;
+}
+
+/**
+ * Builds the ports from a validated environment. `actor` is `scheduler` and `owner` is `lambda`; each
+ * handler substitutes the caller or the request id per invocation.
+ * @throws NetworkConfigError when `env.networkConfig` is invalid
+ */
+export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {}): SchedulerDeps {
+  const clock = overrides.clock ?? { now: () => Date.now() };
+  const client = overrides.dynamoClient ?? new DynamoDBClient(env.dynamoEndpoint ? { endpoint: env.dynamoEndpoint } : {});
+  const table = { client, tableName: env.tableName };
+  const configured = env.networkConfig === undefined ? undefined : loadNetworkConfig(env.networkConfig);
+  return {
+    store: new DynamoRunStore({ ...table, clock }),
+    audit: new DynamoAuditLog(table),
+    scheduler: overrides.scheduler ?? awsScheduler(env, clock),
+    alerts: overrides.alerts ?? new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: env.eventBusName })),
+    gateway: lazyGateway(overrides.gatewayFactory ?? unconfiguredGateway, { env, networks: configured ?? [] }),
+    clock,
+    networks: networkLookup(configured),
+    actor: "scheduler",
+    owner: "lambda",
+  };
+}
+
+/** Memoises `build`: the first call builds, later calls (warm invocations) reuse the result. */
+export function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}
+
+/** This container's deps, from `process.env`, built on the first invocation. */
+export const containerDeps: () => SchedulerDeps = once(() => buildDeps(readEnv(process.env)));
+
+function awsScheduler(env: FunctionsEnv, clock: Clock): Scheduler {
+  const far = new EventBridgeScheduler({
+    client: new SchedulerClient({}),
+    groupName: env.schedulerGroup,
+    targets: env.stepFunctionArns,
+    roleArn: env.schedulerRoleArn,
+    deadLetterQueueArn: env.dlqArn,
+  });
+  if (!env.delayQueueUrl) return far;
+  return new RoutingScheduler({ near: new SqsDelayScheduler({ client: new SQSClient({}), queueUrl: env.delayQueueUrl, clock }), far, clock });
+}
+
+/** With a configuration, only configured networks can be targeted (the others have no RPC or key). */
+function networkLookup(configured: readonly ResolvedNetwork[] | undefined): (id: string) => Network | undefined {
+  if (!configured) return findNetwork;
+  const byId = new Map(configured.map((n) => [n.id, n]));
+  return (id) => byId.get(id);
+}
+
+function lazyGateway(factory: GatewayFactory, context: GatewayContext): DispatcherGateway {
+  const gateway = once(() => factory(context));
+  return {
+    readState: (network) => gateway().readState(network),
+    latestBlock: (network) => gateway().latestBlock(network),
+    send: (network, stepId, call) => gateway().send(network, stepId, call),
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Environment of the PayRox Lambdas: the variable names (exported, so the stack sets exactly these) and
+ * `readEnv`, which validates them once per container and names the offending variable on failure.
+ */
+import { StepName } from "@payrox/core";
+import { z } from "zod";
+
+/** Names of every environment variable the functions read; the stack reuses these constants. */
+export const ENV = {
+  /** DynamoDB single table (runs, leases, audit, jobs). */
+  TABLE_NAME: "PAYROX_TABLE_NAME",
+  /** Optional DynamoDB endpoint override (DynamoDB Local); unset in AWS. */
+  DYNAMODB_ENDPOINT: "PAYROX_DYNAMODB_ENDPOINT",
+  /** Network configuration document (JSON text of `loadNetworkConfig`'s input); unset = the whole registry, no signing. */
+  NETWORK_CONFIG: "PAYROX_NETWORK_CONFIG",
+  /** EventBridge Scheduler group the step schedules live in. */
+  SCHEDULER_GROUP: "PAYROX_SCHEDULER_GROUP",
+  /** JSON `{ "commit": arn, "apply": arn, "activate": arn }`: the Lambda each step's schedule targets. */
+  STEP_FUNCTION_ARNS: "PAYROX_STEP_FUNCTION_ARNS",
+  /** Role EventBridge Scheduler assumes to invoke the step functions. */
+  SCHEDULER_ROLE_ARN: "PAYROX_SCHEDULER_ROLE_ARN",
+  /** Dead-letter queue of schedules whose target failed every retry. */
+  DLQ_ARN: "PAYROX_DLQ_ARN",
+  /** Optional SQS delay queue for steps due within 15 minutes; unset = EventBridge Scheduler only. */
+  DELAY_QUEUE_URL: "PAYROX_DELAY_QUEUE_URL",
+  /** EventBridge bus that receives alerts. */
+  EVENT_BUS_NAME: "PAYROX_EVENT_BUS_NAME",
+} as const;
+
+/** One of {@link ENV}'s variable names. */
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** The validated environment. */
+export interface FunctionsEnv {
+  tableName: string;
+  dynamoEndpoint?: string;
+  /** The configuration document's JSON text, validated later by `loadNetworkConfig`. */
+  networkConfig?: string;
+  schedulerGroup: string;
+  stepFunctionArns: Record<StepName, string>;
+  schedulerRoleArn: string;
+  dlqArn: string;
+  delayQueueUrl?: string;
+  eventBusName: string;
+}
+
+/** A missing or malformed environment variable: a deployment mistake, reported at cold start. */
+export class EnvConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid Lambda environment: ${problems.map((p) => `${p.variable} ${p.message}`).join("; ")} (the stack sets these from ENV in functions/src/env.ts)`);
+    this.name = "EnvConfigError";
+  }
+}
+
+const required = (what: string) => z.string({ error: `is required: ${what}` }).trim().min(1, `must not be empty: ${what}`);
+const arn = (what: string) => required(what).regex(/^arn:aws[a-z-]*:/, `must be an ARN (${what})`);
+
+const stepArns = z.strictObject({ [StepName.COMMIT]: arn("commit function"), [StepName.APPLY]: arn("apply function"), [StepName.ACTIVATE]: arn("activate function") });
+
+const EnvSchema = z.object({
+  [ENV.TABLE_NAME]: required("the DynamoDB table name"),
+  [ENV.DYNAMODB_ENDPOINT]: z.url({ error: "must be an http(s) URL" }).optional(),
+  [ENV.NETWORK_CONFIG]: z.string().min(1).optional(),
+  [ENV.SCHEDULER_GROUP]: required("the EventBridge Scheduler group name"),
+  [ENV.STEP_FUNCTION_ARNS]: required('JSON {"commit","apply","activate"} of function ARNs').transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be JSON text" });
+      return z.NEVER;
+    }
+  }).pipe(stepArns),
+  [ENV.SCHEDULER_ROLE_ARN]: arn("the role EventBridge Scheduler assumes"),
+  [ENV.DLQ_ARN]: arn("the schedules' dead-letter queue"),
+  [ENV.DELAY_QUEUE_URL]: z.url({ error: "must be an SQS queue URL" }).optional(),
+  [ENV.EVENT_BUS_NAME]: required("the EventBridge bus for alerts"),
+});
+
+/**
+ * Validates the environment.
+ * @throws {EnvConfigError} naming every missing or malformed variable
+ * @example const env = readEnv(process.env)
+ */
+export function readEnv(source: Record<string, string | undefined>): FunctionsEnv {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new EnvConfigError(parsed.error.issues.map((issue) => ({ variable: issue.path.map(String).join("."), message: issue.message })));
+  }
+  const e = parsed.data;
+  return {
+    tableName: e[ENV.TABLE_NAME],
+    ...(e[ENV.DYNAMODB_ENDPOINT] && { dynamoEndpoint: e[ENV.DYNAMODB_ENDPOINT] }),
+    ...(e[ENV.NETWORK_CONFIG] && { networkConfig: e[ENV.NETWORK_CONFIG] }),
+    schedulerGroup: e[ENV.SCHEDULER_GROUP],
+    stepFunctionArns: e[ENV.STEP_FUNCTION_ARNS],
+    schedulerRoleArn: e[ENV.SCHEDULER_ROLE_ARN],
+    dlqArn: e[ENV.DLQ_ARN],
+    ...(e[ENV.DELAY_QUEUE_URL] && { delayQueueUrl: e[ENV.DELAY_QUEUE_URL] }),
+    eventBusName: e[ENV.EVENT_BUS_NAME],
+  };
+}
