@@ -1,8 +1,9 @@
 /**
  * The common shape of every step: claim the step's lease (a duplicated or concurrent trigger loses and
  * skips), load the proposal and run, check the run still expects this step, act, complete the lease.
- * An exception leaves the lease to expire, so a later trigger retries the step; the gateway's send is
- * idempotent by step id, so the retry observes the first transaction instead of sending a second one.
+ * An exception gives the lease back at once (a crashed process leaves it to expire), so the
+ * scheduler's retry can run the step; the gateway's send is idempotent by step id, so the retry
+ * observes the first transaction instead of sending a second one.
  */
 import { randomUUID } from "node:crypto";
 import type { ScheduledJob } from "../run/ports.js";
@@ -78,9 +79,25 @@ async function withStepLease(job: ScheduledJob, deps: SchedulerDeps, body: StepB
   };
   const claimed = await deps.store.claimStep(lease, now);
   if (!claimed) return { outcome: "skipped", reason: "step claimed by another worker or already complete" };
-  const outcome = await loadAndAct(job, deps, body);
+  let outcome: StepOutcome;
+  try {
+    outcome = await loadAndAct(job, deps, body);
+  } catch (error) {
+    await releaseLease(claimed, deps);
+    throw error;
+  }
   await deps.store.completeStep(claimed);
   return outcome;
+}
+
+/**
+ * Gives the lease back after a failed attempt (an RPC error, a throttled KMS…) so the retry the
+ * scheduler makes can claim the step at once instead of waiting for the lease to expire. Re-claiming
+ * as the same owner with an expiry of now is the release; if even that fails, the lease expires.
+ */
+async function releaseLease(lease: StepLease, deps: SchedulerDeps): Promise<void> {
+  const now = deps.clock.now();
+  await deps.store.claimStep({ ...lease, expiresAtMs: now }, now).catch(() => undefined);
 }
 
 async function loadAndAct(job: ScheduledJob, deps: SchedulerDeps, body: StepBody): Promise<StepOutcome> {

@@ -152,4 +152,24 @@ describe("runStep", () => {
     expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("ACTIVATED");
     expect(h.alerts.alerts).toMatchObject([{ kind: "codehash-mismatch", severity: "critical", network: "base" }]);
   });
+
+  it("gives the lease back when a step throws, so an immediate retry runs it and sends once", async () => {
+    // Prepare: the first send of the commit fails like an unreachable RPC would
+    const { h, proposal } = await proposed(["ethereum"]);
+    const job = commitJob(proposal.id, "ethereum");
+    const send = h.gateway.send.bind(h.gateway);
+    let failures = 1;
+    h.gateway.send = async (...args: Parameters<typeof send>) => {
+      if (failures-- > 0) throw new Error("ECONNREFUSED");
+      return send(...args);
+    };
+    // Act
+    await expect(runStep(job, h.deps({ owner: "first" }))).rejects.toThrow("ECONNREFUSED");
+    const retry = await runStep(job, h.deps({ owner: "retry" }));
+    // Assess
+    expect(retry.outcome).toBe("done");
+    expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("COMMITTED");
+    expect((await h.audit.list(proposal.id)).filter((e) => e.event === "commit.confirmed")).toHaveLength(1);
+    expect(await h.store.isStepComplete(proposal.id, "ethereum", "commit", "0")).toBe(true);
+  });
 });
