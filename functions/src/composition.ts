@@ -76,8 +76,19 @@ export function once<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
-/** This container's deps, from `process.env`, built on the first invocation. */
-export const containerDeps: () => SchedulerDeps = once(() => buildDeps(readEnv(process.env)));
+/** This container's deps, from `process.env`, built on the first invocation (gateway on first chain step). */
+export const containerDeps: () => SchedulerDeps = once(() => buildDeps(readEnv(process.env), { gatewayFactory: lazyChainGateway }));
+
+/** Loads the chain gateway (ethers, KMS) only when a chain step needs it: the API bundle stays lean. */
+const lazyChainGateway: GatewayFactory = (context) => {
+  let built: Promise<DispatcherGateway> | undefined;
+  const gateway = () => (built ??= import("./gateway.js").then((m) => m.chainGateway(context)));
+  return {
+    readState: async (network) => (await gateway()).readState(network),
+    latestBlock: async (network) => (await gateway()).latestBlock(network),
+    send: async (network, stepId, call) => (await gateway()).send(network, stepId, call),
+  };
+};
 
 function awsScheduler(env: FunctionsEnv, clock: Clock): Scheduler {
   const far = new EventBridgeScheduler({
