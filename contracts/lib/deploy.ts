@@ -3,19 +3,19 @@
  * (0x4e59b44847b379578588920cA78FbF26c0B4956C). Where the factory is missing it is deployed from its
  * presigned, chain-independent (pre-EIP-155) transaction after funding the one-time deployer.
  */
+import { CREATE2_FACTORY } from "@payrox/core";
 import {
   AbiCoder,
   ContractFactory,
   getAddress,
   getCreate2Address,
   keccak256,
-  parseEther,
   Transaction,
   type Provider,
   type Signer,
 } from "ethers";
 
-export const CREATE2_FACTORY = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
+export { CREATE2_FACTORY } from "@payrox/core";
 /** The factory's one-time deployer; its only transaction is the presigned one below. */
 export const CREATE2_FACTORY_DEPLOYER = "0x3fAB184622Dc19b6109349B94811493BF2a45362";
 /** Presigned factory deployment: gas price 100 gwei, gas limit 100,000, no chain id. */
@@ -103,4 +103,3 @@ export function devConfig(admin: string, overrides: Partial<DispatcherConfig> = 
   return { admin, adminTransferDelay: 3600, minActivationDelay: 1, activationDelay: 5, expiryWindow: 3600, maxBatchSize: 300, ...overrides };
 }
 
-export const ONE_ETH = parseEther("1");

@@ -9,7 +9,7 @@
  * Usage: npm start -- [--delay <seconds>] [--chain anvil|hardhat]
  */
 import { parseArgs } from "node:util";
-import { Contract, ContractFactory, HDNodeWallet, Interface, keccak256, NonceManager, type ContractTransactionResponse } from "ethers";
+import { Contract, ContractFactory, HDNodeWallet, Interface, JsonRpcProvider, keccak256, NonceManager, type ContractTransactionResponse } from "ethers";
 import { loadArtifact } from "../lib/artifacts.js";
 import { buildManifestTree, encodeBatches, removal, type RouteLeaf } from "../lib/batch.js";
 import { deployDispatcherDeterministic, devConfig, type DispatcherConfig } from "../lib/deploy.js";
@@ -48,7 +48,6 @@ async function main(): Promise<number> {
 }
 
 async function run(rpcUrl: string, delay: number): Promise<number> {
-  const { JsonRpcProvider } = await import("ethers");
   const provider = new JsonRpcProvider(rpcUrl, undefined, { pollingInterval: 100 });
   // Well-known DEVELOPMENT keys of the local chain's test mnemonic, one per role. Never use them elsewhere.
   const key = (i: number) => new NonceManager(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider));
@@ -109,7 +108,7 @@ async function run(rpcUrl: string, delay: number): Promise<number> {
     }
     await whilePending();
     await expectRejected("early activation", (router.connect(applier) as Contract).activateCommittedRoot.staticCall(), errors);
-    await waitUntil(provider, eta);
+    await waitUntil(eta);
     const receipt = await record(`activateCommittedRoot (epoch ${epoch})`, (router.connect(applier) as Contract).activateCommittedRoot());
     const block = await provider.getBlock(receipt.blockNumber);
     log(`activated in block ${block!.number} at t=${block!.timestamp}, ${block!.timestamp - Number(eta)} s after ETA ${eta}`);
@@ -155,7 +154,7 @@ async function expectRejected(what: string, call: Promise<unknown>, errors: Inte
 }
 
 /** Waits (printing a countdown) until a block mined now would have timestamp ≥ eta. */
-async function waitUntil(provider: import("ethers").JsonRpcProvider, eta: bigint): Promise<void> {
+async function waitUntil(eta: bigint): Promise<void> {
   for (;;) {
     const now = BigInt(Math.floor(Date.now() / 1000));
     if (now >= eta) return;

@@ -17,8 +17,8 @@ export interface GatewayContext {
   networks: readonly ResolvedNetwork[];
 }
 
-/** Builds the dispatcher gateway (the chain package's implementation, once it lands). */
-export type GatewayFactory = (context: GatewayContext) => DispatcherGateway;
+/** Builds the dispatcher gateway (possibly asynchronously, e.g. after loading the chain package). */
+export type GatewayFactory = (context: GatewayContext) => DispatcherGateway | Promise<DispatcherGateway>;
 
 /** The chain gateway is not wired into this build yet. */
 export class GatewayNotConfiguredError extends Error {
@@ -76,19 +76,11 @@ export function once<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
-/** This container's deps, from `process.env`, built on the first invocation (gateway on first chain step). */
-export const containerDeps: () => SchedulerDeps = once(() => buildDeps(readEnv(process.env), { gatewayFactory: lazyChainGateway }));
+/** Loads the chain gateway (ethers, KMS) only when a chain step needs it: the API never pulls it in. */
+const chainGatewayOnDemand: GatewayFactory = async (context) => (await import("./gateway.js")).chainGateway(context);
 
-/** Loads the chain gateway (ethers, KMS) only when a chain step needs it: the API bundle stays lean. */
-const lazyChainGateway: GatewayFactory = (context) => {
-  let built: Promise<DispatcherGateway> | undefined;
-  const gateway = () => (built ??= import("./gateway.js").then((m) => m.chainGateway(context)));
-  return {
-    readState: async (network) => (await gateway()).readState(network),
-    latestBlock: async (network) => (await gateway()).latestBlock(network),
-    send: async (network, stepId, call) => (await gateway()).send(network, stepId, call),
-  };
-};
+/** This container's deps, from `process.env`, built on the first invocation (gateway on first chain step). */
+export const containerDeps: () => SchedulerDeps = once(() => buildDeps(readEnv(process.env), { gatewayFactory: chainGatewayOnDemand }));
 
 function awsScheduler(env: FunctionsEnv, clock: Clock): Scheduler {
   const far = new EventBridgeScheduler({
@@ -109,11 +101,12 @@ function networkLookup(configured: readonly ResolvedNetwork[] | undefined): (id:
   return (id) => byId.get(id);
 }
 
+/** A gateway built by `factory` on first use (the API never needs one), then reused. */
 function lazyGateway(factory: GatewayFactory, context: GatewayContext): DispatcherGateway {
-  const gateway = once(() => factory(context));
+  const gateway = once(async () => factory(context));
   return {
-    readState: (network) => gateway().readState(network),
-    latestBlock: (network) => gateway().latestBlock(network),
-    send: (network, stepId, call) => gateway().send(network, stepId, call),
+    readState: async (network) => (await gateway()).readState(network),
+    latestBlock: async (network) => (await gateway()).latestBlock(network),
+    send: async (network, stepId, call) => (await gateway()).send(network, stepId, call),
   };
 }

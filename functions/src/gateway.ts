@@ -6,7 +6,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoNonceStore, DynamoTxJournal } from "@payrox/aws";
 import { createKmsClient, JournaledDispatcherGateway, KmsSigner, type DispatcherNetwork } from "@payrox/chain";
 import { JsonRpcProvider } from "ethers";
-import type { GatewayContext, GatewayFactory } from "./composition.js";
+import type { GatewayContext } from "./composition.js";
 
 /** A configured network the gateway can't reach (no dispatcher address yet). */
 export class GatewayConfigError extends Error {
@@ -20,7 +20,7 @@ export class GatewayConfigError extends Error {
  * Builds the gateway from the networks' configuration (RPC URL, KMS key id, dispatcher address).
  * @throws GatewayConfigError naming the first network without a dispatcher address
  */
-export const chainGateway: GatewayFactory = ({ env, networks }: GatewayContext) => {
+export const chainGateway = ({ env, networks }: GatewayContext): JournaledDispatcherGateway => {
   const dynamo = new DynamoDBClient(env.dynamoEndpoint ? { endpoint: env.dynamoEndpoint } : {});
   const table = { client: dynamo, tableName: env.tableName };
   const nonceStore = new DynamoNonceStore(table);

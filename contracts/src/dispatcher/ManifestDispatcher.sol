@@ -21,7 +21,8 @@ contract ManifestDispatcher is IManifestDispatcher {
     using S for uint256;
     using S for S.Layout;
 
-    bytes4 private constant SELECTOR_MASK = 0xffffffff;
+    /// @dev Flag of {_stageLeaves}' packed heads: the replaced-list head was loaded from storage.
+    uint256 private constant REPLACED_LOADED = 1 << 64;
 
     address private immutable _adminFacet;
     uint64 private immutable _expiryWindow;
@@ -262,8 +263,6 @@ contract ManifestDispatcher is IManifestDispatcher {
         }
         return ((state & ~S.HEAD_FIELD) | ((heads & type(uint32).max) << S.NEXT_SHIFT), hashes);
     }
-
-    uint256 private constant REPLACED_LOADED = 1 << 64;
 
     /// @dev Leaf k of the packed batch: its selector, its facet and its Merkle leaf hash.
     function _decodeLeaf(FacetPin[] calldata facets, bytes calldata leaves, uint256 k)

@@ -8,6 +8,7 @@ export * from "./manifest/merkle.js";
 export * from "./manifest/protected.js";
 export * from "./manifest/validate.js";
 export * from "./manifest/builder.js";
+export * from "./manifest/facet-code.js";
 export * from "./manifest/diff.js";
 export * from "./manifest/planner.js";
 export * from "./manifest/gas-model.js";

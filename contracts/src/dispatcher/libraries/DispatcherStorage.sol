@@ -163,11 +163,6 @@ library DispatcherStorage {
         return uint64(state & DELAY_MASK);
     }
 
-    /// @dev `state` with the list head replaced.
-    function withListHead(uint256 state, bytes4 head) internal pure returns (uint256) {
-        return (state & ~(uint256(type(uint32).max) << NEXT_SHIFT)) | (uint256(uint32(head)) << NEXT_SHIFT);
-    }
-
     // ─────────────────────────── route words ──────────────────────────
 
     /// @dev Facet of a route or previous word.

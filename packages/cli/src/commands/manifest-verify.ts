@@ -1,10 +1,9 @@
 /** `payrox manifest verify`: a manifest file's schema, entries and root; optionally its facets' code and drift. */
 import { resolve } from "node:path";
-import { assertNotDrifted, parseManifest, type LiveRouting } from "@payrox/core";
+import { assertNotDrifted, checkFacetCode, parseManifest, type FacetCodeReport, type LiveRouting } from "@payrox/core";
 import { addressFlag, parseCommandArgs, rpcFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
-import { checkFacetCode, type FacetCodeReport } from "../facet-code.js";
 import { readTextFile } from "../files.js";
 import { withRpc } from "../network.js";
 import { formatSummary, summarizeManifest } from "../summary.js";

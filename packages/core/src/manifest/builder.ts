@@ -2,11 +2,11 @@
  * Builds a manifest from compiled facets (ABI + runtime bytecode) and their addresses — deployed, or
  * predicted with CREATE2 — optionally checking each facet's code on a network.
  */
-import { FunctionFragment, getAddress, getCreate2Address, Interface, isHexString, keccak256, ZeroHash, type InterfaceAbi } from "ethers";
+import { FunctionFragment, getAddress, getCreate2Address, Interface, isHexString, keccak256, type InterfaceAbi } from "ethers";
 import { FacetCodeError, ManifestInvalidError, type ManifestIssue } from "../errors.js";
 import { Bytes32Schema, compareEntries, LEAF_ENCODING, MANIFEST_FORMAT, ManifestSchema, selectorOf, type Manifest, type ManifestEntry } from "./format.js";
 import { manifestRoot, removal } from "./merkle.js";
-import { MAX_FACET_CODE_SIZE } from "./protected.js";
+import { checkRuntimeCode } from "./facet-code.js";
 import { checkEntries } from "./validate.js";
 
 /** The canonical CREATE2 factory. */
@@ -134,17 +134,7 @@ function facetAddress(facet: FacetInput, path: string, issues: ManifestIssue[]):
 async function facetCodehash(facet: FacetInput, address: string, readCode?: BuildOptions["readCode"]): Promise<string> {
   const artifactCode = facet.deployedBytecode;
   const code = readCode ? await readCode(address) : artifactCode;
-  const size = (code.length - 2) / 2;
-  if (size <= 0) {
-    throw new FacetCodeError(address, facet.name, "no-code", `facet ${facet.name} at ${address} has no code${readCode ? " on the network (not deployed yet?)" : " in its artifact (an interface or abstract contract?)"}`);
-  }
-  if (size > MAX_FACET_CODE_SIZE) {
-    throw new FacetCodeError(address, facet.name, "too-large", `facet ${facet.name} at ${address} has ${size} bytes of runtime code, over the EIP-170 limit of ${MAX_FACET_CODE_SIZE}; split it`);
-  }
-  if (size === 23 && code.toLowerCase().startsWith("0xef0100")) {
-    throw new FacetCodeError(address, facet.name, "delegated", `facet ${facet.name} at ${address} is an EIP-7702 delegated account; its code can change at any time, so the dispatcher refuses it`);
-  }
-  const codehash = keccak256(code);
+  const { codehash } = checkRuntimeCode(address, facet.name, code, readCode ? "network" : "artifact");
   if (readCode && artifactCode && artifactCode !== "0x" && keccak256(artifactCode) !== codehash) {
     throw new FacetCodeError(
       address,
@@ -153,7 +143,6 @@ async function facetCodehash(facet: FacetInput, address: string, readCode?: Buil
       `facet ${facet.name} at ${address}: the network's code hashes to ${codehash} but the artifact's runtime bytecode to ${keccak256(artifactCode)} (different build, or immutables set at deployment)`,
     );
   }
-  if (codehash === ZeroHash) throw new FacetCodeError(address, facet.name, "no-code", `facet ${facet.name} at ${address} has no code`);
   return codehash;
 }
 

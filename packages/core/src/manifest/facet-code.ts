@@ -1,0 +1,60 @@
+/**
+ * What the dispatcher demands of a facet's runtime code — present, at most 24,576 bytes (EIP-170), not
+ * an EIP-7702 delegation — checked off-chain before a manifest is committed. Used by the builder (code
+ * from the artifact or the network) and by verify (code from the network against the manifest's pins).
+ */
+import { keccak256 } from "ethers";
+import { FacetCodeError } from "../errors.js";
+import { isRemoval, type Manifest } from "./format.js";
+import { MAX_FACET_CODE_SIZE } from "./protected.js";
+
+/** What was checked, per facet. */
+export interface FacetCodeReport {
+  facet: string;
+  facetName: string;
+  codehash: string;
+  size: number;
+}
+
+/**
+ * Checks one facet's runtime code and returns its EXTCODEHASH.
+ * @param source where `code` came from, for the message
+ * @throws FacetCodeError (no-code, too-large, delegated)
+ */
+export function checkRuntimeCode(facet: string, facetName: string, code: string, source: "network" | "artifact"): FacetCodeReport {
+  const size = (code.length - 2) / 2;
+  if (size <= 0) {
+    const hint = source === "network" ? " on the network (not deployed yet?)" : " in its artifact (an interface or abstract contract?)";
+    throw new FacetCodeError(facet, facetName, "no-code", `facet ${facetName} at ${facet} has no code${hint}`);
+  }
+  if (size > MAX_FACET_CODE_SIZE) {
+    throw new FacetCodeError(facet, facetName, "too-large", `facet ${facetName} at ${facet} has ${size} bytes of runtime code, over the EIP-170 limit of ${MAX_FACET_CODE_SIZE}; split it`);
+  }
+  if (size === 23 && code.toLowerCase().startsWith("0xef0100")) {
+    throw new FacetCodeError(facet, facetName, "delegated", `facet ${facetName} at ${facet} is an EIP-7702 delegated account; its code can change at any time, so the dispatcher refuses it`);
+  }
+  return { facet, facetName, codehash: keccak256(code), size };
+}
+
+/**
+ * Reads every routed facet's code with `readCode` and checks it against the manifest's pins.
+ * @throws FacetCodeError for the first facet that fails
+ */
+export async function checkFacetCode(manifest: Pick<Manifest, "entries">, readCode: (address: string) => Promise<string>): Promise<FacetCodeReport[]> {
+  const facets = new Map<string, { facetName: string; codehash: string }>();
+  for (const e of manifest.entries) if (!isRemoval(e) && !facets.has(e.facet)) facets.set(e.facet, { facetName: e.facetName, codehash: e.codehash });
+  const reports: FacetCodeReport[] = [];
+  for (const [facet, pinned] of facets) {
+    const report = checkRuntimeCode(facet, pinned.facetName, await readCode(facet), "network");
+    if (report.codehash !== pinned.codehash) {
+      throw new FacetCodeError(
+        facet,
+        pinned.facetName,
+        "codehash-mismatch",
+        `facet ${pinned.facetName} at ${facet}: the network's code hashes to ${report.codehash} but the manifest pins ${pinned.codehash}; rebuild the manifest against the deployed code (or deploy the facet it was built for)`,
+      );
+    }
+    reports.push(report);
+  }
+  return reports;
+}
