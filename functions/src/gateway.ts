@@ -1,14 +1,16 @@
 /**
- * The production {@link GatewayFactory}: one JSON-RPC provider, KMS signer, DynamoDB nonce store and
- * transaction journal per configured network, behind the chain package's journaled gateway.
+ * The production {@link GatewayFactory}: one JSON-RPC provider, KMS signer, relay policy, DynamoDB nonce
+ * store and transaction journal per configured network, behind the chain package's journaled gateway.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { KMSClient } from "@aws-sdk/client-kms";
 import { DynamoNonceStore, DynamoTxJournal } from "@payrox/aws";
-import { createKmsClient, JournaledDispatcherGateway, KmsSigner, type DispatcherNetwork } from "@payrox/chain";
-import { JsonRpcProvider } from "ethers";
+import { createKmsClient, FlashbotsRelay, JournaledDispatcherGateway, KmsSigner, PrivateRpcRelay, PublicMempoolRelay, RelayRouter, type DispatcherNetwork } from "@payrox/chain";
+import { relayPolicyOf, RelayKind, type Relay, type ResolvedNetwork } from "@payrox/core";
+import { JsonRpcProvider, Wallet, type Signer } from "ethers";
 import type { GatewayContext } from "./composition.js";
 
-/** A configured network the gateway can't reach (no dispatcher address yet). */
+/** A configured network the gateway can't reach (no dispatcher address, no relay URL). */
 export class GatewayConfigError extends Error {
   constructor(readonly network: string, message: string) {
     super(`network ${network}: ${message}`);
@@ -16,25 +18,61 @@ export class GatewayConfigError extends Error {
   }
 }
 
+/** What {@link chainGateway} may be given instead of building it (the devnet, tests). */
+export interface ChainGatewayOptions {
+  /** @default `createKmsClient()` (region, credentials and `AWS_ENDPOINT_URL_KMS` from the environment) */
+  kms?: KMSClient;
+  /**
+   * The identity that signs `X-Flashbots-Signature` (reputation only: it holds no funds and signs no
+   * transaction). @default a fresh random key per container
+   */
+  relayAuthSigner?: Signer;
+  /** Delay between two looks at the chain while confirming, in ms. @default the TxSender's (1 s) */
+  pollIntervalMs?: number;
+}
+
 /**
- * Builds the gateway from the networks' configuration (RPC URL, KMS key id, dispatcher address).
- * @throws GatewayConfigError naming the first network without a dispatcher address
+ * Builds the gateway from the networks' configuration (RPC URL, KMS key id, dispatcher, relay URL).
+ * Each network submits through its registry relay policy, in order; the public mempool is used only where
+ * the policy allows it.
+ * @throws GatewayConfigError naming the first network without a dispatcher address or a needed relay URL
  */
-export const chainGateway = ({ env, networks }: GatewayContext): JournaledDispatcherGateway => {
+export async function chainGateway({ env, networks }: GatewayContext, options: ChainGatewayOptions = {}): Promise<JournaledDispatcherGateway> {
   const dynamo = new DynamoDBClient(env.dynamoEndpoint ? { endpoint: env.dynamoEndpoint } : {});
   const table = { client: dynamo, tableName: env.tableName };
   const nonceStore = new DynamoNonceStore(table);
   const journal = new DynamoTxJournal(table);
-  const kms = createKmsClient();
-  const entries = networks.map((network): [string, DispatcherNetwork] => {
+  const kms = options.kms ?? createKmsClient();
+  const authSigner = options.relayAuthSigner ?? Wallet.createRandom();
+  const entries: [string, DispatcherNetwork][] = [];
+  for (const network of networks) {
     if (!network.dispatcher) throw new GatewayConfigError(network.id, "no `dispatcher` address in the network configuration");
-    // Sending a Flashbots/private-RPC network's transactions to the public mempool would be a silent
-    // fallback: refuse until those relays (and their auth keys) are wired in here.
-    const unwired = network.relay.preferred.find((kind) => kind === "flashbots" || kind === "private-rpc");
-    if (unwired) throw new GatewayConfigError(network.id, `its relay policy prefers ${unwired}, which the Lambda gateway does not wire yet; transactions are never sent publicly in its place`);
     const provider = new JsonRpcProvider(network.rpcUrl, network.chainId, { staticNetwork: true });
     const signer = new KmsSigner({ keyId: network.kmsKeyId, client: kms }, provider);
-    return [network.id, { provider, dispatcher: network.dispatcher, signer, nonceStore, journal, confirmations: network.confirmations }];
-  });
+    const relay = await relayOf(network, provider, authSigner);
+    entries.push([network.id, {
+      provider, dispatcher: network.dispatcher, signer, nonceStore, journal, relay, confirmations: network.confirmations,
+      ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
+    }]);
+  }
   return new JournaledDispatcherGateway({ networks: Object.fromEntries(entries) });
-};
+}
+
+/** The network's relay policy as a {@link RelayRouter} over the adapters it names. */
+async function relayOf(network: ResolvedNetwork, provider: JsonRpcProvider, authSigner: Signer): Promise<Relay> {
+  const policy = relayPolicyOf(network);
+  const kinds = new Set([...policy.preferred, ...(policy.allowPublicFallback ? [RelayKind.PUBLIC] : [])]);
+  const relays: Partial<Record<RelayKind, Relay>> = {};
+  for (const kind of kinds) {
+    if (kind === RelayKind.PUBLIC) {
+      relays[kind] = new PublicMempoolRelay({ provider });
+      continue;
+    }
+    // The config loader requires this URL; checked again so a hand-built context can't fall back silently.
+    if (!network.relayUrl) throw new GatewayConfigError(network.id, `its relay policy prefers ${kind} but no relayUrl is configured; transactions are never sent publicly in its place`);
+    relays[kind] = kind === RelayKind.FLASHBOTS
+      ? await FlashbotsRelay.create({ provider, authSigner, relayUrl: network.relayUrl })
+      : new PrivateRpcRelay({ provider, url: network.relayUrl });
+  }
+  return new RelayRouter({ policy, relays });
+}

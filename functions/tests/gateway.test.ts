@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadNetworkConfig } from "@payrox/core";
+import { getNetwork, loadNetworkConfig } from "@payrox/core";
 import { loadArtifact } from "../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../contracts/lib/deploy.js";
 import { devWallet, startLocalChain, type LocalChain } from "../../contracts/lib/local-chain.js";
@@ -27,20 +27,33 @@ describe("chainGateway", () => {
   });
   afterAll(async () => chain?.stop());
 
-  it("refuses a configured network without a dispatcher address, naming it", () => {
+  it("refuses a configured network without a dispatcher address, naming it", async () => {
     const networks = loadNetworkConfig({ networks: { "devnet-2": { rpcUrl: chain.rpcUrl, kmsKeyId: "alias/devnet-2" } } });
-    expect(() => chainGateway({ env, networks })).toThrow(GatewayConfigError);
-    expect(() => chainGateway({ env, networks })).toThrow(/network devnet-2: no `dispatcher` address/);
+    await expect(chainGateway({ env, networks })).rejects.toThrow(GatewayConfigError);
+    await expect(chainGateway({ env, networks })).rejects.toThrow(/network devnet-2: no `dispatcher` address/);
   });
 
-  it("refuses a network whose relay policy needs a relay it can't build, instead of sending publicly", () => {
-    const networks = loadNetworkConfig({ networks: { "devnet-1": { rpcUrl: chain.rpcUrl, kmsKeyId: "alias/devnet-1", dispatcher, relayUrl: "http://127.0.0.1:1" } } });
-    expect(() => chainGateway({ env, networks })).toThrow(/devnet-1: its relay policy prefers flashbots/);
+  it("refuses a Flashbots-only network without a relay URL instead of sending publicly", async () => {
+    // The config loader already demands the URL; a hand-built context must not slip past it either.
+    const networks = [{ ...getNetwork("devnet-1"), rpcUrl: chain.rpcUrl, kmsKeyId: "alias/devnet-1", dispatcher }];
+    await expect(chainGateway({ env, networks })).rejects.toThrow(/devnet-1: its relay policy prefers flashbots but no relayUrl/);
+  });
+
+  it("builds the relay policy of every configured network (Flashbots, private RPC with public fallback, sequencer)", async () => {
+    const networks = loadNetworkConfig({
+      networks: {
+        "devnet-1": { rpcUrl: chain.rpcUrl, kmsKeyId: "alias/devnet-1", dispatcher, relayUrl: "http://127.0.0.1:1" },
+        "devnet-2": { rpcUrl: chain.rpcUrl, kmsKeyId: "alias/devnet-2", dispatcher },
+        "devnet-3": { rpcUrl: chain.rpcUrl, kmsKeyId: "alias/devnet-3", dispatcher, relayUrl: "http://127.0.0.1:1" },
+      },
+    });
+    const gateway = await chainGateway({ env, networks });
+    expect((await gateway.readState("devnet-3")).activeEpoch).toBe(0n);
   });
 
   it("reads the dispatcher's state through the configured RPC URL", async () => {
     const networks = loadNetworkConfig({ networks: { "devnet-2": { rpcUrl: chain.rpcUrl, kmsKeyId: "alias/devnet-2", dispatcher } } });
-    const gateway = chainGateway({ env, networks });
+    const gateway = await chainGateway({ env, networks });
     const state = await gateway.readState("devnet-2");
     expect(state).toMatchObject({ activeEpoch: 0n, applied: 0, leafCount: 0, paused: false });
     expect((await gateway.latestBlock("devnet-2")).number).toBeGreaterThan(0);

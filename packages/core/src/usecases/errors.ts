@@ -71,3 +71,19 @@ export class RunVersionConflictError extends CoreError {
 export function isRunVersionConflict(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === RUN_VERSION_CONFLICT;
 }
+
+/**
+ * Another invocation holds the step's lease and the step is not done: this trigger must be retried
+ * later (the holder may have crashed; its lease then expires), never dropped — dropping it would lose
+ * the step. Thrown so every scheduler retries it (EventBridge retry policy, SQS redelivery, the local loop).
+ */
+export class StepBusyError extends CoreError {
+  constructor(
+    readonly proposalId: string,
+    readonly network: string,
+    readonly step: string,
+    readonly attempt: string,
+  ) {
+    super(`step ${step} ${attempt} of ${proposalId} on ${network} is held by another invocation and not done yet; retry after its lease expires`);
+  }
+}

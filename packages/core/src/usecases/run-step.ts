@@ -1,6 +1,6 @@
 /**
- * The common shape of every step: claim the step's lease (a duplicated or concurrent trigger loses and
- * skips), load the proposal and run, check the run still expects this step, act, complete the lease.
+ * The common shape of every step: claim the step's lease (a duplicate of a finished step skips; a
+ * concurrent or post-crash trigger that finds the lease held throws StepBusyError to be retried), load the proposal and run, check the run still expects this step, act, complete the lease.
  * An exception gives the lease back at once (a crashed process leaves it to expire), so the
  * scheduler's retry can run the step; the gateway's send is idempotent by step id, so the retry
  * observes the first transaction instead of sending a second one.
@@ -13,6 +13,7 @@ import { activateBody } from "./activate-step.js";
 import { applyBatchBody } from "./apply-batch-step.js";
 import { commitBody } from "./commit-step.js";
 import { SCHEDULER_DEFAULTS, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { StepBusyError } from "./errors.js";
 
 /** What a step body gets once it holds the lease. */
 export interface StepContext {
@@ -37,7 +38,8 @@ export function runExpects(run: Run, job: Pick<ScheduledJob, "step" | "attempt">
 }
 
 /**
- * Runs the step a scheduled job names.
+ * Runs the step a scheduled job names. A duplicate of a finished step is skipped; a trigger that finds
+ * the step in progress elsewhere throws {@link StepBusyError}, so the scheduler retries it.
  * @example await runStep(job, deps) // { outcome: "done", run } | { outcome: "skipped", reason } | { outcome: "rescheduled", … }
  */
 export async function runStep(job: ScheduledJob, deps: SchedulerDeps): Promise<StepOutcome> {
@@ -78,7 +80,10 @@ async function withStepLease(job: ScheduledJob, deps: SchedulerDeps, body: StepB
     expiresAtMs: now + (deps.options?.leaseMs ?? SCHEDULER_DEFAULTS.leaseMs),
   };
   const claimed = await deps.store.claimStep(lease, now);
-  if (!claimed) return { outcome: "skipped", reason: "step claimed by another worker or already complete" };
+  if (!claimed) {
+    if (await deps.store.isStepComplete(job.proposalId, job.network, job.step, job.attempt)) return { outcome: "skipped", reason: "step already complete" };
+    throw new StepBusyError(job.proposalId, job.network, job.step, job.attempt);
+  }
   let outcome: StepOutcome;
   try {
     outcome = await loadAndAct(job, deps, body);

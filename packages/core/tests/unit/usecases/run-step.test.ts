@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activateStep, jobName, proposeUpgrade, RunState, runStep, verifyAuditChain, type ScheduledJob } from "../../../src/index.js";
+import { activateStep, jobName, proposeUpgrade, RunState, runStep, StepBusyError, verifyAuditChain, type ScheduledJob } from "../../../src/index.js";
 import { fireDueJobs, inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
 
 /** A proposal of a 3-batch manifest on ethereum (12 s blocks) and base (2 s blocks). */
@@ -46,13 +46,30 @@ describe("runStep", () => {
     const { h, proposal } = await proposed(["ethereum"]);
     const job = commitJob(proposal.id, "ethereum");
     // Act
-    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => runStep(job, h.deps({ owner: `worker-${i}` }))));
+    const settled = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => runStep(job, h.deps({ owner: `worker-${i}` }))));
     const again = await Promise.all(Array.from({ length: 20 }, (_, i) => runStep(job, h.deps({ owner: `late-${i}` }))));
-    // Assess
+    // Assess: the concurrent losers are told to retry (busy), the late ones see the step done
     expect(h.gateway.sendsOf(`${proposal.id}:ethereum:commit`)).toHaveLength(1);
-    expect(outcomes.filter((o) => o.outcome === "done")).toHaveLength(1);
-    expect([...outcomes, ...again].filter((o) => o.outcome === "skipped")).toHaveLength(39);
+    expect(settled.filter((o) => o.status === "fulfilled" && o.value.outcome === "done")).toHaveLength(1);
+    expect(settled.filter((o) => o.status === "rejected" && o.reason instanceof StepBusyError)).toHaveLength(19);
+    expect(again.every((o) => o.outcome === "skipped")).toBe(true);
     expect((await h.audit.list(proposal.id)).filter((e) => e.event === "commit.confirmed")).toHaveLength(1);
+    expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("COMMITTED");
+  });
+
+  it("asks for a retry instead of dropping the step when a crashed worker's lease is still held, and runs it once the lease expired", async () => {
+    // Prepare: a worker claimed the commit and died (its lease is left to expire)
+    const { h, proposal } = await proposed(["ethereum"]);
+    const job = commitJob(proposal.id, "ethereum");
+    await h.store.claimStep({ proposalId: proposal.id, network: "ethereum", step: "commit", attempt: "0", owner: "crashed", expiresAtMs: h.clock.ms + 60_000 }, h.clock.ms);
+    // Act
+    const early = runStep(job, h.deps({ owner: "retry-1" }));
+    await expect(early).rejects.toBeInstanceOf(StepBusyError);
+    h.clock.ms += 60_000;
+    const later = await runStep(job, h.deps({ owner: "retry-2" }));
+    // Assess
+    expect(later.outcome).toBe("done");
+    expect(h.gateway.sendsOf(`${proposal.id}:ethereum:commit`)).toHaveLength(1);
     expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("COMMITTED");
   });
 
@@ -62,7 +79,7 @@ describe("runStep", () => {
     for (let k = 0; k < 3; k++) {
       const job = h.scheduler.takeNext()!;
       h.clock.ms = Math.max(h.clock.ms, job.runAtMs);
-      await Promise.all(Array.from({ length: 20 }, (_, i) => runStep(job, h.deps({ owner: `w${i}` }))));
+      await Promise.allSettled(Array.from({ length: 20 }, (_, i) => runStep(job, h.deps({ owner: `w${i}` }))));
       expect(h.gateway.sendsOf(`${proposal.id}:base:apply:${k}`)).toHaveLength(1);
     }
     expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("APPLIED");
