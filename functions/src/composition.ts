@@ -8,7 +8,7 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoAuditLog, DynamoRunStore, EventBridgeAlertSink, EventBridgePublisher, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
-import { findNetwork, loadNetworkConfig, type AlertSink, type Clock, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps } from "@payrox/core";
+import { findNetwork, loadNetworkConfig, type AlertSink, type Clock, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core";
 import { readEnv, type FunctionsEnv } from "./env.js";
 
 /** What a gateway factory gets: the environment and the configured networks (RPC URLs, KMS key ids). */
@@ -45,6 +45,8 @@ export interface CompositionOverrides {
   alerts?: AlertSink;
   /** @default the system clock */
   clock?: Clock;
+  /** Tunables of the use cases (leases, activation hold, batch limits). @default SCHEDULER_DEFAULTS */
+  options?: SchedulerOptions;
 }
 
 /**
@@ -67,6 +69,7 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
     networks: networkLookup(configured),
     actor: "scheduler",
     owner: "lambda",
+    ...(overrides.options && { options: overrides.options }),
   };
 }
 

@@ -20,6 +20,8 @@ export class GatewayConfigError extends Error {
 
 /** What {@link chainGateway} may be given instead of building it (the devnet, tests). */
 export interface ChainGatewayOptions {
+  /** @default a client for `env.dynamoEndpoint` or the Lambda's region */
+  dynamoClient?: DynamoDBClient;
   /** @default `createKmsClient()` (region, credentials and `AWS_ENDPOINT_URL_KMS` from the environment) */
   kms?: KMSClient;
   /**
@@ -38,7 +40,7 @@ export interface ChainGatewayOptions {
  * @throws GatewayConfigError naming the first network without a dispatcher address or a needed relay URL
  */
 export async function chainGateway({ env, networks }: GatewayContext, options: ChainGatewayOptions = {}): Promise<JournaledDispatcherGateway> {
-  const dynamo = new DynamoDBClient(env.dynamoEndpoint ? { endpoint: env.dynamoEndpoint } : {});
+  const dynamo = options.dynamoClient ?? new DynamoDBClient(env.dynamoEndpoint ? { endpoint: env.dynamoEndpoint } : {});
   const table = { client: dynamo, tableName: env.tableName };
   const nonceStore = new DynamoNonceStore(table);
   const journal = new DynamoTxJournal(table);

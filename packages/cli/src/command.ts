@@ -10,6 +10,12 @@ export interface CommandResult {
 export interface CommandContext {
   /** Directory relative paths are resolved against. */
   cwd: string;
+  /** Live output of long-running commands (progress); the result is printed after. @default discarded */
+  stdout?: (text: string) => void;
+  /** Whether stdout is a terminal (progress is redrawn in place) or a pipe (plain lines). @default false */
+  isTTY?: boolean;
+  /** Environment variables (defaults such as PAYROX_API_URL). @default {} */
+  env?: Record<string, string | undefined>;
 }
 
 /** One command, e.g. `manifest build`. */

@@ -50,3 +50,70 @@ export class BuildSpecInvalidError extends CliError {
     super(`invalid build spec ${specPath}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`, options);
   }
 }
+
+/** A devnet state file is missing, unreadable or malformed. */
+export class DevnetStateError extends CliError {
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`devnet state file ${path}: ${problem}`);
+  }
+}
+
+/** A devnet service could not be started or deployed to; everything started so far was stopped. */
+export class DevnetStartError extends CliError {
+  constructor(
+    readonly service: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`could not start the devnet (${service}): ${(options?.cause as Error | undefined)?.message ?? "unknown failure"}; nothing is left running`, options);
+  }
+}
+
+/** The PayRox API answered with an error (`code` and `message` from its `{ error }` body). */
+export class ApiRequestError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly url: string,
+  ) {
+    super(`the PayRox API refused the request (${status} ${code}): ${message}`);
+  }
+}
+
+/** The PayRox API could not be reached or answered something that is not its JSON. */
+export class ApiUnreachableError extends CliError {
+  constructor(
+    readonly url: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot use the PayRox API at ${url}: ${problem}; is it running (payrox devnet up), and is --api right?`, options);
+  }
+}
+
+/** A devnet run ended with networks that did not activate (`payrox devnet up --exit` exits 1). */
+export class DevnetIncompleteError extends CliError {
+  constructor(readonly states: Record<string, string>) {
+    super(`not every network activated: ${Object.entries(states).map(([n, s]) => `${n} ${s}`).join(", ")}`);
+  }
+}
+
+/** The devnet's dispatchers disagree on their live epoch or root: no single manifest fits them all. */
+export class DevnetDriftError extends CliError {
+  constructor(readonly live: Record<string, string>) {
+    super(`the devnet's dispatchers disagree on their live routing (${Object.entries(live).map(([n, s]) => `${n}: ${s}`).join(", ")}); start a fresh devnet`);
+  }
+}
+
+/** `payrox audit --verify` found a broken hash chain: the trail was altered. */
+export class AuditBrokenError extends CliError {
+  constructor(
+    readonly proposalId: string,
+    readonly verification: { brokenAt?: number; reason?: string },
+  ) {
+    super(`the audit chain of ${proposalId} is BROKEN at entry ${verification.brokenAt} (${verification.reason}); the trail was altered`);
+  }
+}

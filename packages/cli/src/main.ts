@@ -1,11 +1,15 @@
 /** Process entry of `payrox` (loaded by bin/payrox.js through tsx). */
 import { run } from "./run.js";
 
+// The SDK's Node 22 notice concerns future SDK releases; the pinned ones run on Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const code = await run(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
   debug: process.env.PAYROX_DEBUG === "1",
+  isTTY: process.stdout.isTTY === true,
+  env: process.env,
 });
 // Wait for stdout to drain (a pipe may lag), then exit even if a library left a handle open.
 process.stdout.write("", () => process.exit(code));

@@ -7,12 +7,18 @@ import { manifestBuild } from "./commands/manifest-build.js";
 import { manifestDiff } from "./commands/manifest-diff.js";
 import { manifestPlan } from "./commands/manifest-plan.js";
 import { manifestVerify } from "./commands/manifest-verify.js";
+import { audit, cancel, networks, propose, status } from "./commands/api-commands.js";
+import { devnetServices } from "./commands/devnet-services.js";
+import { devnetUp } from "./commands/devnet-up.js";
 import { wantsHelp } from "./args.js";
 import { UsageError } from "./errors.js";
 import { ExitCode, reportError } from "./report-error.js";
 
 /** Every command, in help order. */
-export const COMMANDS: readonly Command[] = [manifestBuild, manifestVerify, manifestDiff, manifestPlan];
+export const COMMANDS: readonly Command[] = [devnetUp, devnetServices, propose, status, audit, cancel, networks, manifestBuild, manifestVerify, manifestDiff, manifestPlan];
+
+/** Words that group commands (`payrox manifest --help` lists the group). */
+const GROUPS = ["manifest", "devnet"];
 
 /** Where `run` writes and resolves paths. */
 export interface RunIo {
@@ -21,6 +27,10 @@ export interface RunIo {
   cwd: string;
   /** Print stack traces of unexpected errors. @default false */
   debug?: boolean;
+  /** Whether stdout is a terminal. @default false */
+  isTTY?: boolean;
+  /** @default {} */
+  env?: Record<string, string | undefined>;
 }
 
 const VERSION = "0.1.0";
@@ -36,7 +46,7 @@ export async function run(argv: readonly string[], io: RunIo): Promise<ExitCode>
       io.stdout(command.help + "\n");
       return ExitCode.Ok;
     }
-    const result = await command.run(rest, { cwd: io.cwd });
+    const result = await command.run(rest, { cwd: io.cwd, stdout: io.stdout, isTTY: io.isTTY ?? false, env: io.env ?? {} });
     io.stdout((json ? JSON.stringify(result.json, jsonValue, 2) : result.human) + "\n");
     return ExitCode.Ok;
   } catch (error) {
@@ -60,7 +70,7 @@ function topLevel(argv: readonly string[], io: RunIo): ExitCode {
     io.stdout(`payrox ${VERSION}\n`);
     return ExitCode.Ok;
   }
-  const group = first === "manifest" ? "manifest" : "";
+  const group = first !== undefined && GROUPS.includes(first) ? first : "";
   if (argv.length <= (group ? 2 : 1) && wantsHelp(argv)) {
     io.stdout(overview(group) + "\n");
     return ExitCode.Ok;
@@ -74,7 +84,7 @@ function overview(group: string): string {
   const commands = COMMANDS.filter((c) => !group || c.name.startsWith(group + " "));
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
-    "payrox — PayRox manifest toolkit: build, verify, diff and plan a time-locked routing upgrade",
+    "payrox — time-locked, hash-first upgrades across EVM networks: the local devnet, the API, the manifest toolkit",
     "",
     `usage: payrox ${group ? group + " " : ""}<command> [flags]`,
     "",
@@ -82,7 +92,7 @@ function overview(group: string): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     'Run "payrox <command> --help" for its flags; add --json for machine-readable output.',
-    "Exit codes: 0 ok, 1 invalid input (bad file, validation error, drift, on-chain mismatch), 2 usage.",
+    "Exit codes: 0 ok, 1 invalid input or refused request (bad file, validation error, drift, on-chain mismatch, API error), 2 usage.",
   ].join("\n");
 }
 

@@ -47,6 +47,8 @@ export interface Plan {
 export const DEFAULT_GAS_CAP = 4_250_000;
 const ZERO_ADDRESS = /^0x0{40}$/;
 export const DEFAULT_MAX_BATCH_SIZE = 300;
+/** Default safety margin on the gas model's estimate. */
+export const DEFAULT_PLAN_MARGIN = 0.1;
 
 /**
  * Plans the apply batches of `manifest`.
@@ -55,7 +57,7 @@ export const DEFAULT_MAX_BATCH_SIZE = 300;
 export function planBatches(manifest: Pick<Manifest, "entries" | "root">, options: PlanOptions = {}): Plan {
   const gasCap = options.gasCap ?? DEFAULT_GAS_CAP;
   const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
-  const margin = options.margin ?? 0.1;
+  const margin = options.margin ?? DEFAULT_PLAN_MARGIN;
   const model = options.model ?? GAS_MODEL;
   if (!Number.isInteger(gasCap) || gasCap <= 0) throw new PlanError(`gas cap must be a positive integer, got ${gasCap}`);
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new PlanError(`max batch size must be a positive integer, got ${maxBatchSize}`);

@@ -69,6 +69,19 @@ export interface Proposal {
   createdAtMs: number;
   /** Who proposed it (IAM principal, CLI user...). */
   proposer: string;
+  /**
+   * The batch limits the proposal was planned with: every apply step re-plans with these, so a process
+   * with other settings (a restart, a redeploy) still applies the same batches. Absent on proposals
+   * stored before it existed (the step's own options then apply).
+   */
+  plan?: ProposalPlanLimits;
+}
+
+/** The serialisable limits of a batch plan (`PlanOptions` without the cost model and live selectors). */
+export interface ProposalPlanLimits {
+  gasCap: number;
+  maxBatchSize: number;
+  margin: number;
 }
 
 /** A time-limited claim on one step of one run, so concurrent triggers don't both act. */

@@ -17,7 +17,8 @@ export const ACTIVATION_LEAD_MS = 60_000;
 /** Apply body; see {@link applyBatchStep}. */
 export async function applyBatchBody({ proposal, run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
   const k = run.batchesApplied;
-  const plan = planBatches(parseManifest(proposal.manifestJson), deps.options?.planOptions);
+  // The proposal's own limits: a process configured otherwise still applies the batches it planned.
+  const plan = planBatches(parseManifest(proposal.manifestJson), { ...deps.options?.planOptions, ...proposal.plan });
   if (plan.batches.length !== run.batchCount) {
     const message = `the plan now has ${plan.batches.length} batches, the run was created with ${run.batchCount}; the planner or its options changed`;
     return failRun(deps, run, "plan-mismatch", message, { kind: "plan-mismatch", severity: "warning" });

@@ -6,10 +6,10 @@
 import { randomUUID } from "node:crypto";
 import { CoreError } from "../errors.js";
 import type { Manifest } from "../manifest/format.js";
-import { planBatches } from "../manifest/planner.js";
+import { DEFAULT_GAS_CAP, DEFAULT_MAX_BATCH_SIZE, DEFAULT_PLAN_MARGIN, planBatches } from "../manifest/planner.js";
 import { parseManifest } from "../manifest/validate.js";
 import { createRun } from "../run/state-machine.js";
-import { StepName, type Proposal, type Run } from "../run/types.js";
+import { StepName, type Proposal, type ProposalPlanLimits, type Run } from "../run/types.js";
 import { record, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps } from "./deps.js";
 import { ProposalRejectedError, ProposalRejection } from "./errors.js";
 
@@ -52,7 +52,8 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
   if (typeof input.proposer !== "string" || input.proposer.trim() === "") {
     throw new ProposalRejectedError(ProposalRejection.INVALID_PROPOSER, "proposer", "must name who proposes (a non-empty string)");
   }
-  const batchCount = planOrReject(manifest, deps);
+  const planLimits = planLimitsOf(deps);
+  const batchCount = planOrReject(manifest, planLimits, deps);
 
   const proposal: Proposal = {
     id: randomUUID(),
@@ -64,6 +65,7 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
     ...(input.cutoverAtMs !== undefined && { cutoverAtMs: input.cutoverAtMs }),
     createdAtMs: now,
     proposer: input.proposer,
+    plan: planLimits,
   };
   const runs = proposal.networks.map((network) => createRun({ proposalId: proposal.id, network, batchCount, nowMs: now }));
   await deps.store.createProposal(proposal, runs);
@@ -124,9 +126,15 @@ function checkTimes(input: ProposeUpgradeParameters): void {
   }
 }
 
-function planOrReject(manifest: Manifest, deps: SchedulerDeps): number {
+/** The limits this proposal is planned with, stored with it (the deps' options with the planner's defaults). */
+function planLimitsOf(deps: SchedulerDeps): ProposalPlanLimits {
+  const options = deps.options?.planOptions;
+  return { gasCap: options?.gasCap ?? DEFAULT_GAS_CAP, maxBatchSize: options?.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE, margin: options?.margin ?? DEFAULT_PLAN_MARGIN };
+}
+
+function planOrReject(manifest: Manifest, limits: ProposalPlanLimits, deps: SchedulerDeps): number {
   try {
-    return planBatches(manifest, deps.options?.planOptions).batches.length;
+    return planBatches(manifest, { ...deps.options?.planOptions, ...limits }).batches.length;
   } catch (error) {
     throw new ProposalRejectedError(ProposalRejection.UNPLANNABLE, "manifest", `cannot be split into apply batches: ${(error as Error).message}`, { cause: error });
   }

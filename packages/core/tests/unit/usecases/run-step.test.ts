@@ -73,6 +73,19 @@ describe("runStep", () => {
     expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("COMMITTED");
   });
 
+  it("applies the batches the proposal was planned with when a later process runs with other batch limits", async () => {
+    // Prepare: proposed with maxBatchSize 2 (3 batches of the 6 entries)
+    const { h, proposal } = await proposed(["base"]);
+    expect(proposal.plan).toMatchObject({ maxBatchSize: 2 });
+    const restarted = h.deps({ options: { planOptions: { maxBatchSize: 300 } } });
+    // Act
+    await fireDueJobs(h, restarted);
+    // Assess
+    const run = (await h.store.getRun(proposal.id, "base"))!;
+    expect(run).toMatchObject({ state: "ACTIVATED", batchesApplied: 3, batchCount: 3 });
+    expect(h.alerts.alerts).toEqual([]);
+  });
+
   it("applies each batch once when every apply trigger is delivered 20 times", async () => {
     const { h, deps, proposal } = await proposed(["base"]);
     await fireDueJobs(h, deps, () => 0, 1); // commit

@@ -1,0 +1,129 @@
+/**
+ * The PayRox process of the devnet: the Lambda handlers of `@payrox/functions` (API, steps, watchdog)
+ * over the same AWS adapters as in the cloud — DynamoDB (Local), KMS (the local server), the chain
+ * gateway with its relays — with the devnet's LocalScheduler in place of EventBridge Scheduler and a
+ * local HTTP server in place of API Gateway. Everything it keeps is in the table, so a process killed at
+ * any line and started again resumes the runs.
+ */
+import { KMSClient } from "@aws-sdk/client-kms";
+import { DynamoJobStore } from "@payrox/aws";
+import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
+import type { Alert, AlertSink, SchedulerOptions } from "@payrox/core";
+import { LocalScheduler, startLocalApi, type LocalApi } from "@payrox/devnet";
+import type { DevnetState } from "./state.js";
+
+/** Options of {@link startLocalPayRox}. */
+export interface LocalPayRoxOptions {
+  /** Port of the API. @default a free port */
+  apiPort?: number;
+  /** Largest apply batch (selectors); the planner packs by gas below it. @default the planner's */
+  maxBatchSize?: number;
+  /** `eventbridge` reproduces EventBridge Scheduler's 60 s firing precision. @default "none" */
+  jitter?: "none" | "eventbridge";
+  /** How often the watchdog sweeps, in ms (60 000 in AWS). @default 10_000 */
+  watchdogIntervalMs?: number;
+  /** Every alert raised. @default none */
+  onAlert?: (alert: Alert) => void;
+  /** A step that failed and will be retried (or gave up). @default none */
+  onStepError?: (error: unknown) => void;
+}
+
+/** A running PayRox process. */
+export interface LocalPayRox {
+  /** The API's base URL, `http://127.0.0.1:<port>`. */
+  apiUrl: string;
+  /** Stops the API, the watchdog and the scheduler (waiting for the steps being run). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Tunables for a devnet: leases short enough that a restarted process takes a dead one's step over in
+ * about a minute (AWS: 16 min, a Lambda's whole life), and an activation hold that fits inside them.
+ */
+export const DEVNET_SCHEDULER_OPTIONS = { leaseMs: 45_000, maxHoldMs: 30_000 } as const satisfies SchedulerOptions;
+
+/** Placeholders the functions' environment requires; the devnet's own scheduler and alert sink replace what uses them. */
+const LOCAL_ARN = (kind: string, name: string) => `arn:aws:${kind}:local:000000000000:${name}`;
+
+/** Starts the PayRox process against running devnet services. */
+export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxOptions = {}): Promise<LocalPayRox> {
+  // Powertools writes JSON log lines and EMF metrics to stdout, where the devnet draws its display.
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+  const { buildDeps, createApiHandler, createStepHandler, createWatchdogHandler, readEnv, ENV } = await import("@payrox/functions");
+  const { chainGateway } = await import("@payrox/functions/gateway");
+
+  const env = readEnv({
+    [ENV.TABLE_NAME]: state.tableName,
+    [ENV.DYNAMODB_ENDPOINT]: state.dynamoEndpoint,
+    [ENV.NETWORK_CONFIG]: JSON.stringify(networkConfig(state)),
+    [ENV.SCHEDULER_GROUP]: "payrox-devnet",
+    [ENV.STEP_FUNCTION_ARNS]: JSON.stringify({ commit: LOCAL_ARN("lambda", "function:commit"), apply: LOCAL_ARN("lambda", "function:apply"), activate: LOCAL_ARN("lambda", "function:activate") }),
+    [ENV.SCHEDULER_ROLE_ARN]: LOCAL_ARN("iam", "role/scheduler"),
+    [ENV.DLQ_ARN]: LOCAL_ARN("sqs", "dlq"),
+    [ENV.EVENT_BUS_NAME]: "payrox-devnet",
+  });
+  const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint);
+  const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
+  const scheduler = new LocalScheduler({
+    store: new DynamoJobStore({ client: dynamoClient, tableName: state.tableName }),
+    jitter: { mode: options.jitter ?? "none" },
+    leaseMs: DEVNET_SCHEDULER_OPTIONS.leaseMs + 15_000,
+    // Retries must outlast a dead process's step lease (a busy step is retried, never dropped).
+    retry: { baseDelayMs: 1_000, maxDelayMs: 10_000, maxAttempts: 60 },
+  });
+  const alerts: AlertSink = { raise: async (alert) => options.onAlert?.(alert) };
+  const deps = buildDeps(env, {
+    dynamoClient,
+    scheduler,
+    alerts,
+    gatewayFactory: (context) => chainGateway(context, { dynamoClient, kms, pollIntervalMs: 250 }),
+    options: { ...DEVNET_SCHEDULER_OPTIONS, ...(options.maxBatchSize !== undefined && { planOptions: { maxBatchSize: options.maxBatchSize } }) },
+  });
+  const getDeps = () => deps;
+  const step = createStepHandler(getDeps);
+  const watchdog = createWatchdogHandler(getDeps);
+  let invocations = 0;
+  scheduler.start({
+    dispatch: async (job) => {
+      try {
+        await step(job, { awsRequestId: `devnet-${process.pid}-${++invocations}` });
+      } catch (error) {
+        options.onStepError?.(new Error(`${job.step} ${job.attempt} on ${job.network}: ${(error as Error).message} (retrying)`, { cause: error }));
+        throw error;
+      }
+    },
+    pollMs: 250,
+    onError: (error) => options.onStepError?.(error),
+  });
+  const sweep = setInterval(() => void watchdog({}, { awsRequestId: `watchdog-${process.pid}-${++invocations}` }).catch(options.onStepError), options.watchdogIntervalMs ?? 10_000);
+  let api: LocalApi;
+  try {
+    api = await startLocalApi({ handler: createApiHandler(getDeps), ...(options.apiPort !== undefined && { port: options.apiPort }) });
+  } catch (error) {
+    clearInterval(sweep);
+    await scheduler.stop();
+    throw error;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    apiUrl: api.url,
+    stop: () =>
+      (stopped ??= (async () => {
+        clearInterval(sweep);
+        await api.stop();
+        await scheduler.stop();
+        kms.destroy();
+        dynamoClient.destroy();
+      })()),
+  };
+}
+
+/** The functions' network configuration document for the devnet's chains. */
+export function networkConfig(state: DevnetState): { networks: Record<string, { rpcUrl: string; kmsKeyId: string; dispatcher: string; relayUrl?: string }> } {
+  return {
+    networks: Object.fromEntries(
+      state.networks.map((n) => [n.id, { rpcUrl: n.rpcUrl, kmsKeyId: n.kmsKeyId, dispatcher: n.dispatcher, ...(n.relayUrl && { relayUrl: n.relayUrl }) }]),
+    ),
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * Starts the devnet's services on 127.0.0.1 and free ports — one anvil node per network, DynamoDB Local
+ * (the single table), the local KMS server (one ECC_SECG_P256K1 key per network) and a local relay in
+ * front of each network whose policy prefers Flashbots or a private RPC — and deploys the dispatcher
+ * (CREATE2: one address everywhere) and the example facets on every chain.
+ *
+ * SECURITY: the chains' deployer/admin is dev account #0 of the public test mnemonic, and the KMS keys
+ * live in a throwaway file: DEVELOPMENT material for local chains only.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { createTable } from "@payrox/aws";
+import { startDynamoDbLocal, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
+import { KmsSigner } from "@payrox/chain";
+import { getNetwork, type Network } from "@payrox/core";
+import { startKmsServer, startLocalRelay, type LocalRelay } from "@payrox/devnet";
+import { loadArtifact } from "@payrox/contracts/lib/artifacts";
+import { deployDispatcherDeterministic, devConfig } from "@payrox/contracts/lib/deploy";
+import { devWallet, startLocalChain, type LocalChain } from "@payrox/contracts/lib/local-chain";
+import { Contract, ContractFactory, parseEther, type Wallet } from "ethers";
+import { DevnetStartError } from "../errors.js";
+import type { DevnetNetwork, DevnetState } from "./state.js";
+
+/** Example facets deployed on every network, in this order (same deployer nonces, so the same addresses). */
+export const EXAMPLE_FACETS = ["CounterFacetV1", "CounterFacetV2", "BenchFacet"] as const;
+
+/** Options of {@link startDevnetServices}. */
+export interface DevnetServicesOptions {
+  /** Devnet networks `devnet-1` … `devnet-<n>` (1–21). */
+  networks: number;
+  /** The dispatchers' activation delay, in seconds. */
+  activationDelaySeconds: number;
+  /** The single table's name. @default "payrox-devnet" */
+  tableName?: string;
+  /** Told about each step of the start-up (a line of progress). */
+  onProgress?: (message: string) => void;
+}
+
+/** Running services and how to stop them. */
+export interface DevnetServices {
+  state: DevnetState;
+  /** The local relays, by network id (what they received can be inspected). */
+  relays: Readonly<Record<string, LocalRelay>>;
+  /** Stops everything started, in reverse order. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const ROLES = ["COMMIT_ROLE", "APPLY_ROLE", "EMERGENCY_ROLE"] as const;
+
+/**
+ * Starts every service and deploys; on any failure stops what it started and throws.
+ * @throws DevnetStartError naming the service that failed
+ */
+export async function startDevnetServices(options: DevnetServicesOptions): Promise<DevnetServices> {
+  const progress = options.onProgress ?? (() => undefined);
+  const tableName = options.tableName ?? "payrox-devnet";
+  const stops: (() => Promise<unknown>)[] = [];
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      for (const s of stops.reverse()) await s().catch(() => undefined);
+    })());
+  const step = async <T>(service: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      await stop();
+      throw new DevnetStartError(service, { cause: error });
+    }
+  };
+
+  const ids = Array.from({ length: options.networks }, (_, i) => `devnet-${i + 1}`).map(getNetwork);
+  const dynamo = await step("DynamoDB Local (needs Java 17)", () => startDynamoDbLocal());
+  stops.push(() => dynamo.stop());
+  await step("DynamoDB table", () => createTable(dynamo.client, tableName));
+  progress(`DynamoDB Local on ${dynamo.endpoint} (table ${tableName})`);
+
+  const keyDir = mkdtempSync(join(tmpdir(), "payrox-devnet-kms-"));
+  stops.push(async () => rmSync(keyDir, { recursive: true, force: true }));
+  const kms = await step("local KMS server", () => startKmsServer({ keyFile: join(keyDir, "kms-keys.json") }));
+  stops.push(() => kms.stop());
+  const kmsClient = new KMSClient({ endpoint: kms.url, region: kms.region, credentials: LOCAL_CREDENTIALS });
+  stops.push(async () => kmsClient.destroy());
+  progress(`local KMS server on ${kms.url}`);
+
+  const chains = await step("anvil nodes", () => Promise.all(ids.map((n) => startChain(n, stops))));
+  progress(`${chains.length} anvil node(s): ${chains.map((c, i) => `${ids[i]!.id} ${c.rpcUrl}`).join(", ")}`);
+  const relays: Record<string, LocalRelay> = {};
+  const networks = await step("deployment", () => Promise.all(ids.map((n, i) => deployNetwork(n, chains[i]!, kmsClient, options.activationDelaySeconds, stops, relays))));
+  for (const n of networks) progress(`${n.id}: dispatcher ${n.dispatcher}, KMS signer ${n.signerAddress}${n.relayUrl ? `, relay ${n.relayUrl}` : ""}`);
+  kmsClient.destroy();
+  return {
+    state: {
+      format: "payrox-devnet/1",
+      tableName,
+      dynamoEndpoint: dynamo.endpoint,
+      kmsUrl: kms.url,
+      kmsRegion: kms.region,
+      activationDelaySeconds: options.activationDelaySeconds,
+      networks,
+    },
+    relays,
+    stop,
+  };
+}
+
+/** Starts the network's node in automine (deployment is then instant); interval mining starts after it. */
+async function startChain(network: Network, stops: (() => Promise<unknown>)[]): Promise<LocalChain> {
+  const chain = await startLocalChain({ kind: "anvil", chainId: network.chainId });
+  stops.push(() => chain.stop());
+  return chain;
+}
+
+async function deployNetwork(network: Network, chain: LocalChain, kmsClient: KMSClient, delay: number, stops: (() => Promise<unknown>)[], relays: Record<string, LocalRelay>): Promise<DevnetNetwork> {
+  const { provider, wallet } = devWallet(chain);
+  try {
+    const { KeyMetadata } = await kmsClient.send(new CreateKeyCommand({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "SIGN_VERIFY", Description: `payrox devnet signer ${network.id}` }));
+    const kmsKeyId = KeyMetadata!.KeyId!;
+    const signerAddress = await new KmsSigner({ keyId: kmsKeyId, client: kmsClient }, provider).getAddress();
+    const { address: dispatcher } = await deployDispatcherDeterministic(wallet, loadArtifact("ManifestDispatcher"), devConfig(wallet.address, { activationDelay: delay, minActivationDelay: 1 }));
+    const admin = new Contract(dispatcher, loadArtifact("DispatcherAdminFacet").abi as never, wallet);
+    for (const role of ROLES) await (await admin.getFunction("grantRole")(await admin.getFunction(role)(), signerAddress)).wait();
+    await (await wallet.sendTransaction({ to: signerAddress, value: parseEther("100") })).wait();
+    const facets: Record<string, string> = {};
+    for (const name of EXAMPLE_FACETS) facets[name] = await deployFacet(name, wallet);
+    // Blocks every `blockTimeSeconds` from now on, like a real chain (the registry's devnets: 1 s).
+    await provider.send("evm_setIntervalMining", [network.blockTimeSeconds]);
+    const relay = await relayFor(network, chain, stops);
+    if (relay) relays[network.id] = relay;
+    const relayUrl = relay?.url;
+    return { id: network.id, chainId: network.chainId, rpcUrl: chain.rpcUrl, pid: chain.pid, dispatcher, kmsKeyId, signerAddress, ...(relayUrl && { relayUrl }), facets };
+  } finally {
+    provider.destroy();
+  }
+}
+
+/** A local relay in front of the node when the network's policy sends through Flashbots or a private RPC first. */
+async function relayFor(network: Network, chain: LocalChain, stops: (() => Promise<unknown>)[]): Promise<LocalRelay | undefined> {
+  if (!network.relay.preferred.some((kind) => kind === "flashbots" || kind === "private-rpc")) return undefined;
+  const relay = await startLocalRelay({ rpcUrl: chain.rpcUrl, mineBundles: false });
+  stops.push(() => relay.stop());
+  return relay;
+}
+
+async function deployFacet(name: string, wallet: Wallet): Promise<string> {
+  const artifact = loadArtifact(name);
+  const facet = await (await new ContractFactory(artifact.abi as never, artifact.bytecode, wallet).deploy()).waitForDeployment();
+  return facet.getAddress();
+}

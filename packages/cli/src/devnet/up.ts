@@ -1,0 +1,122 @@
+/**
+ * `payrox devnet up` as a function: start (or attach to) the devnet's services, start the PayRox process
+ * on them, propose the example upgrade on every network through the API, show its progress until every
+ * run is final, and summarise. The command wraps it with flags, Ctrl-C and the exit code.
+ */
+import { TERMINAL_STATES, type Alert } from "@payrox/core";
+import { ApiClient, type ProposalView } from "../api-client.js";
+import { exampleManifest } from "./example-manifest.js";
+import { startLocalPayRox, type LocalPayRox } from "./local-payrox.js";
+import { ProgressDisplay, type ProgressOutput } from "./progress.js";
+import { startDevnetServices, type DevnetServices } from "./services.js";
+import { readDevnetState, writeDevnetState, type DevnetState } from "./state.js";
+import { renderSummary, summarize, type DevnetSummary } from "./summary.js";
+
+/** Options of {@link devnetUp}. */
+export interface DevnetUpOptions {
+  /** Networks to start (ignored with `attach`). @default 3 */
+  networks?: number;
+  /** Activation delay of the dispatchers, in seconds (ignored with `attach`). @default 30 */
+  delaySeconds?: number;
+  /** Use running services described by this state file instead of starting them. */
+  attach?: string;
+  /** Where to write the state file of services this call starts. @default none */
+  stateFile?: string;
+  /** Propose the example upgrade; false only resumes and watches unfinished proposals. @default true */
+  propose?: boolean;
+  /** Largest apply batch. @default 24, so the example's 68 selectors take 3 batches */
+  maxBatchSize?: number;
+  /** @default "none" */
+  jitter?: "none" | "eventbridge";
+  /** @default a free port */
+  apiPort?: number;
+  out: ProgressOutput;
+  /** Aborting stops watching (Ctrl-C). */
+  signal?: AbortSignal;
+  /** How often progress is read from the API, in ms. @default 500 */
+  pollMs?: number;
+}
+
+/** What {@link devnetUp} leaves running, and what it saw. */
+export interface DevnetUp {
+  state: DevnetState;
+  /** The services this call started (undefined when attached). */
+  services?: DevnetServices;
+  apiUrl: string;
+  summaries: DevnetSummary[];
+  /** Stops the PayRox process and the services this call started (not attached ones). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Runs the devnet up to the summary; the caller decides how long it stays up afterwards. */
+export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
+  const display = new ProgressDisplay(options.out);
+  const say = (message: string) => display.note(message);
+  let services: DevnetServices | undefined;
+  let payrox: LocalPayRox | undefined;
+  const stop = async () => {
+    await payrox?.stop();
+    await services?.stop();
+  };
+  try {
+    let state: DevnetState;
+    if (options.attach) {
+      state = readDevnetState(options.attach);
+      say(`attached to the devnet of ${options.attach} (${state.networks.length} networks)`);
+    } else {
+      say(`starting ${options.networks ?? 3} local network(s), DynamoDB Local, the KMS server and relays…`);
+      services = await startDevnetServices({ networks: options.networks ?? 3, activationDelaySeconds: options.delaySeconds ?? 30, onProgress: say });
+      state = services.state;
+      if (options.stateFile) writeDevnetState(options.stateFile, state);
+    }
+    payrox = await startLocalPayRox(state, {
+      maxBatchSize: options.maxBatchSize ?? 24,
+      ...(options.jitter && { jitter: options.jitter }),
+      ...(options.apiPort !== undefined && { apiPort: options.apiPort }),
+      onAlert: (alert: Alert) => say(`ALERT ${alert.severity} ${alert.kind}${alert.network ? ` on ${alert.network}` : ""}: ${alert.message}`),
+      onStepError: (error) => say(`step error: ${(error as Error).message}`),
+    });
+    say(`PayRox API on ${payrox.apiUrl} (scheduler and watchdog running)`);
+    const client = new ApiClient({ baseUrl: payrox.apiUrl, signer: "none" });
+    const ids = options.propose === false ? await unfinishedProposals(client) : [await proposeExample(client, state, say)];
+    if (ids.length === 0) say("no unfinished proposal to resume");
+    const summaries: DevnetSummary[] = [];
+    for (const id of ids) {
+      const view = await watch(client, id, display, options);
+      if (!view) break;
+      const summary = await summarize(state, view, await client.audit(id));
+      summaries.push(summary);
+      options.out.write(renderSummary(summary) + "\n");
+    }
+    return { state, ...(services && { services }), apiUrl: payrox.apiUrl, summaries, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function proposeExample(client: ApiClient, state: DevnetState, say: (m: string) => void): Promise<string> {
+  const manifest = await exampleManifest(state, `devnet-example-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-")}`);
+  const networks = state.networks.map((n) => n.id);
+  const { id, runs } = await client.propose({ manifest, networks });
+  say(`proposal ${id}: ${manifest.entries.length} selectors, root ${manifest.root.slice(0, 10)}…, ${runs[0]?.batchCount ?? "?"} batches per network, on ${networks.join(", ")}`);
+  return id;
+}
+
+/** Proposals with a run that is not final (newest first). */
+async function unfinishedProposals(client: ApiClient): Promise<string[]> {
+  const { proposals } = await client.proposals(100);
+  const views = await Promise.all(proposals.map((p) => client.proposal(p.id)));
+  return views.filter((v) => v.runs.some((r) => !TERMINAL_STATES.has(r.state as never))).map((v) => v.proposal.id).reverse();
+}
+
+/** Polls the proposal until every run is final; undefined when aborted first. */
+async function watch(client: ApiClient, id: string, display: ProgressDisplay, options: DevnetUpOptions): Promise<ProposalView | undefined> {
+  for (;;) {
+    const [view, audit] = await Promise.all([client.proposal(id), client.audit(id)]);
+    display.update(view, audit.entries);
+    if (view.runs.every((r) => TERMINAL_STATES.has(r.state as never))) return view;
+    if (options.signal?.aborted) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+  }
+}

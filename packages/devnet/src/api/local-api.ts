@@ -1,0 +1,129 @@
+/**
+ * The devnet's HTTP API: a node:http server on 127.0.0.1 that hands each request to the API Lambda's
+ * handler as an API Gateway HTTP API (payload v2) event, and writes back its structured result — the
+ * same handler that runs behind API Gateway in AWS.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+
+/** A handler with the API Lambda's signature. */
+export type ApiLambdaHandler = (event: APIGatewayProxyEventV2, context?: { awsRequestId: string }) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Options of {@link startLocalApi}. */
+export interface LocalApiOptions {
+  handler: ApiLambdaHandler;
+  /** @default a free port */
+  port?: number;
+  /**
+   * Stands in for the IAM principal API Gateway would put in `requestContext.authorizer.iam.userArn`
+   * (the audit trail's actor). The server binds 127.0.0.1 only.
+   * @default "devnet:local"
+   */
+  principal?: string;
+  /** Largest request body read, in bytes; API Gateway's own limit is 10 MB. @default 10 MiB */
+  maxBodyBytes?: number;
+}
+
+/** A running local API. */
+export interface LocalApi {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  /** Closes the server (open connections included). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
+  const principal = options.principal ?? "devnet:local";
+  const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  let requests = 0;
+  const server = createServer((req, res) => {
+    const requestId = `local-${process.pid}-${++requests}`;
+    void serve(req, res, requestId).catch((error: unknown) => {
+      if (!res.headersSent) writeJson(res, 500, { error: { code: "internal", message: `local API failure (${String(error)}); request ${requestId}` } });
+      else res.destroy();
+    });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const body = await readBody(req, maxBody);
+    if (body === undefined) return writeJson(res, 413, { error: { code: "body-too-large", message: `request body over ${maxBody} bytes` } });
+    const result = await options.handler(toEvent(req, body, requestId, principal), { awsRequestId: requestId });
+    res.writeHead(result.statusCode ?? 200, stringHeaders(result.headers));
+    res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, "base64") : result.body ?? "");
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      (stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+  };
+}
+
+/** The payload-v2 event API Gateway would build for this request. */
+function toEvent(req: IncomingMessage, body: Buffer, requestId: string, principal: string): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const method = req.method ?? "GET";
+  const now = Date.now();
+  const event = {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(url.search && { queryStringParameters: query }),
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "devnet",
+      domainName: headers.host ?? "127.0.0.1",
+      domainPrefix: "devnet",
+      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["user-agent"] ?? "" },
+      requestId,
+      routeKey: "$default",
+      stage: "$default",
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+      authorizer: { iam: { userArn: principal } },
+    },
+    ...(body.length > 0 && { body: body.toString("utf8") }),
+    isBase64Encoded: false,
+  };
+  return event as APIGatewayProxyEventV2;
+}
+
+/** The body, or undefined when it exceeds `max` bytes (the rest is not read). */
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function stringHeaders(headers: APIGatewayProxyStructuredResultV2["headers"]): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+function writeJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
