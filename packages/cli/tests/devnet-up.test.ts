@@ -149,6 +149,6 @@ async function writeExampleManifest(): Promise<string> {
   const { join } = await import("node:path");
   const { tmpdir } = await import("node:os");
   const file = join(mkdtempSync(join(tmpdir(), "payrox-cli-")), "manifest.json");
-  writeFileSync(file, JSON.stringify(await exampleManifest(devnet.state, "unknown-network-try")));
+  writeFileSync(file, JSON.stringify(await exampleManifest(devnet.state, "unknown-network-try", { selectors: 70 })));
   return file;
 }

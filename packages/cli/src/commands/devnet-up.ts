@@ -6,7 +6,7 @@ import { NO_POSITIONALS, type Command } from "../command.js";
 import { DevnetIncompleteError, UsageError } from "../errors.js";
 
 const NAME = "devnet up";
-const USAGE = "payrox devnet up [--networks N] [--delay S] [--batch-size N] [--jitter none|eventbridge] [--api-port P] [--exit] [--attach <state.json> [--no-propose]]";
+const USAGE = "payrox devnet up [--networks N] [--delay S] [--selectors N] [--batch-size N] [--jitter none|eventbridge] [--api-port P] [--exit] [--attach <state.json> [--no-propose]]";
 
 /** `payrox devnet up`. */
 export const devnetUp: Command = {
@@ -25,6 +25,8 @@ activation lateness after ETA, audit chain) and keeps everything up for the CLI 
 
   --networks N      networks to start, 1..21 (default 3)
   --delay S         the dispatchers' activation delay in seconds, 1..3600 (default 30)
+  --selectors N     selectors of the upgrade, 68..10000 (default 68); those beyond the example facets'
+                    68 are synthetic wide<i>() functions routed to BenchFacet (load testing)
   --batch-size N    largest apply batch, in selectors (default 24: the example takes 3 batches)
   --jitter MODE     none (default) or eventbridge: fire jobs with EventBridge Scheduler's 60 s precision
   --api-port P      port of the API (default ${DEVNET_API_PORT}; 0 = any free port)
@@ -39,6 +41,7 @@ The dev keys and KMS key material are DEVELOPMENT material, for these throwaway 
       networks: { type: "string" },
       delay: { type: "string" },
       "batch-size": { type: "string" },
+      selectors: { type: "string" },
       jitter: { type: "string" },
       "api-port": { type: "string" },
       "state-file": { type: "string" },
@@ -51,6 +54,8 @@ The dev keys and KMS key material are DEVELOPMENT material, for these throwaway 
     if (networks > 21) throw new UsageError(`--networks must be at most 21 (the registry's devnets), got ${networks}`, NAME);
     const delaySeconds = integerFlag(values.delay, "delay", NAME, 1) ?? 30;
     if (delaySeconds > 3600) throw new UsageError(`--delay must be at most 3600 seconds, got ${delaySeconds}`, NAME);
+    const selectors = integerFlag(values.selectors, "selectors", NAME, 68) ?? 68;
+    if (selectors > 10_000) throw new UsageError(`--selectors must be at most 10000 (a proposal's limit), got ${selectors}`, NAME);
     const maxBatchSize = integerFlag(values["batch-size"], "batch-size", NAME, 1) ?? 24;
     const jitter = values.jitter ?? "none";
     if (jitter !== "none" && jitter !== "eventbridge") throw new UsageError(`--jitter must be none or eventbridge, got "${jitter}"`, NAME);
@@ -70,7 +75,7 @@ The dev keys and KMS key material are DEVELOPMENT material, for these throwaway 
     try {
       const devnet = await up({
         ...(values.attach ? { attach: resolve(context.cwd, values.attach), propose: !values["no-propose"] } : { networks, delaySeconds, stateFile: resolve(context.cwd, values["state-file"] ?? ".payrox/devnet.json") }),
-        maxBatchSize, jitter, apiPort, out, signal: interrupt.signal,
+        maxBatchSize, selectors, jitter, apiPort, out, signal: interrupt.signal,
       });
       const states = Object.fromEntries(devnet.summaries.flatMap((s) => s.networks.map((n) => [`${s.proposalId.slice(0, 8)}/${n.network}`, n.state])));
       const ok = devnet.summaries.every((s) => s.allActivated && s.audit.ok);

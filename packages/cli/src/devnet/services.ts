@@ -34,6 +34,11 @@ export interface DevnetServicesOptions {
   activationDelaySeconds: number;
   /** The single table's name. @default "payrox-devnet" */
   tableName?: string;
+  /**
+   * Keep the nodes mining a block per transaction (benchmarks: no wait for blocks) instead of the
+   * registry's block time. @default false
+   */
+  automine?: boolean;
   /** Told about each step of the start-up (a line of progress). */
   onProgress?: (message: string) => void;
 }
@@ -88,7 +93,7 @@ export async function startDevnetServices(options: DevnetServicesOptions): Promi
   const chains = await step("anvil nodes", () => Promise.all(ids.map((n) => startChain(n, stops))));
   progress(`${chains.length} anvil node(s): ${chains.map((c, i) => `${ids[i]!.id} ${c.rpcUrl}`).join(", ")}`);
   const relays: Record<string, LocalRelay> = {};
-  const networks = await step("deployment", () => Promise.all(ids.map((n, i) => deployNetwork(n, chains[i]!, kmsClient, options.activationDelaySeconds, stops, relays))));
+  const networks = await step("deployment", () => Promise.all(ids.map((n, i) => deployNetwork(n, chains[i]!, kmsClient, options, stops, relays))));
   for (const n of networks) progress(`${n.id}: dispatcher ${n.dispatcher}, KMS signer ${n.signerAddress}${n.relayUrl ? `, relay ${n.relayUrl}` : ""}`);
   kmsClient.destroy();
   return {
@@ -113,20 +118,20 @@ async function startChain(network: Network, stops: (() => Promise<unknown>)[]): 
   return chain;
 }
 
-async function deployNetwork(network: Network, chain: LocalChain, kmsClient: KMSClient, delay: number, stops: (() => Promise<unknown>)[], relays: Record<string, LocalRelay>): Promise<DevnetNetwork> {
+async function deployNetwork(network: Network, chain: LocalChain, kmsClient: KMSClient, options: DevnetServicesOptions, stops: (() => Promise<unknown>)[], relays: Record<string, LocalRelay>): Promise<DevnetNetwork> {
   const { provider, wallet } = devWallet(chain);
   try {
     const { KeyMetadata } = await kmsClient.send(new CreateKeyCommand({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "SIGN_VERIFY", Description: `payrox devnet signer ${network.id}` }));
     const kmsKeyId = KeyMetadata!.KeyId!;
     const signerAddress = await new KmsSigner({ keyId: kmsKeyId, client: kmsClient }, provider).getAddress();
-    const { address: dispatcher } = await deployDispatcherDeterministic(wallet, loadArtifact("ManifestDispatcher"), devConfig(wallet.address, { activationDelay: delay, minActivationDelay: 1 }));
+    const { address: dispatcher } = await deployDispatcherDeterministic(wallet, loadArtifact("ManifestDispatcher"), devConfig(wallet.address, { activationDelay: options.activationDelaySeconds, minActivationDelay: 1 }));
     const admin = new Contract(dispatcher, loadArtifact("DispatcherAdminFacet").abi as never, wallet);
     for (const role of ROLES) await (await admin.getFunction("grantRole")(await admin.getFunction(role)(), signerAddress)).wait();
     await (await wallet.sendTransaction({ to: signerAddress, value: parseEther("100") })).wait();
     const facets: Record<string, string> = {};
     for (const name of EXAMPLE_FACETS) facets[name] = await deployFacet(name, wallet);
     // Blocks every `blockTimeSeconds` from now on, like a real chain (the registry's devnets: 1 s).
-    await provider.send("evm_setIntervalMining", [network.blockTimeSeconds]);
+    if (!options.automine) await provider.send("evm_setIntervalMining", [network.blockTimeSeconds]);
     const relay = await relayFor(network, chain, stops);
     if (relay) relays[network.id] = relay;
     const relayUrl = relay?.url;

@@ -5,6 +5,10 @@
  */
 import { TERMINAL_STATES, type Alert } from "@payrox/core";
 import { ApiClient, type ProposalView } from "../api-client.js";
+import { ApiUnreachableError } from "../errors.js";
+
+/** Consecutive failed progress polls tolerated (a loaded machine) before the watch gives up. */
+const MAX_POLL_FAILURES = 10;
 import { exampleManifest } from "./example-manifest.js";
 import { startLocalPayRox, type LocalPayRox } from "./local-payrox.js";
 import { ProgressDisplay, type ProgressOutput } from "./progress.js";
@@ -24,6 +28,8 @@ export interface DevnetUpOptions {
   stateFile?: string;
   /** Propose the example upgrade; false only resumes and watches unfinished proposals. @default true */
   propose?: boolean;
+  /** Selectors of the example manifest (see `exampleManifest`). @default 68 */
+  selectors?: number;
   /** Largest apply batch. @default 24, so the example's 68 selectors take 3 batches */
   maxBatchSize?: number;
   /** @default "none" */
@@ -78,7 +84,7 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
     });
     say(`PayRox API on ${payrox.apiUrl} (scheduler and watchdog running)`);
     const client = new ApiClient({ baseUrl: payrox.apiUrl, signer: "none" });
-    const ids = options.propose === false ? await unfinishedProposals(client) : [await proposeExample(client, state, say)];
+    const ids = options.propose === false ? await unfinishedProposals(client) : [await proposeExample(client, state, options.selectors, say)];
     if (ids.length === 0) say("no unfinished proposal to resume");
     const summaries: DevnetSummary[] = [];
     for (const id of ids) {
@@ -95,8 +101,9 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
   }
 }
 
-async function proposeExample(client: ApiClient, state: DevnetState, say: (m: string) => void): Promise<string> {
-  const manifest = await exampleManifest(state, `devnet-example-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-")}`);
+async function proposeExample(client: ApiClient, state: DevnetState, selectors: number | undefined, say: (m: string) => void): Promise<string> {
+  const name = `devnet-example-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-")}`;
+  const manifest = await exampleManifest(state, name, selectors === undefined ? {} : { selectors });
   const networks = state.networks.map((n) => n.id);
   const { id, runs } = await client.propose({ manifest, networks });
   say(`proposal ${id}: ${manifest.entries.length} selectors, root ${manifest.root.slice(0, 10)}…, ${runs[0]?.batchCount ?? "?"} batches per network, on ${networks.join(", ")}`);
@@ -110,11 +117,22 @@ async function unfinishedProposals(client: ApiClient): Promise<string[]> {
   return views.filter((v) => v.runs.some((r) => !TERMINAL_STATES.has(r.state as never))).map((v) => v.proposal.id).reverse();
 }
 
-/** Polls the proposal until every run is final; undefined when aborted first. */
+/** Polls the proposal until every run is final; undefined when aborted first. A few failed polls in a row are tolerated. */
 async function watch(client: ApiClient, id: string, display: ProgressDisplay, options: DevnetUpOptions): Promise<ProposalView | undefined> {
+  let failures = 0;
   for (;;) {
-    const [view, audit] = await Promise.all([client.proposal(id), client.audit(id)]);
-    display.update(view, audit.entries);
+    let view: ProposalView;
+    try {
+      const [read, audit] = await Promise.all([client.proposal(id), client.audit(id)]);
+      view = read;
+      display.update(view, audit.entries);
+      failures = 0;
+    } catch (error) {
+      if (!(error instanceof ApiUnreachableError) || ++failures > MAX_POLL_FAILURES) throw error;
+      display.note(`progress poll failed (${failures}/${MAX_POLL_FAILURES}): ${error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+      continue;
+    }
     if (view.runs.every((r) => TERMINAL_STATES.has(r.state as never))) return view;
     if (options.signal?.aborted) return undefined;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));

@@ -55,6 +55,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, "base64") : result.body ?? "");
   }
 
+  // Longer than clients' idle keep-alive (undici: 4 s), so a reused connection is never closed under a request.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
