@@ -1,18 +1,27 @@
-/** Lambda of the watchdog (EventBridge rule, rate 1 minute): reports late activations via `watchdogSweep`. */
+/**
+ * Lambda of the watchdog (EventBridge rule, rate 1 minute): reports late activations (`watchdogSweep`)
+ * and schedules again the lost next step of stalled runs (`redriveStalledRuns`).
+ */
 import type { Context } from "aws-lambda";
-import { watchdogSweep, type SchedulerDeps, type WatchdogSweepReturnType } from "@payrox/core";
+import { redriveStalledRuns, watchdogSweep, type RedriveStalledRunsReturnType, type SchedulerDeps, type WatchdogSweepReturnType } from "@payrox/core";
 import { containerDeps } from "./composition.js";
 import { count, flushMetrics, logger } from "./observability.js";
 
+/** What one watchdog invocation did. */
+export type WatchdogResult = WatchdogSweepReturnType & RedriveStalledRunsReturnType;
+
 /** Builds the watchdog handler over `getDeps`. */
 export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
-  return async (_event: unknown, context?: Pick<Context, "awsRequestId">): Promise<WatchdogSweepReturnType> => {
+  return async (_event: unknown, context?: Pick<Context, "awsRequestId">): Promise<WatchdogResult> => {
     try {
-      const result = await watchdogSweep({ ...getDeps(), actor: "watchdog", owner: context?.awsRequestId ?? "watchdog" });
-      logger.info("watchdog sweep", { checked: result.checked, alerted: result.alerted });
+      const deps = { ...getDeps(), actor: "watchdog", owner: context?.awsRequestId ?? "watchdog" };
+      const result = await watchdogSweep(deps);
+      const { redriven } = await redriveStalledRuns(deps);
+      logger.info("watchdog sweep", { checked: result.checked, alerted: result.alerted, redriven });
       count("watchdog.checked", result.checked);
       count("watchdog.lateActivations", result.alerted.length);
-      return result;
+      count("watchdog.redriven", redriven.length);
+      return { ...result, redriven };
     } finally {
       flushMetrics();
     }

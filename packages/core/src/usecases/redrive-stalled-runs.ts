@@ -1,0 +1,86 @@
+/**
+ * `redriveStalledRuns` (part of the watchdog's minute): finds runs whose next step should have run long
+ * ago and did not — its trigger was lost (an async Lambda invocation that failed all its retries, a
+ * scheduler that gave up on a busy step, a process killed between two writes) — and schedules that
+ * step again. Safe against a step that is merely slow: a run is stalled only once its step's lease has
+ * surely expired, the re-driven step claims the same lease, and every send is idempotent by step id,
+ * so a re-drive never sends a second transaction. Each re-drive is audited (`run.redriven`), at most
+ * once per stall window per run.
+ */
+
+import { StepName, type Proposal, type Run } from "../run/types.js";
+import { APPLY_BATCH_GAP_MS, isTerminalRun } from "../run/state-machine.js";
+import { jobName, record, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
+
+/** Audit event of a re-drive. */
+export const REDRIVE_AUDIT_EVENT = "run.redriven";
+
+/** Options of {@link redriveStalledRuns}. */
+export interface RedriveStalledRunsOptions {
+  /** Proposals examined (newest first). @default 100 */
+  limit?: number;
+  /**
+   * How long past its due time a step must be before it counts as lost; at least the step lease, so a
+   * worker still holding one is never raced. @default leaseMs + 2 minutes
+   */
+  stallMs?: number;
+}
+
+/** Result of {@link redriveStalledRuns}. */
+export interface RedriveStalledRunsReturnType {
+  /** `proposalId/network step attempt` of each step scheduled again. */
+  redriven: string[];
+}
+
+/**
+ * Schedules the lost next step of every stalled run.
+ * @example const { redriven } = await redriveStalledRuns({ ...deps, actor: "watchdog" })
+ */
+export async function redriveStalledRuns(deps: SchedulerDeps, options: RedriveStalledRunsOptions = {}): Promise<RedriveStalledRunsReturnType> {
+  const now = deps.clock.now();
+  const stallMs = options.stallMs ?? (deps.options?.leaseMs ?? SCHEDULER_DEFAULTS.leaseMs) + 120_000;
+  const { proposals } = await deps.store.listProposals({ limit: options.limit ?? 100 });
+  const redriven: string[] = [];
+  for (const proposal of proposals) {
+    const stalled = (await deps.store.listRuns(proposal.id)).filter((run) => !isTerminalRun(run) && now > dueAtMs(proposal, run) + stallMs);
+    if (stalled.length === 0) continue;
+    const entries = await deps.audit.list(proposal.id);
+    for (const run of stalled) {
+      const last = entries.findLast((e) => e.event === REDRIVE_AUDIT_EVENT && e.network === run.network);
+      if (last && now - last.atMs < stallMs) continue;
+      const { step, attempt } = nextStep(run, now);
+      // A new job name (the lost job's name may still be taken by its finished record), the same lease attempt.
+      const suffix = `.r${now.toString(36)}`;
+      const job = { name: jobName(run.proposalId, run.network, step, attempt).slice(0, 64 - suffix.length) + suffix, step, proposalId: run.proposalId, network: run.network, attempt, runAtMs: now };
+      await deps.scheduler.schedule(job);
+      await record(deps, { proposalId: run.proposalId, network: run.network, event: REDRIVE_AUDIT_EVENT, details: { step, attempt, state: run.state, batchesApplied: run.batchesApplied, stalledForMs: now - dueAtMs(proposal, run) } });
+      redriven.push(`${run.proposalId}/${run.network} ${step} ${attempt}`);
+    }
+  }
+  return { redriven };
+}
+
+/** When the run's next step was due (its trigger should have fired by then). */
+function dueAtMs(proposal: Proposal, run: Run): number {
+  switch (run.state) {
+    case "PROPOSED":
+      return Math.max(proposal.createdAtMs, proposal.earliestCommitAtMs ?? 0);
+    case "APPLIED":
+      return Math.max(run.updatedAtMs, run.activateAtMs ?? run.updatedAtMs);
+    default:
+      return run.updatedAtMs + APPLY_BATCH_GAP_MS;
+  }
+}
+
+/** The step and lease attempt the run expects next (as `runExpects` checks it). */
+function nextStep(run: Run, now: number): { step: StepName; attempt: string } {
+  switch (run.state) {
+    case "PROPOSED":
+      return { step: StepName.COMMIT, attempt: "0" };
+    case "APPLIED":
+      // Activation attempts are named per reschedule; the send is keyed by the run version, so a fresh attempt is safe.
+      return { step: StepName.ACTIVATE, attempt: `${run.version}@redrive-${now}` };
+    default:
+      return { step: StepName.APPLY, attempt: String(run.batchesApplied) };
+  }
+}
