@@ -99,5 +99,5 @@ describe("payrox devnet up after a SIGKILL", () => {
       }
     }
     client.destroy();
-  });
+  }, 480_000);
 });
