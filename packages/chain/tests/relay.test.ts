@@ -222,4 +222,32 @@ describe("TxSender through relays", () => {
     expect(outcome.hash).toBe(record.attempts[0]!.hash);
     expect(log.of("relay-fallback")).toHaveLength(0);
   });
+  it("confirms a step whose earlier submission landed just before the relay's bundle simulation (nonce too low at the relay)", async () => {
+    // Prepare: the first submission lands the very bytes publicly first — as a bundle from an earlier,
+    // timed-out submission would — then asks the Flashbots-only policy, whose simulation sees the nonce used.
+    const log = new EventLog();
+    const inner = policy(false);
+    const publicRelay = new PublicMempoolRelay({ provider });
+    let raced = false;
+    const racing = {
+      name: inner.name,
+      kind: inner.kind,
+      submit: async (request: Parameters<RelayRouter["submit"]>[0]) => {
+        if (!raced) {
+          raced = true;
+          const landed = await publicRelay.submit(request);
+          await provider.waitForTransaction(landed.txHashes[0]!);
+        }
+        return inner.submit(request);
+      },
+      status: (submission: RelaySubmission) => inner.status(submission),
+    } as unknown as RelayRouter;
+    const { sender: s } = sender(12, racing, log);
+    // Act
+    const outcome = await s.send({ stepId: "raced", to: SINK, data: "0x", value: 1n });
+    // Assess
+    expect(raced).toBe(true);
+    expect(outcome.status).toBe("success");
+    expect(await provider.getTransactionCount(devAccount(12, provider).address, "latest")).toBe(1);
+  });
 });

@@ -5,7 +5,7 @@
 import { Transaction, type TransactionReceipt } from "ethers";
 import { RelayState, type RelaySubmission } from "@payrox/core";
 import { TxRecordStatus, type TxAttempt, type TxRecord } from "@payrox/core";
-import { BroadcastRejectedError, JournalConflictError, NonceConsumedError, RelayRefusedError, TxConfirmationTimeoutError } from "../errors.js";
+import { BroadcastRejectedError, JournalConflictError, NonceConsumedError, RelayRefusedError, RelayUnavailableError, TxConfirmationTimeoutError } from "../errors.js";
 import { bumpFees, suggestFees } from "./fees.js";
 import type { LifecycleContext, RebroadcastReason, TxOutcome } from "./types.js";
 
@@ -146,8 +146,11 @@ export class ConfirmationLoop {
       submission = await ctx.relay.submit({ network: ctx.network, signedTransactions: [attempt.raw] });
     } catch (error) {
       if (error instanceof BroadcastRejectedError && error.rejection === "underpriced" && mayReplace) return this.#replace("underpriced");
-      // The nonce is used: the next poll finds our receipt, or reports the foreign transaction.
+      // The nonce is used: the next poll finds our receipt, or reports the foreign transaction. Relays
+      // say so in their own words (a bundle simulation: "nonce too low") when an earlier submission of
+      // these very bytes landed after the last look at the chain.
       if (error instanceof BroadcastRejectedError && error.rejection === "nonce-too-low") return;
+      if (error instanceof RelayUnavailableError && error.failures.length > 0 && error.failures.every((f) => /nonce too low/i.test(f.reason))) return;
       // A single relay's hiccup is retried on the next poll; everything else needs the operator.
       const retryable = error instanceof RelayRefusedError || isTransient(error) || (error instanceof BroadcastRejectedError && error.rejection === "underpriced");
       if (!retryable) throw error;
