@@ -9,6 +9,9 @@ import type { AuditView, ProposalView } from "../api-client.js";
 import { fmt } from "../command.js";
 import type { DevnetState } from "./state.js";
 
+/** Audit events that each stand for one confirmed PayRox transaction. */
+const STEP_EVENTS = new Set(["commit.confirmed", "apply.confirmed", "run.activated", "cancel.confirmed"]);
+
 /** The summary of one network. */
 export interface NetworkSummary {
   network: string;
@@ -51,7 +54,8 @@ async function summarizeNetwork(state: DevnetState, run: ProposalView["runs"][nu
     network: run.network,
     state: run.state,
     ...(run.failure && { failure: `${run.failure.code}: ${run.failure.message}` }),
-    transactions: entries.filter((e) => e.txHash).length,
+    // One transaction per confirmed step; a step recovered after a crash is confirmed without its hash.
+    transactions: entries.filter((e) => STEP_EVENTS.has(e.event)).length,
     gas: { ...(gasOf("commit.confirmed")[0] !== undefined && { commit: gasOf("commit.confirmed")[0] }), apply: applies.reduce((a, b) => a + b, 0), applyBatches: applies.length, ...(gasOf("run.activated")[0] !== undefined && { activate: gasOf("run.activated")[0] }) },
   };
   const activated = entries.find((e) => e.event === "run.activated" && e.txHash);
