@@ -2,6 +2,8 @@
 import type { Context } from "aws-lambda";
 import { watchdogSweep, type SchedulerDeps, type WatchdogSweepReturnType } from "@payrox/core";
 import { containerDeps } from "./composition.js";
+import { withBoundSecrets } from "./secrets.js";
+import { MetricName } from "./metric-names.js";
 import { count, flushMetrics, logger } from "./observability.js";
 
 /** Builds the watchdog handler over `getDeps`. */
@@ -11,7 +13,7 @@ export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
       const result = await watchdogSweep({ ...getDeps(), actor: "watchdog", owner: context?.awsRequestId ?? "watchdog" });
       logger.info("watchdog sweep", { checked: result.checked, alerted: result.alerted });
       count("watchdog.checked", result.checked);
-      count("watchdog.lateActivations", result.alerted.length);
+      count(MetricName.WATCHDOG_LATE_ACTIVATIONS, result.alerted.length);
       return result;
     } finally {
       flushMetrics();
@@ -20,4 +22,4 @@ export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
 }
 
 /** The watchdog Lambda's entry point. */
-export const handler = createWatchdogHandler(containerDeps);
+export const handler = withBoundSecrets(createWatchdogHandler(containerDeps));
