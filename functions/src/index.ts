@@ -7,3 +7,4 @@ export { createWatchdogHandler } from "./watchdog.js";
 export { MAX_BODY_BYTES } from "./api/schemas.js";
 export { loadBoundSecrets, secretParameterPaths, withBoundSecrets, SecretNotSetError, SST_FETCH_PLACEHOLDER, type ParameterReader } from "./secrets.js";
 export { METRIC_NAMESPACE, METRIC_SERVICE, MetricName, MetricDimension, PagingAlertType } from "./metric-names.js";
+export { API_ROUTE_KEYS } from "./api/routes.js";

@@ -120,3 +120,20 @@ describe("loadBoundSecrets", () => {
     expect(calls).toBe(0);
   });
 });
+
+describe("API_ROUTE_KEYS", () => {
+  it("names a route matchRoute serves, for every route key", async () => {
+    // Prepare
+    const { API_ROUTE_KEYS, matchRoute } = await import("../src/api/routes.js");
+
+    // Act
+    const matched = API_ROUTE_KEYS.map((key) => {
+      const [method, path] = key.split(" ") as [string, string];
+      return () => matchRoute(method, path.replace("{id}", "p-1"));
+    });
+
+    // Assess
+    expect(API_ROUTE_KEYS).toHaveLength(6);
+    for (const match of matched) expect(match).not.toThrow();
+  });
+});
