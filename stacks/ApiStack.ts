@@ -4,8 +4,7 @@
  * `emergency` key: cancelling a committed run is its one chain write.
  */
 import { Duration } from "aws-cdk-lib";
-import { API_ROUTE_KEYS } from "@payrox/functions";
-import { ENV } from "@payrox/functions";
+import { API_ROUTE_KEYS, ENV } from "@payrox/functions";
 import { Api, use, type StackContext } from "sst/constructs";
 import { functionEnvironment } from "./environment.js";
 import { EventsStack } from "./EventsStack.js";

@@ -51,19 +51,22 @@ export interface CompositionOverrides {
  * Builds the ports from a validated environment. `actor` is `scheduler` and `owner` is `lambda`; each
  * handler substitutes the caller or the request id per invocation.
  * @throws NetworkConfigError when `env.networkConfig` is invalid
- * @throws EnvConfigError when a network signs with the `deployment` key and `env.signerKeyId` is unset
+ * The gateway's first use rejects with EnvConfigError when a network signs with the `deployment` key
+ * and `env.signerKeyId` is unset.
  */
 export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {}): SchedulerDeps {
   const clock = overrides.clock ?? { now: () => Date.now() };
   const client = overrides.dynamoClient ?? new DynamoDBClient(env.dynamoEndpoint ? { endpoint: env.dynamoEndpoint } : {});
   const table = { client, tableName: env.tableName };
-  const configured = env.networkConfig === undefined ? undefined : withDeploymentSigner(loadNetworkConfig(env.networkConfig), env.signerKeyId);
+  const configured = env.networkConfig === undefined ? undefined : loadNetworkConfig(env.networkConfig);
+  const factory = overrides.gatewayFactory ?? unconfiguredGateway;
   return {
     store: new DynamoRunStore({ ...table, clock }),
     audit: new DynamoAuditLog(table),
     scheduler: overrides.scheduler ?? awsScheduler(env, clock),
     alerts: overrides.alerts ?? new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: env.eventBusName })),
-    gateway: lazyGateway(overrides.gatewayFactory ?? unconfiguredGateway, { env, networks: configured ?? [] }),
+    // Signer keys are resolved when a chain step first needs the gateway: the watchdog has none and never signs.
+    gateway: lazyGateway((context) => factory({ ...context, networks: withDeploymentSigner([...context.networks], env.signerKeyId) }), { env, networks: configured ?? [] }),
     clock,
     networks: networkLookup(configured),
     actor: "scheduler",

@@ -1,6 +1,6 @@
 import { findNetwork, type ResolvedNetwork } from "@payrox/core";
 import { describe, expect, it } from "vitest";
-import { withDeploymentSigner } from "../src/composition.js";
+import { buildDeps, withDeploymentSigner } from "../src/composition.js";
 import { DEPLOYMENT_SIGNER, ENV, EnvConfigError, readEnv } from "../src/env.js";
 import { loadBoundSecrets, SecretNotSetError, SST_FETCH_PLACEHOLDER } from "../src/secrets.js";
 
@@ -58,6 +58,40 @@ describe("withDeploymentSigner", () => {
     // Assess
     expect(attempt).toThrow(EnvConfigError);
     expect(attempt).toThrow(/PAYROX_SIGNER_KEY_ID.*ethereum/);
+  });
+});
+
+describe("buildDeps with networks on the deployment key", () => {
+  const config = JSON.stringify({ networks: { base: { rpcUrl: "http://127.0.0.1:8545", kmsKeyId: DEPLOYMENT_SIGNER } } });
+
+  it("builds for a function without a signer key (the watchdog) and refuses only when the gateway is used", async () => {
+    // Prepare
+    const env = readEnv({ ...REQUIRED, [ENV.NETWORK_CONFIG]: config });
+
+    // Act
+    const deps = buildDeps(env, { gatewayFactory: () => { throw new Error("not reached"); } });
+
+    // Assess
+    expect(deps.networks("base")).toBeDefined();
+    await expect(deps.gateway.latestBlock("base")).rejects.toThrow(EnvConfigError);
+  });
+
+  it("hands the gateway the function's key for those networks", async () => {
+    // Prepare
+    const env = readEnv({ ...REQUIRED, [ENV.NETWORK_CONFIG]: config, [ENV.SIGNER_KEY_ID]: "arn:aws:kms:us-east-1:1:key/k" });
+    let keyIds: string[] = [];
+
+    // Act
+    const deps = buildDeps(env, {
+      gatewayFactory: ({ networks }) => {
+        keyIds = networks.map((n) => n.kmsKeyId);
+        return { readState: async () => { throw new Error("unused"); }, latestBlock: async () => ({ number: 1n, timestamp: 1n }) as never, send: async () => { throw new Error("unused"); } };
+      },
+    });
+    await deps.gateway.latestBlock("base");
+
+    // Assess
+    expect(keyIds).toEqual(["arn:aws:kms:us-east-1:1:key/k"]);
   });
 });
 
