@@ -19,6 +19,17 @@ export default defineConfig({
       },
       {
         test: {
+          name: "stacks",
+          include: ["stacks/test/**/*.test.ts"],
+          // CDK synthesis is CPU-heavy: one process per file, each synthesising once in beforeAll.
+          pool: "forks",
+          env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           name: "contracts",
           root: "./contracts",
           include: ["test/**/*.test.ts"],

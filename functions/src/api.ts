@@ -8,6 +8,7 @@ import type { SchedulerDeps } from "@payrox/core";
 import { callerOf, matchRoute } from "./api/routes.js";
 import { internalError, knownErrorResponse, type ApiResponse } from "./api/responses.js";
 import { containerDeps } from "./composition.js";
+import { withBoundSecrets } from "./secrets.js";
 import { count, flushMetrics, logger } from "./observability.js";
 
 /** Builds the API handler over `getDeps` (the container's deps in AWS; a test's own in tests). */
@@ -36,4 +37,4 @@ export function createApiHandler(getDeps: () => SchedulerDeps) {
 }
 
 /** The API Lambda's entry point. */
-export const handler = createApiHandler(containerDeps);
+export const handler = withBoundSecrets(createApiHandler(containerDeps));

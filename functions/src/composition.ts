@@ -9,7 +9,7 @@ import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoAuditLog, DynamoRunStore, EventBridgeAlertSink, EventBridgePublisher, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
 import { findNetwork, loadNetworkConfig, type AlertSink, type Clock, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core";
-import { readEnv, type FunctionsEnv } from "./env.js";
+import { DEPLOYMENT_SIGNER, ENV, EnvConfigError, readEnv, type FunctionsEnv } from "./env.js";
 
 /** What a gateway factory gets: the environment and the configured networks (RPC URLs, KMS key ids). */
 export interface GatewayContext {
@@ -53,18 +53,22 @@ export interface CompositionOverrides {
  * Builds the ports from a validated environment. `actor` is `scheduler` and `owner` is `lambda`; each
  * handler substitutes the caller or the request id per invocation.
  * @throws NetworkConfigError when `env.networkConfig` is invalid
+ * The gateway's first use rejects with EnvConfigError when a network signs with the `deployment` key
+ * and `env.signerKeyId` is unset.
  */
 export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {}): SchedulerDeps {
   const clock = overrides.clock ?? { now: () => Date.now() };
   const client = overrides.dynamoClient ?? new DynamoDBClient(env.dynamoEndpoint ? { endpoint: env.dynamoEndpoint } : {});
   const table = { client, tableName: env.tableName };
   const configured = env.networkConfig === undefined ? undefined : loadNetworkConfig(env.networkConfig);
+  const factory = overrides.gatewayFactory ?? unconfiguredGateway;
   return {
     store: new DynamoRunStore({ ...table, clock }),
     audit: new DynamoAuditLog(table),
     scheduler: overrides.scheduler ?? awsScheduler(env, clock),
     alerts: overrides.alerts ?? new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: env.eventBusName })),
-    gateway: lazyGateway(overrides.gatewayFactory ?? unconfiguredGateway, { env, networks: configured ?? [] }),
+    // Signer keys are resolved when a chain step first needs the gateway: the watchdog has none and never signs.
+    gateway: lazyGateway((context) => factory({ ...context, networks: withDeploymentSigner([...context.networks], env.signerKeyId) }), { env, networks: configured ?? [] }),
     clock,
     networks: networkLookup(configured),
     actor: "scheduler",
@@ -95,6 +99,16 @@ function awsScheduler(env: FunctionsEnv, clock: Clock): Scheduler {
   });
   if (!env.delayQueueUrl) return far;
   return new RoutingScheduler({ near: new SqsDelayScheduler({ client: new SQSClient({}), queueUrl: env.delayQueueUrl, clock }), far, clock });
+}
+
+/** Networks configured with `kmsKeyId: "deployment"` sign with the key the stack hands this function. */
+export function withDeploymentSigner(networks: ResolvedNetwork[], signerKeyId: string | undefined): ResolvedNetwork[] {
+  const unresolved = networks.filter((n) => n.kmsKeyId === DEPLOYMENT_SIGNER).map((n) => n.id);
+  if (unresolved.length === 0) return networks;
+  if (!signerKeyId) {
+    throw new EnvConfigError([{ variable: ENV.SIGNER_KEY_ID, message: `is required: networks ${unresolved.join(", ")} sign with kmsKeyId "${DEPLOYMENT_SIGNER}"` }]);
+  }
+  return networks.map((n) => (n.kmsKeyId === DEPLOYMENT_SIGNER ? { ...n, kmsKeyId: signerKeyId } : n));
 }
 
 /** With a configuration, only configured networks can be targeted (the others have no RPC or key). */

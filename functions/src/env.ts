@@ -25,7 +25,16 @@ export const ENV = {
   DELAY_QUEUE_URL: "PAYROX_DELAY_QUEUE_URL",
   /** EventBridge bus that receives alerts. */
   EVENT_BUS_NAME: "PAYROX_EVENT_BUS_NAME",
+  /** Optional KMS key (id, ARN or alias) the deployment gives this function; a network configured with `kmsKeyId: "deployment"` signs with it. */
+  SIGNER_KEY_ID: "PAYROX_SIGNER_KEY_ID",
+  /** Optional HMAC key of signed alert webhooks (an SST secret in AWS). */
+  WEBHOOK_SECRET: "PAYROX_WEBHOOK_SECRET",
+  /** Optional reference to the Flashbots auth signer (an SST secret in AWS); not a key itself. */
+  FLASHBOTS_AUTH_KEY: "PAYROX_FLASHBOTS_AUTH_KEY",
 } as const;
+
+/** The `kmsKeyId` a network configuration uses to say "the key this deployment gives the function" ({@link ENV.SIGNER_KEY_ID}). */
+export const DEPLOYMENT_SIGNER = "deployment";
 
 /** One of {@link ENV}'s variable names. */
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -42,6 +51,9 @@ export interface FunctionsEnv {
   dlqArn: string;
   delayQueueUrl?: string;
   eventBusName: string;
+  signerKeyId?: string;
+  webhookSecret?: string;
+  flashbotsAuthKey?: string;
 }
 
 /** A missing or malformed environment variable: a deployment mistake, reported at cold start. */
@@ -74,6 +86,9 @@ const EnvSchema = z.object({
   [ENV.DLQ_ARN]: arn("the schedules' dead-letter queue"),
   [ENV.DELAY_QUEUE_URL]: z.url({ error: "must be an SQS queue URL" }).optional(),
   [ENV.EVENT_BUS_NAME]: required("the EventBridge bus for alerts"),
+  [ENV.SIGNER_KEY_ID]: z.string().regex(/^\S+$/, "must be a KMS key id, ARN or alias (no spaces)").optional(),
+  [ENV.WEBHOOK_SECRET]: z.string().min(1).optional(),
+  [ENV.FLASHBOTS_AUTH_KEY]: z.string().min(1).optional(),
 });
 
 /**
@@ -97,5 +112,8 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
     dlqArn: e[ENV.DLQ_ARN],
     ...(e[ENV.DELAY_QUEUE_URL] && { delayQueueUrl: e[ENV.DELAY_QUEUE_URL] }),
     eventBusName: e[ENV.EVENT_BUS_NAME],
+    ...(e[ENV.SIGNER_KEY_ID] && { signerKeyId: e[ENV.SIGNER_KEY_ID] }),
+    ...(e[ENV.WEBHOOK_SECRET] && { webhookSecret: e[ENV.WEBHOOK_SECRET] }),
+    ...(e[ENV.FLASHBOTS_AUTH_KEY] && { flashbotsAuthKey: e[ENV.FLASHBOTS_AUTH_KEY] }),
   };
 }

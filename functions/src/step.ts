@@ -7,6 +7,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { runStep, StepName, type ScheduledJob, type SchedulerDeps, type StepOutcome } from "@payrox/core";
 import { z } from "zod";
 import { containerDeps } from "./composition.js";
+import { withBoundSecrets } from "./secrets.js";
 import { count, flushMetrics, logger } from "./observability.js";
 
 /** Schema of a scheduled job as a step receives it. */
@@ -65,4 +66,4 @@ function isSqsEvent(event: StepEvent): event is SQSEvent {
 }
 
 /** The step Lambda's entry point (commit, apply and activate re-export it under their own names). */
-export const handler = createStepHandler(containerDeps);
+export const handler = withBoundSecrets(createStepHandler(containerDeps));

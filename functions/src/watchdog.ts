@@ -5,6 +5,8 @@
 import type { Context } from "aws-lambda";
 import { redriveStalledRuns, watchdogSweep, type RedriveStalledRunsReturnType, type SchedulerDeps, type WatchdogSweepReturnType } from "@payrox/core";
 import { containerDeps } from "./composition.js";
+import { withBoundSecrets } from "./secrets.js";
+import { MetricName } from "./metric-names.js";
 import { count, flushMetrics, logger } from "./observability.js";
 
 /** What one watchdog invocation did. */
@@ -19,8 +21,8 @@ export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
       const { redriven } = await redriveStalledRuns(deps);
       logger.info("watchdog sweep", { checked: result.checked, alerted: result.alerted, redriven });
       count("watchdog.checked", result.checked);
-      count("watchdog.lateActivations", result.alerted.length);
-      count("watchdog.redriven", redriven.length);
+      count(MetricName.WATCHDOG_LATE_ACTIVATIONS, result.alerted.length);
+      count(MetricName.WATCHDOG_REDRIVEN, redriven.length);
       return { ...result, redriven };
     } finally {
       flushMetrics();
@@ -29,4 +31,4 @@ export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
 }
 
 /** The watchdog Lambda's entry point. */
-export const handler = createWatchdogHandler(containerDeps);
+export const handler = withBoundSecrets(createWatchdogHandler(containerDeps));

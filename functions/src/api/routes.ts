@@ -15,16 +15,19 @@ export interface RouteRequest {
   caller: string;
 }
 
-type Route = { method: string; path: RegExp; handle: (req: RouteRequest, deps: SchedulerDeps) => Promise<ApiResponse> };
+type Route = { method: string; path: RegExp; handle: (req: RouteRequest, deps: SchedulerDeps) => Promise<ApiResponse>; key: string };
 
 const ROUTES: Route[] = [
-  { method: "POST", path: /^\/proposals$/, handle: propose },
-  { method: "GET", path: /^\/proposals$/, handle: list },
-  { method: "GET", path: /^\/proposals\/(?<id>[^/]+)$/, handle: show },
-  { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/audit$/, handle: audit },
-  { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/cancel$/, handle: cancel },
-  { method: "GET", path: /^\/networks$/, handle: networks },
+  { method: "POST", path: /^\/proposals$/, handle: propose, key: "POST /proposals" },
+  { method: "GET", path: /^\/proposals$/, handle: list, key: "GET /proposals" },
+  { method: "GET", path: /^\/proposals\/(?<id>[^/]+)$/, handle: show, key: "GET /proposals/{id}" },
+  { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/audit$/, handle: audit, key: "GET /proposals/{id}/audit" },
+  { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/cancel$/, handle: cancel, key: "POST /proposals/{id}/cancel" },
+  { method: "GET", path: /^\/networks$/, handle: networks, key: "GET /networks" },
 ];
+
+/** API Gateway route keys (`METHOD /path/{param}`) of every route: the stack declares exactly these. */
+export const API_ROUTE_KEYS: readonly string[] = ROUTES.map((route) => route.key);
 
 /**
  * Finds the route of `method path` (the stage prefix already removed).

@@ -243,3 +243,15 @@ export class EventPublishError extends AwsAdapterError {
     super(`EventBridge bus ${eventBusName}: ${what}; republish the refused events (consumers must tolerate duplicates)`, options);
   }
 }
+
+/** SSM refused a parameter read (permissions, throttling, a bad name). */
+export class ParameterRequestError extends AwsAdapterError {
+  constructor(
+    readonly names: readonly string[],
+    readonly errorName: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(`SSM GetParameters for ${names.join(", ")} failed (${errorName ?? "unknown error"}): check that the function's role may ssm:GetParameters them`, options);
+    this.name = "ParameterRequestError";
+  }
+}

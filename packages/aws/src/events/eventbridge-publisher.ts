@@ -13,6 +13,9 @@ export const DomainEventType = {
   ALERT_RAISED: "alert.raised",
 } as const;
 
+/** The `source` of PayRox's events unless the publisher is given another (bus rules match on it). */
+export const DEFAULT_EVENT_SOURCE = "payrox";
+
 /** One event to publish. */
 export interface DomainEvent {
   /** EventBridge `detail-type`, e.g. {@link DomainEventType.STEP_COMPLETED}. */
@@ -49,7 +52,7 @@ export class EventBridgePublisher {
   constructor(options: EventBridgePublisherOptions) {
     this.#client = options.client;
     this.eventBusName = options.eventBusName ?? "default";
-    this.source = options.source ?? "payrox";
+    this.source = options.source ?? DEFAULT_EVENT_SOURCE;
   }
 
   /**

@@ -1,0 +1,60 @@
+/**
+ * Alarms to the alerts topic: each paging alert type (`AlertsRaised` by `type`), every function's
+ * errors and throttles, and the dead-letter queue's depth. Metric names come from
+ * functions/src/metric-names.ts, the module the functions emit with.
+ */
+import { Duration } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import { METRIC_NAMESPACE, METRIC_SERVICE, MetricDimension, MetricName, PagingAlertType } from "@payrox/functions";
+import { use, type StackContext } from "sst/constructs";
+import { ApiStack } from "./ApiStack.js";
+import { EventsStack } from "./EventsStack.js";
+import { FunctionsStack } from "./FunctionsStack.js";
+import { resourceName } from "./naming.js";
+import { SchedulerStack } from "./SchedulerStack.js";
+
+/** The metric of one alert type, as Powertools emits it (`service` dimension included). */
+export function alertMetric(type: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName: MetricName.ALERTS_RAISED,
+    dimensionsMap: { [MetricDimension.SERVICE]: METRIC_SERVICE, [MetricDimension.ALERT_TYPE]: type },
+    statistic: cloudwatch.Stats.SUM,
+    period: Duration.minutes(1),
+  });
+}
+
+/** Alarms on alerts, function health and the DLQ. */
+export function MonitoringStack({ app, stack }: StackContext) {
+  const { topic } = use(EventsStack);
+  const { deadLetterQueue } = use(SchedulerStack);
+  const { steps, watchdog } = use(FunctionsStack);
+  const { handler: apiHandler } = use(ApiStack);
+  const notify = new actions.SnsAction(topic);
+  const alarms: cloudwatch.Alarm[] = [];
+  const alarm = (id: string, metric: cloudwatch.IMetric, description: string) => {
+    const created = new cloudwatch.Alarm(stack, id, {
+      alarmName: resourceName(app, id),
+      alarmDescription: description,
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    created.addAlarmAction(notify);
+    alarms.push(created);
+    return created;
+  };
+
+  for (const type of Object.values(PagingAlertType)) alarm(`Alert-${type}`, alertMetric(type), `PayRox raised a ${type} alert`);
+  for (const fn of [...Object.values(steps), watchdog, apiHandler]) {
+    const name = fn.node.id;
+    alarm(`${name}Errors`, fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }), `${name} function failed`);
+    alarm(`${name}Throttles`, fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }), `${name} function was throttled`);
+  }
+  alarm("DeadLetters", deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }), "a step invocation failed every retry and is in the dead-letter queue");
+
+  return { alarms };
+}
