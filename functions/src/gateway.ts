@@ -26,7 +26,7 @@ export interface ChainGatewayOptions {
   kms?: KMSClient;
   /**
    * The identity that signs `X-Flashbots-Signature` (reputation only: it holds no funds and signs no
-   * transaction). @default a fresh random key per container
+   * transaction). @default `env.flashbotsAuthKey` (secret PAYROX_FLASHBOTS_AUTH_KEY), else a fresh random key per container
    */
   relayAuthSigner?: Signer;
   /** Delay between two looks at the chain while confirming, in ms. @default the TxSender's (1 s) */
@@ -45,7 +45,7 @@ export async function chainGateway({ env, networks }: GatewayContext, options: C
   const nonceStore = new DynamoNonceStore(table);
   const journal = new DynamoTxJournal(table);
   const kms = options.kms ?? createKmsClient();
-  const authSigner = options.relayAuthSigner ?? Wallet.createRandom();
+  const authSigner = options.relayAuthSigner ?? relayIdentity(env.flashbotsAuthKey);
   const entries: [string, DispatcherNetwork][] = [];
   for (const network of networks) {
     if (!network.dispatcher) throw new GatewayConfigError(network.id, "no `dispatcher` address in the network configuration");
@@ -58,6 +58,20 @@ export async function chainGateway({ env, networks }: GatewayContext, options: C
     }]);
   }
   return new JournaledDispatcherGateway({ networks: Object.fromEntries(entries) });
+}
+
+/**
+ * The Flashbots reputation identity: the configured private key, else a random one (accepted by relays;
+ * it only forgoes the reputation a stable key builds up).
+ * @throws GatewayConfigError when the configured key is not a 32-byte hex private key
+ */
+function relayIdentity(privateKey: string | undefined): Signer {
+  if (privateKey === undefined) return Wallet.createRandom();
+  try {
+    return new Wallet(privateKey);
+  } catch (error) {
+    throw new GatewayConfigError("flashbots", `PAYROX_FLASHBOTS_AUTH_KEY is not a 0x-prefixed 32-byte hex private key (${(error as Error).message.split(" (")[0]})`);
+  }
 }
 
 /** The network's relay policy as a {@link RelayRouter} over the adapters it names. */

@@ -51,6 +51,11 @@ describe("chainGateway", () => {
     expect((await gateway.readState("devnet-3")).activeEpoch).toBe(0n);
   });
 
+  it("refuses a malformed Flashbots auth key instead of signing relay requests with a random one", async () => {
+    const networks = loadNetworkConfig({ networks: { "devnet-1": { rpcUrl: chain.rpcUrl, kmsKeyId: "alias/devnet-1", dispatcher, relayUrl: "http://127.0.0.1:1" } } });
+    await expect(chainGateway({ env: { ...env, flashbotsAuthKey: "0x1234" }, networks })).rejects.toThrow(/PAYROX_FLASHBOTS_AUTH_KEY is not a 0x-prefixed 32-byte hex private key/);
+  });
+
   it("reads the dispatcher's state through the configured RPC URL", async () => {
     const networks = loadNetworkConfig({ networks: { "devnet-2": { rpcUrl: chain.rpcUrl, kmsKeyId: "alias/devnet-2", dispatcher } } });
     const gateway = await chainGateway({ env, networks });
