@@ -9,9 +9,9 @@ export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
   return async (_event: unknown, context?: Pick<Context, "awsRequestId">): Promise<WatchdogSweepReturnType> => {
     try {
       const result = await watchdogSweep({ ...getDeps(), actor: "watchdog", owner: context?.awsRequestId ?? "watchdog" });
-      logger.info("watchdog sweep", { checked: result.checked, alerted: result.alerted });
+      logger.info("watchdog sweep", { checked: result.checked, late: result.late, stuck: result.stuck, chain: result.chain });
       count("watchdog.checked", result.checked);
-      count("watchdog.lateActivations", result.alerted.length);
+      count("watchdog.lateActivations", result.late.length);
       return result;
     } finally {
       flushMetrics();

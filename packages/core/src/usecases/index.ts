@@ -7,3 +7,5 @@ export { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
 export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type StepContext, type StepBody } from "./run-step.js";
 export * from "./cancel-proposal.js";
 export * from "./watchdog-sweep.js";
+export * from "./watch-chain.js";
+export { checkGas } from "./gas-check.js";
