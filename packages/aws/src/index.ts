@@ -7,3 +7,4 @@ export * from "./errors.js";
 export * from "./dynamo/index.js";
 export * from "./scheduler/index.js";
 export * from "./events/index.js";
+export * from "./webhooks/index.js";
