@@ -25,6 +25,8 @@ export const ENV = {
   DELAY_QUEUE_URL: "PAYROX_DELAY_QUEUE_URL",
   /** EventBridge bus that receives alerts. */
   EVENT_BUS_NAME: "PAYROX_EVENT_BUS_NAME",
+  /** Optional JSON `[{ "id", "url", "secret" }]`: webhook endpoints alerts are POSTed to (signed with each secret). */
+  ALERT_WEBHOOKS: "PAYROX_ALERT_WEBHOOKS",
 } as const;
 
 /** One of {@link ENV}'s variable names. */
@@ -42,6 +44,8 @@ export interface FunctionsEnv {
   dlqArn: string;
   delayQueueUrl?: string;
   eventBusName: string;
+  /** Webhook endpoints of alerts; empty when none are configured. */
+  alertWebhooks: { id: string; url: string; secret: string }[];
 }
 
 /** A missing or malformed environment variable: a deployment mistake, reported at cold start. */
@@ -56,6 +60,8 @@ const required = (what: string) => z.string({ error: `is required: ${what}` }).t
 const arn = (what: string) => required(what).regex(/^arn:aws[a-z-]*:/, `must be an ARN (${what})`);
 
 const stepArns = z.strictObject({ [StepName.COMMIT]: arn("commit function"), [StepName.APPLY]: arn("apply function"), [StepName.ACTIVATE]: arn("activate function") });
+
+const webhooks = z.array(z.strictObject({ id: z.string().regex(/^[^#]+$/, "must be a name without #"), url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16, "must be at least 16 characters") }));
 
 const EnvSchema = z.object({
   [ENV.TABLE_NAME]: required("the DynamoDB table name"),
@@ -74,6 +80,14 @@ const EnvSchema = z.object({
   [ENV.DLQ_ARN]: arn("the schedules' dead-letter queue"),
   [ENV.DELAY_QUEUE_URL]: z.url({ error: "must be an SQS queue URL" }).optional(),
   [ENV.EVENT_BUS_NAME]: required("the EventBridge bus for alerts"),
+  [ENV.ALERT_WEBHOOKS]: z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be JSON text" });
+      return z.NEVER;
+    }
+  }).pipe(webhooks).optional(),
 });
 
 /**
@@ -97,5 +111,6 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
     dlqArn: e[ENV.DLQ_ARN],
     ...(e[ENV.DELAY_QUEUE_URL] && { delayQueueUrl: e[ENV.DELAY_QUEUE_URL] }),
     eventBusName: e[ENV.EVENT_BUS_NAME],
+    alertWebhooks: e[ENV.ALERT_WEBHOOKS] ?? [],
   };
 }

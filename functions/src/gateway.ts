@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoNonceStore, DynamoTxJournal } from "@payrox/aws";
-import { createKmsClient, JournaledDispatcherGateway, KmsSigner, type DispatcherNetwork } from "@payrox/chain";
+import { createKmsClient, DispatcherEventReader, JournaledDispatcherGateway, KmsSigner, type DispatcherNetwork, type WatchedDispatcher } from "@payrox/chain";
 import { JsonRpcProvider } from "ethers";
 import type { GatewayContext } from "./composition.js";
 
@@ -37,4 +37,16 @@ export const chainGateway = ({ env, networks }: GatewayContext): JournaledDispat
     return [network.id, { provider, dispatcher: network.dispatcher, signer, nonceStore, journal, confirmations: network.confirmations }];
   });
   return new JournaledDispatcherGateway({ networks: Object.fromEntries(entries) });
+};
+
+/** The watchdog's event reader: each configured network's dispatcher, PayRox's sender being its KMS key's address. */
+export const chainEventSource = ({ networks }: GatewayContext): DispatcherEventReader => {
+  const kms = createKmsClient();
+  const entries = networks.flatMap((network): [string, WatchedDispatcher][] => {
+    if (!network.dispatcher) return [];
+    const provider = new JsonRpcProvider(network.rpcUrl, network.chainId, { staticNetwork: true });
+    const signer = new KmsSigner({ keyId: network.kmsKeyId, client: kms }, provider);
+    return [[network.id, { provider, dispatcher: network.dispatcher, senders: async () => [await signer.getAddress()] }]];
+  });
+  return new DispatcherEventReader({ networks: Object.fromEntries(entries) });
 };

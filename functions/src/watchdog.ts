@@ -1,4 +1,7 @@
-/** Lambda of the watchdog (EventBridge rule, rate 1 minute): reports late activations via `watchdogSweep`. */
+/**
+ * Lambda of the watchdog (EventBridge rule, rate 1 minute): `watchdogSweep` — late activations, stuck
+ * transactions, and dispatcher events PayRox did not send (the chain watcher's cursor is in the table).
+ */
 import type { Context } from "aws-lambda";
 import { watchdogSweep, type SchedulerDeps, type WatchdogSweepReturnType } from "@payrox/core";
 import { containerDeps } from "./composition.js";
