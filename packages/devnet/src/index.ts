@@ -4,3 +4,4 @@ export type { HighSPolicy } from "./kms/key-material.js";
 export { KmsExceptionType, type KmsExceptionTypeName } from "./kms/kms-service-error.js";
 export * from "./relay/index.js";
 export * from "./scheduler/index.js";
+export * from "./webhook/index.js";
