@@ -47,6 +47,8 @@ export interface E2eWorld {
   kms: KmsServer;
   kmsClient: KMSClient;
   networks: Record<string, E2eNetwork>;
+  /** The single table, for adapters a test adds (`{ client, tableName }`). */
+  table: { client: DynamoDbLocal["client"]; tableName: string };
   store: DynamoRunStore;
   audit: DynamoAuditLog;
   nonceStore: DynamoNonceStore;
@@ -93,7 +95,7 @@ export async function startE2eWorld(networkIds: readonly string[]): Promise<E2eW
     }
     const table = { client: dynamo.client, tableName: TABLE };
     return {
-      dynamo, kms, kmsClient, networks,
+      dynamo, kms, kmsClient, networks, table,
       store: new DynamoRunStore(table),
       audit: new DynamoAuditLog(table),
       nonceStore: new DynamoNonceStore(table),
