@@ -1,7 +1,7 @@
 /**
  * The webhook signature (pure, node:crypto): `X-PayRox-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`
  * with `X-PayRox-Timestamp: <unix seconds>`. The timestamp is signed with the body, so a receiver that
- * also bounds its age refuses replays of old deliveries. See docs/webhooks.md for a receiver.
+ * also bounds its age refuses replays of old deliveries. See packages/core/WEBHOOKS.md for a receiver.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { WebhookSignatureError } from "../errors.js";
