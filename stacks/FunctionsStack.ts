@@ -65,7 +65,7 @@ export function FunctionsStack({ app, stack }: StackContext) {
     reservedConcurrency: 1,
     environment,
     statements: data,
-    bind: [secrets[ENV.NETWORK_CONFIG], secrets[ENV.WEBHOOK_SECRET]],
+    bind: [secrets[ENV.NETWORK_CONFIG], secrets[ENV.ALERT_WEBHOOKS]],
   });
   const watchdogCron = new Cron(stack, "WatchdogCron", { schedule: "rate(1 minute)", job: watchdog });
 

@@ -40,7 +40,7 @@ export function signerAlias(app: StackContext["app"], signer: SignerName): strin
 }
 
 /** The secrets functions bind; each is named after the ENV variable it fills (see functions/src/secrets.ts). */
-export const SECRET_NAMES = [ENV.NETWORK_CONFIG, ENV.WEBHOOK_SECRET, ENV.FLASHBOTS_AUTH_KEY] as const;
+export const SECRET_NAMES = [ENV.NETWORK_CONFIG, ENV.ALERT_WEBHOOKS, ENV.FLASHBOTS_AUTH_KEY] as const;
 
 /** Signer keys with their aliases, and the SST secrets. */
 export function KeysStack({ app, stack }: StackContext) {

@@ -6,7 +6,7 @@
 import { Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
-import { METRIC_NAMESPACE, METRIC_SERVICE, MetricDimension, MetricName, PagingAlertType } from "@payrox/functions";
+import { METRIC_NAMESPACE, MetricDimension, MetricName, PagingAlertType } from "@payrox/functions";
 import { use, type StackContext } from "sst/constructs";
 import { ApiStack } from "./ApiStack.js";
 import { EventsStack } from "./EventsStack.js";
@@ -14,12 +14,12 @@ import { FunctionsStack } from "./FunctionsStack.js";
 import { resourceName } from "./naming.js";
 import { SchedulerStack } from "./SchedulerStack.js";
 
-/** The metric of one alert type, as Powertools emits it (`service` dimension included). */
+/** The metric of one alert type, with exactly the dimensions the functions emit it with (`type`). */
 export function alertMetric(type: string): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRIC_NAMESPACE,
     metricName: MetricName.ALERTS_RAISED,
-    dimensionsMap: { [MetricDimension.SERVICE]: METRIC_SERVICE, [MetricDimension.ALERT_TYPE]: type },
+    dimensionsMap: { [MetricDimension.TYPE]: type },
     statistic: cloudwatch.Stats.SUM,
     period: Duration.minutes(1),
   });

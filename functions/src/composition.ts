@@ -4,11 +4,11 @@
  * The dispatcher gateway comes from an injectable factory, built on first use: the API never needs it.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoAuditLog, DynamoRunStore, EventBridgeAlertSink, EventBridgePublisher, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
-import { findNetwork, loadNetworkConfig, type AlertSink, type Clock, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core";
+import { DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoRunStore, DynamoTxJournal, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
+import { findNetwork, loadNetworkConfig, type AlertSink, type Clock, type DispatcherEventSource, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core";
+import { alertSink } from "./alerting.js";
 import { DEPLOYMENT_SIGNER, ENV, EnvConfigError, readEnv, type FunctionsEnv } from "./env.js";
 
 /** What a gateway factory gets: the environment and the configured networks (RPC URLs, KMS key ids). */
@@ -19,6 +19,9 @@ export interface GatewayContext {
 
 /** Builds the dispatcher gateway (possibly asynchronously, e.g. after loading the chain package). */
 export type GatewayFactory = (context: GatewayContext) => DispatcherGateway | Promise<DispatcherGateway>;
+
+/** Builds the source of dispatcher events the watchdog watches (possibly asynchronously). */
+export type EventSourceFactory = (context: GatewayContext) => DispatcherEventSource | Promise<DispatcherEventSource>;
 
 /** The chain gateway is not wired into this build yet. */
 export class GatewayNotConfiguredError extends Error {
@@ -41,8 +44,10 @@ export interface CompositionOverrides {
   dynamoClient?: DynamoDBClient;
   /** @default EventBridge Scheduler, routed through the SQS delay queue when `env.delayQueueUrl` is set */
   scheduler?: Scheduler;
-  /** @default alerts as events on `env.eventBusName` */
+  /** Where alerts are delivered, behind the incident dedupe and the `AlertsRaised` metric. @default events on `env.eventBusName` + `env.alertWebhooks` */
   alerts?: AlertSink;
+  /** @default none: the watchdog does not watch the chain */
+  eventSourceFactory?: EventSourceFactory;
   /** @default the system clock */
   clock?: Clock;
   /** Tunables of the use cases (leases, activation hold, batch limits). @default SCHEDULER_DEFAULTS */
@@ -61,14 +66,23 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
   const client = overrides.dynamoClient ?? new DynamoDBClient(env.dynamoEndpoint ? { endpoint: env.dynamoEndpoint } : {});
   const table = { client, tableName: env.tableName };
   const configured = env.networkConfig === undefined ? undefined : loadNetworkConfig(env.networkConfig);
-  const factory = overrides.gatewayFactory ?? unconfiguredGateway;
+  const context = { env, networks: configured ?? [] };
+  // Signer keys are resolved when a chain step or the chain watcher first needs them: the API never does.
+  const signing = (c: GatewayContext): GatewayContext => ({ ...c, networks: withDeploymentSigner([...c.networks], env.signerKeyId) });
+  const gatewayFactory = overrides.gatewayFactory ?? unconfiguredGateway;
+  const eventSourceFactory = overrides.eventSourceFactory;
   return {
     store: new DynamoRunStore({ ...table, clock }),
     audit: new DynamoAuditLog(table),
     scheduler: overrides.scheduler ?? awsScheduler(env, clock),
-    alerts: overrides.alerts ?? new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: env.eventBusName })),
-    // Signer keys are resolved when a chain step first needs the gateway: the watchdog has none and never signs.
-    gateway: lazyGateway((context) => factory({ ...context, networks: withDeploymentSigner([...context.networks], env.signerKeyId) }), { env, networks: configured ?? [] }),
+    alerts: alertSink(env, table, clock, overrides.alerts),
+    gateway: lazyGateway((c) => gatewayFactory(signing(c)), context),
+    monitoring: {
+      gasHistory: new DynamoGasHistory(table),
+      cursors: new DynamoChainCursorStore(table),
+      journal: new DynamoTxJournal(table),
+      ...(eventSourceFactory && { events: lazyEventSource((c) => eventSourceFactory(signing(c)), context) }),
+    },
     clock,
     networks: networkLookup(configured),
     actor: "scheduler",
@@ -86,8 +100,11 @@ export function once<T>(build: () => T): () => T {
 /** Loads the chain gateway (ethers, KMS) only when a chain step needs it: the API never pulls it in. */
 const chainGatewayOnDemand: GatewayFactory = async (context) => (await import("./gateway.js")).chainGateway(context);
 
+/** Loads the chain event reader only when the watchdog watches the chain. */
+const chainEventsOnDemand: EventSourceFactory = async (context) => (await import("./gateway.js")).chainEventSource(context);
+
 /** This container's deps, from `process.env`, built on the first invocation (gateway on first chain step). */
-export const containerDeps: () => SchedulerDeps = once(() => buildDeps(readEnv(process.env), { gatewayFactory: chainGatewayOnDemand }));
+export const containerDeps: () => SchedulerDeps = once(() => buildDeps(readEnv(process.env), { gatewayFactory: chainGatewayOnDemand, eventSourceFactory: chainEventsOnDemand }));
 
 function awsScheduler(env: FunctionsEnv, clock: Clock): Scheduler {
   const far = new EventBridgeScheduler({
@@ -125,5 +142,17 @@ function lazyGateway(factory: GatewayFactory, context: GatewayContext): Dispatch
     readState: async (network) => (await gateway()).readState(network),
     latestBlock: async (network) => (await gateway()).latestBlock(network),
     send: async (network, stepId, call) => (await gateway()).send(network, stepId, call),
+  };
+}
+
+/** An event source built by `factory` on first use; its networks are the configured ones with a dispatcher. */
+function lazyEventSource(factory: EventSourceFactory, context: GatewayContext): DispatcherEventSource {
+  const source = once(async () => factory(context));
+  return {
+    networks: () => context.networks.filter((n) => n.dispatcher).map((n) => n.id),
+    ownSenders: async (network) => (await source()).ownSenders(network),
+    head: async (network) => (await source()).head(network),
+    blockHash: async (network, blockNumber) => (await source()).blockHash(network, blockNumber),
+    getLogs: async (network, from, to) => (await source()).getLogs(network, from, to),
   };
 }

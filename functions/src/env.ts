@@ -27,10 +27,10 @@ export const ENV = {
   EVENT_BUS_NAME: "PAYROX_EVENT_BUS_NAME",
   /** Optional KMS key (id, ARN or alias) the deployment gives this function; a network configured with `kmsKeyId: "deployment"` signs with it. */
   SIGNER_KEY_ID: "PAYROX_SIGNER_KEY_ID",
-  /** Optional HMAC key of signed alert webhooks (an SST secret in AWS). */
-  WEBHOOK_SECRET: "PAYROX_WEBHOOK_SECRET",
-  /** Optional reference to the Flashbots auth signer (an SST secret in AWS); not a key itself. */
+  /** Optional 0x-hex private key of the Flashbots reputation identity (an SST secret in AWS; it holds no funds and signs no transaction). */
   FLASHBOTS_AUTH_KEY: "PAYROX_FLASHBOTS_AUTH_KEY",
+  /** Optional JSON `[{ "id", "url", "secret" }]`: webhook endpoints alerts are POSTed to (signed with each secret). */
+  ALERT_WEBHOOKS: "PAYROX_ALERT_WEBHOOKS",
 } as const;
 
 /** The `kmsKeyId` a network configuration uses to say "the key this deployment gives the function" ({@link ENV.SIGNER_KEY_ID}). */
@@ -52,8 +52,9 @@ export interface FunctionsEnv {
   delayQueueUrl?: string;
   eventBusName: string;
   signerKeyId?: string;
-  webhookSecret?: string;
   flashbotsAuthKey?: string;
+  /** Webhook endpoints of alerts; empty when none are configured. */
+  alertWebhooks: { id: string; url: string; secret: string }[];
 }
 
 /** A missing or malformed environment variable: a deployment mistake, reported at cold start. */
@@ -68,6 +69,8 @@ const required = (what: string) => z.string({ error: `is required: ${what}` }).t
 const arn = (what: string) => required(what).regex(/^arn:aws[a-z-]*:/, `must be an ARN (${what})`);
 
 const stepArns = z.strictObject({ [StepName.COMMIT]: arn("commit function"), [StepName.APPLY]: arn("apply function"), [StepName.ACTIVATE]: arn("activate function") });
+
+const webhooks = z.array(z.strictObject({ id: z.string().regex(/^[^#]+$/, "must be a name without #"), url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16, "must be at least 16 characters") }));
 
 const EnvSchema = z.object({
   [ENV.TABLE_NAME]: required("the DynamoDB table name"),
@@ -87,8 +90,15 @@ const EnvSchema = z.object({
   [ENV.DELAY_QUEUE_URL]: z.url({ error: "must be an SQS queue URL" }).optional(),
   [ENV.EVENT_BUS_NAME]: required("the EventBridge bus for alerts"),
   [ENV.SIGNER_KEY_ID]: z.string().regex(/^\S+$/, "must be a KMS key id, ARN or alias (no spaces)").optional(),
-  [ENV.WEBHOOK_SECRET]: z.string().min(1).optional(),
-  [ENV.FLASHBOTS_AUTH_KEY]: z.string().min(1).optional(),
+  [ENV.FLASHBOTS_AUTH_KEY]: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key").optional(),
+  [ENV.ALERT_WEBHOOKS]: z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be JSON text" });
+      return z.NEVER;
+    }
+  }).pipe(webhooks).optional(),
 });
 
 /**
@@ -113,7 +123,7 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
     ...(e[ENV.DELAY_QUEUE_URL] && { delayQueueUrl: e[ENV.DELAY_QUEUE_URL] }),
     eventBusName: e[ENV.EVENT_BUS_NAME],
     ...(e[ENV.SIGNER_KEY_ID] && { signerKeyId: e[ENV.SIGNER_KEY_ID] }),
-    ...(e[ENV.WEBHOOK_SECRET] && { webhookSecret: e[ENV.WEBHOOK_SECRET] }),
     ...(e[ENV.FLASHBOTS_AUTH_KEY] && { flashbotsAuthKey: e[ENV.FLASHBOTS_AUTH_KEY] }),
+    alertWebhooks: e[ENV.ALERT_WEBHOOKS] ?? [],
   };
 }

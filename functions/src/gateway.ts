@@ -5,7 +5,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import { DynamoNonceStore, DynamoTxJournal } from "@payrox/aws";
-import { createKmsClient, FlashbotsRelay, JournaledDispatcherGateway, KmsSigner, PrivateRpcRelay, PublicMempoolRelay, RelayRouter, type DispatcherNetwork } from "@payrox/chain";
+import { createKmsClient, DispatcherEventReader, FlashbotsRelay, JournaledDispatcherGateway, KmsSigner, PrivateRpcRelay, PublicMempoolRelay, RelayRouter, type DispatcherNetwork, type WatchedDispatcher } from "@payrox/chain";
 import { relayPolicyOf, RelayKind, type Relay, type ResolvedNetwork } from "@payrox/core";
 import { JsonRpcProvider, Wallet, type Signer } from "ethers";
 import type { GatewayContext } from "./composition.js";
@@ -91,4 +91,19 @@ async function relayOf(network: ResolvedNetwork, provider: JsonRpcProvider, auth
       : new PrivateRpcRelay({ provider, url: network.relayUrl });
   }
   return new RelayRouter({ policy, relays });
+}
+
+/**
+ * The watchdog's event reader: each configured network's dispatcher, PayRox's sender being its KMS key's address.
+ * `kms` replaces the environment's KMS client (the devnet's local server).
+ */
+export function chainEventSource({ networks }: GatewayContext, options: Pick<ChainGatewayOptions, "kms"> = {}): DispatcherEventReader {
+  const kms = options.kms ?? createKmsClient();
+  const entries = networks.flatMap((network): [string, WatchedDispatcher][] => {
+    if (!network.dispatcher) return [];
+    const provider = new JsonRpcProvider(network.rpcUrl, network.chainId, { staticNetwork: true });
+    const signer = new KmsSigner({ keyId: network.kmsKeyId, client: kms }, provider);
+    return [[network.id, { provider, dispatcher: network.dispatcher, senders: async () => [await signer.getAddress()] }]];
+  });
+  return new DispatcherEventReader({ networks: Object.fromEntries(entries) });
 }

@@ -1,10 +1,11 @@
 /** @payrox/functions — the Lambda entry points' building blocks, for the stack and tests. */
 export { ENV, DEPLOYMENT_SIGNER, readEnv, EnvConfigError, type EnvName, type FunctionsEnv } from "./env.js";
-export { buildDeps, containerDeps, once, withDeploymentSigner, unconfiguredGateway, GatewayNotConfiguredError, type CompositionOverrides, type GatewayContext, type GatewayFactory } from "./composition.js";
+export { buildDeps, containerDeps, once, withDeploymentSigner, unconfiguredGateway, GatewayNotConfiguredError, type CompositionOverrides, type EventSourceFactory, type GatewayContext, type GatewayFactory } from "./composition.js";
+export { alertSink, MeteredAlertSink } from "./alerting.js";
 export { createApiHandler } from "./api.js";
 export { createStepHandler, ScheduledJobSchema, type StepEvent } from "./step.js";
 export { createWatchdogHandler } from "./watchdog.js";
 export { MAX_BODY_BYTES } from "./api/schemas.js";
 export { loadBoundSecrets, secretParameterPaths, withBoundSecrets, SecretNotSetError, SST_FETCH_PLACEHOLDER, type ParameterReader } from "./secrets.js";
-export { METRIC_NAMESPACE, METRIC_SERVICE, MetricName, MetricDimension, PagingAlertType } from "./metric-names.js";
+export { ALARMED_ALERT_TYPES, METRIC_NAMESPACE, METRIC_SERVICE, MetricName, MetricDimension, PagingAlertType } from "./metric-names.js";
 export { API_ROUTE_KEYS } from "./api/routes.js";

@@ -1,41 +1,45 @@
 /**
- * Names of the CloudWatch metrics the functions emit and the stack's alarms watch: one module, so an
- * alarm can't silently watch a metric nobody emits. Powertools adds the `service` dimension to every
- * metric, so an alarm matches `{ service, ...dimensions }` exactly.
+ * The CloudWatch metrics PayRox publishes (Embedded Metric Format, Powertools) and their dimensions:
+ * one module, so the stacks' alarms use exactly these names and can't silently watch a metric nobody
+ * emits. Each metric is published with exactly the dimensions listed here (no Powertools `service`
+ * dimension), so an alarm on these dimension sets matches.
  */
+import { AlertType } from "@payrox/core";
 
-/** CloudWatch namespace of every PayRox metric. */
+/** Namespace of every PayRox metric. */
 export const METRIC_NAMESPACE = "PayRox";
 
-/** Powertools `serviceName`: also the value of the `service` dimension on every metric. */
+/** Powertools `serviceName` of the logger and metrics (not a metric dimension: see above). */
 export const METRIC_SERVICE = "payrox";
 
 /** Metric names. */
 export const MetricName = {
-  /** Count of alerts raised, by {@link MetricDimension.ALERT_TYPE}. */
-  ALERTS_RAISED: "AlertsRaised",
-  /** Gas used by a step's transaction, by step and network. */
+  /** Gas of a confirmed step transaction; dimensions `step`, `network`. */
   GAS_USED: "GasUsed",
-  /** Seconds an activation landed after its ETA plus grace. */
+  /** An activation's block time minus its activation time, in seconds; no dimensions. */
   ACTIVATION_LATENESS_SECONDS: "ActivationLatenessSeconds",
+  /** Alerts delivered (after dedupe), count; dimension `type`. */
+  ALERTS_RAISED: "AlertsRaised",
   /** Late activations the watchdog found in one sweep. */
   WATCHDOG_LATE_ACTIVATIONS: "watchdog.lateActivations",
   /** Stalled runs whose lost step the watchdog scheduled again in one sweep. */
   WATCHDOG_REDRIVEN: "watchdog.redriven",
 } as const;
 
-/** Dimension names (besides Powertools' `service`). */
+/** Dimension names. */
 export const MetricDimension = {
-  SERVICE: "service",
-  ALERT_TYPE: "type",
   STEP: "step",
   NETWORK: "network",
+  TYPE: "type",
 } as const;
 
-/** Alert types that page a human: each has an alarm on {@link MetricName.ALERTS_RAISED}. */
+/** The `AlertsRaised` `type` values the stacks alarm on (each pages a human). */
+export const ALARMED_ALERT_TYPES = [AlertType.LATE_ACTIVATION, AlertType.CODEHASH_MISMATCH, AlertType.UNAUTHORIZED, AlertType.GAS_SPIKE] as const;
+
+/** {@link ALARMED_ALERT_TYPES} by name, for the stacks. */
 export const PagingAlertType = {
-  LATE_ACTIVATION: "late-activation",
-  CODEHASH_MISMATCH: "codehash-mismatch",
-  UNAUTHORIZED: "unauthorized",
-  GAS_SPIKE: "gas-spike",
+  LATE_ACTIVATION: AlertType.LATE_ACTIVATION,
+  CODEHASH_MISMATCH: AlertType.CODEHASH_MISMATCH,
+  UNAUTHORIZED: AlertType.UNAUTHORIZED,
+  GAS_SPIKE: AlertType.GAS_SPIKE,
 } as const;

@@ -1,10 +1,11 @@
 /**
  * Powertools logger and metrics shared by the handlers of one container. Metrics are flushed at the end
  * of every invocation ({@link flushMetrics}); `POWERTOOLS_METRICS_DISABLED=true` turns them off (tests).
+ * The alarmed metrics (metric-names.ts) are published one by one with exactly their own dimensions.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { METRIC_NAMESPACE, METRIC_SERVICE } from "./metric-names.js";
+import { METRIC_NAMESPACE, METRIC_SERVICE, MetricDimension, MetricName } from "./metric-names.js";
 
 /** Structured JSON logger; handlers append `proposalId` / `network` keys while they work on a run. */
 export const logger = new Logger({ serviceName: METRIC_SERVICE });
@@ -20,4 +21,27 @@ export function count(name: string, value = 1): void {
 /** Publishes the invocation's metrics (a no-op when none were added). */
 export function flushMetrics(): void {
   metrics.publishStoredMetrics();
+}
+
+/** `GasUsed` of one confirmed step transaction, by step and network. */
+export function recordGasUsed(step: string, network: string, gasUsed: bigint): void {
+  exactMetric({ [MetricDimension.STEP]: step, [MetricDimension.NETWORK]: network }).addMetric(MetricName.GAS_USED, MetricUnit.Count, Number(gasUsed));
+}
+
+/** `ActivationLatenessSeconds` of one activation. */
+export function recordActivationLateness(seconds: number): void {
+  exactMetric({}).addMetric(MetricName.ACTIVATION_LATENESS_SECONDS, MetricUnit.Seconds, seconds);
+}
+
+/** `AlertsRaised` for one delivered alert, by type. */
+export function recordAlertRaised(type: string): void {
+  exactMetric({ [MetricDimension.TYPE]: type }).addMetric(MetricName.ALERTS_RAISED, MetricUnit.Count, 1);
+}
+
+/** A single metric (published at once) with exactly `dimensions`: the default `service` one is dropped. */
+function exactMetric(dimensions: Record<string, string>): Metrics {
+  const single = metrics.singleMetric();
+  single.clearDefaultDimensions();
+  for (const [name, value] of Object.entries(dimensions)) single.addDimension(name, value);
+  return single;
 }

@@ -8,7 +8,7 @@ import { runStep, StepName, type ScheduledJob, type SchedulerDeps, type StepOutc
 import { z } from "zod";
 import { containerDeps } from "./composition.js";
 import { withBoundSecrets } from "./secrets.js";
-import { count, flushMetrics, logger } from "./observability.js";
+import { count, flushMetrics, logger, recordActivationLateness, recordGasUsed } from "./observability.js";
 
 /** Schema of a scheduled job as a step receives it. */
 export const ScheduledJobSchema = z.object({
@@ -52,6 +52,8 @@ async function runJob(input: unknown, deps: SchedulerDeps): Promise<StepOutcome>
     const outcome = await runStep(job, deps);
     logger.info("step finished", { outcome: outcome.outcome, ...(outcome.outcome === "skipped" && { reason: outcome.reason }) });
     count(`step.${job.step}.${outcome.outcome}`);
+    if (outcome.outcome === "done" && outcome.tx) recordGasUsed(job.step, job.network, outcome.tx.gasUsed);
+    if (outcome.outcome === "done" && outcome.latenessSeconds !== undefined) recordActivationLateness(outcome.latenessSeconds);
     return outcome;
   } catch (error) {
     count(`step.${job.step}.error`);

@@ -1,6 +1,7 @@
 /**
- * Lambda of the watchdog (EventBridge rule, rate 1 minute): reports late activations (`watchdogSweep`)
- * and schedules again the lost next step of stalled runs (`redriveStalledRuns`).
+ * Lambda of the watchdog (EventBridge rule, rate 1 minute): `watchdogSweep` — late activations, stuck
+ * transactions, and dispatcher events PayRox did not send (the chain watcher's cursor is in the table) —
+ * then `redriveStalledRuns`: the lost next step of a stalled run is scheduled again.
  */
 import type { Context } from "aws-lambda";
 import { redriveStalledRuns, watchdogSweep, type RedriveStalledRunsReturnType, type SchedulerDeps, type WatchdogSweepReturnType } from "@payrox/core";
@@ -19,9 +20,9 @@ export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
       const deps = { ...getDeps(), actor: "watchdog", owner: context?.awsRequestId ?? "watchdog" };
       const result = await watchdogSweep(deps);
       const { redriven } = await redriveStalledRuns(deps);
-      logger.info("watchdog sweep", { checked: result.checked, alerted: result.alerted, redriven });
+      logger.info("watchdog sweep", { checked: result.checked, late: result.late, stuck: result.stuck, chain: result.chain, redriven });
       count("watchdog.checked", result.checked);
-      count(MetricName.WATCHDOG_LATE_ACTIVATIONS, result.alerted.length);
+      count(MetricName.WATCHDOG_LATE_ACTIVATIONS, result.late.length);
       count(MetricName.WATCHDOG_REDRIVEN, redriven.length);
       return { ...result, redriven };
     } finally {

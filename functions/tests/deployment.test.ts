@@ -18,12 +18,19 @@ function network(id: string, kmsKeyId: string): ResolvedNetwork {
 }
 
 describe("readEnv deployment variables", () => {
-  it("reads the signer key, webhook secret and Flashbots key reference when set", () => {
+  it("reads the signer key, the alert webhooks and the Flashbots auth key when set", () => {
+    // Prepare: dummy values (the auth key is a throwaway test constant, not a real identity)
+    const webhooks = [{ id: "ops", url: "https://hooks.example.com/payrox", secret: "0123456789abcdef" }];
+    const authKey = "0x" + "11".repeat(32);
     // Act
-    const env = readEnv({ ...REQUIRED, [ENV.SIGNER_KEY_ID]: "arn:aws:kms:us-east-1:1:key/k", [ENV.WEBHOOK_SECRET]: "s", [ENV.FLASHBOTS_AUTH_KEY]: "alias/fb" });
+    const env = readEnv({ ...REQUIRED, [ENV.SIGNER_KEY_ID]: "arn:aws:kms:us-east-1:1:key/k", [ENV.ALERT_WEBHOOKS]: JSON.stringify(webhooks), [ENV.FLASHBOTS_AUTH_KEY]: authKey });
 
     // Assess
-    expect(env).toMatchObject({ signerKeyId: "arn:aws:kms:us-east-1:1:key/k", webhookSecret: "s", flashbotsAuthKey: "alias/fb" });
+    expect(env).toMatchObject({ signerKeyId: "arn:aws:kms:us-east-1:1:key/k", alertWebhooks: webhooks, flashbotsAuthKey: authKey });
+  });
+
+  it("refuses a Flashbots auth key that is not a hex private key (a KMS alias is not one)", () => {
+    expect(() => readEnv({ ...REQUIRED, [ENV.FLASHBOTS_AUTH_KEY]: "alias/fb" })).toThrow(/PAYROX_FLASHBOTS_AUTH_KEY must be a 0x-prefixed 32-byte hex private key/);
   });
 
   it("leaves them out when unset and refuses a signer key id with spaces", () => {
@@ -33,7 +40,8 @@ describe("readEnv deployment variables", () => {
 
     // Assess
     expect(env).not.toHaveProperty("signerKeyId");
-    expect(env).not.toHaveProperty("webhookSecret");
+    expect(env.alertWebhooks).toEqual([]);
+    expect(env).not.toHaveProperty("flashbotsAuthKey");
     expect(attempt).toThrow(EnvConfigError);
     expect(attempt).toThrow(ENV.SIGNER_KEY_ID);
   });
@@ -103,12 +111,12 @@ describe("loadBoundSecrets", () => {
     const env: Record<string, string | undefined> = {
       ...SST,
       [`SST_Secret_value_${ENV.NETWORK_CONFIG}`]: SST_FETCH_PLACEHOLDER,
-      [`SST_Secret_value_${ENV.WEBHOOK_SECRET}`]: SST_FETCH_PLACEHOLDER,
+      [`SST_Secret_value_${ENV.ALERT_WEBHOOKS}`]: SST_FETCH_PLACEHOLDER,
       SST_Secret_value_SOMETHING_ELSE: SST_FETCH_PLACEHOLDER,
     };
     const stored = new Map([
       [`/sst/payrox/prod/Secret/${ENV.NETWORK_CONFIG}/value`, '{"networks":{}}'],
-      [`/sst/payrox/.fallback/Secret/${ENV.WEBHOOK_SECRET}/value`, "hmac-key"],
+      [`/sst/payrox/.fallback/Secret/${ENV.ALERT_WEBHOOKS}/value`, "[]"],
     ]);
     const asked: string[][] = [];
 
@@ -120,11 +128,11 @@ describe("loadBoundSecrets", () => {
 
     // Assess
     expect(env[ENV.NETWORK_CONFIG]).toBe('{"networks":{}}');
-    expect(env[ENV.WEBHOOK_SECRET]).toBe("hmac-key");
+    expect(env[ENV.ALERT_WEBHOOKS]).toBe("[]");
     expect(env.SOMETHING_ELSE).toBeUndefined();
     expect(asked).toEqual([
-      [`/sst/payrox/prod/Secret/${ENV.NETWORK_CONFIG}/value`, `/sst/payrox/prod/Secret/${ENV.WEBHOOK_SECRET}/value`],
-      [`/sst/payrox/.fallback/Secret/${ENV.WEBHOOK_SECRET}/value`],
+      [`/sst/payrox/prod/Secret/${ENV.NETWORK_CONFIG}/value`, `/sst/payrox/prod/Secret/${ENV.ALERT_WEBHOOKS}/value`],
+      [`/sst/payrox/.fallback/Secret/${ENV.ALERT_WEBHOOKS}/value`],
     ]);
   });
 

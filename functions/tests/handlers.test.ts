@@ -91,7 +91,7 @@ describe("watchdog handler", () => {
   it("sweeps recent proposals", async () => {
     const { createWatchdogHandler } = await import("../src/watchdog.js");
     const result = await createWatchdogHandler(() => deps)({}, { awsRequestId: "w1" });
-    expect(result).toEqual({ checked: 0, alerted: [], redriven: [] });
+    expect(result).toEqual({ checked: 1, late: [], stuck: [], redriven: [] }); // the PROPOSED run of p-gw above
   });
 });
 

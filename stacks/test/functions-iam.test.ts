@@ -155,7 +155,7 @@ describe("function permissions", () => {
 
     // Assess
     expect(parameters.sort()).toEqual(
-      [ENV.NETWORK_CONFIG, ENV.WEBHOOK_SECRET].flatMap((name) => [`/sst/payrox/prod/Secret/${name}/value`, `/sst/payrox/.fallback/Secret/${name}/value`]).map((path) => `arn:aws:ssm:eu-west-1:123456789012:parameter${path}`).sort(),
+      [ENV.NETWORK_CONFIG, ENV.ALERT_WEBHOOKS].flatMap((name) => [`/sst/payrox/prod/Secret/${name}/value`, `/sst/payrox/.fallback/Secret/${name}/value`]).map((path) => `arn:aws:ssm:eu-west-1:123456789012:parameter${path}`).sort(),
     );
   });
 

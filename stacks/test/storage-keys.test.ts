@@ -118,6 +118,6 @@ describe("KeysStack on stage prod", () => {
   });
 
   it("declares the secrets the functions bind, named after their ENV variables", () => {
-    expect(SECRET_NAMES).toEqual(["PAYROX_NETWORK_CONFIG", "PAYROX_WEBHOOK_SECRET", "PAYROX_FLASHBOTS_AUTH_KEY"]);
+    expect(SECRET_NAMES).toEqual(["PAYROX_NETWORK_CONFIG", "PAYROX_ALERT_WEBHOOKS", "PAYROX_FLASHBOTS_AUTH_KEY"]);
   });
 });

@@ -161,6 +161,27 @@ export class JournalRecordAbsentError extends AwsAdapterError {
   }
 }
 
+/** A webhook endpoint is misconfigured (URL, secret or id); the message names the field. */
+export class WebhookConfigError extends AwsAdapterError {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`webhook configuration ${field}: ${problem}`);
+  }
+}
+
+/** A gas-history append kept colliding with concurrent appends of the same (network, step). */
+export class GasHistoryContentionError extends AwsAdapterError {
+  constructor(
+    readonly network: string,
+    readonly step: string,
+    readonly attempts: number,
+  ) {
+    super(`gas history of ${step} on ${network} collided ${attempts} times with concurrent writers: retry later`);
+  }
+}
+
 /** DynamoDB Local could not be started or did not answer in time. */
 export class DynamoDbLocalStartError extends AwsAdapterError {
   constructor(

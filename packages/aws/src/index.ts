@@ -8,3 +8,4 @@ export * from "./dynamo/index.js";
 export * from "./scheduler/index.js";
 export * from "./events/index.js";
 export { readSsmParameters } from "./config/ssm-parameters.js";
+export * from "./webhooks/index.js";

@@ -87,3 +87,33 @@ export class PlanError extends CoreError {}
 function describe(side: { facet: string; facetName: string; signature: string }): string {
   return `${side.facetName || "facet"} ${side.facet} (${side.signature || "?"})`;
 }
+
+/** An alert rule or monitoring helper got a value it cannot judge (negative gas, a bad threshold…). */
+export class AlertRuleInputError extends CoreError {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+/** An alert reached none, or only some, of its sinks; `failures` names each sink that failed and why. */
+export class AlertDeliveryError extends CoreError {
+  constructor(
+    readonly alertId: string,
+    readonly failures: readonly { sink: string; error: unknown }[],
+  ) {
+    super(`alert ${alertId} was not delivered to ${failures.map((f) => `${f.sink} (${f.error instanceof Error ? f.error.message : String(f.error)})`).join(", ")}`, { cause: failures[0]?.error });
+  }
+}
+
+/** A webhook request's signature header is missing, malformed, stale or does not match its body. */
+export class WebhookSignatureError extends CoreError {
+  constructor(
+    readonly problem: "missing" | "malformed" | "stale" | "mismatch",
+    message: string,
+  ) {
+    super(`webhook signature ${problem}: ${message}`);
+  }
+}

@@ -21,4 +21,5 @@ export * from "./run/state-machine.js";
 export * from "./networks/index.js";
 export * from "./run/audit-chain.js";
 export * from "./run/gateway.js";
+export * from "./alerts/index.js";
 export * from "./usecases/index.js";

@@ -5,3 +5,4 @@ export { KmsExceptionType, type KmsExceptionTypeName } from "./kms/kms-service-e
 export * from "./relay/index.js";
 export * from "./scheduler/index.js";
 export { startLocalApi, type ApiLambdaHandler, type LocalApi, type LocalApiOptions } from "./api/local-api.js";
+export * from "./webhook/index.js";

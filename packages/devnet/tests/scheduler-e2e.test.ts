@@ -186,7 +186,7 @@ describe("scheduler end to end", () => {
     expect(swapped).toBe(true);
     expect(final[NET_1]).toMatchObject({ state: "FAILED", failure: { code: "codehash-mismatch" } });
     expect(final[NET_2]!.state).toBe("ACTIVATED");
-    expect(deps.alerts.alerts).toEqual([expect.objectContaining({ kind: "codehash-mismatch", severity: "critical", network: NET_1, proposalId: proposal.id })]);
+    expect(deps.alerts.alerts).toEqual([expect.objectContaining({ type: "codehash-mismatch", severity: "critical", network: NET_1, proposalId: proposal.id })]);
     expect(verifyAuditChain(await world.audit.list(proposal.id)).ok).toBe(true);
   });
 

@@ -9,3 +9,4 @@ export { ItemType, TableKeys } from "./keys.js";
 export type { CollisionRetryOptions } from "./collision-retry.js";
 export type { StoredStepLease } from "./step-leases.js";
 export { DynamoJobStore, JobLeaseLostError, JobStatus, type DynamoJobStoreOptions, type JobPutResult, type StoredJob } from "./job-store.js";
+export { DynamoIncidentLedger, DynamoGasHistory, DynamoChainCursorStore, DynamoAlertDeadLetters, type DynamoGasHistoryOptions } from "./monitoring-store.js";

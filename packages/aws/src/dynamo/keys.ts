@@ -27,6 +27,10 @@ export const ItemType = {
   AUDIT: "audit",
   NONCE: "nonce",
   TX: "tx",
+  INCIDENT: "incident",
+  GAS: "gas",
+  CURSOR: "cursor",
+  DEAD_LETTER: "dead-letter",
 } as const;
 /** One of {@link ItemType}. */
 export type ItemType = (typeof ItemType)[keyof typeof ItemType];
@@ -94,6 +98,29 @@ export function nonceKey(network: string, signer: string): ItemKey {
 export function txKey(stepId: string): ItemKey {
   if (typeof stepId !== "string" || stepId.length === 0) throw new StoreInputError("stepId", "must be a non-empty string");
   return { PK: `TX#${stepId}`, SK: "TX" };
+}
+
+/** Key of an alert incident (dedupe and resolution state). */
+export function incidentKey(dedupeKey: string): ItemKey {
+  return { PK: `INCIDENT#${keyPart("dedupeKey", dedupeKey)}`, SK: "INCIDENT" };
+}
+
+/** Key of the gas history of one (network, step). */
+export function gasHistoryKey(network: string, step: string): ItemKey {
+  return { PK: `GAS#${keyPart("network", network)}#${keyPart("step", step)}`, SK: "GAS" };
+}
+
+/** Key of the chain watcher's cursor on one network. */
+export function chainCursorKey(network: string): ItemKey {
+  return { PK: `CURSOR#${keyPart("network", network)}`, SK: "CURSOR" };
+}
+
+/** The one partition of dead letters, and a letter's key in it: newest last in SK order. */
+export const DEAD_LETTER_PARTITION = "DEADLETTERS";
+
+/** Key of one dead letter. */
+export function deadLetterKey(atMs: number, alertId: string, endpoint: string): ItemKey {
+  return { PK: DEAD_LETTER_PARTITION, SK: `${padNumber("atMs", atMs, 15)}#${keyPart("alertId", alertId)}#${keyPart("endpoint", endpoint)}` };
 }
 
 /** The domain object of an item: every attribute except the storage-only ones. */

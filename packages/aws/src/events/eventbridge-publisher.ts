@@ -11,6 +11,7 @@ export const DomainEventType = {
   STEP_FAILED: "step.failed",
   RUN_STATE_CHANGED: "run.state-changed",
   ALERT_RAISED: "alert.raised",
+  ALERT_RESOLVED: "alert.resolved",
 } as const;
 
 /** The `source` of PayRox's events unless the publisher is given another (bus rules match on it). */

@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import type { Alert } from "@payrox/core";
+import { alertId, type Alert } from "@payrox/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { EventPublishError } from "../../src/errors.js";
@@ -83,7 +83,10 @@ describe("EventBridgePublisher", () => {
 });
 
 describe("EventBridgeAlertSink", () => {
-  const alert: Alert = { kind: "codehash-mismatch", severity: "critical", proposalId: "p1", network: "base", message: "facet code changed", atMs: AT };
+  const alert: Alert = {
+    id: alertId("codehash-mismatch:p1:base", "raised"), dedupeKey: "codehash-mismatch:p1:base", type: "codehash-mismatch", status: "raised",
+    severity: "critical", proposalId: "p1", network: "base", message: "facet code changed", evidence: { values: { facet: "0x01" } }, atMs: AT,
+  };
 
   it("publishes the alert as alert.raised with the alert as detail", async () => {
     eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e1" }] });
@@ -93,6 +96,14 @@ describe("EventBridgeAlertSink", () => {
     const entry = eventBridgeMock.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
     expect(entry).toMatchObject({ Source: "payrox", DetailType: "alert.raised", Time: new Date(AT), EventBusName: "payrox-bus" });
     expect(JSON.parse(entry.Detail!)).toEqual(alert);
+  });
+
+  it("publishes a resolution as alert.resolved", async () => {
+    eventBridgeMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e1" }] });
+
+    await new EventBridgeAlertSink(publisher()).raise({ ...alert, status: "resolved", id: alertId(alert.dedupeKey, "resolved") });
+
+    expect(eventBridgeMock.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.DetailType).toBe("alert.resolved");
   });
 
   it("fails with EventPublishError when EventBridge refuses the alert", async () => {

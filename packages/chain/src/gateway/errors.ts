@@ -14,3 +14,15 @@ export class UnknownNetworkError extends ChainError {
     super(`network "${network}" has no dispatcher configured (configured: ${known}): add it to the gateway's networks or fix the run's network name`);
   }
 }
+
+/** A `getLogs` range is empty, negative or wider than the reader's bound: split it (core's `blockRanges`). */
+export class LogRangeError extends ChainError {
+  constructor(
+    readonly network: string,
+    readonly fromBlock: number,
+    readonly toBlock: number,
+    readonly maxBlockRange: number,
+  ) {
+    super(`cannot read logs of blocks ${fromBlock}..${toBlock} on ${network}: a range must be non-empty, start at block 0 or later and span at most ${maxBlockRange} blocks; split it`);
+  }
+}

@@ -5,11 +5,12 @@
  * local HTTP server in place of API Gateway. Everything it keeps is in the table, so a process killed at
  * any line and started again resumes the runs.
  */
+import { randomBytes } from "node:crypto";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { DynamoJobStore } from "@payrox/aws";
+import { DynamoAlertDeadLetters, DynamoJobStore, WebhookAlertSink } from "@payrox/aws";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
-import type { Alert, AlertSink, SchedulerOptions } from "@payrox/core";
-import { LocalScheduler, startLocalApi, type LocalApi } from "@payrox/devnet";
+import type { Alert, SchedulerOptions } from "@payrox/core";
+import { LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
 import type { DevnetState } from "./state.js";
 
 /** Options of {@link startLocalPayRox}. */
@@ -22,7 +23,7 @@ export interface LocalPayRoxOptions {
   jitter?: "none" | "eventbridge";
   /** How often the watchdog sweeps, in ms (60 000 in AWS). @default 10_000 */
   watchdogIntervalMs?: number;
-  /** Every alert raised. @default none */
+  /** Every alert (raised or resolved) as the local webhook receiver got it, signature verified. @default none */
   onAlert?: (alert: Alert) => void;
   /** A step that failed and will be retried (or gave up). @default none */
   onStepError?: (error: unknown) => void;
@@ -32,6 +33,8 @@ export interface LocalPayRoxOptions {
 export interface LocalPayRox {
   /** The API's base URL, `http://127.0.0.1:<port>`. */
   apiUrl: string;
+  /** The local webhook receiver every alert is delivered to (signed, deduped per incident). */
+  webhooks: WebhookReceiver;
   /** Stops the API, the watchdog and the scheduler (waiting for the steps being run). Idempotent. */
   stop(): Promise<void>;
 }
@@ -51,7 +54,10 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
   const { buildDeps, createApiHandler, createStepHandler, createWatchdogHandler, readEnv, ENV } = await import("@payrox/functions");
-  const { chainGateway } = await import("@payrox/functions/gateway");
+  const { chainEventSource, chainGateway } = await import("@payrox/functions/gateway");
+  // The user's alert endpoint, played locally: a throwaway per-process secret.
+  const webhookSecret = randomBytes(32).toString("hex");
+  const webhooks = await startWebhookReceiver({ secret: webhookSecret, ...(options.onAlert && { onAlert: options.onAlert }) });
 
   const env = readEnv({
     [ENV.TABLE_NAME]: state.tableName,
@@ -72,12 +78,14 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
     // Retries must outlast a dead process's step lease (a busy step is retried, never dropped).
     retry: { baseDelayMs: 1_000, maxDelayMs: 10_000, maxAttempts: 60 },
   });
-  const alerts: AlertSink = { raise: async (alert) => options.onAlert?.(alert) };
+  // As in AWS minus EventBridge: deduped per incident, counted, then POSTed signed to the webhook.
+  const alerts = new WebhookAlertSink({ endpoints: [{ id: "devnet", url: webhooks.url, secret: webhookSecret }], deadLetters: new DynamoAlertDeadLetters({ client: dynamoClient, tableName: state.tableName }) });
   const deps = buildDeps(env, {
     dynamoClient,
     scheduler,
     alerts,
     gatewayFactory: (context) => chainGateway(context, { dynamoClient, kms, pollIntervalMs: 250 }),
+    eventSourceFactory: (context) => chainEventSource(context, { kms }),
     options: { ...DEVNET_SCHEDULER_OPTIONS, ...(options.maxBatchSize !== undefined && { planOptions: { maxBatchSize: options.maxBatchSize } }) },
   });
   const getDeps = () => deps;
@@ -103,16 +111,19 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   } catch (error) {
     clearInterval(sweep);
     await scheduler.stop();
+    await webhooks.stop();
     throw error;
   }
   let stopped: Promise<void> | undefined;
   return {
     apiUrl: api.url,
+    webhooks,
     stop: () =>
       (stopped ??= (async () => {
         clearInterval(sweep);
         await api.stop();
         await scheduler.stop();
+        await webhooks.stop();
         kms.destroy();
         dynamoClient.destroy();
       })()),

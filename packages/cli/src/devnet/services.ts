@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { createTable } from "@payrox/aws";
+import { createTable, DynamoChainCursorStore } from "@payrox/aws";
 import { startDynamoDbLocal, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import { KmsSigner } from "@payrox/chain";
 import { getNetwork, type Network } from "@payrox/core";
@@ -19,7 +19,7 @@ import { startKmsServer, startLocalRelay, type LocalRelay } from "@payrox/devnet
 import { loadArtifact } from "@payrox/contracts/lib/artifacts";
 import { deployDispatcherDeterministic, devConfig } from "@payrox/contracts/lib/deploy";
 import { devWallet, startLocalChain, type LocalChain } from "@payrox/contracts/lib/local-chain";
-import { Contract, ContractFactory, parseEther, type Wallet } from "ethers";
+import { Contract, ContractFactory, JsonRpcProvider, parseEther, type Wallet } from "ethers";
 import { DevnetStartError } from "../errors.js";
 import type { DevnetNetwork, DevnetState } from "./state.js";
 
@@ -95,6 +95,7 @@ export async function startDevnetServices(options: DevnetServicesOptions): Promi
   const relays: Record<string, LocalRelay> = {};
   const networks = await step("deployment", () => Promise.all(ids.map((n, i) => deployNetwork(n, chains[i]!, kmsClient, options, stops, relays))));
   for (const n of networks) progress(`${n.id}: dispatcher ${n.dispatcher}, KMS signer ${n.signerAddress}${n.relayUrl ? `, relay ${n.relayUrl}` : ""}`);
+  await step("chain watch cursors", () => Promise.all(networks.map((n) => trustSetup(n, new DynamoChainCursorStore({ client: dynamo.client, tableName })))));
   kmsClient.destroy();
   return {
     state: {
@@ -136,6 +137,20 @@ async function deployNetwork(network: Network, chain: LocalChain, kmsClient: KMS
     if (relay) relays[network.id] = relay;
     const relayUrl = relay?.url;
     return { id: network.id, chainId: network.chainId, rpcUrl: chain.rpcUrl, pid: chain.pid, dispatcher, kmsKeyId, signerAddress, ...(relayUrl && { relayUrl }), facets };
+  } finally {
+    provider.destroy();
+  }
+}
+
+/**
+ * Onboarding: the chain watcher starts after the deployment block, so the setup (the admin's role grants
+ * to the KMS signer) is trusted; any dispatcher event from then on that PayRox did not send is alerted.
+ */
+async function trustSetup(network: DevnetNetwork, cursors: DynamoChainCursorStore): Promise<void> {
+  const provider = new JsonRpcProvider(network.rpcUrl, network.chainId, { staticNetwork: true });
+  try {
+    const head = (await provider.getBlock("latest"))!;
+    await cursors.put({ network: network.id, blockNumber: head.number, blockHash: head.hash!, updatedAtMs: Date.now() });
   } finally {
     provider.destroy();
   }

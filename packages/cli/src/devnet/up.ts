@@ -79,7 +79,7 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
       maxBatchSize: options.maxBatchSize ?? 24,
       ...(options.jitter && { jitter: options.jitter }),
       ...(options.apiPort !== undefined && { apiPort: options.apiPort }),
-      onAlert: (alert: Alert) => say(`ALERT ${alert.severity} ${alert.kind}${alert.network ? ` on ${alert.network}` : ""}: ${alert.message}`),
+      onAlert: (alert: Alert) => say(`${alert.status === "resolved" ? "RESOLVED" : "ALERT"} ${alert.severity} ${alert.type}${alert.network ? ` on ${alert.network}` : ""}: ${alert.message}`),
       onStepError: (error) => say(`step error: ${(error as Error).message}`),
     });
     say(`PayRox API on ${payrox.apiUrl} (scheduler and watchdog running)`);

@@ -2,6 +2,7 @@
  * Ports of the scheduler's use cases. Adapters: DynamoDB / EventBridge Scheduler (packages/aws) and
  * local ones (packages/devnet). Use cases import only these interfaces.
  */
+import type { AlertDraft, AlertStatus } from "../alerts/types.js";
 import type { Proposal, Run, StepLease, StepName } from "./types.js";
 
 /** Source of time (unix ms); the local scheduler and tests substitute their own. */
@@ -80,22 +81,19 @@ export interface Scheduler {
   cancel(name: string): Promise<void>;
 }
 
-/** Severity of an alert. */
-export type AlertSeverity = "info" | "warning" | "critical";
-
-/** Something a human must know now. */
-export interface Alert {
-  /** e.g. `late-activation`, `codehash-mismatch`, `unauthorized`, `gas-spike`, `drift`. */
-  kind: string;
-  severity: AlertSeverity;
-  proposalId?: string;
-  network?: string;
-  message: string;
-  details?: Record<string, unknown>;
+/**
+ * Something a human must know now: a raised incident or its resolution. Receivers dedupe by `id`
+ * (one id per incident and status); `dedupeKey` names the incident.
+ */
+export interface Alert extends AlertDraft {
+  /** {@link alertId}(dedupeKey, status). */
+  id: string;
+  status: AlertStatus;
   atMs: number;
 }
 
 /** Delivers alerts (webhook, EventBridge, console…). */
 export interface AlertSink {
+  /** Delivers one alert (raised or resolved); throws when it could not be delivered or dead-lettered. */
   raise(alert: Alert): Promise<void>;
 }

@@ -3,11 +3,16 @@
  * a minute early and holds here until the chain's latest block is at most one second before the
  * activation time — the next block's timestamp (strictly greater) then reaches it — and sends then,
  * so the activation lands in the first eligible block. A wait longer than one invocation can hold is
- * rescheduled; an early attempt the dispatcher refuses (`ActivationNotReady`) is rescheduled, never failed.
+ * rescheduled; an early attempt the dispatcher refuses (`ActivationNotReady`) is rescheduled (with a
+ * warning), never failed. A `CodehashMismatch` fails the run with a critical alert (reverts.ts).
  */
 import { StepName, type Run } from "../run/types.js";
 import { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
-import { failRun, LATE_ACTIVATION_SLACK_MS, raise, realSleep, record, saveTransition, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { activationNotReadyRule, lateActivationRule } from "../alerts/rules.js";
+import { AlertType, runIncidentKey } from "../alerts/types.js";
+import type { SentTransaction } from "../run/gateway.js";
+import { raise, realSleep, record, resolve, saveTransition, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { checkGas } from "./gas-check.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
 
@@ -21,11 +26,7 @@ export async function activateBody({ run }: StepContext, deps: SchedulerDeps): P
   const sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:activate:${run.version}`, { kind: "activate" });
   if (!sent.ok) {
     const { name, args } = sent.revert;
-    if (name === "ActivationNotReady") return retryLater(run, Number(args[0] ?? 0) * 1000, deps);
-    if (name === "CodehashMismatch") {
-      const message = `activation on ${run.network} refused: a facet's code changed since the manifest was built (CodehashMismatch ${args.map(String).join(", ")}); the run is halted`;
-      return failRun(deps, run, "codehash-mismatch", message, { kind: "codehash-mismatch", severity: "critical", details: { args: args.map(String) } });
-    }
+    if (name === "ActivationNotReady") return retryLater(run, Number(args[0] ?? 0), Number(args[1] ?? 0), deps);
     if (name === "RootExpired") return expire(run, deps);
     return failOnRevert(deps, run, "activate", sent.revert);
   }
@@ -41,10 +42,9 @@ export async function activateBody({ run }: StepContext, deps: SchedulerDeps): P
     gasUsed: sent.tx.gasUsed.toString(),
     details: { etaSeconds, blockTimestamp: sent.tx.blockTimestamp, blockNumber: sent.tx.blockNumber, latenessSeconds },
   });
-  if (latenessSeconds * 1000 > network.graceSeconds * 1000 + LATE_ACTIVATION_SLACK_MS) {
-    await raise(deps, { kind: "late-activation", severity: "warning", proposalId: run.proposalId, network: run.network, message: `activated ${latenessSeconds} s after its time on ${run.network} (grace ${network.graceSeconds} s)`, details: { latenessSeconds } });
-  }
-  return { outcome: "done", run: activated };
+  await reportActivation(deps, run, network.graceSeconds, sent.tx);
+  await checkGas(deps, run, "activate", sent.tx);
+  return { outcome: "done", run: activated, tx: sent.tx, latenessSeconds };
 }
 
 /**
@@ -77,13 +77,27 @@ async function reschedule(run: Run, atMs: number, deps: SchedulerDeps): Promise<
   return { outcome: "rescheduled", atMs, run };
 }
 
-/** The dispatcher refused an early activation: record the retry time and try again then. */
-async function retryLater(run: Run, etaMs: number, deps: SchedulerDeps): Promise<StepOutcome> {
+/**
+ * Reports the activation: a `late-activation` alert if its block came later than activateAt + grace +
+ * 300 s (deduped with the watchdog's), then the resolution of the run's late and not-ready incidents.
+ */
+async function reportActivation(deps: SchedulerDeps, run: Run, graceSeconds: number, tx: SentTransaction): Promise<void> {
+  const late = lateActivationRule(run, graceSeconds, tx.blockTimestamp * 1000);
+  if (late) await raise(deps, { ...late, evidence: { ...late.evidence, txHash: tx.hash, blockNumber: tx.blockNumber } });
+  const activated = `activated on ${run.network} in block ${tx.blockNumber} (tx ${tx.hash})`;
+  for (const type of [AlertType.LATE_ACTIVATION, AlertType.ACTIVATION_NOT_READY]) {
+    await resolve(deps, { type, severity: "info", dedupeKey: runIncidentKey(type, run.proposalId, run.network), proposalId: run.proposalId, network: run.network, message: activated, evidence: { txHash: tx.hash, blockNumber: tx.blockNumber } });
+  }
+}
+
+/** The dispatcher refused an early activation: warn, record the retry time and try again then. */
+async function retryLater(run: Run, etaSeconds: number, chainNowSeconds: number, deps: SchedulerDeps): Promise<StepOutcome> {
   const now = deps.clock.now();
-  const retryAtMs = Math.max(etaMs, now + 1_000);
+  const retryAtMs = Math.max(etaSeconds * 1000, now + 1_000);
   const next = await saveTransition(deps, run, { type: "activationNotReady", retryAtMs });
   if (!next) return { outcome: "skipped", reason: "run moved concurrently" };
   await record(deps, { proposalId: run.proposalId, network: run.network, event: "activation.not-ready", details: { retryAtMs: next.activateAtMs } });
+  await raise(deps, activationNotReadyRule(run, etaSeconds, chainNowSeconds));
   const atMs = Math.max(now, next.activateAtMs! - ACTIVATION_LEAD_MS);
   await scheduleStep(deps, next, StepName.ACTIVATE, String(next.version), atMs);
   return { outcome: "rescheduled", atMs, run: next };
@@ -93,6 +107,13 @@ async function expire(run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
   const expired = await saveTransition(deps, run, { type: "expired" });
   if (!expired) return { outcome: "skipped", reason: "run moved concurrently" };
   await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.expired" });
-  await raise(deps, { kind: "root-expired", severity: "warning", proposalId: run.proposalId, network: run.network, message: `the committed root on ${run.network} expired before activation; propose again` });
+  await raise(deps, {
+    type: AlertType.ROOT_EXPIRED,
+    severity: "warning",
+    dedupeKey: runIncidentKey(AlertType.ROOT_EXPIRED, run.proposalId, run.network),
+    proposalId: run.proposalId,
+    network: run.network,
+    message: `the committed root on ${run.network} expired before activation; propose again`,
+  });
   return { outcome: "done", run: expired };
 }

@@ -7,6 +7,7 @@ import { planBatches } from "../manifest/planner.js";
 import { parseManifest } from "../manifest/validate.js";
 import { APPLY_BATCH_GAP_MS } from "../run/state-machine.js";
 import { StepName } from "../run/types.js";
+import { checkGas } from "./gas-check.js";
 import { failRun, record, saveTransition, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
@@ -21,7 +22,7 @@ export async function applyBatchBody({ proposal, run }: StepContext, deps: Sched
   const plan = planBatches(parseManifest(proposal.manifestJson), { ...deps.options?.planOptions, ...proposal.plan });
   if (plan.batches.length !== run.batchCount) {
     const message = `the plan now has ${plan.batches.length} batches, the run was created with ${run.batchCount}; the planner or its options changed`;
-    return failRun(deps, run, "plan-mismatch", message, { kind: "plan-mismatch", severity: "warning" });
+    return failRun(deps, run, "plan-mismatch", message);
   }
   const { facets, leaves, proof, proofFlags } = plan.batches[k]!;
   const sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:apply:${k}`, { kind: "apply", batch: { facets, leaves, proof, proofFlags } });
@@ -42,5 +43,6 @@ export async function applyBatchBody({ proposal, run }: StepContext, deps: Sched
   } else {
     await scheduleStep(deps, applied, StepName.ACTIVATE, String(applied.version), Math.max(now, applied.activateAtMs! - ACTIVATION_LEAD_MS));
   }
-  return { outcome: "done", run: applied };
+  await checkGas(deps, run, "apply", sent.tx, plan.batches[k]!.routes.length);
+  return { outcome: "done", run: applied, tx: sent.tx };
 }

@@ -2,12 +2,14 @@
  * The commit step's body: check the network against the manifest's expected previous state, commit the
  * root, record the on-chain ETA, schedule apply batch 0.
  */
+import { AlertType, runIncidentKey } from "../alerts/types.js";
 import { DriftError } from "../errors.js";
 import { ZeroHash } from "../manifest/format.js";
 import { assertNotDrifted } from "../manifest/diff.js";
 import { parseManifest } from "../manifest/validate.js";
 import type { SendResult } from "../run/gateway.js";
 import { StepName } from "../run/types.js";
+import { checkGas } from "./gas-check.js";
 import { failRun, record, saveTransition, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
@@ -23,11 +25,19 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
       assertNotDrifted(manifest, live);
     } catch (error) {
       if (!(error instanceof DriftError)) throw error;
-      return failRun(deps, run, "drift", error.message, { kind: "drift", severity: "critical", details: { activeEpoch: String(live.activeEpoch), activeRoot: live.activeRoot } });
+      return failRun(deps, run, "drift", error.message, {
+        type: AlertType.DRIFT,
+        severity: "critical",
+        dedupeKey: runIncidentKey(AlertType.DRIFT, run.proposalId, run.network),
+        proposalId: run.proposalId,
+        network: run.network,
+        message: error.message,
+        evidence: { values: { activeEpoch: String(live.activeEpoch), activeRoot: live.activeRoot } },
+      });
     }
     if (live.pendingRoot !== ZeroHash) {
       const message = `another root ${live.pendingRoot} is pending on ${run.network}; cancel it on chain or wait for it before committing ${manifest.root}`;
-      return failRun(deps, run, "pending-root", message, { kind: "pending-root", severity: "warning" });
+      return failRun(deps, run, "pending-root", message);
     }
     sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:commit`, {
       kind: "commit",
@@ -49,5 +59,6 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
     details: { root: manifest.root, epoch: manifest.baseEpoch + 1, etaMs, activateAtMs, ...(sent?.ok ? { blockNumber: sent.tx.blockNumber } : { recovered: true }) },
   });
   await scheduleStep(deps, committed, StepName.APPLY, "0", deps.clock.now());
-  return { outcome: "done", run: committed };
+  if (sent?.ok) await checkGas(deps, run, "commit", sent.tx);
+  return { outcome: "done", run: committed, ...(sent?.ok && { tx: sent.tx }) };
 }

@@ -6,7 +6,13 @@
 import type { PlanOptions } from "../manifest/planner.js";
 import type { Network } from "../networks/types.js";
 import type { DispatcherGateway } from "../run/gateway.js";
-import type { Alert, AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
+import type { ChainWatchOptions } from "../alerts/chain-events.js";
+import type { ChainCursorStore, DispatcherEventSource, GasHistory } from "../alerts/ports.js";
+import { runFailedRule } from "../alerts/rules.js";
+import { alertId, AlertStatus, type AlertDraft } from "../alerts/types.js";
+import type { TxJournal } from "../ports/tx-journal.js";
+import type { SentTransaction } from "../run/gateway.js";
+import type { AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
 import { transition, type RunEvent } from "../run/state-machine.js";
 import type { Run, StepName } from "../run/types.js";
 import { isRunVersionConflict } from "./errors.js";
@@ -44,6 +50,22 @@ export interface SchedulerDeps {
   /** Waits `ms` (the activation hold). @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
   options?: SchedulerOptions;
+  /** Monitoring ports; each rule that needs one runs only when it is given. @default none */
+  monitoring?: MonitoringPorts;
+}
+
+/** What the monitoring rules read and keep beyond the scheduler's own ports. */
+export interface MonitoringPorts {
+  /** Dispatcher events, for the watchdog's out-of-band check (needs `cursors` too). */
+  events?: DispatcherEventSource;
+  /** Where the chain watcher keeps its cursor per network. */
+  cursors?: ChainCursorStore;
+  /** Recent gas per (network, step), for the gas-spike rule. */
+  gasHistory?: GasHistory;
+  /** The write-ahead journal, for the stuck-transaction rule. */
+  journal?: TxJournal;
+  /** Chain watcher tunables. */
+  watch?: ChainWatchOptions;
 }
 
 /** Defaults of {@link SchedulerOptions}. */
@@ -53,13 +75,11 @@ export const SCHEDULER_DEFAULTS = {
   maxManifestEntries: 10_000,
 } as const;
 
-/** Seed threshold of the late-activation alert beyond a network's grace (DESIGN.md "Alerts"). */
-export const LATE_ACTIVATION_SLACK_MS = 300_000;
-
 /** What one step invocation did. */
 export type StepOutcome =
   | { outcome: "skipped"; reason: string }
-  | { outcome: "done"; run: Run }
+  /** `tx`: the step's confirmed transaction, when it sent one; `latenessSeconds`: an activation's block time minus its time. */
+  | { outcome: "done"; run: Run; tx?: SentTransaction; latenessSeconds?: number }
   | { outcome: "rescheduled"; atMs: number; run: Run };
 
 /**
@@ -101,17 +121,23 @@ export async function record(deps: SchedulerDeps, entry: Omit<AuditEventInput, "
   await deps.audit.append({ ...entry, actor: deps.actor, atMs: deps.clock.now() });
 }
 
-/** Raises an alert now. */
-export async function raise(deps: SchedulerDeps, alert: Omit<Alert, "atMs">): Promise<void> {
-  await deps.alerts.raise({ ...alert, atMs: deps.clock.now() });
+/** Raises the alert of an incident now (a deduping sink drops repeats of the same `dedupeKey`). */
+export async function raise(deps: SchedulerDeps, draft: AlertDraft): Promise<void> {
+  await deps.alerts.raise({ ...draft, id: alertId(draft.dedupeKey, AlertStatus.RAISED), status: AlertStatus.RAISED, atMs: deps.clock.now() });
 }
 
-/** Moves `run` to FAILED(code), then audits `run.failed` and raises `alert` (when the save won). */
-export async function failRun(deps: SchedulerDeps, run: Run, code: string, message: string, alert?: Pick<Alert, "kind" | "severity"> & { details?: Record<string, unknown> }): Promise<StepOutcome> {
+/** Reports that the incident `draft` names cleared (a deduping sink drops it unless the incident is open). */
+export async function resolve(deps: SchedulerDeps, draft: AlertDraft): Promise<void> {
+  await deps.alerts.raise({ ...draft, severity: "info", id: alertId(draft.dedupeKey, AlertStatus.RESOLVED), status: AlertStatus.RESOLVED, atMs: deps.clock.now() });
+}
+
+/** Moves `run` to FAILED(code), then audits `run.failed` and raises `alert` (default: a `run-failed` alert) when the save won. */
+export async function failRun(deps: SchedulerDeps, run: Run, code: string, message: string, alert?: AlertDraft): Promise<StepOutcome> {
   const failed = await saveTransition(deps, run, { type: "failed", code, message });
   if (!failed) return { outcome: "skipped", reason: "run moved concurrently" };
-  await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.failed", details: { code, message, ...alert?.details } });
-  if (alert) await raise(deps, { kind: alert.kind, severity: alert.severity, proposalId: run.proposalId, network: run.network, message, details: { code, ...alert.details } });
+  await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.failed", details: { code, message, ...alert?.evidence?.values } });
+  const draft = alert ?? runFailedRule(run, code, message);
+  await raise(deps, { ...draft, evidence: { ...draft.evidence, values: { code, ...draft.evidence?.values } } });
   return { outcome: "done", run: failed };
 }
 

@@ -8,3 +8,5 @@ export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type Ste
 export * from "./cancel-proposal.js";
 export * from "./watchdog-sweep.js";
 export * from "./redrive-stalled-runs.js";
+export * from "./watch-chain.js";
+export { checkGas } from "./gas-check.js";

@@ -1,20 +1,26 @@
 /**
  * How a step answers a dispatcher revert it has no special handling for: the run fails with the
- * revert's name as its code, and an alert says how serious it is.
+ * revert's name as its code, and an alert says how serious it is — `codehash-mismatch` and
+ * `unauthorized` (access control) are critical, any other revert a `run-failed` warning.
  */
-import type { AlertSeverity } from "../run/ports.js";
+import { accessControlRevertRule, codehashMismatchRule, runFailedRule } from "../alerts/rules.js";
+import type { AlertDraft } from "../alerts/types.js";
 import type { Run } from "../run/types.js";
 import { failRun, type SchedulerDeps, type StepOutcome } from "./deps.js";
 
-/** Alert kind and severity of the reverts that are security events; any other revert is a warning. */
-export const REVERT_ALERTS: Readonly<Record<string, { kind: string; severity: AlertSeverity }>> = {
-  AccessControlUnauthorizedAccount: { kind: "unauthorized", severity: "critical" },
-  CodehashMismatch: { kind: "codehash-mismatch", severity: "critical" },
-};
+/** The alert of a step's revert: codehash mismatch, access control, or a generic run failure. */
+export function revertAlert(run: Run, step: string, revert: { name: string; args: unknown[] }, message: string): AlertDraft {
+  const args = revert.args.map(String);
+  const draft =
+    (revert.name === "CodehashMismatch" ? codehashMismatchRule(run, step, args) : undefined) ??
+    accessControlRevertRule(run, step, revert) ??
+    runFailedRule(run, revert.name, message);
+  return { ...draft, evidence: { ...draft.evidence, values: { ...draft.evidence?.values, step, revert: revert.name, args: args.join(", ") } } };
+}
 
-/** Fails `run` because `step` reverted with `revert`, alerting per {@link REVERT_ALERTS}. */
+/** Fails `run` because `step` reverted with `revert`, alerting per {@link revertAlert}. */
 export function failOnRevert(deps: SchedulerDeps, run: Run, step: string, revert: { name: string; args: unknown[] }): Promise<StepOutcome> {
-  const alert = REVERT_ALERTS[revert.name] ?? { kind: "step-reverted", severity: "warning" as const };
   const message = `${step} on ${run.network} reverted with ${revert.name}(${revert.args.map(String).join(", ")})`;
-  return failRun(deps, run, revert.name, message, { ...alert, details: { step, revert: revert.name, args: revert.args.map(String) } });
+  const code = revert.name === "CodehashMismatch" ? "codehash-mismatch" : revert.name;
+  return failRun(deps, run, code, message, revertAlert(run, step, revert, message));
 }

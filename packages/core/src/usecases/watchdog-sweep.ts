@@ -1,13 +1,15 @@
 /**
- * `watchdogSweep` (every minute): raises a `late-activation` alert, once per run, for committed runs
- * still not activated `grace + 300 s` after their activation time (DESIGN.md seed threshold). The
- * audit trail remembers which runs were already reported, so repeated sweeps don't repeat the alert.
+ * `watchdogSweep` (every minute): raises `late-activation` for runs not activated `grace + 300 s` after
+ * their activation time, `tx-stuck` for a run's pending transaction past its replacement budget, and —
+ * with an event source and a cursor store — `unauthorized` for dispatcher events PayRox did not send
+ * (watch-chain.ts). Alerts are deduped by incident in the alert sink, so repeated sweeps don't repeat
+ * them; the activation step reports the resolution.
  */
+import { lateActivationRule, txStuckRule } from "../alerts/rules.js";
 import { isTerminalRun } from "../run/state-machine.js";
-import { LATE_ACTIVATION_SLACK_MS, raise, record, type SchedulerDeps } from "./deps.js";
-
-/** Audit event recording that a late-activation alert was raised for a run. */
-export const LATE_ACTIVATION_AUDIT_EVENT = "alert.late-activation";
+import type { Run } from "../run/types.js";
+import { raise, type SchedulerDeps } from "./deps.js";
+import { watchChain, type ChainWatchReport } from "./watch-chain.js";
 
 /** Options of {@link watchdogSweep}. */
 export interface WatchdogSweepOptions {
@@ -17,37 +19,68 @@ export interface WatchdogSweepOptions {
 
 /** Result of {@link watchdogSweep}. */
 export interface WatchdogSweepReturnType {
-  /** Runs examined. */
+  /** Unfinished runs examined. */
   checked: number;
-  /** `proposalId/network` of each run newly reported late. */
-  alerted: string[];
+  /** `proposalId/network` of each run found late in this sweep (its alert is raised once per incident). */
+  late: string[];
+  /** Step ids of transactions found stuck in this sweep. */
+  stuck: string[];
+  /** Per network, what the chain watcher read (absent without an event source and cursor store). */
+  chain?: ChainWatchReport[];
 }
 
 /**
- * Checks recent proposals for late activations.
+ * Checks recent proposals for late activations and stuck transactions, and the chain for out-of-band events.
  * @example await watchdogSweep({ ...deps, actor: "watchdog" })
  */
 export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepOptions = {}): Promise<WatchdogSweepReturnType> {
   const now = deps.clock.now();
   const { proposals } = await deps.store.listProposals({ limit: options.limit ?? 100 });
-  let checked = 0;
-  const alerted: string[] = [];
+  const result: WatchdogSweepReturnType = { checked: 0, late: [], stuck: [] };
+  const ownTxHashes = new Set<string>();
   for (const proposal of proposals) {
-    const late = (await deps.store.listRuns(proposal.id)).filter((run) => {
-      if (isTerminalRun(run) || run.activateAtMs === undefined) return false;
-      checked++;
-      const grace = (deps.networks(run.network)?.graceSeconds ?? 60) * 1000;
-      return now > run.activateAtMs + grace + LATE_ACTIVATION_SLACK_MS;
-    });
-    if (late.length === 0) continue;
-    const reported = new Set((await deps.audit.list(proposal.id)).filter((e) => e.event === LATE_ACTIVATION_AUDIT_EVENT).map((e) => e.network));
-    for (const run of late) {
-      if (reported.has(run.network)) continue;
-      const lateSeconds = Math.floor((now - run.activateAtMs!) / 1000);
-      await record(deps, { proposalId: run.proposalId, network: run.network, event: LATE_ACTIVATION_AUDIT_EVENT, details: { lateSeconds, state: run.state } });
-      await raise(deps, { kind: "late-activation", severity: "warning", proposalId: run.proposalId, network: run.network, message: `${run.network} is ${lateSeconds} s past its activation time and still ${run.state}`, details: { lateSeconds } });
-      alerted.push(`${run.proposalId}/${run.network}`);
+    const open = (await deps.store.listRuns(proposal.id)).filter((run) => !isTerminalRun(run));
+    if (open.length === 0) continue;
+    result.checked += open.length;
+    for (const run of open) {
+      const late = lateActivationRule(run, deps.networks(run.network)?.graceSeconds ?? 60, now);
+      if (late) {
+        result.late.push(`${run.proposalId}/${run.network}`);
+        await raise(deps, late);
+      }
+      const stuck = await stuckTransaction(deps, run, now);
+      if (stuck) result.stuck.push(stuck);
     }
+    if (deps.monitoring?.events) for (const entry of await deps.audit.list(proposal.id)) if (entry.txHash) ownTxHashes.add(entry.txHash.toLowerCase());
   }
-  return { checked, alerted };
+  const { events, cursors } = deps.monitoring ?? {};
+  if (events && cursors) result.chain = await watchChain(deps, events, cursors, ownTxHashes);
+  return result;
+}
+
+/** The step id of the transaction an unfinished run waits on (the gateway's step ids). */
+export function pendingStepId(run: Run): string | undefined {
+  const base = `${run.proposalId}:${run.network}`;
+  switch (run.state) {
+    case "PROPOSED":
+      return `${base}:commit`;
+    case "COMMITTED":
+    case "APPLYING":
+      return `${base}:apply:${run.batchesApplied}`;
+    case "APPLIED":
+      return `${base}:activate:${run.version}`;
+    default:
+      return undefined;
+  }
+}
+
+async function stuckTransaction(deps: SchedulerDeps, run: Run, now: number): Promise<string | undefined> {
+  const journal = deps.monitoring?.journal;
+  const stepId = pendingStepId(run);
+  if (!journal || !stepId) return undefined;
+  const record = await journal.get(stepId);
+  const stuck = record && txStuckRule(record, now, run.proposalId);
+  if (!stuck) return undefined;
+  await raise(deps, stuck);
+  return stepId;
 }

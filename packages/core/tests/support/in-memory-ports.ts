@@ -15,7 +15,13 @@ import {
   manifestRoot,
   RunVersionConflictError,
   serializeManifest,
+  DedupingAlertSink,
   type Alert,
+  type BlockRef,
+  type ChainCursor,
+  type DispatcherEvent,
+  type GasSample,
+  type Incident,
   type AuditEntry,
   type AuditEventInput,
   type DispatcherCall,
@@ -154,6 +160,117 @@ export class InMemoryAlertSink {
   }
 }
 
+/** IncidentLedger over a map, with the DynamoDB adapter's conditions. */
+export class InMemoryIncidentLedger {
+  readonly incidents = new Map<string, Incident>();
+  async open(incident: Incident): Promise<boolean> {
+    await tick();
+    const stored = this.incidents.get(incident.dedupeKey);
+    if (stored && stored.status !== "released") return false;
+    this.incidents.set(incident.dedupeKey, copy(incident));
+    return true;
+  }
+  async resolve(dedupeKey: string, atMs: number): Promise<Incident | undefined> {
+    await tick();
+    const stored = this.incidents.get(dedupeKey);
+    if (stored?.status !== "open") return undefined;
+    Object.assign(stored, { status: "resolved", resolvedAtMs: atMs });
+    return copy(stored);
+  }
+  async revert(dedupeKey: string, status: "open" | "released"): Promise<void> {
+    const stored = this.incidents.get(dedupeKey);
+    if (stored) stored.status = status;
+  }
+  async get(dedupeKey: string): Promise<Incident | undefined> {
+    const stored = this.incidents.get(dedupeKey);
+    return stored && copy(stored);
+  }
+}
+
+/** GasHistory keeping the last `capacity` samples per (network, step). */
+export class InMemoryGasHistory {
+  readonly samples = new Map<string, GasSample[]>();
+  constructor(private readonly capacity = 10) {}
+  async recent(network: string, step: string): Promise<GasSample[]> {
+    return copy(this.samples.get(`${network}/${step}`) ?? []);
+  }
+  async add(network: string, step: string, sample: GasSample): Promise<void> {
+    const list = this.samples.get(`${network}/${step}`) ?? [];
+    if (list.some((s) => s.txHash === sample.txHash)) return;
+    this.samples.set(`${network}/${step}`, [...list, sample].slice(-this.capacity));
+  }
+}
+
+/** ChainCursorStore over a map. */
+export class InMemoryCursorStore {
+  readonly cursors = new Map<string, ChainCursor>();
+  async get(network: string): Promise<ChainCursor | undefined> {
+    const c = this.cursors.get(network);
+    return c && copy(c);
+  }
+  async put(cursor: ChainCursor): Promise<void> {
+    this.cursors.set(cursor.network, copy(cursor));
+  }
+}
+
+/**
+ * A scripted chain of blocks per network for the chain watcher: `mine(events)` appends a block,
+ * `reorg(depth)` replaces the last blocks with fresh hashes (events dropped unless re-mined), and
+ * `failNext` makes the next call throw like an unreachable RPC. Records every getLogs range.
+ */
+export class ScriptedEventSource {
+  readonly chains = new Map<string, { hash: string; events: Omit<DispatcherEvent, "blockNumber" | "blockHash" | "network">[] }[]>();
+  readonly ranges: { network: string; from: number; to: number }[] = [];
+  readonly senders = new Map<string, string[]>();
+  failNext = 0;
+  #salt = 0;
+  networks(): string[] {
+    return [...this.chains.keys()];
+  }
+  /** Adds a network with `blocks` empty blocks (0..blocks-1). */
+  addNetwork(network: string, blocks: number, senders: string[] = []): void {
+    this.chains.set(network, Array.from({ length: blocks }, () => ({ hash: this.#hash(), events: [] })));
+    this.senders.set(network, senders);
+  }
+  /** Appends a block holding `events`; @returns its number */
+  mine(network: string, events: Omit<DispatcherEvent, "blockNumber" | "blockHash" | "network" | "logIndex">[] = []): number {
+    const chain = this.chains.get(network)!;
+    chain.push({ hash: this.#hash(), events: events.map((e, logIndex) => ({ ...e, logIndex })) });
+    return chain.length - 1;
+  }
+  /** Replaces the last `depth` blocks by empty ones with new hashes. */
+  reorg(network: string, depth: number): void {
+    const chain = this.chains.get(network)!;
+    for (let i = chain.length - depth; i < chain.length; i++) chain[i] = { hash: this.#hash(), events: [] };
+  }
+  async ownSenders(network: string): Promise<string[]> {
+    return this.senders.get(network) ?? [];
+  }
+  async head(network: string): Promise<BlockRef> {
+    this.#maybeFail();
+    const chain = this.chains.get(network)!;
+    return { number: chain.length - 1, hash: chain.at(-1)!.hash };
+  }
+  async blockHash(network: string, blockNumber: number): Promise<string | undefined> {
+    return this.chains.get(network)![blockNumber]?.hash;
+  }
+  async getLogs(network: string, fromBlock: number, toBlock: number): Promise<DispatcherEvent[]> {
+    this.#maybeFail();
+    this.ranges.push({ network, from: fromBlock, to: toBlock });
+    const chain = this.chains.get(network)!;
+    return chain.slice(fromBlock, toBlock + 1).flatMap((block, i) => block.events.map((e) => ({ ...e, network, blockNumber: fromBlock + i, blockHash: block.hash })));
+  }
+  #maybeFail(): void {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+    }
+  }
+  #hash(): string {
+    return keccak256(toBeHex(++this.#salt, 32));
+  }
+}
+
 type Revert = { name: string; args: unknown[] };
 /** A recorded send. */
 export interface SentCall {
@@ -175,6 +292,8 @@ export class ScriptedGateway {
   readonly sends: SentCall[] = [];
   private readonly journal = new Map<string, SendResult>();
   script: (network: string, call: DispatcherCall, blockTimestamp: number) => Revert | undefined = () => undefined;
+  /** Gas of a confirmed call. */
+  gas: (network: string, call: DispatcherCall) => bigint = () => 100_000n;
   constructor(
     private readonly clock: ManualClock,
     readonly delaySeconds = 3_600,
@@ -205,7 +324,7 @@ export class ScriptedGateway {
     const revert = this.script(network, call, blockTimestamp) ?? this.execute(this.state(network), call, blockTimestamp);
     const result: SendResult = revert
       ? { ok: false, revert }
-      : { ok: true, tx: { hash: keccak256(toBeHex(this.journal.size + 1, 32)), blockNumber: latest.number + 1, blockTimestamp, gasUsed: 100_000n } };
+      : { ok: true, tx: { hash: keccak256(toBeHex(this.journal.size + 1, 32)), blockNumber: latest.number + 1, blockTimestamp, gasUsed: this.gas(network, call) } };
     this.journal.set(stepId, result);
     return result;
   }
@@ -243,9 +362,16 @@ function blockTime(network: string): number {
 /** Every in-memory port, sharing one manual clock. */
 export function inMemoryPorts(startMs = 1_800_000_000_000) {
   const clock = new ManualClock(startMs);
-  const ports = { clock, store: new InMemoryRunStore(clock), audit: new InMemoryAuditLog(), scheduler: new InMemoryScheduler(), alerts: new InMemoryAlertSink(), gateway: new ScriptedGateway(clock) };
+  const ports = {
+    clock, store: new InMemoryRunStore(clock), audit: new InMemoryAuditLog(), scheduler: new InMemoryScheduler(), alerts: new InMemoryAlertSink(), gateway: new ScriptedGateway(clock),
+    incidents: new InMemoryIncidentLedger(), gasHistory: new InMemoryGasHistory(), cursors: new InMemoryCursorStore(), events: new ScriptedEventSource(),
+  };
+  // Every alert goes through the dedupe the cloud and the devnet use; `alerts` sees what is delivered.
+  const alerts = new DedupingAlertSink({ ledger: ports.incidents, sink: ports.alerts });
   const deps = (overrides: Partial<SchedulerDeps> = {}): SchedulerDeps => ({
-    ...ports,
+    store: ports.store, audit: ports.audit, scheduler: ports.scheduler, gateway: ports.gateway, clock,
+    alerts,
+    monitoring: { gasHistory: ports.gasHistory },
     networks: findNetwork,
     actor: "scheduler",
     owner: "test-worker",

@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { Contract, ContractFactory, parseEther, ZeroHash, type JsonRpcProvider, type Wallet } from "ethers";
-import { createTable, DynamoAuditLog, DynamoJobStore, DynamoNonceStore, DynamoRunStore, DynamoTxJournal } from "@payrox/aws";
+import { createTable, DynamoAuditLog, DynamoIncidentLedger, DynamoJobStore, DynamoNonceStore, DynamoRunStore, DynamoTxJournal } from "@payrox/aws";
 import { startDynamoDbLocal, type DynamoDbLocal } from "@payrox/aws/testing";
 import { JournaledDispatcherGateway, KmsSigner } from "@payrox/chain";
 import {
-  buildManifest, findNetwork, runStep, TERMINAL_STATES, type Alert, type AlertSink, type DispatcherGateway, type Manifest, type Run, type SchedulerDeps, type SchedulerOptions, type TxJournal,
+  buildManifest, DedupingAlertSink, findNetwork, runStep, TERMINAL_STATES, type Alert, type IncidentLedger, type AlertSink, type DispatcherGateway, type Manifest, type Run, type SchedulerDeps, type SchedulerOptions, type TxJournal,
 } from "@payrox/core";
 import { loadArtifact } from "../../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../../contracts/lib/deploy.js";
@@ -47,6 +47,8 @@ export interface E2eWorld {
   kms: KmsServer;
   kmsClient: KMSClient;
   networks: Record<string, E2eNetwork>;
+  /** The single table, for adapters a test adds (`{ client, tableName }`). */
+  table: { client: DynamoDbLocal["client"]; tableName: string };
   store: DynamoRunStore;
   audit: DynamoAuditLog;
   nonceStore: DynamoNonceStore;
@@ -55,10 +57,18 @@ export interface E2eWorld {
   stop(): Promise<void>;
 }
 
-/** An AlertSink that keeps what it is given. */
+/**
+ * An AlertSink that keeps what it is given — with a ledger, only what the production dedupe delivers
+ * (one alert and one resolution per incident), so tests see what a receiver would.
+ */
 export class RecordingAlertSink implements AlertSink {
   readonly alerts: Alert[] = [];
+  readonly #dedupe: DedupingAlertSink | undefined;
+  constructor(ledger?: IncidentLedger) {
+    this.#dedupe = ledger && new DedupingAlertSink({ ledger, sink: { raise: async (alert) => void this.alerts.push(alert) } });
+  }
   async raise(alert: Alert): Promise<void> {
+    if (this.#dedupe) return this.#dedupe.raise(alert);
     this.alerts.push(alert);
   }
 }
@@ -93,7 +103,7 @@ export async function startE2eWorld(networkIds: readonly string[]): Promise<E2eW
     }
     const table = { client: dynamo.client, tableName: TABLE };
     return {
-      dynamo, kms, kmsClient, networks,
+      dynamo, kms, kmsClient, networks, table,
       store: new DynamoRunStore(table),
       audit: new DynamoAuditLog(table),
       nonceStore: new DynamoNonceStore(table),
@@ -139,7 +149,7 @@ export interface E2eDepsOptions {
 }
 
 /** SchedulerDeps over the world's real adapters: a JournaledDispatcherGateway signing with KMS, a real clock. */
-export function schedulerDeps(world: E2eWorld, { wrapJournal, wrapGateway = (g) => g, options = E2E_OPTIONS, alerts = new RecordingAlertSink() }: E2eDepsOptions = {}): SchedulerDeps & { alerts: RecordingAlertSink } {
+export function schedulerDeps(world: E2eWorld, { wrapJournal, wrapGateway = (g) => g, options = E2E_OPTIONS, alerts = new RecordingAlertSink(new DynamoIncidentLedger(world.table)) }: E2eDepsOptions = {}): SchedulerDeps & { alerts: RecordingAlertSink } {
   const gatewayNetworks = Object.fromEntries(
     Object.values(world.networks).map((n) => [
       n.id,

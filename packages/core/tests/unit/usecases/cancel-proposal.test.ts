@@ -68,9 +68,9 @@ describe("watchdogSweep", () => {
     const first = await watchdogSweep({ ...deps, actor: "watchdog" });
     const second = await watchdogSweep({ ...deps, actor: "watchdog" });
     // Assess
-    expect(early.alerted).toEqual([]);
-    expect(first.alerted).toEqual([`${proposal.id}/base`]);
-    expect(second).toEqual({ checked: 1, alerted: [] });
-    expect(h.alerts.alerts).toMatchObject([{ kind: "late-activation", severity: "warning", network: "base" }]);
+    expect(early.late).toEqual([]);
+    expect(first.late).toEqual([`${proposal.id}/base`]);
+    expect(second).toEqual({ checked: 1, late: [`${proposal.id}/base`], stuck: [] });
+    expect(h.alerts.alerts).toMatchObject([{ type: "late-activation", severity: "warning", network: "base", status: "raised" }]);
   });
 });

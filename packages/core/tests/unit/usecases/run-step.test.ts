@@ -116,7 +116,7 @@ describe("runStep", () => {
     // Assess
     expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "drift" } });
     expect(h.gateway.sends.filter((s) => s.network === "base")).toEqual([]);
-    expect(h.alerts.alerts).toMatchObject([{ kind: "drift", severity: "critical", network: "base" }]);
+    expect(h.alerts.alerts).toMatchObject([{ type: "drift", severity: "critical", network: "base" }]);
     expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("ACTIVATED");
   });
 
@@ -125,7 +125,7 @@ describe("runStep", () => {
     h.gateway.script = (_n, call) => (call.kind === "commit" ? { name: "AccessControlUnauthorizedAccount", args: ["0xabc", "0x01"] } : undefined);
     await fireDueJobs(h, deps);
     expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "AccessControlUnauthorizedAccount" } });
-    expect(h.alerts.alerts).toMatchObject([{ kind: "unauthorized", severity: "critical" }]);
+    expect(h.alerts.alerts).toMatchObject([{ type: "unauthorized", severity: "critical" }]);
   });
 
   it("reschedules an early activation (ActivationNotReady) instead of failing it", async () => {
@@ -180,7 +180,7 @@ describe("runStep", () => {
     // Assess
     expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "codehash-mismatch" } });
     expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("ACTIVATED");
-    expect(h.alerts.alerts).toMatchObject([{ kind: "codehash-mismatch", severity: "critical", network: "base" }]);
+    expect(h.alerts.alerts).toMatchObject([{ type: "codehash-mismatch", severity: "critical", network: "base" }]);
   });
 
   it("gives the lease back when a step throws, so an immediate retry runs it and sends once", async () => {

@@ -1,0 +1,88 @@
+/**
+ * DispatcherEventReader against a real anvil node: decoded dispatcher events with their transaction's
+ * sender, the range bound, and a reorg (snapshot/revert) seen as a changed canonical block hash.
+ */
+import { Contract, type JsonRpcProvider, type Wallet } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ZeroHash } from "@payrox/core";
+import { loadArtifact } from "../../../contracts/lib/artifacts.js";
+import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
+import { devWallet, startLocalChain, type LocalChain } from "../../../contracts/lib/local-chain.js";
+import { DispatcherEventReader, LogRangeError, UnknownNetworkError } from "../src/gateway/index.js";
+import { devAccount, rpc } from "./support/lifecycle-fixtures.js";
+
+const NETWORK = "devnet";
+let chain: LocalChain;
+let provider: JsonRpcProvider;
+let wallet: Wallet;
+let dispatcher: string;
+let admin: Contract;
+let deployedAt: number;
+
+beforeAll(async () => {
+  chain = await startLocalChain({ kind: "anvil" });
+  ({ provider, wallet } = devWallet(chain));
+  const deployment = await deployDispatcherDeterministic(wallet, loadArtifact("ManifestDispatcher"), devConfig(wallet.address, { minActivationDelay: 1, activationDelay: 2 }));
+  dispatcher = deployment.address;
+  deployedAt = await provider.getBlockNumber();
+  admin = new Contract(dispatcher, loadArtifact("DispatcherAdminFacet").abi as never, wallet);
+});
+
+afterAll(async () => {
+  provider?.destroy();
+  await chain?.stop();
+});
+
+function reader(maxBlockRange = 1_000) {
+  return new DispatcherEventReader({ networks: { [NETWORK]: { provider, dispatcher, senders: [wallet.address] } }, maxBlockRange });
+}
+
+describe("DispatcherEventReader (anvil)", () => {
+  it("reads decoded events with the sender of their transaction", async () => {
+    // Prepare: the admin grants COMMIT_ROLE to an outside account, which commits a root
+    const outsider = devAccount(7, provider);
+    const commitRole = String(await admin.getFunction("COMMIT_ROLE")());
+    const grant = await (await admin.getFunction("grantRole")(commitRole, outsider.address)).wait();
+    const root = `0x${"ab".repeat(32)}`;
+    const router = new Contract(dispatcher, ["function commitRoot(bytes32 root, uint64 epoch, uint32 leafCount)"], outsider);
+    const commit = await (await router.getFunction("commitRoot")(root, 1n, 3)).wait();
+    // Act
+    const events = await reader().getLogs(NETWORK, grant!.blockNumber, commit!.blockNumber);
+    // Assess
+    expect(events.map((e) => [e.name, e.from, e.txHash])).toEqual([
+      ["RoleGranted", wallet.address, grant!.hash],
+      ["RootCommitted", outsider.address, commit!.hash],
+    ]);
+    expect(events[0]!.args).toEqual({ role: commitRole, account: outsider.address, sender: wallet.address });
+    expect(events[1]!.args).toMatchObject({ root, epoch: "1", leafCount: "3" });
+    expect(events[1]).toMatchObject({ network: NETWORK, blockNumber: commit!.blockNumber, blockHash: commit!.blockHash });
+    expect(await reader().ownSenders(NETWORK)).toEqual([wallet.address]);
+  });
+
+  it("reads nothing from blocks before the deployment and refuses ranges over its bound", async () => {
+    expect(await reader().getLogs(NETWORK, 0, Math.max(0, deployedAt - 1))).toEqual([]);
+    await expect(reader(10).getLogs(NETWORK, 0, 10)).rejects.toBeInstanceOf(LogRangeError);
+    await expect(reader().getLogs(NETWORK, 5, 4)).rejects.toBeInstanceOf(LogRangeError);
+    await expect(reader().head("mainnet")).rejects.toBeInstanceOf(UnknownNetworkError);
+  });
+
+  it("reports a different canonical hash for a block replaced by a reorg", async () => {
+    // Prepare: a pause lands in block n; the chain is rolled back and block n re-mined empty
+    const snapshot = await rpc<string>(provider, "evm_snapshot");
+    const emergency = String(await admin.getFunction("EMERGENCY_ROLE")());
+    await (await admin.getFunction("grantRole")(emergency, wallet.address)).wait();
+    const paused = await (await admin.getFunction("pause")()).wait();
+    const before = await reader().blockHash(NETWORK, paused!.blockNumber);
+    // Act
+    await rpc(provider, "evm_revert", [snapshot]);
+    await rpc(provider, "evm_mine");
+    await rpc(provider, "evm_mine");
+    const after = await reader().blockHash(NETWORK, paused!.blockNumber);
+    // Assess
+    expect(before).toBe(paused!.blockHash);
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    expect((await reader().getLogs(NETWORK, paused!.blockNumber, paused!.blockNumber)).map((e) => e.name)).not.toContain("Paused");
+    expect((await reader().head(NETWORK)).hash).not.toBe(ZeroHash);
+  });
+});

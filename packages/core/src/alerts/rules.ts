@@ -1,0 +1,151 @@
+/**
+ * The alert rules (pure): each takes what it judges and returns an {@link AlertDraft}, or undefined
+ * when there is nothing to report. Thresholds are the seed design's (DESIGN.md "Alerts").
+ */
+import { AlertRuleInputError } from "../errors.js";
+import type { TxRecord } from "../ports/tx-journal.js";
+import type { Run } from "../run/types.js";
+import { AlertType, runIncidentKey, type AlertDraft } from "./types.js";
+
+/** The seed thresholds. */
+export const ALERT_THRESHOLDS = {
+  /** Late activation: beyond the network's grace by more than this. */
+  lateActivationSlackMs: 300_000,
+  /** Gas spike: `gasUsed > baseline × numerator / denominator` (1.5). */
+  gasSpikeRatio: { numerator: 3n, denominator: 2n },
+  /** Gas baseline: the median of this many most recent same steps on the network. */
+  gasBaselineSamples: 10,
+  /** No spike is judged on fewer samples than this. */
+  gasMinSamples: 3,
+  /** A journaled transaction unconfirmed this long after its first signature is stuck (past its replacements). */
+  txStuckAfterMs: 15 * 60_000,
+} as const;
+
+/** Reverts that mean the signer lacks a role: PayRox's own transaction was refused by access control. */
+export const ACCESS_CONTROL_REVERTS: ReadonlySet<string> = new Set(["AccessControlUnauthorizedAccount", "AccessControlBadConfirmation"]);
+
+/** Steps whose gas is judged (apply is judged per leaf: its batches differ in size). */
+export type GasStep = "commit" | "apply" | "activate" | "cancel";
+
+/** Late activation: `run` not ACTIVATED when `nowMs > activateAt + grace + 300 s`. */
+export function lateActivationRule(run: Run, graceSeconds: number, nowMs: number): AlertDraft | undefined {
+  if (run.state === "ACTIVATED" || run.activateAtMs === undefined) return undefined;
+  const deadline = run.activateAtMs + graceSeconds * 1000 + ALERT_THRESHOLDS.lateActivationSlackMs;
+  if (nowMs <= deadline) return undefined;
+  const lateSeconds = Math.floor((nowMs - run.activateAtMs) / 1000);
+  return {
+    type: AlertType.LATE_ACTIVATION,
+    severity: "warning",
+    dedupeKey: runIncidentKey(AlertType.LATE_ACTIVATION, run.proposalId, run.network),
+    proposalId: run.proposalId,
+    network: run.network,
+    message: `${run.network} is ${lateSeconds} s past its activation time and still ${run.state} (grace ${graceSeconds} s + 300 s)`,
+    evidence: { values: { lateSeconds, state: run.state, activateAtMs: run.activateAtMs, graceSeconds, deadlineMs: deadline } },
+  };
+}
+
+/** Activation not ready: the dispatcher refused an activation before its ETA (the step reschedules). */
+export function activationNotReadyRule(run: Run, etaSeconds: number, chainNowSeconds: number): AlertDraft {
+  return {
+    type: AlertType.ACTIVATION_NOT_READY,
+    severity: "warning",
+    dedupeKey: runIncidentKey(AlertType.ACTIVATION_NOT_READY, run.proposalId, run.network),
+    proposalId: run.proposalId,
+    network: run.network,
+    message: `activation on ${run.network} was attempted ${etaSeconds - chainNowSeconds} s before its ETA; rescheduled for the ETA`,
+    evidence: { values: { etaSeconds, chainNowSeconds } },
+  };
+}
+
+/** Codehash mismatch at apply or activate: a facet's code is not what the manifest pinned. The run halts. */
+export function codehashMismatchRule(run: Run, step: string, args: readonly unknown[]): AlertDraft {
+  const [facet, expected, actual] = args.map(String);
+  return {
+    type: AlertType.CODEHASH_MISMATCH,
+    severity: "critical",
+    dedupeKey: runIncidentKey(AlertType.CODEHASH_MISMATCH, run.proposalId, run.network),
+    proposalId: run.proposalId,
+    network: run.network,
+    message: `${step} on ${run.network} refused: facet ${facet ?? "?"} has code hash ${actual ?? "?"}, the manifest pinned ${expected ?? "?"}; the run on ${run.network} is halted`,
+    evidence: { values: { step, facet: facet ?? null, expected: expected ?? null, actual: actual ?? null } },
+  };
+}
+
+/** Unauthorized: PayRox's own transaction reverted on access control. @returns undefined for other reverts */
+export function accessControlRevertRule(run: Run, step: string, revert: { name: string; args: readonly unknown[] }): AlertDraft | undefined {
+  if (!ACCESS_CONTROL_REVERTS.has(revert.name)) return undefined;
+  const [account, role] = revert.args.map(String);
+  return {
+    type: AlertType.UNAUTHORIZED,
+    severity: "critical",
+    dedupeKey: runIncidentKey(AlertType.UNAUTHORIZED, run.proposalId, run.network),
+    proposalId: run.proposalId,
+    network: run.network,
+    message: `${step} on ${run.network} was refused by access control (${revert.name}: account ${account ?? "?"} lacks role ${role ?? "?"}); check the dispatcher's role grants`,
+    evidence: { values: { step, revert: revert.name, account: account ?? null, role: role ?? null } },
+  };
+}
+
+/**
+ * Gas spike: `gasUsed > median(baseline) × 1.5`, the baseline being the last same steps on the network
+ * (most recent last). Fewer than {@link ALERT_THRESHOLDS.gasMinSamples} samples judge nothing.
+ * @throws AlertRuleInputError on a negative sample
+ */
+export function gasSpikeRule(input: { network: string; step: GasStep; gasUsed: bigint; baseline: readonly bigint[]; txHash: string; proposalId?: string }): AlertDraft | undefined {
+  const { network, step, gasUsed, txHash } = input;
+  if (gasUsed < 0n) throw new AlertRuleInputError("gasUsed", `must not be negative, got ${gasUsed}`);
+  const recent = input.baseline.slice(-ALERT_THRESHOLDS.gasBaselineSamples);
+  if (recent.length < ALERT_THRESHOLDS.gasMinSamples) return undefined;
+  const baseline = median(recent);
+  const { numerator, denominator } = ALERT_THRESHOLDS.gasSpikeRatio;
+  if (gasUsed * denominator <= baseline * numerator) return undefined;
+  const unit = step === "apply" ? " per leaf" : "";
+  return {
+    type: AlertType.GAS_SPIKE,
+    severity: "warning",
+    dedupeKey: `${AlertType.GAS_SPIKE}:${network}:${txHash}`,
+    ...(input.proposalId !== undefined && { proposalId: input.proposalId }),
+    network,
+    message: `${step} on ${network} used ${gasUsed} gas${unit}, over 1.5 × the median ${baseline} of the last ${recent.length} ${step} steps`,
+    evidence: { txHash, values: { step, gasUsed: gasUsed.toString(), baseline: baseline.toString(), samples: recent.length } },
+  };
+}
+
+/** Tx stuck: a journaled transaction still unconfirmed more than {@link ALERT_THRESHOLDS.txStuckAfterMs} after it was first signed. */
+export function txStuckRule(record: TxRecord, nowMs: number, proposalId?: string): AlertDraft | undefined {
+  if (record.status === "MINED" || record.status === "CONFIRMED" || record.attempts.length === 0) return undefined;
+  const firstSignedMs = Date.parse(record.attempts[0]!.signedAt);
+  if (!Number.isFinite(firstSignedMs)) throw new AlertRuleInputError("record.attempts[0].signedAt", `must be an ISO-8601 time, got ${record.attempts[0]!.signedAt}`);
+  const pendingMs = nowMs - firstSignedMs;
+  if (pendingMs <= ALERT_THRESHOLDS.txStuckAfterMs) return undefined;
+  const current = record.attempts.at(-1)!;
+  return {
+    type: AlertType.TX_STUCK,
+    severity: "warning",
+    dedupeKey: `${AlertType.TX_STUCK}:${record.network}:${record.stepId.replace(/#/g, "_")}`,
+    ...(proposalId !== undefined && { proposalId }),
+    network: record.network,
+    message: `step ${record.stepId} on ${record.network} is unconfirmed ${Math.floor(pendingMs / 1000)} s after signing, after ${record.attempts.length} attempt(s) at nonce ${record.nonce}`,
+    evidence: { txHash: current.hash, values: { stepId: record.stepId, nonce: record.nonce, attempts: record.attempts.length, status: record.status, maxFeePerGas: current.maxFeePerGas } },
+  };
+}
+
+/** Run failed: the generic alert of a failure no more specific rule covers. */
+export function runFailedRule(run: Run, code: string, message: string): AlertDraft {
+  return {
+    type: AlertType.RUN_FAILED,
+    severity: "warning",
+    dedupeKey: runIncidentKey(AlertType.RUN_FAILED, run.proposalId, run.network),
+    proposalId: run.proposalId,
+    network: run.network,
+    message,
+    evidence: { values: { code } },
+  };
+}
+
+/** The median of non-empty `values` (the lower middle of an even count, so it is always a sample). */
+export function median(values: readonly bigint[]): bigint {
+  if (values.length === 0) throw new AlertRuleInputError("values", "the median of no samples is undefined");
+  const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}

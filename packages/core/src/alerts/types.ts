@@ -1,0 +1,74 @@
+/**
+ * What an alert is: a type from a fixed list, a severity, the run it concerns, evidence, and a dedupe
+ * key naming the incident. One incident raises one alert (`status: "raised"`) and, when it clears,
+ * one resolution (`status: "resolved"`); each has a stable `id` receivers can dedupe by.
+ */
+import { createHash } from "node:crypto";
+
+/** The alert types PayRox raises; the stacks alarm on `AlertsRaised` by these values. */
+export const AlertType = {
+  /** A run not ACTIVATED when `now > activateAt + grace + 300 s`. */
+  LATE_ACTIVATION: "late-activation",
+  /** An activation attempted before the ETA; the step reschedules. */
+  ACTIVATION_NOT_READY: "activation-not-ready",
+  /** A facet's code changed after the manifest pinned it (apply or activate); the network's run halts. */
+  CODEHASH_MISMATCH: "codehash-mismatch",
+  /** An access-control revert on PayRox's transaction, or a dispatcher event PayRox did not send. */
+  UNAUTHORIZED: "unauthorized",
+  /** A step's gas above 1.5 × the median of the last same steps on the network. */
+  GAS_SPIKE: "gas-spike",
+  /** A transaction still unconfirmed after its replacement budget. */
+  TX_STUCK: "tx-stuck",
+  /** A run FAILED for a reason no more specific type covers. */
+  RUN_FAILED: "run-failed",
+  /** The live dispatcher is not at the state the manifest was built against. */
+  DRIFT: "drift",
+  /** The committed root expired before activation. */
+  ROOT_EXPIRED: "root-expired",
+} as const;
+/** One of {@link AlertType}. */
+export type AlertType = (typeof AlertType)[keyof typeof AlertType];
+
+/** Whether an alert opens an incident or reports that it cleared. */
+export const AlertStatus = {
+  RAISED: "raised",
+  RESOLVED: "resolved",
+} as const;
+/** One of {@link AlertStatus}. */
+export type AlertStatus = (typeof AlertStatus)[keyof typeof AlertStatus];
+
+/** Severity of an alert. */
+export type AlertSeverity = "info" | "warning" | "critical";
+
+/** A value evidence may carry: JSON-safe scalars (bigints as decimal strings). */
+export type EvidenceValue = string | number | boolean | null;
+
+/** What shows the incident happened. */
+export interface AlertEvidence {
+  txHash?: string;
+  blockNumber?: number;
+  /** Named values: thresholds, measured gas, codehashes, decoded event arguments… */
+  values?: Record<string, EvidenceValue>;
+}
+
+/** An alert as a rule produces it, before it gets its id, status and time. */
+export interface AlertDraft {
+  type: AlertType;
+  severity: AlertSeverity;
+  /** Names the incident: equal keys are one incident, raised once. Must not contain `#`. */
+  dedupeKey: string;
+  proposalId?: string;
+  network?: string;
+  message: string;
+  evidence?: AlertEvidence;
+}
+
+/** The stable id of one alert of an incident: sha256 of `dedupeKey` and `status`, 32 hex characters. */
+export function alertId(dedupeKey: string, status: AlertStatus): string {
+  return createHash("sha256").update(`${status}\n${dedupeKey}`, "utf8").digest("hex").slice(0, 32);
+}
+
+/** Dedupe key of an incident about one run: `<type>:<proposal>:<network>`. */
+export function runIncidentKey(type: AlertType, proposalId: string, network: string): string {
+  return `${type}:${proposalId}:${network}`;
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from "vitest";
+import {
+  accessControlRevertRule, ALERT_THRESHOLDS, AlertRuleInputError, activationNotReadyRule, blockRanges, codehashMismatchRule, createRun, gasSpikeRule, lateActivationRule, median,
+  outOfBandEventRule, planScan, runFailedRule, txStuckRule, type DispatcherEvent, type Run, type TxRecord,
+} from "../../../src/index.js";
+
+const T0 = 1_800_000_000_000;
+const GRACE = 30;
+
+function appliedRun(overrides: Partial<Run> = {}): Run {
+  return { ...createRun({ proposalId: "p1", network: "base", batchCount: 1, nowMs: T0 }), state: "APPLIED", etaMs: T0, activateAtMs: T0, ...overrides };
+}
+
+describe("lateActivationRule", () => {
+  it("raises nothing at exactly activateAt + grace + 300 s", () => {
+    // Prepare
+    const deadline = T0 + GRACE * 1000 + 300_000;
+    // Act
+    const alert = lateActivationRule(appliedRun(), GRACE, deadline);
+    // Assess
+    expect(alert).toBeUndefined();
+  });
+
+  it("raises one warning one second after activateAt + grace + 300 s", () => {
+    const alert = lateActivationRule(appliedRun(), GRACE, T0 + GRACE * 1000 + 300_000 + 1_000);
+    expect(alert).toMatchObject({ type: "late-activation", severity: "warning", dedupeKey: "late-activation:p1:base", network: "base", proposalId: "p1", evidence: { values: { lateSeconds: 331 } } });
+  });
+
+  it("uses the network's grace: 120 s on a Polygon-like network is not late at 400 s", () => {
+    expect(lateActivationRule(appliedRun(), 120, T0 + 400_000)).toBeUndefined();
+    expect(lateActivationRule(appliedRun(), 60, T0 + 400_000)).toBeDefined();
+  });
+
+  it("raises nothing for an activated run or one without an activation time", () => {
+    expect(lateActivationRule(appliedRun({ state: "ACTIVATED" }), GRACE, T0 + 10_000_000)).toBeUndefined();
+    expect(lateActivationRule(appliedRun({ state: "PROPOSED", activateAtMs: undefined }), GRACE, T0 + 10_000_000)).toBeUndefined();
+  });
+});
+
+describe("activationNotReadyRule", () => {
+  it("warns with the ETA and the chain's time when an activation comes early", () => {
+    const alert = activationNotReadyRule(appliedRun(), 1_800_000_060, 1_800_000_000);
+    expect(alert).toMatchObject({ type: "activation-not-ready", severity: "warning", evidence: { values: { etaSeconds: 1_800_000_060, chainNowSeconds: 1_800_000_000 } } });
+    expect(alert.message).toMatch(/60 s before its ETA/);
+  });
+});
+
+describe("codehashMismatchRule", () => {
+  it("is critical and names the facet and both hashes", () => {
+    const alert = codehashMismatchRule(appliedRun(), "activate", ["0xFacet", "0xaaa", "0xbbb"]);
+    expect(alert).toMatchObject({ type: "codehash-mismatch", severity: "critical", dedupeKey: "codehash-mismatch:p1:base", evidence: { values: { facet: "0xFacet", expected: "0xaaa", actual: "0xbbb", step: "activate" } } });
+  });
+});
+
+describe("accessControlRevertRule", () => {
+  it("raises a critical unauthorized alert for AccessControlUnauthorizedAccount and nothing for other reverts", () => {
+    expect(accessControlRevertRule(appliedRun(), "commit", { name: "AccessControlUnauthorizedAccount", args: ["0xabc", "0xrole"] })).toMatchObject({ type: "unauthorized", severity: "critical", evidence: { values: { account: "0xabc", role: "0xrole" } } });
+    expect(accessControlRevertRule(appliedRun(), "commit", { name: "InvalidProof", args: [] })).toBeUndefined();
+  });
+});
+
+describe("gasSpikeRule", () => {
+  const baseline = [100_000n, 90_000n, 110_000n, 100_000n, 105_000n];
+  const judge = (gasUsed: bigint, samples = baseline) => gasSpikeRule({ network: "base", step: "commit", gasUsed, baseline: samples, txHash: "0x01" });
+
+  it("raises nothing at exactly 1.5 × the median", () => {
+    expect(median(baseline)).toBe(100_000n);
+    expect(judge(150_000n)).toBeUndefined();
+  });
+
+  it("raises one warning at 1.5 × the median + 1 gas", () => {
+    expect(judge(150_001n)).toMatchObject({ type: "gas-spike", severity: "warning", dedupeKey: "gas-spike:base:0x01", evidence: { txHash: "0x01", values: { gasUsed: "150001", baseline: "100000", samples: 5 } } });
+  });
+
+  it("judges only the last N samples", () => {
+    const old = Array<bigint>(20).fill(10_000n);
+    expect(judge(150_001n, [...old, ...Array<bigint>(ALERT_THRESHOLDS.gasBaselineSamples).fill(100_000n)])).toBeDefined();
+    expect(judge(150_000n, [...old, ...Array<bigint>(ALERT_THRESHOLDS.gasBaselineSamples).fill(100_000n)])).toBeUndefined();
+  });
+
+  it("judges nothing with fewer than the minimum samples", () => {
+    expect(judge(10_000_000n, baseline.slice(0, ALERT_THRESHOLDS.gasMinSamples - 1))).toBeUndefined();
+  });
+
+  it("refuses negative gas with a typed error", () => {
+    expect(() => judge(-1n)).toThrow(AlertRuleInputError);
+  });
+});
+
+describe("median", () => {
+  it("takes the lower middle of an even count and refuses no samples", () => {
+    expect(median([4n, 1n, 3n, 2n])).toBe(2n);
+    expect(() => median([])).toThrow(AlertRuleInputError);
+  });
+});
+
+describe("txStuckRule", () => {
+  const signedAt = new Date(T0).toISOString();
+  const record = (status: TxRecord["status"]): TxRecord => ({
+    stepId: "p1:base:apply:0", network: "base", chainId: 8453, from: "0x01", nonce: 7, status, reorgs: 0, version: 3, updatedAt: signedAt,
+    attempts: [{ hash: "0xa1", raw: "0x", maxFeePerGas: "1", maxPriorityFeePerGas: "1", reason: "initial", signedAt }, { hash: "0xa2", raw: "0x", maxFeePerGas: "2", maxPriorityFeePerGas: "1", reason: "replacement", signedAt }],
+  });
+
+  it("raises nothing at exactly the budget and one warning one second later", () => {
+    expect(txStuckRule(record("SUBMITTED"), T0 + ALERT_THRESHOLDS.txStuckAfterMs)).toBeUndefined();
+    expect(txStuckRule(record("SUBMITTED"), T0 + ALERT_THRESHOLDS.txStuckAfterMs + 1_000, "p1")).toMatchObject({ type: "tx-stuck", proposalId: "p1", evidence: { txHash: "0xa2", values: { attempts: 2, nonce: 7 } } });
+  });
+
+  it("raises nothing for a mined transaction", () => {
+    expect(txStuckRule(record("MINED"), T0 + 10 * ALERT_THRESHOLDS.txStuckAfterMs)).toBeUndefined();
+  });
+
+  it("refuses a record whose signing time is not a time", () => {
+    const bad = record("SUBMITTED");
+    bad.attempts[0]!.signedAt = "yesterday";
+    expect(() => txStuckRule(bad, T0)).toThrow(AlertRuleInputError);
+  });
+});
+
+describe("runFailedRule", () => {
+  it("carries the failure code", () => {
+    expect(runFailedRule(appliedRun(), "InvalidProof", "apply reverted")).toMatchObject({ type: "run-failed", dedupeKey: "run-failed:p1:base", evidence: { values: { code: "InvalidProof" } } });
+  });
+});
+
+describe("planScan", () => {
+  const head = { number: 5_000, hash: "0xhead" };
+  const cursor = { network: "base", blockNumber: 4_000, blockHash: "0xc", updatedAtMs: T0 };
+
+  it("starts initialLookbackBlocks behind the head without a cursor", () => {
+    expect(planScan(undefined, undefined, head, { initialLookbackBlocks: 100 })).toEqual({ from: 4_901, to: 5_000, reorged: false });
+  });
+
+  it("continues after a canonical cursor, bounded by maxBlocksPerSweep", () => {
+    expect(planScan(cursor, "0xC", head, { maxBlocksPerSweep: 500 })).toEqual({ from: 4_001, to: 4_500, reorged: false });
+  });
+
+  it("steps back reorgDepth blocks when the cursor's block is no longer canonical", () => {
+    expect(planScan(cursor, "0xother", head, { reorgDepth: 10 })).toEqual({ from: 3_991, to: 5_000, reorged: true });
+    expect(planScan({ ...cursor, blockNumber: 3 }, undefined, head, { reorgDepth: 10 })).toMatchObject({ from: 0, reorged: true });
+  });
+
+  it("refuses a non-positive bound with a typed error", () => {
+    expect(() => planScan(cursor, "0xc", head, { maxBlockRange: 0 })).toThrow(AlertRuleInputError);
+  });
+});
+
+describe("blockRanges", () => {
+  it("splits a range into bounded pieces and nothing for an empty range", () => {
+    expect(blockRanges(10, 25, 8)).toEqual([[10, 17], [18, 25]]);
+    expect(blockRanges(10, 9, 8)).toEqual([]);
+  });
+});
+
+describe("outOfBandEventRule", () => {
+  const event: DispatcherEvent = { network: "base", name: "RootCommitted", args: { root: "0xr", epoch: "2" }, txHash: "0xTX", from: "0xOutsider", blockNumber: 9, blockHash: "0xb", logIndex: 3 };
+
+  it("raises a critical unauthorized alert for an event PayRox did not send", () => {
+    const alert = outOfBandEventRule(event, { senders: new Set(["0xpayrox"]), txHashes: new Set() }, 0);
+    expect(alert).toMatchObject({ type: "unauthorized", severity: "critical", dedupeKey: "unauthorized:base:0xtx:RootCommitted:0", evidence: { txHash: "0xTX", blockNumber: 9, values: { event: "RootCommitted", from: "0xOutsider", root: "0xr" } } });
+  });
+
+  it("raises nothing for PayRox's signer or a transaction PayRox recorded", () => {
+    expect(outOfBandEventRule(event, { senders: new Set(["0xoutsider"]), txHashes: new Set() })).toBeUndefined();
+    expect(outOfBandEventRule(event, { senders: new Set(), txHashes: new Set(["0xtx"]) })).toBeUndefined();
+  });
+});

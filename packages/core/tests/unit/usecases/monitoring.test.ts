@@ -1,0 +1,189 @@
+/**
+ * The monitoring rules inside the use cases, on the in-memory ports: the watchdog's late-activation
+ * boundary and dedupe, resolution at activation, the early-activation warning, gas spikes, codehash
+ * mismatch at apply, and the chain watcher (out-of-band events, bounded ranges, reorgs, RPC errors).
+ */
+import { describe, expect, it } from "vitest";
+import { findNetwork, proposeUpgrade, RunState, watchdogSweep, type DispatcherEvent } from "../../../src/index.js";
+import { fireDueJobs, inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
+
+const PAYROX = "0x00000000000000000000000000000000000000aa";
+const OUTSIDER = "0x00000000000000000000000000000000000000bb";
+
+async function proposed(networks = ["base"]) {
+  const h = inMemoryPorts();
+  const deps = h.deps();
+  const { proposal } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks, proposer: "alice" }, deps);
+  return { h, deps, proposal };
+}
+
+/** Fires jobs until `network`'s run is APPLIED, then drops the activation job (a lost trigger). */
+async function appliedWithLostActivation(ctx: Awaited<ReturnType<typeof proposed>>, network = "base") {
+  for (let i = 0; i < 20 && (await ctx.h.store.getRun(ctx.proposal.id, network))!.state !== RunState.APPLIED; i++) await fireDueJobs(ctx.h, ctx.deps, () => 0, 1);
+  const run = (await ctx.h.store.getRun(ctx.proposal.id, network))!;
+  expect(run.state).toBe(RunState.APPLIED);
+  ctx.h.scheduler.jobs.clear();
+  return run;
+}
+
+function event(name: string, from: string, txHash: string, args: Record<string, string> = {}): Omit<DispatcherEvent, "blockNumber" | "blockHash" | "network" | "logIndex"> {
+  return { name, from, txHash, args };
+}
+
+describe("watchdogSweep › late activation", () => {
+  it("raises nothing at exactly activateAt + grace + 300 s and one alert one second later, however often it sweeps", async () => {
+    // Prepare: base has a 30 s grace
+    const ctx = await proposed();
+    const run = await appliedWithLostActivation(ctx);
+    const watchdog = { ...ctx.deps, actor: "watchdog" };
+    // Act
+    ctx.h.clock.ms = run.activateAtMs! + findNetwork("base")!.graceSeconds * 1000 + 300_000;
+    const atDeadline = await watchdogSweep(watchdog);
+    ctx.h.clock.ms += 1_000;
+    const after = await watchdogSweep(watchdog);
+    ctx.h.clock.ms += 60_000;
+    await watchdogSweep(watchdog);
+    // Assess
+    expect(atDeadline.late).toEqual([]);
+    expect(after.late).toEqual([`${ctx.proposal.id}/base`]);
+    expect(ctx.h.alerts.alerts).toMatchObject([{ type: "late-activation", status: "raised", severity: "warning", dedupeKey: `late-activation:${ctx.proposal.id}:base`, evidence: { values: { lateSeconds: 331 } } }]);
+  });
+
+  it("reports the resolution once when the late run finally activates", async () => {
+    // Prepare
+    const ctx = await proposed();
+    const run = await appliedWithLostActivation(ctx);
+    ctx.h.clock.ms = run.activateAtMs! + 400_000;
+    await watchdogSweep({ ...ctx.deps, actor: "watchdog" });
+    // Act: an operator re-triggers the activation
+    await ctx.h.scheduler.schedule({ name: "retrigger", step: "activate", proposalId: ctx.proposal.id, network: "base", attempt: String(run.version), runAtMs: ctx.h.clock.ms });
+    await fireDueJobs(ctx.h, ctx.deps);
+    await watchdogSweep({ ...ctx.deps, actor: "watchdog" });
+    // Assess
+    expect((await ctx.h.store.getRun(ctx.proposal.id, "base"))!.state).toBe("ACTIVATED");
+    expect(ctx.h.alerts.alerts.map((a) => [a.type, a.status])).toEqual([
+      ["late-activation", "raised"],
+      ["late-activation", "resolved"],
+    ]);
+  });
+});
+
+describe("activation step › alerts", () => {
+  it("warns once about an early activation and resolves the warning when it activates", async () => {
+    // Prepare: the dispatcher refuses the first two activations
+    const { h, deps, proposal } = await proposed();
+    let refused = 0;
+    h.gateway.script = (_n, call, ts) => (call.kind === "activate" && refused++ < 2 ? { name: "ActivationNotReady", args: [BigInt(ts + 120), BigInt(ts)] } : undefined);
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("ACTIVATED");
+    expect(h.alerts.alerts.map((a) => [a.type, a.status, a.severity])).toEqual([
+      ["activation-not-ready", "raised", "warning"],
+      ["activation-not-ready", "resolved", "info"],
+    ]);
+  });
+
+  it("halts only the network whose facet code changed at apply, with one critical alert", async () => {
+    // Prepare
+    const { h, deps, proposal } = await proposed(["ethereum", "base"]);
+    h.gateway.script = (network, call) => (network === "base" && call.kind === "apply" ? { name: "CodehashMismatch", args: ["0x1000", "0xaa", "0xbb"] } : undefined);
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "codehash-mismatch" } });
+    expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("ACTIVATED");
+    expect(h.alerts.alerts).toMatchObject([{ type: "codehash-mismatch", severity: "critical", network: "base", evidence: { values: { facet: "0x1000", expected: "0xaa", actual: "0xbb" } } }]);
+  });
+});
+
+describe("steps › gas spike", () => {
+  it.each([
+    [150_000n, 0],
+    [150_001n, 1],
+  ])("raises %s gas on a 100,000 baseline: %i alert(s)", async (gas, alerts) => {
+    // Prepare: five earlier commits on base at 100,000 gas
+    const { h, deps, proposal } = await proposed();
+    for (let i = 0; i < 5; i++) await h.gasHistory.add("base", "commit", { txHash: `0x0${i}`, gas: "100000", atMs: 0 });
+    h.gateway.gas = (_n, call) => (call.kind === "commit" ? gas : 100_000n);
+    // Act
+    await fireDueJobs(h, deps, () => 0, 1);
+    // Assess
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("COMMITTED");
+    expect(h.alerts.alerts.filter((a) => a.type === "gas-spike")).toHaveLength(alerts);
+    expect((await h.gasHistory.recent("base", "commit")).at(-1)!.gas).toBe(String(gas));
+  });
+});
+
+describe("watchdogSweep › chain events", () => {
+  function watching() {
+    const h = inMemoryPorts();
+    h.events.addNetwork("base", 50, [PAYROX]);
+    const deps = h.deps({ actor: "watchdog", monitoring: { events: h.events, cursors: h.cursors, watch: { maxBlockRange: 10, initialLookbackBlocks: 20, reorgDepth: 5 } } });
+    return { h, deps };
+  }
+
+  it("raises one critical alert per out-of-band event and none for PayRox's own, across sweeps", async () => {
+    // Prepare
+    const { h, deps } = watching();
+    h.events.mine("base", [event("RootCommitted", PAYROX, "0xown", { root: "0x01" })]);
+    const outside = h.events.mine("base", [event("RoleGranted", OUTSIDER, "0xrole", { role: "0xc0", account: OUTSIDER }), event("RootCommitted", OUTSIDER, "0xrole", { root: "0x02" })]);
+    // Act
+    const first = await watchdogSweep(deps);
+    const second = await watchdogSweep(deps);
+    // Assess
+    expect(first.chain).toEqual([{ network: "base", ok: true, from: 32, to: 51, reorged: false, events: 3, unauthorized: 2 }]);
+    expect(second.chain).toEqual([{ network: "base", ok: true, from: 52, to: 51, reorged: false, events: 0, unauthorized: 0 }]);
+    expect(h.alerts.alerts).toMatchObject([
+      { type: "unauthorized", severity: "critical", network: "base", evidence: { txHash: "0xrole", blockNumber: outside, values: { event: "RoleGranted", from: OUTSIDER } } },
+      { type: "unauthorized", severity: "critical", evidence: { values: { event: "RootCommitted" } } },
+    ]);
+    expect(h.events.ranges.every((r) => r.to - r.from < 10)).toBe(true);
+  });
+
+  it("steps back after a reorg, re-reads, and raises nothing twice", async () => {
+    // Prepare: a sweep saw an outsider's pause; then the last 3 blocks are replaced and the pause re-mined
+    const { h, deps } = watching();
+    h.events.mine("base", [event("Paused", OUTSIDER, "0xpause")]);
+    h.events.mine("base");
+    await watchdogSweep(deps);
+    h.events.reorg("base", 3);
+    h.events.mine("base", [event("Paused", OUTSIDER, "0xpause"), event("Unpaused", OUTSIDER, "0xunpause")]);
+    // Act
+    const after = await watchdogSweep(deps);
+    // Assess
+    expect(after.chain).toMatchObject([{ ok: true, reorged: true, from: 47, to: 52, unauthorized: 2 }]);
+    expect(h.alerts.alerts.map((a) => a.evidence?.values?.event)).toEqual(["Paused", "Unpaused"]);
+  });
+
+  it("reports an RPC error, keeps the cursor, and catches up on the next sweep", async () => {
+    // Prepare
+    const { h, deps } = watching();
+    await watchdogSweep(deps);
+    const cursor = await h.cursors.get("base");
+    h.events.mine("base", [event("RootActivated", OUTSIDER, "0xact")]);
+    h.events.failNext = 1;
+    // Act
+    const failed = await watchdogSweep(deps);
+    const recovered = await watchdogSweep(deps);
+    // Assess
+    expect(failed.chain).toEqual([{ network: "base", ok: false, error: expect.stringMatching(/ECONNREFUSED/) }]);
+    expect(recovered.chain).toMatchObject([{ ok: true, from: cursor!.blockNumber + 1, unauthorized: 1 }]);
+    expect(h.alerts.alerts).toHaveLength(1);
+  });
+
+  it("treats a transaction in PayRox's audit trail as its own even from another sender", async () => {
+    // Prepare: PayRox commits on base; the same tx hash shows up as an event from an unknown sender
+    const { h } = watching();
+    const { deps } = { deps: h.deps({ actor: "watchdog", monitoring: { events: h.events, cursors: h.cursors } }) };
+    const { proposal } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["base"], proposer: "alice" }, deps);
+    await fireDueJobs(h, deps, () => 0, 1);
+    const commit = (await h.audit.list(proposal.id)).find((e) => e.event === "commit.confirmed")!;
+    h.events.mine("base", [event("RootCommitted", OUTSIDER, commit.txHash!)]);
+    // Act
+    const result = await watchdogSweep(deps);
+    // Assess
+    expect(result.chain).toMatchObject([{ ok: true, events: 1, unauthorized: 0 }]);
+    expect(h.alerts.alerts).toEqual([]);
+  });
+});
