@@ -111,6 +111,11 @@ export function gasSpikeRule(input: { network: string; step: GasStep; gasUsed: b
   };
 }
 
+/** The incident key of a stuck transaction: one per network and step. */
+export function txStuckKey(network: string, stepId: string): string {
+  return `${AlertType.TX_STUCK}:${network}:${stepId.replace(/#/g, "_")}`;
+}
+
 /** Tx stuck: a journaled transaction still unconfirmed more than {@link ALERT_THRESHOLDS.txStuckAfterMs} after it was first signed. */
 export function txStuckRule(record: TxRecord, nowMs: number, proposalId?: string): AlertDraft | undefined {
   if (record.status === "MINED" || record.status === "CONFIRMED" || record.attempts.length === 0) return undefined;
@@ -122,7 +127,7 @@ export function txStuckRule(record: TxRecord, nowMs: number, proposalId?: string
   return {
     type: AlertType.TX_STUCK,
     severity: "warning",
-    dedupeKey: `${AlertType.TX_STUCK}:${record.network}:${record.stepId.replace(/#/g, "_")}`,
+    dedupeKey: txStuckKey(record.network, record.stepId),
     ...(proposalId !== undefined && { proposalId }),
     network: record.network,
     message: `step ${record.stepId} on ${record.network} is unconfirmed ${Math.floor(pendingMs / 1000)} s after signing, after ${record.attempts.length} attempt(s) at nonce ${record.nonce}`,

@@ -25,6 +25,8 @@ export const AlertType = {
   DRIFT: "drift",
   /** The committed root expired before activation. */
   ROOT_EXPIRED: "root-expired",
+  /** A step's lease expired twice without the step finishing: the watchdog had to re-drive it a second time. */
+  LEASE_EXPIRED: "lease-expired",
 } as const;
 /** One of {@link AlertType}. */
 export type AlertType = (typeof AlertType)[keyof typeof AlertType];

@@ -13,6 +13,7 @@ import { AlertType, runIncidentKey } from "../alerts/types.js";
 import type { SentTransaction } from "../run/gateway.js";
 import { raise, realSleep, record, resolve, saveTransition, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { checkGas } from "./gas-check.js";
+import { resolveStuckTx } from "./stuck-tx.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
 
@@ -20,7 +21,7 @@ import type { StepContext } from "./run-step.js";
 export async function activateBody({ run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
   const network = deps.networks(run.network);
   if (!network) throw new RangeError(`network ${run.network} of run ${run.proposalId} is not in the registry`);
-  const held = await holdUntilDue(run, deps);
+  const held = await holdUntilDue(run, network.blockTimeSeconds, deps);
   if (held) return held;
 
   const sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:activate:${run.version}`, { kind: "activate" });
@@ -43,6 +44,7 @@ export async function activateBody({ run }: StepContext, deps: SchedulerDeps): P
     details: { etaSeconds, blockTimestamp: sent.tx.blockTimestamp, blockNumber: sent.tx.blockNumber, latenessSeconds },
   });
   await reportActivation(deps, run, network.graceSeconds, sent.tx);
+  await resolveStuckTx(deps, run, sent.tx);
   await checkGas(deps, run, "activate", sent.tx);
   return { outcome: "done", run: activated, tx: sent.tx, latenessSeconds };
 }
@@ -51,8 +53,10 @@ export async function activateBody({ run }: StepContext, deps: SchedulerDeps): P
  * Waits (with `deps.sleep`) until the chain's latest block timestamp + 1 ≥ the activation time.
  * @returns undefined when it is time to send, or the outcome of rescheduling a wait too long to hold.
  */
-async function holdUntilDue(run: Run, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
+async function holdUntilDue(run: Run, blockTimeSeconds: number, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
   const maxHoldMs = deps.options?.maxHoldMs ?? SCHEDULER_DEFAULTS.maxHoldMs;
+  // A quarter of a block between looks (0.1–1 s): the eligible block is seen soon after it is mined.
+  const pollMs = Math.min(1_000, Math.max(100, blockTimeSeconds * 250));
   const sleep = deps.sleep ?? realSleep;
   const etaSeconds = Math.ceil(run.activateAtMs! / 1000);
   const started = deps.clock.now();
@@ -65,7 +69,7 @@ async function holdUntilDue(run: Run, deps: SchedulerDeps): Promise<StepOutcome 
   }
   while (latest.timestamp + 1 < etaSeconds) {
     if (deps.clock.now() - started > maxHoldMs) return reschedule(run, deps.clock.now(), deps);
-    await sleep(Math.max(1_000, (etaSeconds - 1 - latest.timestamp) * 1000));
+    await sleep(Math.max(pollMs, (etaSeconds - 2 - latest.timestamp) * 1000));
     latest = await deps.gateway.latestBlock(run.network);
   }
   return undefined;

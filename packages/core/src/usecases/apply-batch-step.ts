@@ -8,6 +8,7 @@ import { parseManifest } from "../manifest/validate.js";
 import { APPLY_BATCH_GAP_MS } from "../run/state-machine.js";
 import { StepName } from "../run/types.js";
 import { checkGas } from "./gas-check.js";
+import { resolveStuckTx } from "./stuck-tx.js";
 import { failRun, record, saveTransition, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
@@ -43,6 +44,7 @@ export async function applyBatchBody({ proposal, run }: StepContext, deps: Sched
   } else {
     await scheduleStep(deps, applied, StepName.ACTIVATE, String(applied.version), Math.max(now, applied.activateAtMs! - ACTIVATION_LEAD_MS));
   }
+  await resolveStuckTx(deps, run, sent.tx);
   await checkGas(deps, run, "apply", sent.tx, plan.batches[k]!.routes.length);
   return { outcome: "done", run: applied, tx: sent.tx };
 }

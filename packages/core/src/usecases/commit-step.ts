@@ -10,6 +10,7 @@ import { parseManifest } from "../manifest/validate.js";
 import type { SendResult } from "../run/gateway.js";
 import { StepName } from "../run/types.js";
 import { checkGas } from "./gas-check.js";
+import { resolveStuckTx } from "./stuck-tx.js";
 import { failRun, record, saveTransition, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
@@ -59,6 +60,9 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
     details: { root: manifest.root, epoch: manifest.baseEpoch + 1, etaMs, activateAtMs, ...(sent?.ok ? { blockNumber: sent.tx.blockNumber } : { recovered: true }) },
   });
   await scheduleStep(deps, committed, StepName.APPLY, "0", deps.clock.now());
-  if (sent?.ok) await checkGas(deps, run, "commit", sent.tx);
+  if (sent?.ok) {
+    await resolveStuckTx(deps, run, sent.tx);
+    await checkGas(deps, run, "commit", sent.tx);
+  }
   return { outcome: "done", run: committed, ...(sent?.ok && { tx: sent.tx }) };
 }

@@ -10,7 +10,8 @@
 
 import { StepName, type Proposal, type Run } from "../run/types.js";
 import { APPLY_BATCH_GAP_MS, isTerminalRun } from "../run/state-machine.js";
-import { jobName, record, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
+import { AlertType } from "../alerts/types.js";
+import { jobName, raise, record, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
 
 /** Audit event of a re-drive. */
 export const REDRIVE_AUDIT_EVENT = "run.redriven";
@@ -53,11 +54,26 @@ export async function redriveStalledRuns(deps: SchedulerDeps, options: RedriveSt
       const suffix = `.r${now.toString(36)}`;
       const job = { name: jobName(run.proposalId, run.network, step, attempt).slice(0, 64 - suffix.length) + suffix, step, proposalId: run.proposalId, network: run.network, attempt, runAtMs: now };
       await deps.scheduler.schedule(job);
-      await record(deps, { proposalId: run.proposalId, network: run.network, event: REDRIVE_AUDIT_EVENT, details: { step, attempt, state: run.state, batchesApplied: run.batchesApplied, stalledForMs: now - dueAtMs(proposal, run) } });
+      await record(deps, { proposalId: run.proposalId, network: run.network, event: REDRIVE_AUDIT_EVENT, details: { step, attempt, state: run.state, batchesApplied: run.batchesApplied, runVersion: run.version, stalledForMs: now - dueAtMs(proposal, run) } });
       redriven.push(`${run.proposalId}/${run.network} ${step} ${attempt}`);
+      const before = entries.filter((e) => e.event === REDRIVE_AUDIT_EVENT && e.network === run.network && e.details?.runVersion === run.version).length;
+      if (before >= 1) await raiseLeaseExpired(deps, run, step, before + 1);
     }
   }
   return { redriven };
+}
+
+/** The second (and later) re-drive of one step: its lease expired twice; a human should look at why. */
+async function raiseLeaseExpired(deps: SchedulerDeps, run: Run, step: StepName, redrives: number): Promise<void> {
+  await raise(deps, {
+    type: AlertType.LEASE_EXPIRED,
+    severity: "warning",
+    dedupeKey: `${AlertType.LEASE_EXPIRED}:${run.proposalId}:${run.network}:${step}:${run.version}`,
+    proposalId: run.proposalId,
+    network: run.network,
+    message: `${step} of the run on ${run.network} stalled ${redrives} times (its lease expired each time without the step finishing); check the step's errors and the network's RPC, relay and KMS key`,
+    evidence: { values: { step, redrives, state: run.state, batchesApplied: run.batchesApplied } },
+  });
 }
 
 /** When the run's next step was due (its trigger should have fired by then). */

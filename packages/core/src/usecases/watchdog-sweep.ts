@@ -6,6 +6,9 @@
  * them; the activation step reports the resolution.
  */
 import { lateActivationRule, txStuckRule } from "../alerts/rules.js";
+import { pendingStepId } from "./stuck-tx.js";
+
+export { pendingStepId } from "./stuck-tx.js";
 import { isTerminalRun } from "../run/state-machine.js";
 import type { Run } from "../run/types.js";
 import { raise, type SchedulerDeps } from "./deps.js";
@@ -56,22 +59,6 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
   const { events, cursors } = deps.monitoring ?? {};
   if (events && cursors) result.chain = await watchChain(deps, events, cursors, ownTxHashes);
   return result;
-}
-
-/** The step id of the transaction an unfinished run waits on (the gateway's step ids). */
-export function pendingStepId(run: Run): string | undefined {
-  const base = `${run.proposalId}:${run.network}`;
-  switch (run.state) {
-    case "PROPOSED":
-      return `${base}:commit`;
-    case "COMMITTED":
-    case "APPLYING":
-      return `${base}:apply:${run.batchesApplied}`;
-    case "APPLIED":
-      return `${base}:activate:${run.version}`;
-    default:
-      return undefined;
-  }
 }
 
 async function stuckTransaction(deps: SchedulerDeps, run: Run, now: number): Promise<string | undefined> {

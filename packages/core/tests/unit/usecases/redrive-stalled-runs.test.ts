@@ -47,6 +47,13 @@ describe("redriveStalledRuns", () => {
     expect(first.redriven).toEqual([`${proposal.id}/base commit 0`]);
     expect(second.redriven).toEqual([]);
     expect(third.redriven).toEqual([`${proposal.id}/base commit 0`]);
+    // The second re-drive of the same step means its lease expired twice: one warning, not repeated.
+    h.scheduler.takeNext();
+    h.clock.ms += STALL_MS + 1;
+    await redriveStalledRuns(deps, { stallMs: STALL_MS });
+    const leaseAlerts = h.alerts.alerts.filter((a) => a.type === "lease-expired");
+    expect(leaseAlerts).toHaveLength(1);
+    expect(leaseAlerts[0]).toMatchObject({ severity: "warning", status: "raised", network: "base", proposalId: proposal.id, evidence: { values: { step: "commit", redrives: 2 } } });
   });
 
   it("leaves alone a run waiting for its earliest commit time or its activation time", async () => {

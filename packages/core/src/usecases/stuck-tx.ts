@@ -1,0 +1,41 @@
+/**
+ * The transaction a run waits on, and the end of its `tx-stuck` incident: when the step's transaction
+ * confirms, the incident the watchdog may have raised for it is reported resolved (once; a no-op when
+ * none was raised — the dedupe ledger knows).
+ */
+import { txStuckKey } from "../alerts/rules.js";
+import { AlertType } from "../alerts/types.js";
+import type { SentTransaction } from "../run/gateway.js";
+import type { Run } from "../run/types.js";
+import { resolve, type SchedulerDeps } from "./deps.js";
+
+/** The step id of the transaction an unfinished run waits on (the gateway's step ids). */
+export function pendingStepId(run: Run): string | undefined {
+  const base = `${run.proposalId}:${run.network}`;
+  switch (run.state) {
+    case "PROPOSED":
+      return `${base}:commit`;
+    case "COMMITTED":
+    case "APPLYING":
+      return `${base}:apply:${run.batchesApplied}`;
+    case "APPLIED":
+      return `${base}:activate:${run.version}`;
+    default:
+      return undefined;
+  }
+}
+
+/** Resolves the `tx-stuck` incident of the step `run` (as it was before the step) waited on. */
+export async function resolveStuckTx(deps: SchedulerDeps, run: Run, tx: SentTransaction): Promise<void> {
+  const stepId = pendingStepId(run);
+  if (!stepId) return;
+  await resolve(deps, {
+    type: AlertType.TX_STUCK,
+    severity: "info",
+    dedupeKey: txStuckKey(run.network, stepId),
+    proposalId: run.proposalId,
+    network: run.network,
+    message: `step ${stepId} confirmed in block ${tx.blockNumber} (tx ${tx.hash})`,
+    evidence: { txHash: tx.hash, blockNumber: tx.blockNumber },
+  });
+}
