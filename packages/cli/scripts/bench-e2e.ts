@@ -20,10 +20,11 @@ for (const [flag, n] of Object.entries({ networks, selectors, delay: delaySecond
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer`);
 }
 
-/** RSS in bytes of this process and all its descendants, from /proc. */
-function treeRss(root: number): { bytes: number; processes: number } {
+/** RSS in bytes of this process and all its descendants, from /proc, in all and by command name. */
+function treeRss(root: number): { bytes: number; processes: number; byCommand: Record<string, { bytes: number; processes: number }> } {
   const parent = new Map<number, number>();
   const rss = new Map<number, number>();
+  const command = new Map<number, string>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -32,6 +33,7 @@ function treeRss(root: number): { bytes: number; processes: number } {
       parent.set(Number(entry), Number(fields[1]));
       const status = readFileSync(`/proc/${entry}/status`, "utf8");
       rss.set(Number(entry), Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024);
+      command.set(Number(entry), readFileSync(`/proc/${entry}/comm`, "utf8").trim());
     } catch {
       // the process ended while we looked
     }
@@ -39,11 +41,20 @@ function treeRss(root: number): { bytes: number; processes: number } {
   const inTree = (pid: number): boolean => pid === root || (parent.has(pid) && pid > 1 && inTree(parent.get(pid)!));
   let bytes = 0;
   let processes = 0;
-  for (const [pid, value] of rss) if (inTree(pid)) ((bytes += value), processes++);
-  return { bytes, processes };
+  const byCommand: Record<string, { bytes: number; processes: number }> = {};
+  for (const [pid, value] of rss) {
+    if (!inTree(pid)) continue;
+    bytes += value;
+    processes++;
+    const name = command.get(pid) ?? "?";
+    byCommand[name] ??= { bytes: 0, processes: 0 };
+    byCommand[name].bytes += value;
+    byCommand[name].processes++;
+  }
+  return { bytes, processes, byCommand };
 }
 
-let peak = { bytes: 0, processes: 0 };
+let peak: ReturnType<typeof treeRss> = { bytes: 0, processes: 0, byCommand: {} };
 const sampler = setInterval(() => {
   const now = treeRss(process.pid);
   if (now.bytes > peak.bytes) peak = now;
@@ -93,6 +104,8 @@ const figures = {
   auditVerified: summary.audit.ok,
   peakRssMiB: Math.round(peak.bytes / 1024 / 1024),
   peakProcesses: peak.processes,
+  // At the moment of the peak: e.g. anvil (one per network), java (DynamoDB Local), node (PayRox + services).
+  peakRssMiBByCommand: Object.fromEntries(Object.entries(peak.byCommand).map(([name, v]) => [name, { mib: Math.round(v.bytes / 1024 / 1024), processes: v.processes, mibEach: Math.round(v.bytes / v.processes / 1024 / 1024) }])),
 };
 console.log(`\nwall ${figures.wallSeconds.toFixed(1)} s (services ${figures.servicesStartSeconds.toFixed(1)} s), lateness p50 ${p50.toFixed(3)} s max ${figures.activationLatenessMaxSeconds.toFixed(3)} s, peak RSS ${figures.peakRssMiB} MiB over ${peak.processes} processes`);
 console.log(JSON.stringify(figures));

@@ -1,8 +1,8 @@
 /**
  * The activation step's body. EventBridge Scheduler fires up to a minute late, so the step is scheduled
- * a minute early and holds here until the chain's latest block is at most one second before the
- * activation time — the next block's timestamp (strictly greater) then reaches it — and sends then,
- * so the activation lands in the first eligible block. A wait longer than one invocation can hold is
+ * a minute early and holds here until the chain's latest block has reached the activation time — the
+ * send's simulation runs on that block, so an earlier send would be refused as `ActivationNotReady` —
+ * and sends then: the activation lands in the next block, at most one block after the first eligible. A wait longer than one invocation can hold is
  * rescheduled; an early attempt the dispatcher refuses (`ActivationNotReady`) is rescheduled (with a
  * warning), never failed. A `CodehashMismatch` fails the run with a critical alert (reverts.ts).
  */
@@ -50,7 +50,7 @@ export async function activateBody({ run }: StepContext, deps: SchedulerDeps): P
 }
 
 /**
- * Waits (with `deps.sleep`) until the chain's latest block timestamp + 1 ≥ the activation time.
+ * Waits (with `deps.sleep`) until the chain's latest block timestamp ≥ the activation time.
  * @returns undefined when it is time to send, or the outcome of rescheduling a wait too long to hold.
  */
 async function holdUntilDue(run: Run, blockTimeSeconds: number, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
@@ -62,14 +62,14 @@ async function holdUntilDue(run: Run, blockTimeSeconds: number, deps: SchedulerD
   const started = deps.clock.now();
   let latest = await deps.gateway.latestBlock(run.network);
   // Measured on the chain's clock, which may differ from ours.
-  const waitMs = (etaSeconds - 1 - latest.timestamp) * 1000;
+  const waitMs = (etaSeconds - latest.timestamp) * 1000;
   if (waitMs > maxHoldMs) {
     // Not earlier than a minute before the time, nor so early that the next invocation can't hold to it.
     return reschedule(run, Math.max(run.activateAtMs! - ACTIVATION_LEAD_MS, started + waitMs - maxHoldMs), deps);
   }
-  while (latest.timestamp + 1 < etaSeconds) {
+  while (latest.timestamp < etaSeconds) {
     if (deps.clock.now() - started > maxHoldMs) return reschedule(run, deps.clock.now(), deps);
-    await sleep(Math.max(pollMs, (etaSeconds - 2 - latest.timestamp) * 1000));
+    await sleep(Math.max(pollMs, (etaSeconds - 1 - latest.timestamp) * 1000));
     latest = await deps.gateway.latestBlock(run.network);
   }
   return undefined;
