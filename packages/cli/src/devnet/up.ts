@@ -107,6 +107,9 @@ async function proposeExample(client: ApiClient, state: DevnetState, selectors: 
   const networks = state.networks.map((n) => n.id);
   const { id, runs } = await client.propose({ manifest, networks });
   say(`proposal ${id}: ${manifest.entries.length} selectors, root ${manifest.root.slice(0, 10)}…, ${runs[0]?.batchCount ?? "?"} batches per network, on ${networks.join(", ")}`);
+  // Each batch waits for its block and then 5 s before the next (APPLY_BATCH_GAP_MS): about 6 s a batch here.
+  const applySeconds = (runs[0]?.batchCount ?? 0) * 6;
+  if (applySeconds > state.activationDelaySeconds) say(`note: applying ${runs[0]!.batchCount} batches takes about ${applySeconds} s, longer than the ${state.activationDelaySeconds} s delay: each network activates right after its last batch, after its ETA (use a longer --delay or a larger --batch-size)`);
   return id;
 }
 
