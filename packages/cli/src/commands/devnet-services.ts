@@ -1,8 +1,8 @@
 /** `payrox devnet services`: the devnet's services alone, so the PayRox process can be restarted on them. */
 import { resolve } from "node:path";
-import { integerFlag, parseCommandArgs } from "../args.js";
+import { parseCommandArgs } from "../args.js";
 import { NO_POSITIONALS, type Command } from "../command.js";
-import { UsageError } from "../errors.js";
+import { devnetSizeFlags } from "./devnet-flags.js";
 
 const NAME = "devnet services";
 const USAGE = "payrox devnet services [--networks N] [--delay S] [--state-file F]";
@@ -25,10 +25,7 @@ running until Ctrl-C. Then run the PayRox process on them, as often as you like,
   --state-file F    where to write the state (default .payrox/devnet.json)`,
   async run(argv, context) {
     const { values } = parseCommandArgs(NAME, argv, { networks: { type: "string" }, delay: { type: "string" }, "state-file": { type: "string" }, json: { type: "boolean" } }, NO_POSITIONALS);
-    const networks = integerFlag(values.networks, "networks", NAME, 1) ?? 3;
-    if (networks > 21) throw new UsageError(`--networks must be at most 21, got ${networks}`, NAME);
-    const delay = integerFlag(values.delay, "delay", NAME, 1) ?? 30;
-    if (delay > 3600) throw new UsageError(`--delay must be at most 3600 seconds, got ${delay}`, NAME);
+    const { networks, delaySeconds: delay } = devnetSizeFlags(values, NAME);
     const stateFile = resolve(context.cwd, values["state-file"] ?? ".payrox/devnet.json");
     const write = context.stdout ?? (() => undefined);
     const { startDevnetServices } = await import("../devnet/services.js");

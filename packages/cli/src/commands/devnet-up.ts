@@ -4,6 +4,7 @@ import { DEVNET_API_PORT } from "../api-flag.js";
 import { integerFlag, parseCommandArgs } from "../args.js";
 import { NO_POSITIONALS, type Command } from "../command.js";
 import { DevnetIncompleteError, UsageError } from "../errors.js";
+import { devnetSizeFlags } from "./devnet-flags.js";
 
 const NAME = "devnet up";
 const USAGE = "payrox devnet up [--networks N] [--delay S] [--selectors N] [--batch-size N] [--jitter none|eventbridge] [--api-port P] [--exit] [--attach <state.json> [--no-propose]]";
@@ -50,10 +51,7 @@ The dev keys and KMS key material are DEVELOPMENT material, for these throwaway 
       "no-propose": { type: "boolean" },
       json: { type: "boolean" },
     }, NO_POSITIONALS);
-    const networks = integerFlag(values.networks, "networks", NAME, 1) ?? 3;
-    if (networks > 21) throw new UsageError(`--networks must be at most 21 (the registry's devnets), got ${networks}`, NAME);
-    const delaySeconds = integerFlag(values.delay, "delay", NAME, 1) ?? 30;
-    if (delaySeconds > 3600) throw new UsageError(`--delay must be at most 3600 seconds, got ${delaySeconds}`, NAME);
+    const { networks, delaySeconds } = devnetSizeFlags(values, NAME);
     const selectors = integerFlag(values.selectors, "selectors", NAME, 68) ?? 68;
     if (selectors > 10_000) throw new UsageError(`--selectors must be at most 10000 (a proposal's limit), got ${selectors}`, NAME);
     const maxBatchSize = integerFlag(values["batch-size"], "batch-size", NAME, 1) ?? 24;
