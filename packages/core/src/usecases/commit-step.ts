@@ -20,7 +20,8 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
   const manifest = parseManifest(proposal.manifestJson);
   const live = await deps.gateway.readState(run.network);
   let sent: SendResult | undefined;
-  // Our root already pending: an earlier attempt committed it and crashed before recording.
+  const stepId = `${run.proposalId}:${run.network}:commit`;
+  const call = { kind: "commit", root: manifest.root, epoch: BigInt(manifest.baseEpoch) + 1n, leafCount: manifest.entries.length } as const;
   if (live.pendingRoot.toLowerCase() !== manifest.root) {
     try {
       assertNotDrifted(manifest, live);
@@ -40,13 +41,14 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
       const message = `another root ${live.pendingRoot} is pending on ${run.network}; cancel it on chain or wait for it before committing ${manifest.root}`;
       return failRun(deps, run, "pending-root", message);
     }
-    sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:commit`, {
-      kind: "commit",
-      root: manifest.root,
-      epoch: BigInt(manifest.baseEpoch) + 1n,
-      leafCount: manifest.entries.length,
-    });
+    sent = await deps.gateway.send(run.network, stepId, call);
     if (!sent.ok) return failOnRevert(deps, run, "commit", sent.revert);
+  } else {
+    // Ours already pending: an earlier attempt committed it and crashed before recording. The send is
+    // idempotent by step id: it follows the journaled transaction (its hash, gas, confirmations) and
+    // sends nothing new. Refused (nothing journaled: not committed by us) → recorded without a hash.
+    const observed = await deps.gateway.send(run.network, stepId, call);
+    if (observed.ok) sent = observed;
   }
   const etaMs = (sent ? (await deps.gateway.readState(run.network)).pendingEta : live.pendingEta) * 1000;
   const activateAtMs = Math.max(etaMs, proposal.cutoverAtMs ?? 0);

@@ -98,13 +98,30 @@ describe("runStep", () => {
     expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("APPLIED");
   });
 
-  it("treats a root already pending from a crashed attempt as committed without sending again", async () => {
+  it("treats our root already pending (committed by no journaled send of ours) as committed, sending nothing", async () => {
     const { h, deps, proposal } = await proposed(["base"]);
     Object.assign(h.gateway.state("base"), { pendingRoot: proposal.root, pendingEta: 1_800_003_600 });
     await fireDueJobs(h, deps, () => 0, 1);
     const run = await h.store.getRun(proposal.id, "base");
     expect(run).toMatchObject({ state: "COMMITTED", etaMs: 1_800_003_600_000 });
-    expect(h.gateway.sends).toEqual([]);
+    // The one look at the journal was refused by the dispatcher (root pending): no transaction.
+    expect(h.gateway.sends.map((s) => s.call.kind)).toEqual(["commit"]);
+    const [entry] = (await h.audit.list(proposal.id)).filter((e) => e.event === "commit.confirmed");
+    expect(entry).toMatchObject({ details: { recovered: true } });
+    expect(entry!.txHash).toBeUndefined();
+  });
+
+  it("records the journaled commit's transaction when an attempt crashed after sending and before recording", async () => {
+    // Prepare: the crashed attempt's send went through (journaled, mined); nothing was recorded
+    const { h, deps, proposal } = await proposed(["base"]);
+    const manifest = JSON.parse(proposal.manifestJson) as { root: string; baseEpoch: number; entries: unknown[] };
+    const first = await h.gateway.send("base", `${proposal.id}:base:commit`, { kind: "commit", root: manifest.root, epoch: BigInt(manifest.baseEpoch) + 1n, leafCount: manifest.entries.length });
+    // Act
+    await fireDueJobs(h, deps, () => 0, 1);
+    // Assess
+    const [entry] = (await h.audit.list(proposal.id)).filter((e) => e.event === "commit.confirmed");
+    expect(first.ok && entry?.txHash).toBe(first.ok ? first.tx.hash : "unreachable");
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("COMMITTED");
   });
 
   it("fails a drifted network's run with a critical alert and commits nothing there", async () => {
