@@ -17,7 +17,7 @@ import type { DispatcherGateway, ScheduledJob, Scheduler } from "@payrox/core";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { exampleManifest } from "../src/devnet/example-manifest.js";
-import { networkConfig } from "../src/devnet/local-payrox.js";
+import { devnetFunctionsEnv, networkConfig } from "../src/devnet/local-payrox.js";
 import { startDevnetServices } from "../src/devnet/services.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -68,11 +68,7 @@ const samples: Record<string, { total: number; gateway: number }[]> = {};
 const sample = (key: string, total: number, gateway: number) => (samples[key] ??= []).push({ total, gateway });
 try {
   const state = services.state;
-  const env = readEnv({
-    [ENV.TABLE_NAME]: state.tableName, [ENV.DYNAMODB_ENDPOINT]: state.dynamoEndpoint, [ENV.NETWORK_CONFIG]: JSON.stringify(networkConfig(state)),
-    [ENV.SCHEDULER_GROUP]: "bench", [ENV.STEP_FUNCTION_ARNS]: JSON.stringify({ commit: "arn:aws:lambda:local:0:function:c", apply: "arn:aws:lambda:local:0:function:a", activate: "arn:aws:lambda:local:0:function:v" }),
-    [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::0:role/s", [ENV.DLQ_ARN]: "arn:aws:sqs:local:0:dlq", [ENV.EVENT_BUS_NAME]: "bench",
-  });
+  const env = readEnv(devnetFunctionsEnv(state, ENV));
   const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint);
   const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
   const scheduler = new QueueScheduler();

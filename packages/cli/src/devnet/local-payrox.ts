@@ -59,16 +59,7 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   const webhookSecret = randomBytes(32).toString("hex");
   const webhooks = await startWebhookReceiver({ secret: webhookSecret, ...(options.onAlert && { onAlert: options.onAlert }) });
 
-  const env = readEnv({
-    [ENV.TABLE_NAME]: state.tableName,
-    [ENV.DYNAMODB_ENDPOINT]: state.dynamoEndpoint,
-    [ENV.NETWORK_CONFIG]: JSON.stringify(networkConfig(state)),
-    [ENV.SCHEDULER_GROUP]: "payrox-devnet",
-    [ENV.STEP_FUNCTION_ARNS]: JSON.stringify({ commit: LOCAL_ARN("lambda", "function:commit"), apply: LOCAL_ARN("lambda", "function:apply"), activate: LOCAL_ARN("lambda", "function:activate") }),
-    [ENV.SCHEDULER_ROLE_ARN]: LOCAL_ARN("iam", "role/scheduler"),
-    [ENV.DLQ_ARN]: LOCAL_ARN("sqs", "dlq"),
-    [ENV.EVENT_BUS_NAME]: "payrox-devnet",
-  });
+  const env = readEnv(devnetFunctionsEnv(state, ENV));
   const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint);
   const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
   const scheduler = new LocalScheduler({
@@ -127,6 +118,23 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
         kms.destroy();
         dynamoClient.destroy();
       })()),
+  };
+}
+
+/**
+ * The functions' environment for the devnet: its table, DynamoDB Local and chains, and placeholder ARNs
+ * where the functions require them (the devnet's own scheduler and alert sink replace what uses them).
+ */
+export function devnetFunctionsEnv(state: DevnetState, names: typeof import("@payrox/functions").ENV): Record<string, string> {
+  return {
+    [names.TABLE_NAME]: state.tableName,
+    [names.DYNAMODB_ENDPOINT]: state.dynamoEndpoint,
+    [names.NETWORK_CONFIG]: JSON.stringify(networkConfig(state)),
+    [names.SCHEDULER_GROUP]: "payrox-devnet",
+    [names.STEP_FUNCTION_ARNS]: JSON.stringify({ commit: LOCAL_ARN("lambda", "function:commit"), apply: LOCAL_ARN("lambda", "function:apply"), activate: LOCAL_ARN("lambda", "function:activate") }),
+    [names.SCHEDULER_ROLE_ARN]: LOCAL_ARN("iam", "role/scheduler"),
+    [names.DLQ_ARN]: LOCAL_ARN("sqs", "dlq"),
+    [names.EVENT_BUS_NAME]: "payrox-devnet",
   };
 }
 

@@ -19,7 +19,7 @@ import { startKmsServer, startLocalRelay, type LocalRelay } from "@payrox/devnet
 import { loadArtifact } from "@payrox/contracts/lib/artifacts";
 import { deployDispatcherDeterministic, devConfig } from "@payrox/contracts/lib/deploy";
 import { devWallet, startLocalChain, type LocalChain } from "@payrox/contracts/lib/local-chain";
-import { Contract, ContractFactory, JsonRpcProvider, parseEther, type Wallet } from "ethers";
+import { Contract, ContractFactory, parseEther, type Wallet } from "ethers";
 import { DevnetStartError } from "../errors.js";
 import type { DevnetNetwork, DevnetState } from "./state.js";
 
@@ -93,9 +93,13 @@ export async function startDevnetServices(options: DevnetServicesOptions): Promi
   const chains = await step("anvil nodes", () => Promise.all(ids.map((n) => startChain(n, stops))));
   progress(`${chains.length} anvil node(s): ${chains.map((c, i) => `${ids[i]!.id} ${c.rpcUrl}`).join(", ")}`);
   const relays: Record<string, LocalRelay> = {};
-  const networks = await step("deployment", () => Promise.all(ids.map((n, i) => deployNetwork(n, chains[i]!, kmsClient, options, stops, relays))));
+  const deployed = await step("deployment", () => Promise.all(ids.map((n, i) => deployNetwork(n, chains[i]!, kmsClient, options, stops, relays))));
+  const networks = deployed.map((d) => d.network);
   for (const n of networks) progress(`${n.id}: dispatcher ${n.dispatcher}, KMS signer ${n.signerAddress}${n.relayUrl ? `, relay ${n.relayUrl}` : ""}`);
-  await step("chain watch cursors", () => Promise.all(networks.map((n) => trustSetup(n, new DynamoChainCursorStore({ client: dynamo.client, tableName })))));
+  // Onboarding: the chain watcher starts after the deployment, so the setup (the admin's role grants to
+  // the KMS signer) is trusted; any dispatcher event from then on that PayRox did not send is alerted.
+  const cursors = new DynamoChainCursorStore({ client: dynamo.client, tableName });
+  await step("chain watch cursors", () => Promise.all(deployed.map(({ network, setupHead }) => cursors.put({ network: network.id, ...setupHead, updatedAtMs: Date.now() }))));
   kmsClient.destroy();
   return {
     state: {
@@ -119,7 +123,7 @@ async function startChain(network: Network, stops: (() => Promise<unknown>)[]): 
   return chain;
 }
 
-async function deployNetwork(network: Network, chain: LocalChain, kmsClient: KMSClient, options: DevnetServicesOptions, stops: (() => Promise<unknown>)[], relays: Record<string, LocalRelay>): Promise<DevnetNetwork> {
+async function deployNetwork(network: Network, chain: LocalChain, kmsClient: KMSClient, options: DevnetServicesOptions, stops: (() => Promise<unknown>)[], relays: Record<string, LocalRelay>): Promise<{ network: DevnetNetwork; setupHead: { blockNumber: number; blockHash: string } }> {
   const { provider, wallet } = devWallet(chain);
   try {
     const { KeyMetadata } = await kmsClient.send(new CreateKeyCommand({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "SIGN_VERIFY", Description: `payrox devnet signer ${network.id}` }));
@@ -132,25 +136,15 @@ async function deployNetwork(network: Network, chain: LocalChain, kmsClient: KMS
     const facets: Record<string, string> = {};
     for (const name of EXAMPLE_FACETS) facets[name] = await deployFacet(name, wallet);
     // Blocks every `blockTimeSeconds` from now on, like a real chain (the registry's devnets: 1 s).
+    const head = (await provider.getBlock("latest"))!;
     if (!options.automine) await provider.send("evm_setIntervalMining", [network.blockTimeSeconds]);
     const relay = await relayFor(network, chain, stops);
     if (relay) relays[network.id] = relay;
     const relayUrl = relay?.url;
-    return { id: network.id, chainId: network.chainId, rpcUrl: chain.rpcUrl, pid: chain.pid, dispatcher, kmsKeyId, signerAddress, ...(relayUrl && { relayUrl }), facets };
-  } finally {
-    provider.destroy();
-  }
-}
-
-/**
- * Onboarding: the chain watcher starts after the deployment block, so the setup (the admin's role grants
- * to the KMS signer) is trusted; any dispatcher event from then on that PayRox did not send is alerted.
- */
-async function trustSetup(network: DevnetNetwork, cursors: DynamoChainCursorStore): Promise<void> {
-  const provider = new JsonRpcProvider(network.rpcUrl, network.chainId, { staticNetwork: true });
-  try {
-    const head = (await provider.getBlock("latest"))!;
-    await cursors.put({ network: network.id, blockNumber: head.number, blockHash: head.hash!, updatedAtMs: Date.now() });
+    return {
+      network: { id: network.id, chainId: network.chainId, rpcUrl: chain.rpcUrl, pid: chain.pid, dispatcher, kmsKeyId, signerAddress, ...(relayUrl && { relayUrl }), facets },
+      setupHead: { blockNumber: head.number, blockHash: head.hash! },
+    };
   } finally {
     provider.destroy();
   }

@@ -11,7 +11,7 @@ import { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
 import { activationNotReadyRule, lateActivationRule } from "../alerts/rules.js";
 import { AlertType, runIncidentKey } from "../alerts/types.js";
 import type { SentTransaction } from "../run/gateway.js";
-import { raise, realSleep, record, resolve, saveTransition, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { raise, realSleep, record, resolve, saveTransition, SCHEDULER_DEFAULTS, scheduleStep, txStepId, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { checkGas } from "./gas-check.js";
 import { resolveStuckTx } from "./stuck-tx.js";
 import { failOnRevert } from "./reverts.js";
@@ -24,7 +24,7 @@ export async function activateBody({ run }: StepContext, deps: SchedulerDeps): P
   const held = await holdUntilDue(run, network.blockTimeSeconds, deps);
   if (held) return held;
 
-  const sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:activate:${run.version}`, { kind: "activate" });
+  const sent = await deps.gateway.send(run.network, txStepId(run, StepName.ACTIVATE), { kind: "activate" });
   if (!sent.ok) {
     const { name, args } = sent.revert;
     if (name === "ActivationNotReady") return retryLater(run, Number(args[0] ?? 0), Number(args[1] ?? 0), deps);

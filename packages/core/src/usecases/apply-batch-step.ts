@@ -9,7 +9,7 @@ import { APPLY_BATCH_GAP_MS } from "../run/state-machine.js";
 import { StepName } from "../run/types.js";
 import { checkGas } from "./gas-check.js";
 import { resolveStuckTx } from "./stuck-tx.js";
-import { failRun, record, saveTransition, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { failRun, record, saveTransition, scheduleStep, txStepId, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
 
@@ -26,7 +26,7 @@ export async function applyBatchBody({ proposal, run }: StepContext, deps: Sched
     return failRun(deps, run, "plan-mismatch", message);
   }
   const { facets, leaves, proof, proofFlags } = plan.batches[k]!;
-  const sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:apply:${k}`, { kind: "apply", batch: { facets, leaves, proof, proofFlags } });
+  const sent = await deps.gateway.send(run.network, txStepId(run, StepName.APPLY), { kind: "apply", batch: { facets, leaves, proof, proofFlags } });
   if (!sent.ok) return failOnRevert(deps, run, `apply batch ${k}`, sent.revert);
   const applied = await saveTransition(deps, run, { type: "batchApplied", index: k });
   if (!applied) return { outcome: "skipped", reason: "run moved concurrently" };

@@ -11,7 +11,7 @@ import type { SendResult } from "../run/gateway.js";
 import { StepName } from "../run/types.js";
 import { checkGas } from "./gas-check.js";
 import { resolveStuckTx } from "./stuck-tx.js";
-import { failRun, record, saveTransition, scheduleStep, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { failRun, record, saveTransition, scheduleStep, txStepId, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
 
@@ -20,7 +20,7 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
   const manifest = parseManifest(proposal.manifestJson);
   const live = await deps.gateway.readState(run.network);
   let sent: SendResult | undefined;
-  const stepId = `${run.proposalId}:${run.network}:commit`;
+  const stepId = txStepId(run, StepName.COMMIT);
   const call = { kind: "commit", root: manifest.root, epoch: BigInt(manifest.baseEpoch) + 1n, leafCount: manifest.entries.length } as const;
   if (live.pendingRoot.toLowerCase() !== manifest.root) {
     try {

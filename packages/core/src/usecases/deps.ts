@@ -14,7 +14,7 @@ import type { TxJournal } from "../ports/tx-journal.js";
 import type { SentTransaction } from "../run/gateway.js";
 import type { AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
 import { transition, type RunEvent } from "../run/state-machine.js";
-import type { Run, StepName } from "../run/types.js";
+import { StepName, type Run } from "../run/types.js";
 import { isRunVersionConflict } from "./errors.js";
 
 /** Tunables of the use cases; every field has a default. */
@@ -89,6 +89,37 @@ export type StepOutcome =
 export function jobName(proposalId: string, network: string, step: StepName, attempt: string): string {
   const safe = (s: string) => s.replace(/[^0-9a-zA-Z_.-]/g, "_");
   return `${safe(proposalId)}.${safe(network)}.${step}.${safe(attempt)}`.slice(0, 64);
+}
+
+/** The step an unfinished run waits for next (the one `runExpects` accepts); undefined once the run is final. */
+export function nextStepOf(run: Pick<Run, "state">): StepName | undefined {
+  switch (run.state) {
+    case "PROPOSED":
+      return StepName.COMMIT;
+    case "COMMITTED":
+    case "APPLYING":
+      return StepName.APPLY;
+    case "APPLIED":
+      return StepName.ACTIVATE;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The gateway step id (the write-ahead journal's key) of the transaction `step` sends for `run` as the
+ * step loads it: one id per transaction, so a retried step follows its first transaction.
+ */
+export function txStepId(run: Pick<Run, "proposalId" | "network" | "batchesApplied" | "version">, step: StepName): string {
+  const base = `${run.proposalId}:${run.network}`;
+  switch (step) {
+    case StepName.COMMIT:
+      return `${base}:commit`;
+    case StepName.APPLY:
+      return `${base}:apply:${run.batchesApplied}`;
+    case StepName.ACTIVATE:
+      return `${base}:activate:${run.version}`;
+  }
 }
 
 /** Schedules `step` of `run` at `runAtMs`. */

@@ -11,7 +11,7 @@
 import { StepName, type Proposal, type Run } from "../run/types.js";
 import { APPLY_BATCH_GAP_MS, isTerminalRun } from "../run/state-machine.js";
 import { AlertType } from "../alerts/types.js";
-import { jobName, raise, record, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
+import { jobName, nextStepOf, raise, record, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
 
 /** Audit event of a re-drive. */
 export const REDRIVE_AUDIT_EVENT = "run.redriven";
@@ -90,13 +90,8 @@ function dueAtMs(proposal: Proposal, run: Run): number {
 
 /** The step and lease attempt the run expects next (as `runExpects` checks it). */
 function nextStep(run: Run, now: number): { step: StepName; attempt: string } {
-  switch (run.state) {
-    case "PROPOSED":
-      return { step: StepName.COMMIT, attempt: "0" };
-    case "APPLIED":
-      // Activation attempts are named per reschedule; the send is keyed by the run version, so a fresh attempt is safe.
-      return { step: StepName.ACTIVATE, attempt: `${run.version}@redrive-${now}` };
-    default:
-      return { step: StepName.APPLY, attempt: String(run.batchesApplied) };
-  }
+  const step = nextStepOf(run)!; // stalled runs are not terminal
+  // Activation attempts are named per reschedule; the send is keyed by the run version, so a fresh attempt is safe.
+  if (step === StepName.ACTIVATE) return { step, attempt: `${run.version}@redrive-${now}` };
+  return { step, attempt: step === StepName.APPLY ? String(run.batchesApplied) : "0" };
 }

@@ -12,7 +12,7 @@ import { StepName, type Proposal, type Run, type StepLease } from "../run/types.
 import { activateBody } from "./activate-step.js";
 import { applyBatchBody } from "./apply-batch-step.js";
 import { commitBody } from "./commit-step.js";
-import { SCHEDULER_DEFAULTS, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { nextStepOf, SCHEDULER_DEFAULTS, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { StepBusyError } from "./errors.js";
 
 /** What a step body gets once it holds the lease. */
@@ -27,14 +27,7 @@ export type StepBody = (ctx: StepContext, deps: SchedulerDeps) => Promise<StepOu
 
 /** Whether the run (as loaded) is waiting for this job; otherwise the job is stale or a duplicate. */
 export function runExpects(run: Run, job: Pick<ScheduledJob, "step" | "attempt">): boolean {
-  switch (job.step) {
-    case StepName.COMMIT:
-      return run.state === "PROPOSED";
-    case StepName.APPLY:
-      return (run.state === "COMMITTED" || run.state === "APPLYING") && String(run.batchesApplied) === job.attempt;
-    case StepName.ACTIVATE:
-      return run.state === "APPLIED";
-  }
+  return nextStepOf(run) === job.step && (job.step !== StepName.APPLY || String(run.batchesApplied) === job.attempt);
 }
 
 /**

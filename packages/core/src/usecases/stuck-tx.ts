@@ -7,22 +7,12 @@ import { txStuckKey } from "../alerts/rules.js";
 import { AlertType } from "../alerts/types.js";
 import type { SentTransaction } from "../run/gateway.js";
 import type { Run } from "../run/types.js";
-import { resolve, type SchedulerDeps } from "./deps.js";
+import { nextStepOf, resolve, txStepId, type SchedulerDeps } from "./deps.js";
 
 /** The step id of the transaction an unfinished run waits on (the gateway's step ids). */
 export function pendingStepId(run: Run): string | undefined {
-  const base = `${run.proposalId}:${run.network}`;
-  switch (run.state) {
-    case "PROPOSED":
-      return `${base}:commit`;
-    case "COMMITTED":
-    case "APPLYING":
-      return `${base}:apply:${run.batchesApplied}`;
-    case "APPLIED":
-      return `${base}:activate:${run.version}`;
-    default:
-      return undefined;
-  }
+  const step = nextStepOf(run);
+  return step && txStepId(run, step);
 }
 
 /** Resolves the `tx-stuck` incident of the step `run` (as it was before the step) waited on. */
