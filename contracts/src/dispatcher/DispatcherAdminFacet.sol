@@ -46,7 +46,7 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
 
     /// @notice The selectors the router routes to this facet at construction (all but {initialize} and this).
     function routedSelectors() external pure returns (bytes4[] memory s) {
-        s = new bytes4[](44);
+        s = new bytes4[](49);
         // IManifestDispatcherAdmin
         s[0] = this.cancelCommittedRoot.selector;
         s[1] = this.disableSelector.selector;
@@ -65,7 +65,7 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
         s[14] = this.maxBatchSize.selector;
         s[15] = this.paused.selector;
         s[16] = this.adminFacet.selector;
-        s[17] = this.isRootConsumed.selector;
+        s[17] = this.pruneSelectors.selector;
         // IDiamondLoupe + ERC-165
         s[18] = this.facets.selector;
         s[19] = this.facetFunctionSelectors.selector;
@@ -95,46 +95,113 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
         s[41] = this.APPLY_ROLE.selector;
         s[42] = this.EMERGENCY_ROLE.selector;
         s[43] = this.MAX_ACTIVATION_DELAY.selector;
+        // v2 views
+        s[44] = this.pendingActivationDelay.selector;
+        s[45] = this.nextEpoch.selector;
+        s[46] = this.cancelInProgress.selector;
+        s[47] = this.pendingBinding.selector;
+        s[48] = this.pendingManifest.selector;
     }
 
     // ───────────────────────────── lifecycle ─────────────────────────────
 
     /// @inheritdoc IManifestDispatcherAdmin
-    function cancelCommittedRoot() external {
+    function cancelCommittedRoot(bytes32 root, uint64 epoch, uint32 maxUnstage) external {
         R.checkEitherRole(R.COMMIT_ROLE, R.EMERGENCY_ROLE);
         S.Layout storage $ = S.layout();
         uint256 state = $.state;
         if (state.leafCount() == 0) revert IManifestDispatcher.NoPendingRoot();
-        uint64 epoch = state.activeEpoch() + 1;
-        uint256 stagedField = S.invEpoch(epoch);
-
-        // Replaced routes first: restored from `previous`, so they no longer carry the staged epoch.
-        uint256 unstaged;
-        uint256 replaced = $.replaced;
-        if (uint64(replaced >> 96) == epoch) {
-            bytes4 selector = bytes4(uint32(replaced >> 64));
-            while (selector != bytes4(0)) {
-                uint256 p = $.previous[selector];
-                S.setRoute(selector, (p & ~(S.REPLACED_MARKER | S.NEXT_FIELD)) | (S.routeOf(selector) & S.NEXT_FIELD));
-                delete $.previous[selector];
-                selector = S.nextOf(p);
-                ++unstaged;
-            }
+        uint64 pending = state.lastEpoch();
+        bytes32 target = $.pendingRootOf(state);
+        if (root != target || epoch != pending) revert IManifestDispatcher.CancelTargetMismatch(target, pending);
+        if (state & S.CANCELLING == 0) {
+            state |= S.CANCELLING;
+            emit IManifestDispatcher.CancelStarted(root, epoch);
         }
-        if (replaced != 0) $.replaced = 0;
 
-        // New routes of this manifest form the front of the selector list: drop them.
-        bytes4 head = state.listHead();
+        (uint256 unstaged, bool replacedDone) = _restoreReplaced($, epoch, maxUnstage);
+        bool done = replacedDone;
+        if (replacedDone) {
+            bytes4 head;
+            uint256 dropped;
+            (head, dropped, done) = _dropNewRoutes(state.listHead(), S.invEpoch(epoch), maxUnstage - unstaged);
+            unstaged += dropped;
+            state = (state & ~S.HEAD_FIELD) | (uint256(uint32(head)) << S.NEXT_SHIFT);
+        }
+        uint256 remaining = state.applied() - unstaged;
+        if (unstaged != 0 || done) emit IManifestDispatcher.RoutesUnstaged(root, epoch, unstaged, remaining);
+        if (done) {
+            $.state = state & S.KEEP_ON_RESET;
+            emit IManifestDispatcher.RootCancelled(root, epoch);
+        } else {
+            $.state = (state & ~(S.COUNT_MASK << S.APPLIED_SHIFT)) | (remaining << S.APPLIED_SHIFT);
+        }
+    }
+
+    /// @dev Restores up to `budget` routes the pending manifest replaced (from `previous`), front of its
+    /// replaced list first; returns how many, and whether the list is now empty.
+    function _restoreReplaced(S.Layout storage $, uint64 epoch, uint256 budget)
+        private
+        returns (uint256 restored, bool done)
+    {
+        uint256 replaced = $.replaced;
+        if (uint64(replaced >> 96) != epoch) {
+            if (replaced != 0) $.replaced = 0; // a list left by an earlier epoch
+            return (0, true);
+        }
+        bytes4 selector = bytes4(uint32(replaced >> 64));
+        while (selector != bytes4(0) && restored < budget) {
+            uint256 p = $.previous[selector];
+            S.setRoute(selector, (p & ~(S.REPLACED_MARKER | S.NEXT_FIELD)) | (S.routeOf(selector) & S.NEXT_FIELD));
+            delete $.previous[selector];
+            selector = S.nextOf(p);
+            ++restored;
+        }
+        done = selector == bytes4(0);
+        $.replaced = done ? 0 : (uint256(epoch) << 96) | (uint256(uint32(selector)) << 64);
+    }
+
+    /// @dev Drops up to `budget` routes the pending manifest added (they form the front of the selector
+    /// list); returns the new list head, how many, and whether none is left.
+    function _dropNewRoutes(bytes4 head, uint256 stagedField, uint256 budget)
+        private
+        returns (bytes4, uint256 dropped, bool done)
+    {
         while (head != bytes4(0)) {
             uint256 r = S.routeOf(head);
             if (r & S.GATE_MASK != stagedField) break;
+            if (dropped == budget) return (head, dropped, false);
             S.setRoute(head, 0);
             head = S.nextOf(r);
-            ++unstaged;
+            ++dropped;
         }
+        return (head, dropped, true);
+    }
 
-        $.state = (state & (S.GATE_MASK | S.DELAY_MASK)) | (uint256(uint32(head)) << S.NEXT_SHIFT);
-        emit IManifestDispatcher.RootCancelled($.roots[epoch & 1], epoch, unstaged);
+    /// @inheritdoc IManifestDispatcherAdmin
+    function pruneSelectors(bytes4[] calldata predecessors) external onlyRole(R.APPLY_ROLE) {
+        S.Layout storage $ = S.layout();
+        uint256 state = $.state;
+        uint256 gate = state.liveGate();
+        uint256 pruned;
+        for (uint256 i = 0; i < predecessors.length; ++i) {
+            bytes4 before = predecessors[i];
+            uint256 rb = before == bytes4(0) ? 0 : S.routeOf(before);
+            bytes4 target = before == bytes4(0) ? state.listHead() : S.nextOf(rb);
+            if (target == bytes4(0)) continue;
+            uint256 r = S.routeOf(target);
+            // Dead: no facet, not protected, and either live (a removal) or disabled — never staged.
+            if (S.facetOf(r) != address(0) || r & S.PROTECTED != 0) continue;
+            if (r < gate && r & S.GATE_MASK != S.DISABLED) continue;
+            if (before == bytes4(0)) state = (state & ~S.HEAD_FIELD) | (r & S.NEXT_FIELD);
+            else S.setRoute(before, (rb & ~S.NEXT_FIELD) | (r & S.NEXT_FIELD));
+            S.setRoute(target, 0);
+            // A stale replacement record must not revive the selector once it is staged again.
+            if ($.previous[target] != 0) delete $.previous[target];
+            ++pruned;
+        }
+        $.state = state;
+        emit IManifestDispatcher.SelectorsPruned(pruned);
     }
 
     /// @inheritdoc IManifestDispatcherAdmin
@@ -160,7 +227,7 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
         uint256 p = $.previous[selector];
         uint256 live = p & ~S.REPLACED_MARKER;
         if (
-            state.leafCount() != 0 && r & S.GATE_MASK == S.invEpoch(state.activeEpoch() + 1) && p & S.REPLACED_MARKER != 0
+            state.leafCount() != 0 && r & S.GATE_MASK == S.invEpoch(state.lastEpoch()) && p & S.REPLACED_MARKER != 0
                 && live >= gate && S.facetOf(live) != address(0)
         ) {
             $.previous[selector] = S.REPLACED_MARKER | S.DISABLED | (p & S.NEXT_FIELD);
@@ -189,14 +256,27 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
     }
 
     /// @inheritdoc IManifestDispatcherAdmin
-    function setActivationDelay(uint64 delay) external onlyRole(R.DEFAULT_ADMIN_ROLE) {
-        if (delay < _minActivationDelay || delay > S.MAX_ACTIVATION_DELAY) {
-            revert IManifestDispatcher.ActivationDelayOutOfRange(delay, _minActivationDelay, S.MAX_ACTIVATION_DELAY);
+    function setActivationDelay(uint64 newDelay) external onlyRole(R.DEFAULT_ADMIN_ROLE) {
+        if (newDelay < _minActivationDelay || newDelay > S.MAX_ACTIVATION_DELAY) {
+            revert IManifestDispatcher.ActivationDelayOutOfRange(newDelay, _minActivationDelay, S.MAX_ACTIVATION_DELAY);
         }
         S.Layout storage $ = S.layout();
-        uint256 state = $.state;
-        $.state = (state & ~S.DELAY_MASK) | delay;
-        emit IManifestDispatcher.ActivationDelaySet(state.delay(), delay);
+        uint256 state = $.settleDelay($.state);
+        uint64 current = state.delay();
+        if (state & S.DELAY_SCHEDULED != 0) {
+            state &= ~S.DELAY_SCHEDULED; // a new request replaces the scheduled one
+            emit IManifestDispatcher.ActivationDelayChangeCanceled();
+        }
+        if (newDelay >= current) {
+            $.state = (state & ~S.DELAY_MASK) | newDelay;
+            emit IManifestDispatcher.ActivationDelaySet(current, newDelay);
+            return;
+        }
+        // A decrease waits out the difference: a commit after it still goes live no sooner than `current`.
+        uint64 effect = uint64(block.timestamp) + (current - newDelay);
+        $.delayChange = (uint256(effect) << 64) | newDelay;
+        $.state = state | S.DELAY_SCHEDULED;
+        emit IManifestDispatcher.ActivationDelayChangeScheduled(newDelay, effect);
     }
 
     // ─────────────────────────────── views ───────────────────────────────
@@ -204,8 +284,8 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
     /// @inheritdoc IManifestDispatcherAdmin
     function activeRoot() external view returns (bytes32) {
         S.Layout storage $ = S.layout();
-        uint64 epoch = $.state.activeEpoch();
-        return epoch == 0 ? bytes32(0) : $.roots[epoch & 1];
+        uint256 state = $.state;
+        return state.activeEpoch() == 0 ? bytes32(0) : $.roots[state.activeSlot()];
     }
 
     /// @inheritdoc IManifestDispatcherAdmin
@@ -223,7 +303,7 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
     /// @inheritdoc IManifestDispatcherAdmin
     function pendingEpoch() external view returns (uint64) {
         uint256 state = S.layout().state;
-        return state.leafCount() == 0 ? 0 : state.activeEpoch() + 1;
+        return state.leafCount() == 0 ? 0 : state.lastEpoch();
     }
 
     /// @inheritdoc IManifestDispatcherAdmin
@@ -239,7 +319,61 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
 
     /// @inheritdoc IManifestDispatcherAdmin
     function activationDelay() external view returns (uint64) {
-        return S.layout().state.delay();
+        S.Layout storage $ = S.layout();
+        return $.settleDelay($.state).delay();
+    }
+
+    /// @inheritdoc IManifestDispatcherAdmin
+    function pendingActivationDelay() external view returns (uint64 newDelay, uint64 effectSchedule) {
+        S.Layout storage $ = S.layout();
+        uint256 state = $.settleDelay($.state);
+        if (state & S.DELAY_SCHEDULED == 0) return (0, 0);
+        uint256 change = $.delayChange;
+        return (uint64(change & S.DELAY_MASK), uint64(change >> 64));
+    }
+
+    /// @inheritdoc IManifestDispatcherAdmin
+    function nextEpoch() external view returns (uint64) {
+        return S.layout().state.lastEpoch() + 1;
+    }
+
+    /// @inheritdoc IManifestDispatcherAdmin
+    function cancelInProgress() external view returns (bool) {
+        return S.layout().state & S.CANCELLING != 0;
+    }
+
+    /// @inheritdoc IManifestDispatcherAdmin
+    function pendingBinding() external view returns (bytes32) {
+        S.Layout storage $ = S.layout();
+        return $.state.leafCount() == 0 ? bytes32(0) : $.binding;
+    }
+
+    /// @notice Everything about the pending manifest in one call (all zero when nothing is pending).
+    function pendingManifest()
+        external
+        view
+        returns (
+            bytes32 root,
+            uint64 epoch,
+            uint64 eta,
+            uint32 applied,
+            uint32 leafCount,
+            bytes32 binding,
+            bool cancelling
+        )
+    {
+        S.Layout storage $ = S.layout();
+        uint256 state = $.state;
+        if (state.leafCount() == 0) return (0, 0, 0, 0, 0, 0, false);
+        return (
+            $.pendingRootOf(state),
+            state.lastEpoch(),
+            state.eta(),
+            state.applied(),
+            state.leafCount(),
+            $.binding,
+            state & S.CANCELLING != 0
+        );
     }
 
     /// @inheritdoc IManifestDispatcherAdmin
@@ -265,11 +399,6 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
     /// @inheritdoc IManifestDispatcherAdmin
     function adminFacet() external view returns (address) {
         return _self;
-    }
-
-    /// @inheritdoc IManifestDispatcherAdmin
-    function isRootConsumed(bytes32 root) external view returns (bool) {
-        return S.layout().consumed[root] != 0;
     }
 
     // ──────────────────────────── Diamond Loupe ────────────────────────────

@@ -30,7 +30,7 @@ contract ManifestDispatcher is IManifestDispatcher {
 
     /// @param initialAdmin Holder of DEFAULT_ADMIN_ROLE (transferred two-step with `adminTransferDelay`).
     /// @param adminTransferDelay Delay of an admin transfer (OpenZeppelin AccessControlDefaultAdminRules).
-    /// @param minActivationDelay Floor for {setActivationDelay}, fixed forever.
+    /// @param minActivationDelay Floor for {setActivationDelay}, fixed forever (≥ 1 s).
     /// @param activationDelay Initial commit → ETA delay.
     /// @param expiryWindow Seconds after ETA during which activation is allowed.
     /// @param maxBatchSize Upper bound of leaves per {applyRoutes} call (abuse limit; batches are packed by gas).
@@ -68,10 +68,11 @@ contract ManifestDispatcher is IManifestDispatcher {
         head = _registerProtected($, IManifestDispatcher.activateCommittedRoot.selector, address(this), head);
 
         $.state = S.invEpoch(0) | (uint256(uint32(head)) << S.NEXT_SHIFT) | activationDelay;
-        // Pre-warm both root slots so a steady-state commit rewrites a slot instead of creating one;
-        // the views report bytes32(0) while no root is active/pending.
+        // Pre-warm the root and binding slots so a commit rewrites a slot instead of creating one; the
+        // views report bytes32(0) while no root is active/pending.
         $.roots[0] = bytes32(uint256(1));
         $.roots[1] = bytes32(uint256(1));
+        $.binding = bytes32(uint256(1));
     }
 
     // ───────────────────────────── routing ─────────────────────────────
@@ -115,21 +116,28 @@ contract ManifestDispatcher is IManifestDispatcher {
     // ──────────────────────────── lifecycle ────────────────────────────
 
     /// @inheritdoc IManifestDispatcher
-    function commitRoot(bytes32 root, uint64 epoch, uint32 leafCount) external {
+    function commitRoot(bytes32 root, uint64 epoch, uint32 leafCount, bytes32 binding, bytes32[] calldata headerProof)
+        external
+    {
         DispatcherRoles.checkRole(DispatcherRoles.COMMIT_ROLE);
         S.Layout storage $ = S.layout();
         uint256 state = $.state;
         if (state.leafCount() != 0) revert PendingRootExists($.pendingRootOf(state));
-        // activeEpoch grows by one per activation, so it never nears the 63-bit field's end.
-        uint64 expected = state.activeEpoch() + 1;
+        uint64 expected = state.lastEpoch() + 1;
         if (epoch != expected) revert EpochMismatch(expected, epoch);
-        if (root == bytes32(0) || leafCount == 0) revert InvalidCommitment(root, leafCount);
-        if ($.consumed[root] != 0) revert RootAlreadyUsed(root);
+        if (root == bytes32(0) || leafCount == 0 || leafCount > S.MAX_LEAVES) revert InvalidCommitment(root, leafCount);
+        // The tree commits to its own size and binding: a committer can't claim a subset of it.
+        bytes32 header = _leafHash(bytes4(0), address(0), keccak256(abi.encode(uint256(leafCount), binding)));
+        if (!MerkleProof.verifyCalldata(headerProof, root, header)) revert ManifestHeaderMismatch(root, leafCount);
+        // The gap field counts commits since the last activation; 2^32 of them would be needed to wrap.
+        if (state & S.GAP_FIELD == S.GAP_FIELD) revert EpochMismatch(expected, epoch);
 
-        $.consumed[root] = epoch;
-        $.roots[epoch & 1] = root;
+        state = $.settleDelay(state);
+        $.roots[state.pendingSlot()] = root;
+        $.binding = binding;
         uint64 eta = uint64(block.timestamp) + state.delay();
-        $.state = (state & S.KEEP_ON_RESET) | (uint256(leafCount) << S.LEAFCOUNT_SHIFT) | (uint256(eta) << S.ETA_SHIFT);
+        $.state = ((state & S.KEEP_ON_RESET) + (1 << S.GAP_SHIFT)) | (uint256(leafCount) << S.LEAFCOUNT_SHIFT)
+            | (uint256(eta) << S.ETA_SHIFT);
         emit RootCommitted(root, epoch, eta, leafCount);
     }
 
@@ -143,7 +151,7 @@ contract ManifestDispatcher is IManifestDispatcher {
         DispatcherRoles.checkRole(DispatcherRoles.APPLY_ROLE);
         (uint256 state, bytes32 root, uint256 count) = _openBatch(leaves.length, facets.length);
         if (count != 0) {
-            state = _pinFacets(state, facets, root);
+            _checkFacets(facets);
             bytes32[] memory hashes;
             (state, hashes) = _stageLeaves(state, facets, leaves, count);
             if (!MerkleProof.multiProofVerify(proof, _unpackFlags(proofFlags, count + proof.length - 1), root, hashes)) {
@@ -156,22 +164,30 @@ contract ManifestDispatcher is IManifestDispatcher {
     }
 
     /// @inheritdoc IManifestDispatcher
-    function activateCommittedRoot() external {
+    function activateCommittedRoot(FacetPin[] calldata facets, Initializer calldata init) external {
         DispatcherRoles.checkRole(DispatcherRoles.APPLY_ROLE);
         S.Layout storage $ = S.layout();
         uint256 state = $.state;
         uint32 leafCount = state.leafCount();
         if (leafCount == 0) revert NoPendingRoot();
+        if (state & S.CANCELLING != 0) revert CancelInProgress($.pendingRootOf(state));
+        if (state.isPaused()) revert ActivationPaused();
         uint64 eta = state.eta();
         if (block.timestamp < eta) revert ActivationNotReady(eta, uint64(block.timestamp));
         _checkNotExpired(state);
         if (state.applied() != leafCount) revert ManifestIncomplete(state.applied(), leafCount);
-        _verifyPinnedFacets($, state.pinnedCount());
+        bytes32 binding = keccak256(abi.encode(keccak256(abi.encode(facets)), init.facet, init.codehash, keccak256(init.data)));
+        if (binding != $.binding) revert ManifestBindingMismatch($.binding, binding);
+        _verifyFacets(facets);
+        if (init.facet != address(0)) _checkInitializer(init.facet, init.codehash);
 
-        uint64 epoch = state.activeEpoch() + 1;
-        // The gate moves to the new epoch: every route staged for it is live from this block on.
-        $.state = (state & (S.PAUSED | S.HEAD_FIELD | S.DELAY_MASK)) | S.invEpoch(epoch);
-        emit RootActivated($.roots[epoch & 1], epoch);
+        uint64 epoch = state.lastEpoch();
+        // The gate moves to the new epoch: every route staged for it is live from this block on; the
+        // pending root's slot becomes the active one.
+        $.state = (state & (S.PAUSED | S.HEAD_FIELD | S.DELAY_SCHEDULED | S.DELAY_MASK))
+            | ((state & S.ROOT_SLOT) ^ S.ROOT_SLOT) | S.invEpoch(epoch);
+        emit RootActivated($.pendingRootOf(state), epoch);
+        if (init.facet != address(0)) _runInitializer(init.facet, init.data);
     }
 
     // ───────────────────────────── helpers ─────────────────────────────
@@ -192,8 +208,9 @@ contract ManifestDispatcher is IManifestDispatcher {
         state = $.state;
         uint32 leafCount = state.leafCount();
         if (leafCount == 0) revert NoPendingRoot();
-        _checkNotExpired(state);
         root = $.pendingRootOf(state);
+        if (state & S.CANCELLING != 0) revert CancelInProgress(root);
+        _checkNotExpired(state);
         count = leavesLength / 5;
         if (leavesLength != count * 5 || facetsLength > 256) revert MalformedBatch();
         if (count > _maxBatchSize) revert BatchTooLarge(count, _maxBatchSize);
@@ -201,36 +218,44 @@ contract ManifestDispatcher is IManifestDispatcher {
         if (appliedAfter > leafCount) revert LeafCountExceeded(appliedAfter, leafCount);
     }
 
-    /// @dev Checks each facet of the batch table (code present, ≤ EIP-170, EXTCODEHASH = pin) and records
-    /// each distinct facet once per manifest for re-verification at activation.
-    function _pinFacets(uint256 state, FacetPin[] calldata facets, bytes32 root) private returns (uint256) {
-        S.Layout storage $ = S.layout();
+    /// @dev Checks each facet of the batch table: code present, ≤ EIP-170, not the dispatcher or an EIP-7702
+    /// delegated account, EXTCODEHASH equal to its pin. Nothing is stored: activation re-verifies the
+    /// manifest's facet list, which the commit bound.
+    function _checkFacets(FacetPin[] calldata facets) private view {
         for (uint256 i = 0; i < facets.length; ++i) {
             address facet = facets[i].facet;
-            bytes32 codehash = facets[i].codehash;
             if (facet == address(0)) continue; // removal leaves carry no code
-            if (facet == address(this) || facet == _adminFacet) revert InvalidFacet(facet);
-            uint256 size = facet.code.length;
-            if (size == 0) revert FacetHasNoCode(facet);
-            if (size > S.MAX_FACET_CODE_SIZE) revert FacetTooLarge(facet, size);
-            // An EIP-7702 delegated EOA can swap its code at will after activation: never a facet.
-            if (size == 23 && _isDelegationDesignator(facet)) revert InvalidFacet(facet);
+            _checkFacetCode(facet);
             bytes32 actual = facet.codehash;
-            if (actual != codehash) revert CodehashMismatch(facet, codehash, actual);
-
-            // The stamp is unique per (root, codehash): a facet pinned with another code hash in the same
-            // manifest gets a second entry, and activation then fails on one of the two.
-            bytes32 stamp = codehash ^ root;
-            if ($.pinStamp[facet] != stamp) {
-                $.pinStamp[facet] = stamp;
-                uint256 n = state.pinnedCount();
-                if (n == S.MAX_PINNED_FACETS) revert TooManyFacets(S.MAX_PINNED_FACETS);
-                $.pinnedFacets[n] = facet;
-                $.pinnedCodehashes[n] = codehash;
-                state += 1 << S.PINNED_SHIFT;
-            }
+            if (actual != facets[i].codehash) revert CodehashMismatch(facet, facets[i].codehash, actual);
         }
-        return state;
+    }
+
+    /// @dev Reverts unless `facet` may serve routes: not the dispatcher itself, code of 1..24,576 bytes,
+    /// not an EIP-7702 delegation designator (whose code its owner can swap at will).
+    function _checkFacetCode(address facet) private view {
+        if (facet == address(this) || facet == _adminFacet) revert InvalidFacet(facet);
+        uint256 size = facet.code.length;
+        if (size == 0) revert FacetHasNoCode(facet);
+        if (size > S.MAX_FACET_CODE_SIZE) revert FacetTooLarge(facet, size);
+        if (size == 23 && _isDelegationDesignator(facet)) revert InvalidFacet(facet);
+    }
+
+    /// @dev The initializer must have the code the manifest pinned.
+    function _checkInitializer(address facet, bytes32 codehash) private view {
+        _checkFacetCode(facet);
+        bytes32 actual = facet.codehash;
+        if (actual != codehash) revert CodehashMismatch(facet, codehash, actual);
+    }
+
+    /// @dev Delegatecalls the initializer; its revert (or {InitializerFailed}) undoes the activation.
+    function _runInitializer(address facet, bytes calldata data) private {
+        (bool ok, bytes memory returned) = facet.delegatecall(data);
+        if (ok) return;
+        if (returned.length == 0) revert InitializerFailed(facet);
+        assembly ("memory-safe") {
+            revert(add(returned, 0x20), mload(returned))
+        }
     }
 
     /// @dev Whether the account's code is an EIP-7702 delegation designator (0xef0100 ‖ address).
@@ -249,7 +274,7 @@ contract ManifestDispatcher is IManifestDispatcher {
         returns (uint256, bytes32[] memory hashes)
     {
         hashes = new bytes32[](count);
-        uint64 epoch = state.activeEpoch() + 1;
+        uint64 epoch = state.lastEpoch();
         uint256 stagedField = S.invEpoch(epoch);
         // Both list heads in one word: [64] replaced head loaded, [63..32] replaced head, [31..0] list head.
         uint256 heads = uint32(state >> S.NEXT_SHIFT);
@@ -328,13 +353,12 @@ contract ManifestDispatcher is IManifestDispatcher {
         }
     }
 
-    /// @dev Re-checks every facet pinned by the pending manifest; reverts {CodehashMismatch} on change.
-    function _verifyPinnedFacets(S.Layout storage $, uint256 count) private view {
-        for (uint256 i = 0; i < count; ++i) {
-            address facet = $.pinnedFacets[i];
-            bytes32 expected = $.pinnedCodehashes[i];
+    /// @dev Re-checks the manifest's facet list; reverts {CodehashMismatch} on change.
+    function _verifyFacets(FacetPin[] calldata facets) private view {
+        for (uint256 i = 0; i < facets.length; ++i) {
+            address facet = facets[i].facet;
             bytes32 actual = facet.codehash;
-            if (actual != expected) revert CodehashMismatch(facet, expected, actual);
+            if (actual != facets[i].codehash) revert CodehashMismatch(facet, facets[i].codehash, actual);
         }
     }
 

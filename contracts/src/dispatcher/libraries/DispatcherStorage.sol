@@ -10,11 +10,15 @@ pragma solidity ^0.8.30;
 ///   [255]      paused
 ///   [254..192] ~activeEpoch (63 bits)          ← bits 255..192 are the "gate"
 ///   [191..160] head of the selector list (bytes4, 0 = end)
-///   [159..128] pending leafCount (0 = no pending root)
-///   [127..96]  pending applied count
-///   [95..56]   pending ETA (uint40 seconds)
-///   [55..48]   pinned facet count of the pending manifest
-///   [47..0]    activation delay for future commits (seconds)
+///   [159..136] pending leafCount (24 bits; 0 = no pending root)
+///   [135..112] pending applied count (24 bits): routes staged by the pending manifest
+///   [111..72]  pending ETA (uint40 seconds)
+///   [71..40]   epoch gap: last committed epoch − activeEpoch (every commit takes a new epoch, so a
+///              cancelled or expired commitment is never committable again)
+///   [39]       a chunked cancel of the pending root is in progress (blocks commit, apply, activate)
+///   [38]       a decrease of the activation delay is scheduled (see `delayChange`)
+///   [37]       index into `roots` of the active root (the pending root uses the other one)
+///   [31..0]    activation delay for future commits (seconds)
 ///
 /// route word (one slot per selector):
 ///   [255]      protected (dispatcher's own selectors, epoch 0)
@@ -36,16 +40,14 @@ library DispatcherStorage {
         uint256 state;
         /// [159..96] epoch the list belongs to, [95..64] head: the pending manifest's replaced list.
         uint256 replaced;
-        /// roots[epoch & 1]: the root of the active epoch and of the pending one never share a slot.
+        /// roots[ROOT_SLOT bit]: the active root; the pending root is in the other slot.
         bytes32[2] roots;
         mapping(bytes4 selector => uint256) previous;
-        /// epoch a root was committed for; non-zero = consumed, never committable again.
-        mapping(bytes32 root => uint256) consumed;
-        /// codehash ^ root of the manifest that last pinned the facet (dedups pins within a manifest).
-        mapping(address facet => bytes32) pinStamp;
-        /// distinct facets pinned by the pending manifest and their code hashes (slots reused per epoch).
-        address[255] pinnedFacets;
-        bytes32[255] pinnedCodehashes;
+        /// The pending manifest's binding, proven by its header leaf at commit: the hash of the facet list
+        /// activation re-verifies and of the initializer it runs (see IManifestDispatcher).
+        bytes32 binding;
+        /// A scheduled decrease of the activation delay: [103..64] effect time, [31..0] new delay.
+        uint256 delayChange;
     }
 
     /// @dev The route words: a fixed array indexed by the selector as uint32, in its own ERC-7201
@@ -77,18 +79,25 @@ library DispatcherStorage {
     /// unknown selector) and below every reachable gate.
     uint256 internal constant DISABLED = 1 << EPOCH_SHIFT;
 
-    uint256 internal constant LEAFCOUNT_SHIFT = 128;
-    uint256 internal constant APPLIED_SHIFT = 96;
-    uint256 internal constant ETA_SHIFT = 56;
-    uint256 internal constant PINNED_SHIFT = 48;
-    uint256 internal constant DELAY_MASK = (1 << 48) - 1;
-    /// @dev Clears the pending manifest's fields (leafCount, applied, eta, pinned count).
-    uint256 internal constant KEEP_ON_RESET = GATE_MASK | HEAD_FIELD | DELAY_MASK;
+    uint256 internal constant LEAFCOUNT_SHIFT = 136;
+    uint256 internal constant APPLIED_SHIFT = 112;
+    uint256 internal constant ETA_SHIFT = 72;
+    uint256 internal constant GAP_SHIFT = 40;
+    uint256 internal constant COUNT_MASK = (1 << 24) - 1;
+    uint256 internal constant GAP_FIELD = uint256(type(uint32).max) << GAP_SHIFT;
+    uint256 internal constant CANCELLING = 1 << 39;
+    uint256 internal constant DELAY_SCHEDULED = 1 << 38;
+    uint256 internal constant ROOT_SLOT = 1 << 37;
+    uint256 internal constant DELAY_MASK = (1 << 32) - 1;
+    /// @dev Keeps what outlives a pending manifest (clears leafCount, applied, ETA and the cancel flag).
+    uint256 internal constant KEEP_ON_RESET = GATE_MASK | HEAD_FIELD | GAP_FIELD | DELAY_SCHEDULED | ROOT_SLOT | DELAY_MASK;
 
-    uint256 internal constant MAX_PINNED_FACETS = 255;
+    /// @dev Most route leaves one manifest may hold (the 24-bit leafCount field).
+    uint256 internal constant MAX_LEAVES = COUNT_MASK;
     uint256 internal constant MAX_FACET_CODE_SIZE = 24_576;
-    /// @dev Upper bound for the activation delay (and a bound that keeps ETA inside 40 bits).
-    uint64 internal constant MAX_ACTIVATION_DELAY = 365 days;
+    /// @dev Upper bound of the activation delay and of the expiry window (a typo can't freeze upgrades
+    /// for longer than this).
+    uint64 internal constant MAX_ACTIVATION_DELAY = 30 days;
 
     /// @dev The dispatcher's storage struct at its ERC-7201 location.
     function layout() internal pure returns (Layout storage $) {
@@ -140,12 +149,12 @@ library DispatcherStorage {
 
     /// @dev Pending manifest's leaf count (0 = no pending root).
     function leafCount(uint256 state) internal pure returns (uint32) {
-        return uint32(state >> LEAFCOUNT_SHIFT);
+        return uint32((state >> LEAFCOUNT_SHIFT) & COUNT_MASK);
     }
 
-    /// @dev Pending manifest's applied leaf count.
+    /// @dev Routes staged by the pending manifest.
     function applied(uint256 state) internal pure returns (uint32) {
-        return uint32(state >> APPLIED_SHIFT);
+        return uint32((state >> APPLIED_SHIFT) & COUNT_MASK);
     }
 
     /// @dev Pending manifest's ETA.
@@ -153,14 +162,32 @@ library DispatcherStorage {
         return uint64(uint40(state >> ETA_SHIFT));
     }
 
-    /// @dev Number of facets pinned by the pending manifest.
-    function pinnedCount(uint256 state) internal pure returns (uint256) {
-        return uint8(state >> PINNED_SHIFT);
+    /// @dev The epoch of the last commit (the pending root's epoch while one is pending).
+    function lastEpoch(uint256 state) internal pure returns (uint64) {
+        return activeEpoch(state) + uint32(state >> GAP_SHIFT);
     }
 
-    /// @dev Activation delay for future commits.
+    /// @dev Index into `roots` of the pending root (the active root's slot is the other one).
+    function pendingSlot(uint256 state) internal pure returns (uint256) {
+        return state & ROOT_SLOT == 0 ? 1 : 0;
+    }
+
+    /// @dev Index into `roots` of the active root.
+    function activeSlot(uint256 state) internal pure returns (uint256) {
+        return state & ROOT_SLOT == 0 ? 0 : 1;
+    }
+
+    /// @dev Activation delay stored in the state word (a scheduled decrease may be due: see {effectiveDelay}).
     function delay(uint256 state) internal pure returns (uint64) {
         return uint64(state & DELAY_MASK);
+    }
+
+    /// @dev The state word with a scheduled delay decrease applied if its time has come.
+    function settleDelay(Layout storage $, uint256 state) internal view returns (uint256) {
+        if (state & DELAY_SCHEDULED == 0) return state;
+        uint256 change = $.delayChange;
+        if (block.timestamp < uint40(change >> 64)) return state;
+        return (state & ~(DELAY_MASK | DELAY_SCHEDULED)) | (change & DELAY_MASK);
     }
 
     // ─────────────────────────── route words ──────────────────────────
@@ -191,6 +218,6 @@ library DispatcherStorage {
 
     /// @dev The root of the pending manifest (callers check a root is pending).
     function pendingRootOf(Layout storage $, uint256 state) internal view returns (bytes32) {
-        return $.roots[(activeEpoch(state) + 1) & 1];
+        return $.roots[pendingSlot(state)];
     }
 }

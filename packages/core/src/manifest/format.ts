@@ -1,5 +1,5 @@
 /**
- * Manifest format v1: the unit PayRox moves around. A manifest lists every route an epoch changes —
+ * Manifest format v2: the unit PayRox moves around. A manifest lists every route an epoch changes —
  * `{ selector, signature, facet, facetName, codehash }`, facet zero = remove — with the Merkle root the
  * dispatcher verifies. Canonical form: entries sorted by selector, lowercase hex, EIP-55 addresses,
  * fixed key order, two-space JSON and a trailing newline, nothing time- or machine-dependent. So the
@@ -9,7 +9,7 @@ import { getAddress, id, ZeroAddress, ZeroHash } from "ethers";
 import { z } from "zod";
 
 /** Value of the `format` field. */
-export const MANIFEST_FORMAT = "payrox-manifest/v1";
+export const MANIFEST_FORMAT = "payrox-manifest/v2";
 /** The leaf the dispatcher verifies: OpenZeppelin StandardMerkleTree over these types. */
 export const LEAF_ENCODING = ["bytes4", "address", "bytes32"] as const;
 
@@ -37,7 +37,21 @@ export const ManifestEntrySchema = z
   })
   .strict();
 
-/** A manifest file, v1. */
+/** The optional initializer: activation delegatecalls `facet` with `calldata` right after the switch. */
+export const ManifestInitSchema = z
+  .object({
+    facet: AddressSchema.refine((a) => a !== ZeroAddress, { message: "an initializer needs a facet (omit init for none)" }).describe("contract activation delegatecalls"),
+    facetName: z.string().min(1).max(256).describe("contract name of the initializer"),
+    codehash: Bytes32Schema.refine((h) => h !== ZeroHash, { message: "an initializer needs its facet's non-zero code hash" }).describe("EXTCODEHASH of the initializer's runtime code"),
+    calldata: z
+      .string()
+      .regex(/^0x([0-9a-f]{2})*$/, "calldata must be 0x followed by an even number of lowercase hex digits")
+      .max(2 + 2 * 24_576, "initializer calldata is limited to 24,576 bytes")
+      .describe("ABI-encoded call the initializer runs (0x for none)"),
+  })
+  .strict();
+
+/** A manifest file, v2 (v1 + the tree's header leaf and an optional initializer). */
 export const ManifestSchema = z
   .object({
     format: z.literal(MANIFEST_FORMAT).describe("format version"),
@@ -50,10 +64,12 @@ export const ManifestSchema = z
     leafEncoding: z.tuple([z.literal("bytes4"), z.literal("address"), z.literal("bytes32")]).describe("Merkle leaf types"),
     root: Bytes32Schema.describe("OpenZeppelin StandardMerkleTree root of the entries"),
     entries: z.array(ManifestEntrySchema).min(1, "a manifest needs at least one entry").max(1_000_000),
+    init: ManifestInitSchema.optional().describe("initializer run by activation, bound in the tree"),
   })
   .strict();
 
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
+export type ManifestInit = z.infer<typeof ManifestInitSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
 
 /** Whether `value` is a correctly checksummed (EIP-55) address. */
@@ -68,6 +84,13 @@ export function isChecksummed(value: string): boolean {
 /** The selector of a canonical function signature. */
 export function selectorOf(signature: string): string {
   return id(signature).slice(0, 10);
+}
+
+/** The manifest's initializer as the tree and activation take it (none: zero facet, empty calldata). */
+export function manifestInitializer(manifest: Pick<Manifest, "init">): { facet: string; codehash: string; data: string } {
+  return manifest.init
+    ? { facet: manifest.init.facet, codehash: manifest.init.codehash, data: manifest.init.calldata }
+    : { facet: ZeroAddress, codehash: ZeroHash, data: "0x" };
 }
 
 /** Whether the entry removes its selector. */
@@ -96,6 +119,9 @@ export function serializeManifest(manifest: Manifest): string {
       facetName: e.facetName,
       codehash: e.codehash,
     })),
+    ...(manifest.init && {
+      init: { facet: manifest.init.facet, facetName: manifest.init.facetName, codehash: manifest.init.codehash, calldata: manifest.init.calldata },
+    }),
   };
   return JSON.stringify(canonical, null, 2) + "\n";
 }
@@ -103,8 +129,8 @@ export function serializeManifest(manifest: Manifest): string {
 /** The JSON Schema (draft 2020-12) of the manifest format, generated from the zod schema. */
 export function manifestJsonSchema(): Record<string, unknown> {
   return {
-    $id: "https://payrox.dev/schemas/manifest-v1.schema.json",
-    title: "PayRox manifest v1",
+    $id: "https://payrox.dev/schemas/manifest-v2.schema.json",
+    title: "PayRox manifest v2",
     ...(z.toJSONSchema(ManifestSchema, { target: "draft-2020-12", unrepresentable: "any" }) as Record<string, unknown>),
   };
 }

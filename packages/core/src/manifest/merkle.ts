@@ -1,20 +1,77 @@
 /**
  * The manifest's Merkle tree — OpenZeppelin StandardMerkleTree over (bytes4, address, bytes32), the
- * leaf ManifestDispatcher verifies — and the encoding of `applyRoutes` batches (facet table, packed
- * 5-byte leaves in multiproof order, sibling hashes, flag bitmap).
+ * leaf ManifestDispatcher verifies — and the encoding of its calls: the commit's header proof, the
+ * `applyRoutes` batches (facet table, packed 5-byte leaves in multiproof order, sibling hashes, flag
+ * bitmap) and the activation's facet list and initializer.
+ *
+ * Dispatcher v2: besides one leaf per route, the tree holds one **header leaf**
+ * `(0x00000000, address(0), keccak256(abi.encode(uint256 leafCount, bytes32 binding)))`, where
+ * `binding = keccak256(abi.encode(keccak256(abi.encode(FacetPin[] facets)), initFacet, initCodehash,
+ * keccak256(initData)))`. The commit proves it, so the tree itself fixes how many route leaves must be
+ * applied before activation, which facets activation re-verifies, and the initializer it runs.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { concat, toBeHex } from "ethers";
+import { AbiCoder, concat, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
 import { LEAF_ENCODING, type ManifestEntry } from "./format.js";
 
 /** A route leaf: what the tree commits to. */
 export type RouteLeaf = Pick<ManifestEntry, "selector" | "facet" | "codehash">;
-/** The manifest tree. */
-export type ManifestTree = StandardMerkleTree<[string, string, string]>;
+
+/** A facet and the code hash a manifest pins for it. */
+export interface FacetPin {
+  facet: string;
+  codehash: string;
+}
+
+/** The optional initializer activation delegatecalls right after the switch (zero facet = none). */
+export interface Initializer {
+  facet: string;
+  codehash: string;
+  /** Calldata for the delegatecall, 0x-hex. */
+  data: string;
+}
+
+/** No initializer. */
+export const NO_INITIALIZER: Readonly<Initializer> = Object.freeze({ facet: ZeroAddress, codehash: ZeroHash, data: "0x" });
+
+/** The reserved selector of the header leaf (never routable). */
+export const HEADER_SELECTOR = "0x00000000";
+
+/** A manifest's tree: the route leaves (tree values 0..leafCount-1) and the header leaf (value leafCount). */
+export interface ManifestTree {
+  /** The OpenZeppelin tree over every leaf, header included. */
+  readonly tree: StandardMerkleTree<[string, string, string]>;
+  readonly root: string;
+  /** Number of route leaves (the header is not counted). */
+  readonly leafCount: number;
+  /** Distinct (facet, codehash) pairs of the route leaves, sorted by facet; removals excluded. */
+  readonly facets: readonly FacetPin[];
+  readonly init: Readonly<Initializer>;
+  /** Binds the facet list and the initializer (see the module header). */
+  readonly binding: string;
+  /** The header leaf's proof (commitRoot's last argument). */
+  readonly headerProof: readonly string[];
+  /** Route leaf `index`. */
+  route(index: number): RouteLeaf;
+}
+
+/** Arguments of `commitRoot(root, epoch, leafCount, binding, headerProof)` (the epoch comes from the chain). */
+export interface CommitArgs {
+  root: string;
+  leafCount: number;
+  binding: string;
+  headerProof: string[];
+}
+
+/** Arguments of `activateCommittedRoot(facets, init)`. */
+export interface ActivateArgs {
+  facets: FacetPin[];
+  init: Initializer;
+}
 
 /** Arguments of one `applyRoutes(facets, leaves, proof, proofFlags)` call. */
 export interface ApplyBatch {
-  facets: { facet: string; codehash: string }[];
+  facets: FacetPin[];
   /** `selector ‖ uint8 facet index` per leaf, in the multiproof's leaf order. */
   leaves: string;
   proof: string[];
@@ -24,34 +81,90 @@ export interface ApplyBatch {
   routes: RouteLeaf[];
 }
 
-/** Builds the tree of `routes`; their order does not matter (the tree sorts leaf hashes). */
-export function buildManifestTree(routes: readonly RouteLeaf[]): ManifestTree {
-  return StandardMerkleTree.of(
-    routes.map((r) => [r.selector, r.facet, r.codehash] as [string, string, string]),
-    [...LEAF_ENCODING],
-  );
+const abi = AbiCoder.defaultAbiCoder();
+const ZERO_ADDRESS = /^0x0{40}$/i;
+
+/** The distinct (facet, codehash) pairs of `routes`, sorted by facet (then codehash); removals excluded. */
+export function facetPinsOf(routes: readonly RouteLeaf[]): FacetPin[] {
+  const pins = new Map<string, FacetPin>();
+  for (const r of routes) {
+    if (ZERO_ADDRESS.test(r.facet)) continue;
+    const key = `${r.facet.toLowerCase()}:${r.codehash.toLowerCase()}`;
+    if (!pins.has(key)) pins.set(key, { facet: r.facet, codehash: r.codehash });
+  }
+  return [...pins.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, pin]) => pin);
 }
 
-/** The Merkle root of `routes`. */
-export function manifestRoot(routes: readonly RouteLeaf[]): string {
-  return buildManifestTree(routes).root;
+/** `keccak256(abi.encode(keccak256(abi.encode(facets)), init.facet, init.codehash, keccak256(init.data)))`. */
+export function manifestBinding(facets: readonly FacetPin[], init: Readonly<Initializer> = NO_INITIALIZER): string {
+  const facetsHash = keccak256(abi.encode(["tuple(address,bytes32)[]"], [facets.map((f) => [f.facet, f.codehash])]));
+  return keccak256(abi.encode(["bytes32", "address", "bytes32", "bytes32"], [facetsHash, init.facet, init.codehash, keccak256(init.data)]));
+}
+
+/** The header leaf's value: `[0x00000000, address(0), keccak256(abi.encode(uint256 leafCount, bytes32 binding))]`. */
+export function headerLeaf(leafCount: number, binding: string): [string, string, string] {
+  return [HEADER_SELECTOR, ZeroAddress, keccak256(abi.encode(["uint256", "bytes32"], [leafCount, binding]))];
+}
+
+/** Builds the tree of `routes` (their order does not matter: the tree sorts leaf hashes) and its header. */
+export function buildManifestTree(routes: readonly RouteLeaf[], init: Readonly<Initializer> = NO_INITIALIZER): ManifestTree {
+  if (routes.length === 0) throw new RangeError("a manifest tree needs at least one route leaf");
+  const facets = facetPinsOf(routes);
+  const binding = manifestBinding(facets, init);
+  const values = routes.map((r) => [r.selector, r.facet, r.codehash] as [string, string, string]);
+  values.push(headerLeaf(routes.length, binding));
+  const tree = StandardMerkleTree.of(values, [...LEAF_ENCODING]);
+  const leafCount = routes.length;
+  return {
+    tree,
+    root: tree.root,
+    leafCount,
+    facets,
+    init: { facet: init.facet, codehash: init.codehash, data: init.data },
+    binding,
+    headerProof: tree.getProof(leafCount),
+    route(index: number): RouteLeaf {
+      if (!Number.isInteger(index) || index < 0 || index >= leafCount) throw new RangeError(`route index ${index} is outside 0..${leafCount - 1}`);
+      const [selector, facet, codehash] = tree.at(index)!;
+      return { selector, facet, codehash };
+    },
+  };
+}
+
+/** The Merkle root of `routes` (with their header). */
+export function manifestRoot(routes: readonly RouteLeaf[], init: Readonly<Initializer> = NO_INITIALIZER): string {
+  return buildManifestTree(routes, init).root;
+}
+
+/** The commit's arguments (all but the epoch, which the dispatcher's `nextEpoch()` gives). */
+export function commitArgs(tree: ManifestTree): CommitArgs {
+  return { root: tree.root, leafCount: tree.leafCount, binding: tree.binding, headerProof: [...tree.headerProof] };
+}
+
+/** The activation's arguments. */
+export function activateArgs(tree: ManifestTree): ActivateArgs {
+  return { facets: tree.facets.map((f) => ({ ...f })), init: { ...tree.init } };
 }
 
 /** A removal leaf for `selector` (facet and codehash zero). */
 export function removal(selector: string): RouteLeaf {
-  return { selector, facet: "0x0000000000000000000000000000000000000000", codehash: "0x" + "00".repeat(32) };
+  return { selector, facet: ZeroAddress, codehash: ZeroHash };
 }
 
-/** Tree value indices ordered by leaf position, so consecutive indices share proof nodes. */
+/** Route indices ordered by leaf position, so consecutive indices share proof nodes. */
 export function indicesInTreeOrder(tree: ManifestTree): number[] {
-  const positions = tree.dump().values.map((v, index) => ({ index, treeIndex: v.treeIndex }));
+  const positions = tree.tree
+    .dump()
+    .values.map((v, index) => ({ index, treeIndex: v.treeIndex }))
+    .filter((p) => p.index < tree.leafCount);
   return positions.sort((a, b) => b.treeIndex - a.treeIndex).map((p) => p.index);
 }
 
-/** Encodes the leaves at tree value `indices` as one `applyRoutes` batch (a multiproof). */
+/** Encodes the route leaves at `indices` as one `applyRoutes` batch (a multiproof). */
 export function encodeBatch(tree: ManifestTree, indices: readonly number[]): ApplyBatch {
-  const multi = tree.getMultiProof([...indices]);
-  const facets: ApplyBatch["facets"] = [];
+  for (const i of indices) tree.route(i); // range check: the header is never applied
+  const multi = tree.tree.getMultiProof([...indices]);
+  const facets: FacetPin[] = [];
   const facetIndex = new Map<string, number>();
   const packed: string[] = [];
   const routes: RouteLeaf[] = [];
@@ -80,7 +193,7 @@ export function encodeBatch(tree: ManifestTree, indices: readonly number[]): App
   };
 }
 
-/** Splits the tree into consecutive (tree-order) batches of at most `size` leaves. */
+/** Splits the route leaves into consecutive (tree-order) batches of at most `size` leaves. */
 export function encodeBatches(tree: ManifestTree, size: number): ApplyBatch[] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`batch size must be a positive integer, got ${size}`);
   const order = indicesInTreeOrder(tree);

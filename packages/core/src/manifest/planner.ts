@@ -4,7 +4,7 @@
  * keeps multiproofs small) and packed greedily.
  */
 import { PlanError } from "../errors.js";
-import type { Manifest } from "./format.js";
+import { manifestInitializer, type Manifest } from "./format.js";
 import { GAS_MODEL, type GasModel } from "./gas-model.js";
 import { buildManifestTree, encodeBatch, indicesInTreeOrder, type ApplyBatch, type ManifestTree } from "./merkle.js";
 
@@ -54,7 +54,7 @@ export const DEFAULT_PLAN_MARGIN = 0.1;
  * Plans the apply batches of `manifest`.
  * @throws PlanError when the limits are invalid or a single leaf can't fit under the cap.
  */
-export function planBatches(manifest: Pick<Manifest, "entries" | "root">, options: PlanOptions = {}): Plan {
+export function planBatches(manifest: Pick<Manifest, "entries" | "root" | "init">, options: PlanOptions = {}): Plan {
   const gasCap = options.gasCap ?? DEFAULT_GAS_CAP;
   const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   const margin = options.margin ?? DEFAULT_PLAN_MARGIN;
@@ -63,10 +63,10 @@ export function planBatches(manifest: Pick<Manifest, "entries" | "root">, option
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new PlanError(`max batch size must be a positive integer, got ${maxBatchSize}`);
   if (!(margin >= 0 && margin < 10)) throw new PlanError(`margin must be in [0, 10), got ${margin}`);
 
-  const tree = buildManifestTree(manifest.entries);
+  const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
   if (tree.root !== manifest.root) throw new PlanError(`manifest root ${manifest.root} does not match its entries (${tree.root}); verify it first`);
   // A run of consecutive leaves needs at most two sibling hashes per tree level.
-  const proofBound = 2 * (Math.ceil(Math.log2(Math.max(2, tree.length))) + 1);
+  const proofBound = 2 * (Math.ceil(Math.log2(Math.max(2, tree.leafCount + 1))) + 1);
   const isNew = (selector: string) => options.existingSelectors !== undefined && !options.existingSelectors.has(selector);
   const costOf = (selector: string, facet: string): number =>
     isNew(selector) ? model.newLeaf : ZERO_ADDRESS.test(facet) ? model.removeLeaf : model.replaceLeaf;
@@ -96,7 +96,7 @@ export function planBatches(manifest: Pick<Manifest, "entries" | "root">, option
     facetKeys.clear();
   };
   for (const index of indicesInTreeOrder(tree)) {
-    const [selector, facet, codehash] = tree.at(index)!;
+    const { selector, facet, codehash } = tree.route(index);
     const key = `${facet}:${codehash}`;
     const addsFacet = !ZERO_ADDRESS.test(facet) && !facetKeys.has(key);
     const cost = costOf(selector, facet);
@@ -116,7 +116,7 @@ export function planBatches(manifest: Pick<Manifest, "entries" | "root">, option
   flush();
   return {
     root: tree.root,
-    leafCount: tree.length,
+    leafCount: tree.leafCount,
     gasCap,
     maxBatchSize,
     batches,

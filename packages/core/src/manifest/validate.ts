@@ -6,7 +6,7 @@
 import { ZeroAddress, ZeroHash } from "ethers";
 import type { ZodError } from "zod";
 import { ManifestInvalidError, ProtectedSelectorError, SelectorCollisionError, type ManifestIssue } from "../errors.js";
-import { compareEntries, isRemoval, ManifestSchema, selectorOf, type Manifest, type ManifestEntry } from "./format.js";
+import { compareEntries, isRemoval, manifestInitializer, ManifestSchema, selectorOf, type Manifest, type ManifestEntry } from "./format.js";
 import { manifestRoot } from "./merkle.js";
 import { PROTECTED_SELECTORS } from "./protected.js";
 
@@ -27,7 +27,7 @@ export function parseManifest(input: string | unknown): Manifest {
   if (!parsed.success) throw new ManifestInvalidError(zodIssues(parsed.error), { cause: parsed.error });
   const manifest = parsed.data;
   checkEntries(manifest.entries);
-  const computed = manifestRoot(manifest.entries);
+  const computed = manifestRoot(manifest.entries, manifestInitializer(manifest));
   if (computed !== manifest.root) {
     throw new ManifestInvalidError([
       { path: "root", message: `${manifest.root} does not match the entries (their root is ${computed}): an entry was changed or the root is wrong` },
