@@ -115,9 +115,14 @@ const REVERT_HINTS: Record<string, string> = {
   CodehashMismatch: "a facet's code changed since the manifest was built: halt this network's run and investigate",
   AccessControlUnauthorizedAccount: "the signing key lacks the role: grant it, or sign with the key that holds it",
   PendingRootExists: "a root is already pending; activate or cancel it first",
-  RootAlreadyUsed: "this root was committed before; build a new manifest epoch",
   ManifestIncomplete: "apply every batch of the manifest before activating",
-  EpochMismatch: "the epoch must be activeEpoch + 1; rebuild the proposal against the current chain state",
+  EpochMismatch: "the epoch must be the dispatcher's nextEpoch(); read it again and retry the commit",
+  ActivationPaused: "the dispatcher is paused: activation waits until it is unpaused (before the root expires)",
+  CancelInProgress: "a cancel of the pending root is in progress: finish it (further cancel chunks) before anything else",
+  CancelTargetMismatch: "the cancel names another root or epoch than the pending one: read pendingManifest() and name that, or leave it",
+  ManifestBindingMismatch: "the activation's facet list or initializer is not the one committed: activate with the manifest's own activateArgs",
+  ManifestHeaderMismatch: "the header proof does not prove (leafCount, binding) in the root: commit with the manifest's own commitArgs",
+  InitializerFailed: "the manifest's initializer reverted: nothing went live; fix the initializer and propose again",
 };
 
 /** The `eth_call` simulation reverted: nothing was signed or sent. Carries the decoded custom error. */

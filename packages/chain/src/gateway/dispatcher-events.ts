@@ -12,9 +12,14 @@ export const DISPATCHER_EVENT_ABI = [
   "event RootCommitted(bytes32 indexed root, uint64 epoch, uint64 eta, uint32 leafCount)",
   "event RoutesApplied(bytes32 indexed root, uint256 count)",
   "event RootActivated(bytes32 indexed root, uint64 epoch)",
-  "event RootCancelled(bytes32 indexed root, uint64 epoch, uint256 unstaged)",
+  "event CancelStarted(bytes32 indexed root, uint64 epoch)",
+  "event RoutesUnstaged(bytes32 indexed root, uint64 epoch, uint256 count, uint256 remaining)",
+  "event RootCancelled(bytes32 indexed root, uint64 epoch)",
   "event SelectorDisabled(bytes4 indexed selector, address facet)",
+  "event SelectorsPruned(uint256 count)",
   "event ActivationDelaySet(uint64 previousDelay, uint64 newDelay)",
+  "event ActivationDelayChangeScheduled(uint64 newDelay, uint64 effectSchedule)",
+  "event ActivationDelayChangeCanceled()",
   "event Paused(address account)",
   "event Unpaused(address account)",
   "event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender)",
@@ -24,6 +29,7 @@ export const DISPATCHER_EVENT_ABI = [
   "event DefaultAdminTransferCanceled()",
   "event DefaultAdminDelayChangeScheduled(uint48 newDelay, uint48 effectSchedule)",
   "event DefaultAdminDelayChangeCanceled()",
+  "event Initialized(uint64 version)",
 ] as const;
 
 const events = new Interface(DISPATCHER_EVENT_ABI);

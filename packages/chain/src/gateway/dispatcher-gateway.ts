@@ -15,18 +15,18 @@ import { UnknownNetworkError } from "./errors.js";
 export const DISPATCHER_STATE_ABI = [
   "function activeEpoch() view returns (uint64)",
   "function activeRoot() view returns (bytes32)",
-  "function pendingRoot() view returns (bytes32)",
-  "function pendingEta() view returns (uint64)",
-  "function pendingProgress() view returns (uint32 applied, uint32 leafCount)",
+  "function pendingManifest() view returns (bytes32 root, uint64 epoch, uint64 eta, uint32 applied, uint32 leafCount, bytes32 binding, bool cancelling)",
+  "function nextEpoch() view returns (uint64)",
+  "function expiryWindow() view returns (uint64)",
   "function paused() view returns (bool)",
 ] as const;
 
-/** The lifecycle functions {@link encodeDispatcherCall} encodes (signatures of IManifestDispatcher). */
+/** The lifecycle functions {@link encodeDispatcherCall} encodes (signatures of IManifestDispatcher v2 and its admin facet). */
 export const DISPATCHER_LIFECYCLE_ABI = [
-  "function commitRoot(bytes32 root, uint64 epoch, uint32 leafCount)",
+  "function commitRoot(bytes32 root, uint64 epoch, uint32 leafCount, bytes32 binding, bytes32[] headerProof)",
   "function applyRoutes((address facet, bytes32 codehash)[] facets, bytes leaves, bytes32[] proof, bytes proofFlags)",
-  "function activateCommittedRoot()",
-  "function cancelCommittedRoot()",
+  "function activateCommittedRoot((address facet, bytes32 codehash)[] facets, (address facet, bytes32 codehash, bytes data) init)",
+  "function cancelCommittedRoot(bytes32 root, uint64 epoch, uint32 maxUnstage)",
 ] as const;
 
 const lifecycle = new Interface(DISPATCHER_LIFECYCLE_ABI);
@@ -73,7 +73,7 @@ interface Target {
  * const gateway = new JournaledDispatcherGateway({
  *   networks: { ethereum: { provider, dispatcher, signer, nonceStore, journal, confirmations: 3 } },
  * });
- * const result = await gateway.send("ethereum", "run-7/ethereum/activate", { kind: "activate" });
+ * const result = await gateway.send("ethereum", "run-7/ethereum/activate", { kind: "activate", ...activateArgs(tree) });
  */
 export class JournaledDispatcherGateway implements DispatcherGateway {
   readonly #targets = new Map<string, Target>();
@@ -99,22 +99,26 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
     const { provider, dispatcher, views } = this.#target(network);
     const blockTag = await provider.getBlockNumber();
     try {
-      const [activeEpoch, activeRoot, pendingRoot, pendingEta, progress, paused] = await Promise.all([
+      const [activeEpoch, activeRoot, pending, nextEpoch, expiryWindow, paused] = await Promise.all([
         views.activeEpoch({ blockTag }),
         views.activeRoot({ blockTag }),
-        views.pendingRoot({ blockTag }),
-        views.pendingEta({ blockTag }),
-        views.pendingProgress({ blockTag }),
+        views.pendingManifest({ blockTag }),
+        views.nextEpoch({ blockTag }),
+        views.expiryWindow({ blockTag }),
         views.paused({ blockTag }),
       ]);
       return {
         activeEpoch: BigInt(activeEpoch),
         activeRoot: String(activeRoot).toLowerCase(),
-        pendingRoot: String(pendingRoot).toLowerCase(),
-        pendingEta: Number(pendingEta),
-        applied: Number(progress[0]),
-        leafCount: Number(progress[1]),
+        pendingRoot: String(pending.root).toLowerCase(),
+        pendingEpoch: BigInt(pending.epoch),
+        pendingEta: Number(pending.eta),
+        applied: Number(pending.applied),
+        leafCount: Number(pending.leafCount),
         paused: Boolean(paused),
+        nextEpoch: BigInt(nextEpoch),
+        cancelling: Boolean(pending.cancelling),
+        expiryWindowSeconds: Number(expiryWindow),
       };
     } catch (error) {
       // A revert or undecodable answer means the address holds no dispatcher; RPC failures propagate.
@@ -167,15 +171,15 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
 export function encodeDispatcherCall(call: DispatcherCall): string {
   switch (call.kind) {
     case "commit":
-      return lifecycle.encodeFunctionData("commitRoot", [call.root, call.epoch, call.leafCount]);
+      return lifecycle.encodeFunctionData("commitRoot", [call.root, call.epoch, call.leafCount, call.binding, [...call.headerProof]]);
     case "apply": {
       const { facets, leaves, proof, proofFlags } = call.batch;
       return lifecycle.encodeFunctionData("applyRoutes", [facets.map((f) => [f.facet, f.codehash]), leaves, proof, proofFlags]);
     }
     case "activate":
-      return lifecycle.encodeFunctionData("activateCommittedRoot");
+      return lifecycle.encodeFunctionData("activateCommittedRoot", [call.facets.map((f) => [f.facet, f.codehash]), [call.init.facet, call.init.codehash, call.init.data]]);
     case "cancel":
-      return lifecycle.encodeFunctionData("cancelCommittedRoot");
+      return lifecycle.encodeFunctionData("cancelCommittedRoot", [call.root, call.epoch, call.maxUnstage]);
   }
 }
 

@@ -75,18 +75,28 @@ export interface OwnTransactions {
 }
 
 /**
- * Unauthorized: a dispatcher event (role grant/revoke, pause, commit, activation…) in a transaction
- * PayRox did not send. `ordinal` numbers same-named events of one transaction, so the dedupe key
- * survives a reorg that moves the transaction (its log index may change, its hash does not).
+ * The events of one chunked cancel (`CancelStarted`, `RoutesUnstaged` per chunk, `RootCancelled`): a cancel
+ * PayRox did not send is one incident, however many chunks and transactions it took.
+ */
+export const CANCEL_EVENTS: ReadonlySet<string> = new Set(["CancelStarted", "RoutesUnstaged", "RootCancelled"]);
+
+/**
+ * Unauthorized: a dispatcher event (role grant/revoke, pause, commit, activation, a cancel, a scheduled
+ * delay change, a selector prune…) in a transaction PayRox did not send. `ordinal` numbers same-named
+ * events of one transaction, so the dedupe key survives a reorg that moves the transaction (its log index
+ * may change, its hash does not). The events of one chunked cancel share one key: its root and epoch.
  * @returns undefined for PayRox's own events
  */
 export function outOfBandEventRule(event: DispatcherEvent, own: OwnTransactions, ordinal = 0): AlertDraft | undefined {
   if (own.senders.has(event.from.toLowerCase()) || own.txHashes.has(event.txHash.toLowerCase())) return undefined;
   const args = Object.entries(event.args).map(([k, v]) => `${k}=${v}`).join(", ");
+  const incident = CANCEL_EVENTS.has(event.name) && event.args.root !== undefined
+    ? `cancel:${event.args.root.toLowerCase()}:${event.args.epoch ?? "?"}`
+    : `${event.txHash.toLowerCase()}:${event.name}:${ordinal}`;
   return {
     type: AlertType.UNAUTHORIZED,
     severity: "critical",
-    dedupeKey: `${AlertType.UNAUTHORIZED}:${event.network}:${event.txHash.toLowerCase()}:${event.name}:${ordinal}`,
+    dedupeKey: `${AlertType.UNAUTHORIZED}:${event.network}:${incident}`,
     network: event.network,
     message: `${event.name}(${args}) on ${event.network}'s dispatcher in a transaction PayRox did not send (from ${event.from}, tx ${event.txHash}, block ${event.blockNumber})`,
     evidence: { txHash: event.txHash, blockNumber: event.blockNumber, values: { event: event.name, from: event.from, logIndex: event.logIndex, ...event.args } },

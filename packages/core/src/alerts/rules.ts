@@ -57,6 +57,19 @@ export function activationNotReadyRule(run: Run, etaSeconds: number, chainNowSec
   };
 }
 
+/** Dispatcher paused: activation refused with `ActivationPaused`; the run holds and retries until `deadlineSeconds` (its root's expiry). */
+export function dispatcherPausedRule(run: Run, deadlineSeconds: number, retryAtMs: number): AlertDraft {
+  return {
+    type: AlertType.DISPATCHER_PAUSED,
+    severity: "warning",
+    dedupeKey: runIncidentKey(AlertType.DISPATCHER_PAUSED, run.proposalId, run.network),
+    proposalId: run.proposalId,
+    network: run.network,
+    message: `activation on ${run.network} is refused while its dispatcher is paused; retrying every minute until the root expires at ${new Date(deadlineSeconds * 1000).toISOString()} (unpause to let it activate)`,
+    evidence: { values: { deadlineSeconds, retryAtMs } },
+  };
+}
+
 /** Codehash mismatch at apply or activate: a facet's code is not what the manifest pinned. The run halts. */
 export function codehashMismatchRule(run: Run, step: string, args: readonly unknown[]): AlertDraft {
   const [facet, expected, actual] = args.map(String);

@@ -23,6 +23,8 @@ export const AlertType = {
   RUN_FAILED: "run-failed",
   /** The live dispatcher is not at the state the manifest was built against. */
   DRIFT: "drift",
+  /** Activation refused because the dispatcher is paused (`ActivationPaused`): the run holds and retries until the root expires. */
+  DISPATCHER_PAUSED: "dispatcher-paused",
   /** The committed root expired before activation. */
   ROOT_EXPIRED: "root-expired",
   /** A step's lease expired twice without the step finishing: the watchdog had to re-drive it a second time. */

@@ -37,3 +37,45 @@ export const GAS_MODEL: GasModel = {
   replacedListSlot: 22_100,
   perProofHash: 700,
 };
+
+/**
+ * Gas of the lifecycle calls besides apply, for checking they fit a network's per-transaction limit and
+ * sizing cancel chunks. Planned upper bounds (the contract's notes and bench:gas "commit + activate"
+ * 96,171 for one facet), not a fit: a call over a network's limit can never be sent there.
+ */
+export interface LifecycleGasModel {
+  /** commitRoot: intrinsic gas, role check, state writes, event. */
+  commitFixed: number;
+  /** Per sibling hash of the header proof (32 calldata bytes + one hash). */
+  commitPerProofHash: number;
+  /** activateCommittedRoot: intrinsic gas, role check, state switch, event. */
+  activateFixed: number;
+  /** Per facet of the manifest's list: EXTCODEHASH re-verification plus its 64 calldata bytes. */
+  activatePerFacet: number;
+  /** Per byte of initializer calldata (16 gas a non-zero calldata byte, then copied for the delegatecall). */
+  activatePerInitByte: number;
+  /** An initializer's pin check and delegatecall, before whatever it runs. */
+  activateInitFixed: number;
+  /** One cancel chunk: role check, target check, state write, events. */
+  cancelFixed: number;
+  /** Per route a cancel chunk unstages (worst case: a replaced route restored, ~11,000). */
+  cancelPerRoute: number;
+}
+
+/** The planned lifecycle gas (see {@link LifecycleGasModel}). */
+export const LIFECYCLE_GAS_MODEL: LifecycleGasModel = {
+  commitFixed: 80_000,
+  commitPerProofHash: 700,
+  activateFixed: 60_000,
+  activatePerFacet: 4_000 + 64 * 16,
+  activatePerInitByte: 20,
+  activateInitFixed: 30_000,
+  cancelFixed: 60_000,
+  cancelPerRoute: 12_000,
+};
+
+/** Most routes one cancel chunk may unstage under `maxTxGas` (at least 1; at most a uint32). */
+export function cancelChunkSize(maxTxGas: number, model: LifecycleGasModel = LIFECYCLE_GAS_MODEL): number {
+  const routes = Math.floor((maxTxGas - model.cancelFixed) / model.cancelPerRoute);
+  return Math.min(0xffff_ffff, Math.max(1, routes));
+}

@@ -5,7 +5,7 @@
  */
 import { PlanError } from "../errors.js";
 import { manifestInitializer, type Manifest } from "./format.js";
-import { GAS_MODEL, type GasModel } from "./gas-model.js";
+import { GAS_MODEL, LIFECYCLE_GAS_MODEL, type GasModel, type LifecycleGasModel } from "./gas-model.js";
 import { buildManifestTree, encodeBatch, indicesInTreeOrder, type ApplyBatch, type ManifestTree } from "./merkle.js";
 
 /** Options of {@link planBatches}. */
@@ -25,6 +25,11 @@ export interface PlanOptions {
   existingSelectors?: ReadonlySet<string>;
   /** @default GAS_MODEL (measured by `npm run bench:gas`) */
   model?: GasModel;
+  /**
+   * The target network's per-transaction gas limit (the registry's `maxTxGas`): batches are planned under
+   * `min(gasCap, maxTxGas)`. @default no network limit
+   */
+  maxTxGas?: number;
 }
 
 /** One planned batch: the call arguments and what the model expects it to cost. */
@@ -55,7 +60,8 @@ export const DEFAULT_PLAN_MARGIN = 0.1;
  * @throws PlanError when the limits are invalid or a single leaf can't fit under the cap.
  */
 export function planBatches(manifest: Pick<Manifest, "entries" | "root" | "init">, options: PlanOptions = {}): Plan {
-  const gasCap = options.gasCap ?? DEFAULT_GAS_CAP;
+  if (options.maxTxGas !== undefined && !(Number.isInteger(options.maxTxGas) && options.maxTxGas > 0)) throw new PlanError(`the network's gas limit must be a positive integer, got ${options.maxTxGas}`);
+  const gasCap = Math.min(options.gasCap ?? DEFAULT_GAS_CAP, options.maxTxGas ?? Infinity);
   const maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   const margin = options.margin ?? DEFAULT_PLAN_MARGIN;
   const model = options.model ?? GAS_MODEL;
@@ -121,6 +127,22 @@ export function planBatches(manifest: Pick<Manifest, "entries" | "root" | "init"
     maxBatchSize,
     batches,
     totalEstimatedGas: batches.reduce((sum, b) => sum + b.estimatedGas, 0),
+  };
+}
+
+/** The planned gas of a manifest's commit and activation (see {@link LifecycleGasModel}). */
+export interface LifecycleGas {
+  commit: number;
+  activate: number;
+}
+
+/** Estimates the commit and activation gas of `tree` (header proof, facet re-verification, initializer calldata). */
+export function lifecycleGas(tree: Pick<ManifestTree, "headerProof" | "facets" | "init">, model: LifecycleGasModel = LIFECYCLE_GAS_MODEL): LifecycleGas {
+  const initBytes = (tree.init.data.length - 2) / 2;
+  const hasInit = !ZERO_ADDRESS.test(tree.init.facet);
+  return {
+    commit: model.commitFixed + tree.headerProof.length * model.commitPerProofHash,
+    activate: model.activateFixed + tree.facets.length * model.activatePerFacet + (hasInit ? model.activateInitFixed + initBytes * model.activatePerInitByte : 0),
   };
 }
 

@@ -38,3 +38,13 @@ export class NetworkConfigError extends CoreError {
     super(`invalid network configuration: ${issues.map((i) => `${i.path || "(document)"}: ${i.message}`).join("; ")}`, options);
   }
 }
+
+/** The network does not give the dispatcher its canonical CREATE2 address (e.g. ZKsync Era): PayRox can't deploy or upgrade there. */
+export class Create2UnsupportedError extends CoreError {
+  constructor(
+    readonly network: string,
+    readonly networkName: string,
+  ) {
+    super(`${networkName} (${network}) derives CREATE2 addresses differently, so the dispatcher can't have its one canonical address there; PayRox does not deploy to or upgrade on it — remove it from the target networks`);
+  }
+}

@@ -3,7 +3,7 @@
  * when this module loads, plus look-ups and the relay policy in the relay port's terms.
  */
 import { RelayKind, type RelayPolicy } from "../ports/relay.js";
-import { NetworkRegistryError, UnknownNetworkError } from "./errors.js";
+import { Create2UnsupportedError, NetworkRegistryError, UnknownNetworkError } from "./errors.js";
 import { DEVNETS, MAINNETS, RETIRED_NETWORKS, TESTNETS } from "./registry-data.js";
 import { NetworkSchema, type Network, type NetworkKind } from "./types.js";
 
@@ -76,6 +76,14 @@ export function findNetworkByChainId(chainId: number | bigint): Network | undefi
 export function relayPolicyOf(network: Pick<Network, "id" | "relay">): RelayPolicy {
   const preferred = [...new Set(network.relay.preferred.map((kind) => (kind === "sequencer" ? RelayKind.PUBLIC : kind)))];
   return { network: network.id, preferred, allowPublicFallback: network.relay.allowPublicFallback };
+}
+
+/**
+ * Checks the dispatcher can be deployed at its canonical CREATE2 address on `network`.
+ * @throws {Create2UnsupportedError} naming the network when it can't (ZKsync Era and its testnet)
+ */
+export function assertCanonicalCreate2(network: Pick<Network, "id" | "name" | "create2">): void {
+  if (network.create2 !== "canonical") throw new Create2UnsupportedError(network.id, network.name);
 }
 
 /** What to tell someone who named an unknown network. */

@@ -38,6 +38,19 @@ export const FeeModel = {
 /** One of {@link FeeModel}. */
 export type FeeModel = (typeof FeeModel)[keyof typeof FeeModel];
 
+/**
+ * Whether the canonical CREATE2 factory (`0x4e59…956C`) gives the dispatcher the same address as on every
+ * other network. `unsupported`: the chain derives CREATE2 addresses differently (zkSync Era hashes the
+ * bytecode hash, not the init code) or can't run the factory's presigned transaction, so PayRox can't
+ * deploy or upgrade there.
+ */
+export const Create2Support = {
+  CANONICAL: "canonical",
+  UNSUPPORTED: "unsupported",
+} as const;
+/** One of {@link Create2Support}. */
+export type Create2Support = (typeof Create2Support)[keyof typeof Create2Support];
+
 /** How a network's transactions reach a block producer. */
 export interface NetworkRelayPolicy {
   /** Kinds to try, most preferred first. */
@@ -64,6 +77,14 @@ export interface Network {
   readonly blockTimeSeconds: number;
   readonly relay: NetworkRelayPolicy;
   readonly feeModel: FeeModel;
+  /**
+   * Most gas one transaction may use on this network (a protocol per-transaction cap such as EIP-7825's
+   * 16,777,216, else the block gas limit). Apply batches, the commit, the activation and every cancel
+   * chunk are planned under it.
+   */
+  readonly maxTxGas: number;
+  /** Whether the dispatcher gets its canonical CREATE2 address here (see {@link Create2Support}). */
+  readonly create2: Create2Support;
 }
 
 /** Operator configuration of one network (from a config file or an environment variable). */
@@ -107,6 +128,9 @@ export const NetworkSchema = z
       flashbotsRelayUrl: z.url({ protocol: /^https?$/ }).optional(),
     }),
     feeModel: z.enum(FeeModel),
+    // 1M: below that not even a commit fits; 2^32: above any real chain (and a uint32 in the contract's terms).
+    maxTxGas: z.number().int().min(1_000_000, "is below 1,000,000 gas: not even a commit fits").max(2 ** 32),
+    create2: z.enum(Create2Support),
   })
   .superRefine((network, ctx) => {
     const { preferred, flashbotsRelayUrl } = network.relay;

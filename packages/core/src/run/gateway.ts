@@ -3,7 +3,7 @@
  * ManifestDispatcher. Implemented in packages/chain (TxSender + a signer); core never imports ethers
  * clients or SDKs.
  */
-import type { ApplyBatch } from "../manifest/merkle.js";
+import type { ApplyBatch, FacetPin, Initializer } from "../manifest/merkle.js";
 
 /** The dispatcher's lifecycle state on one network (from its views, at one block). */
 export interface DispatcherState {
@@ -12,19 +12,30 @@ export interface DispatcherState {
   activeRoot: string;
   /** Zero hash when nothing is pending. */
   pendingRoot: string;
+  /** The pending root's epoch; 0 when nothing is pending. */
+  pendingEpoch: bigint;
   /** Unix seconds; 0 when nothing is pending. */
   pendingEta: number;
   applied: number;
   leafCount: number;
   paused: boolean;
+  /** The epoch the next commit must name (every commit takes one, cancelled or not). */
+  nextEpoch: bigint;
+  /** A chunked cancel of the pending root is in progress (commit, apply and activate are refused). */
+  cancelling: boolean;
+  /** Seconds after its ETA a pending root can still be activated. */
+  expiryWindowSeconds: number;
 }
 
 /** One lifecycle call. */
 export type DispatcherCall =
-  | { kind: "commit"; root: string; epoch: bigint; leafCount: number }
+  /** `commitRoot(root, epoch, leafCount, binding, headerProof)`; `epoch` is the dispatcher's `nextEpoch()`. */
+  | { kind: "commit"; root: string; epoch: bigint; leafCount: number; binding: string; headerProof: readonly string[] }
   | { kind: "apply"; batch: Pick<ApplyBatch, "facets" | "leaves" | "proof" | "proofFlags"> }
-  | { kind: "activate" }
-  | { kind: "cancel" };
+  /** `activateCommittedRoot(facets, init)`: the manifest's facet list and initializer, as bound at commit. */
+  | { kind: "activate"; facets: readonly FacetPin[]; init: Initializer }
+  /** One chunk of `cancelCommittedRoot(root, epoch, maxUnstage)`: names the pending root it cancels. */
+  | { kind: "cancel"; root: string; epoch: bigint; maxUnstage: number };
 
 /** A confirmed transaction. */
 export interface SentTransaction {

@@ -35,8 +35,8 @@ export type RunEventType = (typeof RunEventType)[keyof typeof RunEventType];
 
 /** Something that happened to a run (a confirmed transaction, a revert, a decision). */
 export type RunEvent =
-  /** `commitRoot` confirmed; `activateAtMs` is the ETA or a later coordinated cut-over. */
-  | { type: "committed"; etaMs: number; activateAtMs: number }
+  /** `commitRoot` confirmed; `activateAtMs` is the ETA or a later coordinated cut-over; `epoch` the one it took. */
+  | { type: "committed"; etaMs: number; activateAtMs: number; epoch?: number }
   /** Apply batch `index` (0-based) confirmed; must be the next batch (`index === run.batchesApplied`). */
   | { type: "batchApplied"; index: number }
   /** `activateCommittedRoot` confirmed. */
@@ -145,7 +145,8 @@ export function transition(run: Run, event: RunEvent, nowMs: number): Run {
     case "committed":
       if (!isTime(event.etaMs) || !isTime(event.activateAtMs)) throw illegal(`etaMs and activateAtMs must be non-negative integers (unix ms)`);
       if (event.activateAtMs < event.etaMs) throw illegal(`activateAtMs ${event.activateAtMs} is before the ETA ${event.etaMs}; the contract refuses early activation`);
-      return { ...next, state: RunState.COMMITTED, etaMs: event.etaMs, activateAtMs: event.activateAtMs };
+      if (event.epoch !== undefined && !(Number.isSafeInteger(event.epoch) && event.epoch > 0)) throw illegal(`epoch must be a positive integer, got ${event.epoch}`);
+      return { ...next, state: RunState.COMMITTED, etaMs: event.etaMs, activateAtMs: event.activateAtMs, ...(event.epoch !== undefined && { committedEpoch: event.epoch }) };
     case "batchApplied":
       if (event.index !== run.batchesApplied) throw illegal(`batch ${event.index} is out of order; batch ${run.batchesApplied} of ${run.batchCount} is next`);
       return { ...next, batchesApplied: run.batchesApplied + 1, state: run.batchesApplied + 1 === run.batchCount ? RunState.APPLIED : RunState.APPLYING };

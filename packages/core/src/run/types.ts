@@ -45,6 +45,11 @@ export interface Run {
   batchCount: number;
   /** On-chain ETA once committed. */
   etaMs?: number;
+  /**
+   * The epoch the commit took on chain (the dispatcher's `nextEpoch()` then): a cancel names it with the
+   * root, so it can never cancel another commitment. Absent on runs committed before it was recorded.
+   */
+  committedEpoch?: number;
   /** When activation should happen: the ETA, or the proposal's coordinated cut-over if later. */
   activateAtMs?: number;
   failure?: RunFailure;
@@ -56,7 +61,7 @@ export interface Run {
 /** A proposed upgrade: one manifest to roll out on several networks. */
 export interface Proposal {
   id: string;
-  /** The manifest file's canonical JSON (packages/core format v1). */
+  /** The manifest file's canonical JSON (packages/core manifest format). */
   manifestJson: string;
   /** Manifest root, duplicated for listing. */
   root: string;

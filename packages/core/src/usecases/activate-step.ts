@@ -4,11 +4,17 @@
  * send's simulation runs on that block, so an earlier send would be refused as `ActivationNotReady` —
  * and sends then: the activation lands in the next block, at most one block after the first eligible. A wait longer than one invocation can hold is
  * rescheduled; an early attempt the dispatcher refuses (`ActivationNotReady`) is rescheduled (with a
- * warning), never failed. A `CodehashMismatch` fails the run with a critical alert (reverts.ts).
+ * warning), never failed. A refusal because the dispatcher is paused (`ActivationPaused`) is not a failure
+ * either: the run holds, retrying every {@link PAUSED_RETRY_MS}, with one `dispatcher-paused` warning
+ * (resolved when it activates), until its root's expiry — then it is EXPIRED like any root that was not
+ * activated in time. A `CodehashMismatch` fails the run with a critical alert (reverts.ts).
  */
 import { StepName, type Run } from "../run/types.js";
 import { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
-import { activationNotReadyRule, lateActivationRule } from "../alerts/rules.js";
+import { activationNotReadyRule, dispatcherPausedRule, lateActivationRule } from "../alerts/rules.js";
+import { manifestInitializer } from "../manifest/format.js";
+import { activateArgs, buildManifestTree } from "../manifest/merkle.js";
+import { parseManifest } from "../manifest/validate.js";
 import { AlertType, runIncidentKey } from "../alerts/types.js";
 import type { SentTransaction } from "../run/gateway.js";
 import { raise, realSleep, record, resolve, saveTransition, SCHEDULER_DEFAULTS, scheduleStep, txStepId, type SchedulerDeps, type StepOutcome } from "./deps.js";
@@ -17,18 +23,24 @@ import { resolveStuckTx } from "./stuck-tx.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
 
+/** How often an activation refused by a paused dispatcher is retried. */
+export const PAUSED_RETRY_MS = 60_000;
+
 /** Activate body; see {@link activateStep}. */
-export async function activateBody({ run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
+export async function activateBody({ proposal, run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
   const network = deps.networks(run.network);
   if (!network) throw new RangeError(`network ${run.network} of run ${run.proposalId} is not in the registry`);
   const held = await holdUntilDue(run, network.blockTimeSeconds, deps);
   if (held) return held;
 
-  const sent = await deps.gateway.send(run.network, txStepId(run, StepName.ACTIVATE), { kind: "activate" });
+  const manifest = parseManifest(proposal.manifestJson);
+  const args = activateArgs(buildManifestTree(manifest.entries, manifestInitializer(manifest)));
+  const sent = await deps.gateway.send(run.network, txStepId(run, StepName.ACTIVATE), { kind: "activate", ...args });
   if (!sent.ok) {
     const { name, args } = sent.revert;
     if (name === "ActivationNotReady") return retryLater(run, Number(args[0] ?? 0), Number(args[1] ?? 0), deps);
     if (name === "RootExpired") return expire(run, deps);
+    if (name === "ActivationPaused") return holdWhilePaused(run, deps);
     return failOnRevert(deps, run, "activate", sent.revert);
   }
   const activated = await saveTransition(deps, run, { type: "activated" });
@@ -89,7 +101,7 @@ async function reportActivation(deps: SchedulerDeps, run: Run, graceSeconds: num
   const late = lateActivationRule(run, graceSeconds, tx.blockTimestamp * 1000);
   if (late) await raise(deps, { ...late, evidence: { ...late.evidence, txHash: tx.hash, blockNumber: tx.blockNumber } });
   const activated = `activated on ${run.network} in block ${tx.blockNumber} (tx ${tx.hash})`;
-  for (const type of [AlertType.LATE_ACTIVATION, AlertType.ACTIVATION_NOT_READY]) {
+  for (const type of [AlertType.LATE_ACTIVATION, AlertType.ACTIVATION_NOT_READY, AlertType.DISPATCHER_PAUSED]) {
     await resolve(deps, { type, severity: "info", dedupeKey: runIncidentKey(type, run.proposalId, run.network), proposalId: run.proposalId, network: run.network, message: activated, evidence: { txHash: tx.hash, blockNumber: tx.blockNumber } });
   }
 }
@@ -107,10 +119,28 @@ async function retryLater(run: Run, etaSeconds: number, chainNowSeconds: number,
   return { outcome: "rescheduled", atMs, run: next };
 }
 
+/**
+ * The dispatcher refused the activation because it is paused: warn once, retry in a minute. While paused
+ * the dispatcher reports `ActivationPaused` even past the expiry, so the expiry is judged here, on the
+ * chain's clock: past `eta + expiryWindow` the run is EXPIRED.
+ */
+async function holdWhilePaused(run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
+  const [state, latest] = await Promise.all([deps.gateway.readState(run.network), deps.gateway.latestBlock(run.network)]);
+  const deadlineSeconds = state.pendingEta + state.expiryWindowSeconds;
+  if (state.pendingEta > 0 && latest.timestamp > deadlineSeconds) return expire(run, deps);
+  const atMs = deps.clock.now() + PAUSED_RETRY_MS;
+  // One alert per incident (the sink dedupes), no audit entry per retry: a long pause would flood the trail.
+  await raise(deps, dispatcherPausedRule(run, deadlineSeconds, atMs));
+  // A new attempt each minute: this one is claimed and completes, a repeat of its name would be dropped.
+  await scheduleStep(deps, run, StepName.ACTIVATE, `${run.version}p${Math.floor(atMs / 1000).toString(36)}`, atMs);
+  return { outcome: "rescheduled", atMs, run };
+}
+
 async function expire(run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
   const expired = await saveTransition(deps, run, { type: "expired" });
   if (!expired) return { outcome: "skipped", reason: "run moved concurrently" };
   await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.expired" });
+  await resolve(deps, { type: AlertType.DISPATCHER_PAUSED, severity: "info", dedupeKey: runIncidentKey(AlertType.DISPATCHER_PAUSED, run.proposalId, run.network), proposalId: run.proposalId, network: run.network, message: `the root on ${run.network} expired; no more activation attempts` });
   await raise(deps, {
     type: AlertType.ROOT_EXPIRED,
     severity: "warning",

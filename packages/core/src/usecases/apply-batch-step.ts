@@ -19,8 +19,10 @@ export const ACTIVATION_LEAD_MS = 60_000;
 /** Apply body; see {@link applyBatchStep}. */
 export async function applyBatchBody({ proposal, run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
   const k = run.batchesApplied;
-  // The proposal's own limits: a process configured otherwise still applies the batches it planned.
-  const plan = planBatches(parseManifest(proposal.manifestJson), { ...deps.options?.planOptions, ...proposal.plan });
+  const network = deps.networks(run.network);
+  if (!network) throw new RangeError(`network ${run.network} of run ${run.proposalId} is not in the registry`);
+  // The proposal's own limits under the network's gas limit: a process configured otherwise still applies the batches it planned.
+  const plan = planBatches(parseManifest(proposal.manifestJson), { ...deps.options?.planOptions, ...proposal.plan, maxTxGas: network.maxTxGas });
   if (plan.batches.length !== run.batchCount) {
     const message = `the plan now has ${plan.batches.length} batches, the run was created with ${run.batchCount}; the planner or its options changed`;
     return failRun(deps, run, "plan-mismatch", message);

@@ -1,18 +1,30 @@
 /**
  * `cancelProposal`: stops every unfinished run of a proposal. A run with a root on chain (COMMITTED,
- * APPLYING, APPLIED) first discards it with the dispatcher's cancel; a PROPOSED run has nothing on
+ * APPLYING, APPLIED) first discards it with the dispatcher's chunked cancel; a PROPOSED run has nothing on
  * chain. Steps scheduled for a cancelled run find it CANCELLED and skip.
+ *
+ * Chunks: each `cancelCommittedRoot(root, epoch, maxUnstage)` unstages at most `maxUnstage` staged routes,
+ * sized so a chunk fits the network's per-transaction gas limit (the registry's `maxTxGas`), and names the
+ * root and the epoch the run committed — the dispatcher refuses a cancel naming anything else
+ * (`CancelTargetMismatch`), so PayRox never cancels another proposal's root. Chunk k is the journaled step
+ * `${proposalId}:${network}:cancel:${k}`: a retried cancel follows its chunks instead of sending new ones.
+ * The loop ends when the dispatcher no longer reports the run's root pending.
  */
+import { cancelChunkSize } from "../manifest/gas-model.js";
+import { ZeroHash } from "../manifest/format.js";
+import type { DispatcherGateway, SentTransaction } from "../run/gateway.js";
 import { isTerminalRun } from "../run/state-machine.js";
+import type { Proposal, Run } from "../run/types.js";
 import { record, saveTransition, type SchedulerDeps } from "./deps.js";
 import { ProposalFinishedError, ProposalNotFoundError } from "./errors.js";
 
 /** What happened to one network's run. */
 export type CancelRunResult =
-  | { network: string; outcome: "cancelled"; txHash?: string }
+  /** `txHash`: the last cancel chunk's transaction; `chunks`: how many chunks were sent (0 for a PROPOSED run). */
+  | { network: string; outcome: "cancelled"; txHash?: string; chunks: number }
   /** Already final before the cancel (or moved there concurrently). */
   | { network: string; outcome: "already-final"; state: string }
-  /** The dispatcher refused the cancel; the run is unchanged. */
+  /** The dispatcher refused the cancel (or the run's root is not the pending one); the run is unchanged. */
   | { network: string; outcome: "refused"; revert: string };
 
 /** Result of {@link cancelProposal}. */
@@ -39,25 +51,95 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
       results.push({ network: run.network, outcome: "already-final", state: run.state });
       continue;
     }
-    let txHash: string | undefined;
+    let chunks: SentTransaction[] = [];
     if (run.state !== "PROPOSED") {
-      const sent = await deps.gateway.send(run.network, `${proposalId}:${run.network}:cancel`, { kind: "cancel" });
-      if (!sent.ok) {
-        await record(asActor, { proposalId, network: run.network, event: "cancel.refused", details: { revert: sent.revert.name, args: sent.revert.args.map(String) } });
-        results.push({ network: run.network, outcome: "refused", revert: sent.revert.name });
+      const onChain = await cancelOnChain(proposal, run, asActor);
+      if (!onChain.ok) {
+        results.push({ network: run.network, outcome: "refused", revert: onChain.revert });
         continue;
       }
-      txHash = sent.tx.hash;
-      await record(asActor, { proposalId, network: run.network, event: "cancel.confirmed", txHash, gasUsed: sent.tx.gasUsed.toString() });
+      chunks = onChain.chunks;
     }
+    const txHash = chunks.at(-1)?.hash;
     const cancelled = await saveTransition(asActor, run, { type: "cancelled" });
     if (!cancelled) {
       const stored = await deps.store.getRun(proposalId, run.network);
       results.push({ network: run.network, outcome: "already-final", state: stored?.state ?? "unknown" });
       continue;
     }
-    await record(asActor, { proposalId, network: run.network, event: "run.cancelled", ...(txHash && { txHash }) });
-    results.push({ network: run.network, outcome: "cancelled", ...(txHash && { txHash }) });
+    await record(asActor, { proposalId, network: run.network, event: "run.cancelled", ...(txHash && { txHash }), details: { chunks: chunks.length } });
+    results.push({ network: run.network, outcome: "cancelled", ...(txHash && { txHash }), chunks: chunks.length });
   }
   return { proposalId, runs: results };
+}
+
+/** The commitment a run's cancel names: its root and the epoch its commit took. */
+interface CancelTarget {
+  root: string;
+  epoch: bigint;
+}
+
+type OnChainCancel = { ok: true; chunks: SentTransaction[] } | { ok: false; revert: string };
+
+/**
+ * Sends cancel chunks for the run's root until the dispatcher no longer has it pending. Every chunk is
+ * audited (`cancel.confirmed`, with its index); a refusal is audited as `cancel.refused`.
+ */
+async function cancelOnChain(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<OnChainCancel> {
+  const network = deps.networks(run.network);
+  if (!network) throw new RangeError(`network ${run.network} of run ${run.proposalId} is not in the registry`);
+  const maxUnstage = cancelChunkSize(network.maxTxGas);
+  const target = await targetOf(proposal, run, deps.gateway);
+  const refuse = async (revert: string, args: unknown[]): Promise<OnChainCancel> => {
+    await record(deps, { proposalId: run.proposalId, network: run.network, event: "cancel.refused", details: { revert, args: args.map(String) } });
+    return { ok: false, revert };
+  };
+  if (!target) return refuse("NotPending", [proposal.root]);
+  const chunks: SentTransaction[] = [];
+  for (let k = 0; ; k++) {
+    if (k > 0) {
+      // After one of our chunks the dispatcher accepts nothing but cancel chunks until the root is gone.
+      const live = await deps.gateway.readState(run.network);
+      if (!isTarget(live, target)) return { ok: true, chunks };
+      // Each chunk unstages up to maxUnstage of at most leafCount staged routes: more chunks than that means a bug.
+      if (k > Math.ceil(live.leafCount / maxUnstage) + 2) {
+        throw new Error(`cancel of ${target.root} on ${run.network} is still pending after ${k} chunks of ${maxUnstage}; retry the cancel (it resumes)`);
+      }
+    }
+    // Chunk 0 is sent even when the root looks gone: after a crash its journal entry holds the answer, and
+    // the dispatcher refuses a cancel naming a root that is not pending.
+    const sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:cancel:${k}`, { kind: "cancel", root: target.root, epoch: target.epoch, maxUnstage });
+    if (!sent.ok) {
+      if (k === 0) return refuse(sent.revert.name, sent.revert.args);
+      // A later chunk refused: another canceller finished the same cancel first.
+      const live = await deps.gateway.readState(run.network);
+      if (!isTarget(live, target)) return { ok: true, chunks };
+      return refuse(sent.revert.name, sent.revert.args);
+    }
+    chunks.push(sent.tx);
+    await record(deps, {
+      proposalId: run.proposalId,
+      network: run.network,
+      event: "cancel.confirmed",
+      txHash: sent.tx.hash,
+      gasUsed: sent.tx.gasUsed.toString(),
+      details: { chunk: k, maxUnstage, root: target.root, epoch: Number(target.epoch), blockNumber: sent.tx.blockNumber },
+    });
+  }
+}
+
+/**
+ * The commitment to cancel: the run's root and the epoch recorded at its commit. A run committed before
+ * the epoch was recorded falls back to the pending epoch when the pending root is the proposal's.
+ */
+async function targetOf(proposal: Proposal, run: Run, gateway: DispatcherGateway): Promise<CancelTarget | undefined> {
+  const root = proposal.root.toLowerCase();
+  if (run.committedEpoch !== undefined) return { root, epoch: BigInt(run.committedEpoch) };
+  const live = await gateway.readState(run.network);
+  if (live.pendingRoot === ZeroHash || live.pendingRoot.toLowerCase() !== root) return undefined;
+  return { root, epoch: live.pendingEpoch };
+}
+
+function isTarget(live: { pendingRoot: string; pendingEpoch: bigint }, target: CancelTarget): boolean {
+  return live.pendingRoot.toLowerCase() === target.root && live.pendingEpoch === target.epoch;
 }

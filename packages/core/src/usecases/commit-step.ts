@@ -1,10 +1,13 @@
 /**
  * The commit step's body: check the network against the manifest's expected previous state, commit the
- * root, record the on-chain ETA, schedule apply batch 0.
+ * root (with its leaf count, binding and header proof) as the dispatcher's `nextEpoch()` — every commit
+ * takes a new epoch, so after a cancel it is not `baseEpoch + 1` — record the on-chain ETA and the epoch
+ * taken, schedule apply batch 0.
  */
 import { AlertType, runIncidentKey } from "../alerts/types.js";
 import { DriftError } from "../errors.js";
-import { ZeroHash } from "../manifest/format.js";
+import { manifestInitializer, ZeroHash } from "../manifest/format.js";
+import { buildManifestTree, commitArgs } from "../manifest/merkle.js";
 import { assertNotDrifted } from "../manifest/diff.js";
 import { parseManifest } from "../manifest/validate.js";
 import type { SendResult } from "../run/gateway.js";
@@ -21,8 +24,11 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
   const live = await deps.gateway.readState(run.network);
   let sent: SendResult | undefined;
   const stepId = txStepId(run, StepName.COMMIT);
-  const call = { kind: "commit", root: manifest.root, epoch: BigInt(manifest.baseEpoch) + 1n, leafCount: manifest.entries.length } as const;
-  if (live.pendingRoot.toLowerCase() !== manifest.root) {
+  const args = commitArgs(buildManifestTree(manifest.entries, manifestInitializer(manifest)));
+  const ours = live.pendingRoot.toLowerCase() === manifest.root && !live.cancelling;
+  // A recovered commit names the epoch it took (the pending one), so its calldata matches the journal's.
+  const call = { kind: "commit", ...args, epoch: ours ? live.pendingEpoch : live.nextEpoch } as const;
+  if (!ours) {
     try {
       assertNotDrifted(manifest, live);
     } catch (error) {
@@ -50,16 +56,18 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
     const observed = await deps.gateway.send(run.network, stepId, call);
     if (observed.ok) sent = observed;
   }
-  const etaMs = (sent ? (await deps.gateway.readState(run.network)).pendingEta : live.pendingEta) * 1000;
+  const after = sent ? await deps.gateway.readState(run.network) : live;
+  const etaMs = after.pendingEta * 1000;
+  const epoch = Number(call.epoch);
   const activateAtMs = Math.max(etaMs, proposal.cutoverAtMs ?? 0);
-  const committed = await saveTransition(deps, run, { type: "committed", etaMs, activateAtMs });
+  const committed = await saveTransition(deps, run, { type: "committed", etaMs, activateAtMs, epoch });
   if (!committed) return { outcome: "skipped", reason: "run moved concurrently" };
   await record(deps, {
     proposalId: run.proposalId,
     network: run.network,
     event: "commit.confirmed",
     ...(sent?.ok && { txHash: sent.tx.hash, gasUsed: sent.tx.gasUsed.toString() }),
-    details: { root: manifest.root, epoch: manifest.baseEpoch + 1, etaMs, activateAtMs, ...(sent?.ok ? { blockNumber: sent.tx.blockNumber } : { recovered: true }) },
+    details: { root: manifest.root, epoch, baseEpoch: manifest.baseEpoch, etaMs, activateAtMs, ...(sent?.ok ? { blockNumber: sent.tx.blockNumber } : { recovered: true }) },
   });
   await scheduleStep(deps, committed, StepName.APPLY, "0", deps.clock.now());
   if (sent?.ok) {

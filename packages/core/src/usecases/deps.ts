@@ -3,6 +3,7 @@
  * rule, and the small shared moves of every step: save a transition (a lost race is not an error),
  * audit, alert, fail a run.
  */
+import { createHash } from "node:crypto";
 import type { PlanOptions } from "../manifest/planner.js";
 import type { Network } from "../networks/types.js";
 import type { DispatcherGateway } from "../run/gateway.js";
@@ -84,11 +85,15 @@ export type StepOutcome =
 
 /**
  * The schedule name of a step: derived only from (proposal, network, step, attempt), so a duplicate
- * request collides instead of doubling. Fits EventBridge Scheduler's 64-character `[0-9a-zA-Z-_.]` names.
+ * request collides instead of doubling. Fits EventBridge Scheduler's 64-character `[0-9a-zA-Z-_.]` names:
+ * a longer one keeps its first 47 characters and ends in a hash of the whole, so two attempts never
+ * share a name (a cut name would make the second a duplicate of the first, and it would be dropped).
  */
 export function jobName(proposalId: string, network: string, step: StepName, attempt: string): string {
   const safe = (s: string) => s.replace(/[^0-9a-zA-Z_.-]/g, "_");
-  return `${safe(proposalId)}.${safe(network)}.${step}.${safe(attempt)}`.slice(0, 64);
+  const name = `${safe(proposalId)}.${safe(network)}.${step}.${safe(attempt)}`;
+  if (name.length <= 64) return name;
+  return `${name.slice(0, 47)}.${createHash("sha256").update(JSON.stringify([proposalId, network, step, attempt])).digest("hex").slice(0, 16)}`;
 }
 
 /** The step an unfinished run waits for next (the one `runExpects` accepts); undefined once the run is final. */

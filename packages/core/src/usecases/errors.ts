@@ -16,6 +16,10 @@ export const ProposalRejection = {
   INVALID_TIME: "invalid-time",
   INVALID_PROPOSER: "invalid-proposer",
   UNPLANNABLE: "unplannable",
+  /** A target network where the dispatcher can't have its canonical CREATE2 address (ZKsync Era). */
+  UNSUPPORTED_NETWORK: "unsupported-network",
+  /** An apply batch, the commit or the activation can't fit a target network's per-transaction gas limit. */
+  OVER_NETWORK_GAS_CAP: "over-network-gas-cap",
 } as const;
 /** One of {@link ProposalRejection}. */
 export type ProposalRejection = (typeof ProposalRejection)[keyof typeof ProposalRejection];
@@ -29,6 +33,25 @@ export class ProposalRejectedError extends CoreError {
     options?: { cause?: unknown },
   ) {
     super(`proposal rejected (${code}) at ${field}: ${message}`, options);
+  }
+}
+
+/** The lifecycle transactions PayRox sends, as a gas-cap refusal names them. */
+export type LifecycleCall = "apply" | "commit" | "activate";
+
+/** A call of the manifest can't fit a target network's per-transaction gas limit; nothing was written. */
+export class NetworkGasCapError extends ProposalRejectedError {
+  constructor(
+    readonly network: string,
+    readonly maxTxGas: number,
+    readonly call: LifecycleCall,
+    /** What the call needs (estimated); undefined when a single apply leaf already can't fit. */
+    readonly gas: number | undefined,
+    field: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(ProposalRejection.OVER_NETWORK_GAS_CAP, field, `${network} allows at most ${maxTxGas.toLocaleString("en-US")} gas per transaction and ${detail}; split the upgrade into smaller manifests (fewer facets, a smaller initializer) or drop ${network}`, options);
   }
 }
 

@@ -5,20 +5,24 @@
  */
 import { randomUUID } from "node:crypto";
 import { CoreError } from "../errors.js";
-import type { Manifest } from "../manifest/format.js";
-import { DEFAULT_GAS_CAP, DEFAULT_MAX_BATCH_SIZE, DEFAULT_PLAN_MARGIN, planBatches } from "../manifest/planner.js";
+import { manifestInitializer, type Manifest } from "../manifest/format.js";
+import { buildManifestTree } from "../manifest/merkle.js";
+import { DEFAULT_GAS_CAP, DEFAULT_MAX_BATCH_SIZE, DEFAULT_PLAN_MARGIN, lifecycleGas, planBatches } from "../manifest/planner.js";
+import { Create2UnsupportedError } from "../networks/errors.js";
+import { assertCanonicalCreate2 } from "../networks/registry.js";
+import type { Network } from "../networks/types.js";
 import { parseManifest } from "../manifest/validate.js";
 import { createRun } from "../run/state-machine.js";
 import { StepName, type Proposal, type ProposalPlanLimits, type Run } from "../run/types.js";
 import { record, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps } from "./deps.js";
-import { ProposalRejectedError, ProposalRejection } from "./errors.js";
+import { NetworkGasCapError, ProposalRejectedError, ProposalRejection } from "./errors.js";
 
-/** Most networks one proposal may target (the registry's 21 public networks). */
+/** Most networks one proposal may target (every public network of the registry a dispatcher can be on). */
 export const MAX_PROPOSAL_NETWORKS = 21;
 
 /** Input of {@link proposeUpgrade}. */
 export interface ProposeUpgradeParameters {
-  /** The manifest file (format v1) as JSON text. */
+  /** The manifest file (format v2) as JSON text. */
   manifestJson: string;
   /** Registry ids of the target networks, 1–21, no repeats. */
   networks: string[];
@@ -41,7 +45,9 @@ export interface ProposeUpgradeReturnType {
  *
  * The id is a random UUID, not a hash of the input: the same manifest may legitimately be proposed twice
  * (after a cancel), and a hash including `createdAt` would not make client retries idempotent anyway.
- * @throws {ProposalRejectedError} on bad input; nothing is written then
+ * @throws {ProposalRejectedError} on bad input; nothing is written then. Among them
+ * `unsupported-network` (a network without the canonical CREATE2 address, e.g. ZKsync Era) and
+ * {@link NetworkGasCapError} (an apply batch, the commit or the activation over a network's gas limit).
  * @example const { proposal } = await proposeUpgrade({ manifestJson, networks: ["base"], proposer: "alice" }, deps)
  */
 export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: SchedulerDeps): Promise<ProposeUpgradeReturnType> {
@@ -53,7 +59,7 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
     throw new ProposalRejectedError(ProposalRejection.INVALID_PROPOSER, "proposer", "must name who proposes (a non-empty string)");
   }
   const planLimits = planLimitsOf(deps);
-  const batchCount = planOrReject(manifest, planLimits, deps);
+  const batchCounts = checkNetworkFit(manifest, input.networks, planLimits, deps);
 
   const proposal: Proposal = {
     id: randomUUID(),
@@ -67,7 +73,8 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
     proposer: input.proposer,
     plan: planLimits,
   };
-  const runs = proposal.networks.map((network) => createRun({ proposalId: proposal.id, network, batchCount, nowMs: now }));
+  const runs = proposal.networks.map((network) => createRun({ proposalId: proposal.id, network, batchCount: batchCounts.get(network)!, nowMs: now }));
+  const batchCount = Math.max(...batchCounts.values());
   await deps.store.createProposal(proposal, runs);
   await record(deps, {
     proposalId: proposal.id,
@@ -132,10 +139,41 @@ function planLimitsOf(deps: SchedulerDeps): ProposalPlanLimits {
   return { gasCap: options?.gasCap ?? DEFAULT_GAS_CAP, maxBatchSize: options?.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE, margin: options?.margin ?? DEFAULT_PLAN_MARGIN };
 }
 
-function planOrReject(manifest: Manifest, limits: ProposalPlanLimits, deps: SchedulerDeps): number {
+/**
+ * Checks every target network can take the manifest: the canonical CREATE2 address, and each call under
+ * the network's per-transaction gas limit. Batches are planned per network under min(cap, its limit).
+ * @returns the apply batch count of each network
+ */
+function checkNetworkFit(manifest: Manifest, networkIds: readonly string[], limits: ProposalPlanLimits, deps: SchedulerDeps): Map<string, number> {
+  const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
+  const gas = lifecycleGas(tree);
+  const counts = new Map<string, number>();
+  networkIds.forEach((id, i) => {
+    const network = deps.networks(id)!;
+    const field = `networks[${i}]`;
+    try {
+      assertCanonicalCreate2(network);
+    } catch (error) {
+      if (!(error instanceof Create2UnsupportedError)) throw error;
+      throw new ProposalRejectedError(ProposalRejection.UNSUPPORTED_NETWORK, field, error.message, { cause: error });
+    }
+    for (const call of ["commit", "activate"] as const) {
+      if (gas[call] > network.maxTxGas) throw new NetworkGasCapError(id, network.maxTxGas, call, gas[call], field, `the manifest's ${call} needs ~${gas[call].toLocaleString("en-US")}`);
+    }
+    counts.set(id, planOrReject(manifest, limits, network, field, deps));
+  });
+  return counts;
+}
+
+function planOrReject(manifest: Manifest, limits: ProposalPlanLimits, network: Network, field: string, deps: SchedulerDeps): number {
   try {
-    return planBatches(manifest, { ...deps.options?.planOptions, ...limits }).batches.length;
+    planBatches(manifest, { ...deps.options?.planOptions, ...limits });
   } catch (error) {
     throw new ProposalRejectedError(ProposalRejection.UNPLANNABLE, "manifest", `cannot be split into apply batches: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return planBatches(manifest, { ...deps.options?.planOptions, ...limits, maxTxGas: network.maxTxGas }).batches.length;
+  } catch (error) {
+    throw new NetworkGasCapError(network.id, network.maxTxGas, "apply", undefined, field, `an apply batch can't fit: ${(error as Error).message}`, { cause: error });
   }
 }

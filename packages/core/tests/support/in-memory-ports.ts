@@ -297,11 +297,15 @@ export class ScriptedGateway {
   constructor(
     private readonly clock: ManualClock,
     readonly delaySeconds = 3_600,
+    readonly expirySeconds = 86_400,
   ) {}
 
   state(network: string): DispatcherState {
     let s = this.states.get(network);
-    if (!s) this.states.set(network, (s = { activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEta: 0, applied: 0, leafCount: 0, paused: false }));
+    if (!s) {
+      s = { activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEpoch: 0n, pendingEta: 0, applied: 0, leafCount: 0, paused: false, nextEpoch: 1n, cancelling: false, expiryWindowSeconds: this.expirySeconds };
+      this.states.set(network, s);
+    }
     return s;
   }
   async readState(network: string): Promise<DispatcherState> {
@@ -334,23 +338,35 @@ export class ScriptedGateway {
   }
 
   private execute(s: DispatcherState, call: DispatcherCall, now: number): Revert | undefined {
+    const clear = { pendingRoot: ZeroHash, pendingEpoch: 0n, pendingEta: 0, applied: 0, leafCount: 0, cancelling: false };
     switch (call.kind) {
       case "commit":
-        if (s.pendingRoot !== ZeroHash) return { name: "RootAlreadyPending", args: [s.pendingRoot] };
-        Object.assign(s, { pendingRoot: call.root, pendingEta: now + this.delaySeconds, applied: 0, leafCount: call.leafCount });
+        if (s.pendingRoot !== ZeroHash) return { name: "PendingRootExists", args: [s.pendingRoot] };
+        if (call.epoch !== s.nextEpoch) return { name: "EpochMismatch", args: [s.nextEpoch, call.epoch] };
+        Object.assign(s, { pendingRoot: call.root, pendingEpoch: call.epoch, nextEpoch: call.epoch + 1n, pendingEta: now + this.delaySeconds, applied: 0, leafCount: call.leafCount });
         return undefined;
       case "apply":
+        if (s.cancelling) return { name: "CancelInProgress", args: [s.pendingRoot] };
         s.applied += (call.batch.leaves.length - 2) / 10;
         return undefined;
       case "activate":
-        if (s.pendingRoot === ZeroHash) return { name: "NothingPending", args: [] };
+        if (s.pendingRoot === ZeroHash) return { name: "NoPendingRoot", args: [] };
+        if (s.cancelling) return { name: "CancelInProgress", args: [s.pendingRoot] };
+        if (s.paused) return { name: "ActivationPaused", args: [] };
         if (now < s.pendingEta) return { name: "ActivationNotReady", args: [BigInt(s.pendingEta), BigInt(now)] };
-        if (s.applied !== s.leafCount) return { name: "BatchesIncomplete", args: [s.applied, s.leafCount] };
-        Object.assign(s, { activeEpoch: s.activeEpoch + 1n, activeRoot: s.pendingRoot, pendingRoot: ZeroHash, pendingEta: 0 });
+        if (now > s.pendingEta + s.expiryWindowSeconds) return { name: "RootExpired", args: [BigInt(s.pendingEta + s.expiryWindowSeconds), BigInt(now)] };
+        if (s.applied !== s.leafCount) return { name: "ManifestIncomplete", args: [s.applied, s.leafCount] };
+        Object.assign(s, { activeEpoch: s.pendingEpoch, activeRoot: s.pendingRoot, ...clear });
         return undefined;
-      case "cancel":
-        Object.assign(s, { pendingRoot: ZeroHash, pendingEta: 0, applied: 0 });
+      case "cancel": {
+        if (s.pendingRoot === ZeroHash) return { name: "NoPendingRoot", args: [] };
+        if (call.root !== s.pendingRoot || call.epoch !== s.pendingEpoch) return { name: "CancelTargetMismatch", args: [s.pendingRoot, s.pendingEpoch] };
+        // Like the contract: each chunk unstages up to maxUnstage; the one that empties the stage discards the root.
+        const unstaged = Math.min(s.applied, call.maxUnstage);
+        if (unstaged === s.applied) Object.assign(s, clear);
+        else Object.assign(s, { cancelling: true, applied: s.applied - unstaged });
         return undefined;
+      }
     }
   }
 }
