@@ -9,7 +9,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import { Contract, Interface, ZeroHash } from "ethers";
 import { describe, expect, it } from "vitest";
-import { buildManifest, planBatches, PROTECTED_SELECTORS, type Manifest } from "../../src/index.js";
+import { activateArgs, buildManifest, buildManifestTree, commitArgs, manifestInitializer, planBatches, PROTECTED_SELECTORS, type Manifest } from "../../src/index.js";
 import { exampleArtifact, exampleFacet } from "../unit/artifacts.js";
 
 const ethers = hre.ethers;
@@ -34,14 +34,17 @@ type Fixture = Awaited<ReturnType<typeof fixture>>;
 
 /** Commits, applies the plan's batches and activates; returns the gasUsed of each apply. */
 async function run(f: Fixture, manifest: Manifest, plan: ReturnType<typeof planBatches>): Promise<number[]> {
-  await (await f.router.commitRoot(manifest.root, manifest.baseEpoch + 1, manifest.entries.length)).wait();
+  const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
+  const commit = commitArgs(tree);
+  await (await f.router.commitRoot(commit.root, await f.dispatcher.nextEpoch(), commit.leafCount, commit.binding, commit.headerProof)).wait();
   const gas: number[] = [];
   for (const b of plan.batches) {
     const receipt = await (await f.router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags, { gasLimit: plan.gasCap })).wait();
     gas.push(Number(receipt.gasUsed));
   }
   await time.increase(10);
-  await (await f.router.activateCommittedRoot()).wait();
+  const activate = activateArgs(tree);
+  await (await f.router.activateCommittedRoot(activate.facets, activate.init)).wait();
   return gas;
 }
 

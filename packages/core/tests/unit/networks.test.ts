@@ -43,6 +43,7 @@ const EXPECTED_TESTNETS: Record<string, number> = {
   "avalanche-fuji": 43113,
   "linea-sepolia": 59141,
   "scroll-sepolia": 534351,
+  "zksync-sepolia": 300,
 };
 const DEPRECATED = /goerli|rinkeby|ropsten|kovan|mumbai|holesky|sokol|chiado-old|scroll-alpha/i;
 const ROLLUPS = ["arbitrum-one", "optimism", "base", "linea", "scroll", "zksync-era"];
@@ -62,10 +63,33 @@ function issueAt(error: NetworkConfigError, path: string): NetworkConfigIssue | 
 }
 
 describe("network registry", () => {
-  it("has exactly 21 non-devnet networks: 11 mainnets and 10 testnets", () => {
-    expect(listNetworks().filter((n) => n.kind !== "devnet")).toHaveLength(21);
+  it("has exactly 22 non-devnet networks: 11 mainnets and 11 testnets", () => {
+    expect(listNetworks().filter((n) => n.kind !== "devnet")).toHaveLength(22);
     expect(listNetworks({ kind: "mainnet" })).toHaveLength(11);
-    expect(listNetworks({ kind: "testnet" })).toHaveLength(10);
+    expect(listNetworks({ kind: "testnet" })).toHaveLength(11);
+  });
+
+  it("gives Ethereum and its testnets EIP-7825's 16,777,216 gas per transaction, the devnets 30,000,000", () => {
+    for (const id of ["ethereum", "sepolia", "hoodi"]) expect(getNetwork(id).maxTxGas).toBe(16_777_216);
+    expect(getNetwork("devnet-1").maxTxGas).toBe(30_000_000);
+    for (const network of NETWORKS) expect(network.maxTxGas).toBeGreaterThanOrEqual(10_000_000);
+  });
+
+  it("marks exactly ZKsync Era and its testnet as lacking the canonical CREATE2 address", () => {
+    expect(NETWORKS.filter((n) => n.create2 === "unsupported").map((n) => n.id)).toEqual(["zksync-era", "zksync-sepolia"]);
+  });
+
+  it("refuses a registry entry without maxTxGas or with an unknown create2 kind", () => {
+    const { maxTxGas: _omitted, ...withoutGas } = getNetwork("base");
+    const error = (() => {
+      try {
+        parseNetworkRegistry([withoutGas, { ...getNetwork("optimism"), create2: "sometimes" }, { ...getNetwork("scroll"), maxTxGas: 21_000 }]);
+      } catch (e) {
+        return e as NetworkRegistryError;
+      }
+    })();
+    expect(error).toBeInstanceOf(NetworkRegistryError);
+    expect(error!.problems).toEqual([expect.stringMatching(/^base\.maxTxGas: /), expect.stringMatching(/^optimism\.create2: /), expect.stringMatching(/^scroll\.maxTxGas: .*1,000,000/)]);
   });
 
   it("gives each mainnet and testnet its correct chain id", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activateStep, jobName, proposeUpgrade, RunState, runStep, StepBusyError, verifyAuditChain, type ScheduledJob } from "../../../src/index.js";
+import { activateStep, buildManifestTree, commitArgs, jobName, manifestInitializer, parseManifest, proposeUpgrade, RunState, runStep, StepBusyError, verifyAuditChain, type ScheduledJob } from "../../../src/index.js";
 import { fireDueJobs, inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
 
 /** A proposal of a 3-batch manifest on ethereum (12 s blocks) and base (2 s blocks). */
@@ -100,10 +100,10 @@ describe("runStep", () => {
 
   it("treats our root already pending (committed by no journaled send of ours) as committed, sending nothing", async () => {
     const { h, deps, proposal } = await proposed(["base"]);
-    Object.assign(h.gateway.state("base"), { pendingRoot: proposal.root, pendingEta: 1_800_003_600 });
+    Object.assign(h.gateway.state("base"), { pendingRoot: proposal.root, pendingEpoch: 1n, nextEpoch: 2n, pendingEta: 1_800_003_600 });
     await fireDueJobs(h, deps, () => 0, 1);
     const run = await h.store.getRun(proposal.id, "base");
-    expect(run).toMatchObject({ state: "COMMITTED", etaMs: 1_800_003_600_000 });
+    expect(run).toMatchObject({ state: "COMMITTED", etaMs: 1_800_003_600_000, committedEpoch: 1 });
     // The one look at the journal was refused by the dispatcher (root pending): no transaction.
     expect(h.gateway.sends.map((s) => s.call.kind)).toEqual(["commit"]);
     const [entry] = (await h.audit.list(proposal.id)).filter((e) => e.event === "commit.confirmed");
@@ -114,8 +114,9 @@ describe("runStep", () => {
   it("records the journaled commit's transaction when an attempt crashed after sending and before recording", async () => {
     // Prepare: the crashed attempt's send went through (journaled, mined); nothing was recorded
     const { h, deps, proposal } = await proposed(["base"]);
-    const manifest = JSON.parse(proposal.manifestJson) as { root: string; baseEpoch: number; entries: unknown[] };
-    const first = await h.gateway.send("base", `${proposal.id}:base:commit`, { kind: "commit", root: manifest.root, epoch: BigInt(manifest.baseEpoch) + 1n, leafCount: manifest.entries.length });
+    const manifest = parseManifest(proposal.manifestJson);
+    const args = commitArgs(buildManifestTree(manifest.entries, manifestInitializer(manifest)));
+    const first = await h.gateway.send("base", `${proposal.id}:base:commit`, { kind: "commit", ...args, epoch: 1n });
     // Act
     await fireDueJobs(h, deps, () => 0, 1);
     // Assess
