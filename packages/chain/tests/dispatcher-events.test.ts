@@ -4,11 +4,11 @@
  */
 import { Contract, type JsonRpcProvider, type Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZeroHash } from "@payrox/core";
+import { buildManifestTree, commitArgs, ZeroHash } from "@payrox/core";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
 import { devWallet, startLocalChain, type LocalChain } from "../../../contracts/lib/local-chain.js";
-import { DispatcherEventReader, LogRangeError, UnknownNetworkError } from "../src/gateway/index.js";
+import { DispatcherEventReader, encodeDispatcherCall, LogRangeError, UnknownNetworkError } from "../src/gateway/index.js";
 import { devAccount, rpc } from "./support/lifecycle-fixtures.js";
 
 const NETWORK = "devnet";
@@ -43,9 +43,9 @@ describe("DispatcherEventReader (anvil)", () => {
     const outsider = devAccount(7, provider);
     const commitRole = String(await admin.getFunction("COMMIT_ROLE")());
     const grant = await (await admin.getFunction("grantRole")(commitRole, outsider.address)).wait();
-    const root = `0x${"ab".repeat(32)}`;
-    const router = new Contract(dispatcher, ["function commitRoot(bytes32 root, uint64 epoch, uint32 leafCount)"], outsider);
-    const commit = await (await router.getFunction("commitRoot")(root, 1n, 3)).wait();
+    const tree = buildManifestTree(["0xabababab", "0xcdcdcdcd", "0xefefefef"].map((selector) => ({ selector, facet: wallet.address, codehash: `0x${"ab".repeat(32)}` })));
+    const root = tree.root;
+    const commit = await (await outsider.sendTransaction({ to: dispatcher, data: encodeDispatcherCall({ kind: "commit", ...commitArgs(tree), epoch: 1n }) })).wait();
     // Act
     const events = await reader().getLogs(NETWORK, grant!.blockNumber, commit!.blockNumber);
     // Assess
@@ -57,6 +57,25 @@ describe("DispatcherEventReader (anvil)", () => {
     expect(events[1]!.args).toMatchObject({ root, epoch: "1", leafCount: "3" });
     expect(events[1]).toMatchObject({ network: NETWORK, blockNumber: commit!.blockNumber, blockHash: commit!.blockHash });
     expect(await reader().ownSenders(NETWORK)).toEqual([wallet.address]);
+  });
+
+  it("decodes a chunked cancel, a scheduled delay decrease and a selector prune", async () => {
+    // Prepare: the outsider's commit from the first test is pending at epoch 1; the admin may cancel it
+    const pending = String(await admin.getFunction("pendingRoot")());
+    const from = (await provider.getBlockNumber()) + 1;
+    await (await admin.getFunction("grantRole")(await admin.getFunction("EMERGENCY_ROLE")(), wallet.address)).wait();
+    await (await admin.getFunction("grantRole")(await admin.getFunction("APPLY_ROLE")(), wallet.address)).wait();
+    // Act
+    await (await wallet.sendTransaction({ to: dispatcher, data: encodeDispatcherCall({ kind: "cancel", root: pending, epoch: 1n, maxUnstage: 1 }) })).wait();
+    await (await admin.getFunction("setActivationDelay")(1n)).wait();
+    await (await admin.getFunction("pruneSelectors")([])).wait();
+    const events = await reader().getLogs(NETWORK, from, await provider.getBlockNumber());
+    // Assess
+    const names = events.map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(["CancelStarted", "RoutesUnstaged", "RootCancelled", "ActivationDelayChangeScheduled", "SelectorsPruned"]));
+    expect(names).not.toContain("unknown");
+    expect(events.find((e) => e.name === "RootCancelled")!.args).toEqual({ root: pending, epoch: "1" });
+    expect(events.find((e) => e.name === "ActivationDelayChangeScheduled")!.args).toMatchObject({ newDelay: "1" });
   });
 
   it("reads nothing from blocks before the deployment and refuses ranges over its bound", async () => {

@@ -5,7 +5,7 @@
  */
 import { Contract, ContractFactory, parseUnits, ZeroHash, type JsonRpcProvider, type Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildManifest, planBatches, type DispatcherState, type Manifest, type Plan } from "@payrox/core";
+import { activateArgs, buildManifest, buildManifestTree, commitArgs, planBatches, type DispatcherCall, type DispatcherState, type Manifest, type ManifestTree, type Plan } from "@payrox/core";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
 import { devWallet, startLocalChain, type LocalChain } from "../../../contracts/lib/local-chain.js";
@@ -22,7 +22,14 @@ let admin: Contract;
 let gateway: JournaledDispatcherGateway;
 let stores: ReturnType<typeof gatewayFor>["stores"];
 let manifest: Manifest;
+let tree: ManifestTree;
 let plan: Plan;
+
+/** A commit of some other one-leaf tree (its own root, binding and header proof) at `epoch`. */
+function otherCommit(seed: string, epoch: bigint): Extract<DispatcherCall, { kind: "commit" }> {
+  const other = buildManifestTree([{ selector: `0x${seed.repeat(4)}`, facet: wallet.address, codehash: `0x${seed.repeat(32)}` }]);
+  return { kind: "commit", ...commitArgs(other), epoch };
+}
 
 /** A gateway on the local chain signing with `signer`; fresh in-memory stores unless `stores` are given. */
 function gatewayFor(signer: Wallet | ReturnType<typeof devAccount>, stores = { journal: new InMemoryTxJournal(), nonceStore: new InMemoryNonceStore() }) {
@@ -57,6 +64,7 @@ beforeAll(async () => {
     { name: "epoch-1", baseEpoch: 0, previousRoot: ZeroHash, facets: [{ name: counter.contractName, abi: counter.abi as never, deployedBytecode: counter.deployedBytecode, address: await facet.getAddress() }] },
     { readCode: (address) => provider.getCode(address) },
   );
+  tree = buildManifestTree(manifest.entries);
   // One leaf per batch, so the run has several apply steps.
   plan = planBatches(manifest, { maxBatchSize: 1 });
   ({ gateway, stores } = gatewayFor(wallet));
@@ -71,20 +79,22 @@ describe("JournaledDispatcherGateway (anvil)", () => {
   it("reads the initial state at one block and the latest block", async () => {
     const state = await gateway.readState(NETWORK);
     const block = await gateway.latestBlock(NETWORK);
-    expect(state).toEqual<DispatcherState>({ activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEta: 0, applied: 0, leafCount: 0, paused: false });
+    expect(state).toEqual<DispatcherState>({
+      activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEpoch: 0n, pendingEta: 0, applied: 0, leafCount: 0, paused: false, nextEpoch: 1n, cancelling: false, expiryWindowSeconds: Number(await admin.getFunction("expiryWindow")()),
+    });
     expect(block.number).toBe(await provider.getBlockNumber());
     expect(block.timestamp).toBeGreaterThan(0);
   });
 
   it("commits the manifest root and reports the confirmed transaction", async () => {
-    const result = await gateway.send(NETWORK, "run-1/devnet/commit", { kind: "commit", root: manifest.root, epoch: 1n, leafCount: manifest.entries.length });
+    const result = await gateway.send(NETWORK, "run-1/devnet/commit", { kind: "commit", ...commitArgs(tree), epoch: 1n });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const receipt = (await provider.getTransactionReceipt(result.tx.hash))!;
     const block = (await provider.getBlock(receipt.blockNumber))!;
     expect(result.tx).toEqual({ hash: receipt.hash, blockNumber: receipt.blockNumber, blockTimestamp: block.timestamp, gasUsed: receipt.gasUsed });
     const state = await gateway.readState(NETWORK);
-    expect(state).toMatchObject({ pendingRoot: manifest.root, pendingEta: block.timestamp + 2, applied: 0, leafCount: manifest.entries.length });
+    expect(state).toMatchObject({ pendingRoot: manifest.root, pendingEpoch: 1n, nextEpoch: 2n, pendingEta: block.timestamp + 2, applied: 0, leafCount: manifest.entries.length, cancelling: false });
   });
 
   it("applies every planned batch", async () => {
@@ -99,7 +109,7 @@ describe("JournaledDispatcherGateway (anvil)", () => {
   it("returns ActivationNotReady(eta, now) when activating before the ETA, sending nothing", async () => {
     const { pendingEta } = await gateway.readState(NETWORK);
     const nonce = await provider.getTransactionCount(wallet.address);
-    const result = await gateway.send(NETWORK, "run-1/devnet/activate-early", { kind: "activate" });
+    const result = await gateway.send(NETWORK, "run-1/devnet/activate-early", { kind: "activate", ...activateArgs(tree) });
     expect(result).toEqual({ ok: false, revert: { name: "ActivationNotReady", args: [BigInt(pendingEta), expect.any(BigInt)] } });
     if (!result.ok) expect(result.revert.args[1] as bigint).toBeLessThan(BigInt(pendingEta));
     expect(await provider.getTransactionCount(wallet.address)).toBe(nonce);
@@ -107,16 +117,16 @@ describe("JournaledDispatcherGateway (anvil)", () => {
 
   it("activates after the ETA; the new root becomes active", async () => {
     await increaseTime(3);
-    const result = await gateway.send(NETWORK, "run-1/devnet/activate", { kind: "activate" });
+    const result = await gateway.send(NETWORK, "run-1/devnet/activate", { kind: "activate", ...activateArgs(tree) });
     expect(result.ok).toBe(true);
-    expect(await gateway.readState(NETWORK)).toEqual<DispatcherState>({
-      activeEpoch: 1n, activeRoot: manifest.root, pendingRoot: ZeroHash, pendingEta: 0, applied: 0, leafCount: 0, paused: false,
+    expect(await gateway.readState(NETWORK)).toMatchObject<Partial<DispatcherState>>({
+      activeEpoch: 1n, activeRoot: manifest.root, pendingRoot: ZeroHash, pendingEpoch: 0n, pendingEta: 0, applied: 0, leafCount: 0, paused: false, nextEpoch: 2n, cancelling: false,
     });
   });
 
   it("sends one transaction for a step id sent twice, and returns the same hash", async () => {
     const nonce = await provider.getTransactionCount(wallet.address);
-    const call = { kind: "commit", root: `0x${"ab".repeat(32)}`, epoch: 2n, leafCount: 1 } as const;
+    const call = otherCommit("ab", 2n);
     const first = await gateway.send(NETWORK, "run-2/devnet/commit", call);
     const second = await gateway.send(NETWORK, "run-2/devnet/commit", call);
     expect(first.ok && second.ok).toBe(true);
@@ -127,23 +137,32 @@ describe("JournaledDispatcherGateway (anvil)", () => {
     expect(await provider.getTransactionCount(wallet.address)).toBe(nonce + 1);
   });
 
-  it("cancels the pending root", async () => {
-    const result = await gateway.send(NETWORK, "run-2/devnet/cancel", { kind: "cancel" });
+  it("refuses a cancel naming another root with CancelTargetMismatch, leaving the pending root", async () => {
+    const pending = otherCommit("ab", 2n).root;
+    const result = await gateway.send(NETWORK, "run-2/devnet/cancel-wrong", { kind: "cancel", root: `0x${"99".repeat(32)}`, epoch: 2n, maxUnstage: 10 });
+    expect(result).toEqual({ ok: false, revert: { name: "CancelTargetMismatch", args: [pending, 2n] } });
+    expect(await gateway.readState(NETWORK)).toMatchObject({ pendingRoot: pending, pendingEpoch: 2n });
+  });
+
+  it("cancels the pending root it names; the next commit takes the next epoch", async () => {
+    const result = await gateway.send(NETWORK, "run-2/devnet/cancel", { kind: "cancel", root: otherCommit("ab", 2n).root, epoch: 2n, maxUnstage: 10 });
     expect(result.ok).toBe(true);
-    expect(await gateway.readState(NETWORK)).toMatchObject({ pendingRoot: ZeroHash, activeEpoch: 1n });
+    expect(await gateway.readState(NETWORK)).toMatchObject({ pendingRoot: ZeroHash, activeEpoch: 1n, nextEpoch: 3n, cancelling: false });
   });
 
   it("returns Reverted(hash) for a transaction mined with status 0", async () => {
     const rival = devAccount(6, provider);
     await (await admin.getFunction("grantRole")(await admin.getFunction("COMMIT_ROLE")(), rival.address)).wait();
-    const commit = await gateway.send(NETWORK, "run-4/devnet/commit", { kind: "commit", root: `0x${"ef".repeat(32)}`, epoch: 2n, leafCount: 1 });
+    const rivalCommit = otherCommit("ef", 3n);
+    const commit = await gateway.send(NETWORK, "run-4/devnet/commit", rivalCommit);
     expect(commit.ok).toBe(true);
     // The gateway's cancel passes simulation; a rival cancel with a higher tip lands first in the same block.
     await rpc(provider, "evm_setAutomine", [false]);
     try {
-      const sent = gateway.send(NETWORK, "run-4/devnet/cancel", { kind: "cancel" });
+      const cancelCall = { kind: "cancel", root: rivalCommit.root, epoch: 3n, maxUnstage: 10 } as const;
+      const sent = gateway.send(NETWORK, "run-4/devnet/cancel", cancelCall);
       await poolHolds(1);
-      const cancel = encodeDispatcherCall({ kind: "cancel" });
+      const cancel = encodeDispatcherCall(cancelCall);
       await rival.sendTransaction({ to: dispatcher, data: cancel, gasLimit: 200_000n, maxFeePerGas: parseUnits("500", "gwei"), maxPriorityFeePerGas: parseUnits("400", "gwei") });
       await poolHolds(2);
       await rpc(provider, "evm_mine");
@@ -158,13 +177,13 @@ describe("JournaledDispatcherGateway (anvil)", () => {
 
   it("returns AccessControlUnauthorizedAccount for a signer without the role", async () => {
     const stranger = devAccount(5, provider);
-    const result = await gatewayFor(stranger).gateway.send(NETWORK, "run-3/devnet/commit", { kind: "commit", root: `0x${"cd".repeat(32)}`, epoch: 2n, leafCount: 1 });
+    const result = await gatewayFor(stranger).gateway.send(NETWORK, "run-3/devnet/commit", otherCommit("cd", 4n));
     const commitRole = await admin.getFunction("COMMIT_ROLE")();
     expect(result).toEqual({ ok: false, revert: { name: "AccessControlUnauthorizedAccount", args: [stranger.address, commitRole] } });
   });
 
   it("throws UnknownNetworkError for a network it was not configured with", async () => {
     await expect(gateway.readState("mainnet")).rejects.toBeInstanceOf(UnknownNetworkError);
-    await expect(gateway.send("mainnet", "x", { kind: "activate" })).rejects.toThrow(/configured: devnet/);
+    await expect(gateway.send("mainnet", "x", { kind: "activate", ...activateArgs(tree) })).rejects.toThrow(/configured: devnet/);
   });
 });

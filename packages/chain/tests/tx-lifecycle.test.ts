@@ -2,7 +2,7 @@
  * TxSender against a real anvil node with automine OFF: blocks are mined by the test (or a miner loop),
  * so every scenario — stuck, dropped, reorged, crashed — is produced on purpose and asserted on state.
  */
-import { Contract, id, type JsonRpcProvider } from "ethers";
+import { Contract, id, ZeroAddress, ZeroHash, type JsonRpcProvider } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
@@ -246,7 +246,7 @@ describe("TxSender (anvil, automine off)", () => {
 describe("TxSender simulation against a deployed ManifestDispatcher", () => {
   let dispatcher: string;
   const router = new Contract(SINK, loadArtifact("ManifestDispatcher").abi as never[]);
-  const activate = () => router.interface.encodeFunctionData("activateCommittedRoot");
+  const activate = () => router.interface.encodeFunctionData("activateCommittedRoot", [[], [ZeroAddress, ZeroHash, "0x"]]);
 
   beforeAll(async () => {
     await automine(true);
