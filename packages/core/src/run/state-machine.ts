@@ -5,13 +5,13 @@
  *
  * Transition table (any pair not listed throws {@link IllegalTransitionError}):
  *
- * | from \ event | committed | batchApplied       | activated | activationNotReady | failed | cancelled | expired |
- * | ------------ | --------- | ------------------ | --------- | ------------------ | ------ | --------- | ------- |
- * | PROPOSED     | COMMITTED | —                  | —         | —                  | FAILED | CANCELLED | —       |
- * | COMMITTED    | —         | APPLYING / APPLIED | —         | —                  | FAILED | CANCELLED | EXPIRED |
- * | APPLYING     | —         | APPLYING / APPLIED | —         | —                  | FAILED | CANCELLED | EXPIRED |
- * | APPLIED      | —         | —                  | ACTIVATED | APPLIED            | FAILED | CANCELLED | EXPIRED |
- * | terminal     | —         | —                  | —         | —                  | —      | —         | —       |
+ * | from \ event | committed | batchApplied       | activated | activationNotReady / activationPaused | failed | cancelled | expired |
+ * | ------------ | --------- | ------------------ | --------- | ------------------------------------- | ------ | --------- | ------- |
+ * | PROPOSED     | COMMITTED | —                  | —         | —                                     | FAILED | CANCELLED | —       |
+ * | COMMITTED    | —         | APPLYING / APPLIED | —         | —                                     | FAILED | CANCELLED | EXPIRED |
+ * | APPLYING     | —         | APPLYING / APPLIED | —         | —                                     | FAILED | CANCELLED | EXPIRED |
+ * | APPLIED      | —         | —                  | ACTIVATED | APPLIED                               | FAILED | CANCELLED | EXPIRED |
+ * | terminal     | —         | —                  | —         | —                                     | —      | —         | —       |
  *
  * Why: nothing can expire before a root is committed (the expiry window starts at the ETA); a cancel is
  * possible until activation (`cancelCommittedRoot` discards the pending root and its staged routes, and
@@ -26,6 +26,7 @@ export const RunEventType = {
   BATCH_APPLIED: "batchApplied",
   ACTIVATED: "activated",
   ACTIVATION_NOT_READY: "activationNotReady",
+  ACTIVATION_PAUSED: "activationPaused",
   FAILED: "failed",
   CANCELLED: "cancelled",
   EXPIRED: "expired",
@@ -43,6 +44,11 @@ export type RunEvent =
   | { type: "activated" }
   /** An activation attempt was early (`ActivationNotReady`): try again at `retryAtMs`. */
   | { type: "activationNotReady"; retryAtMs: number }
+  /**
+   * The dispatcher refused the activation because it is paused: the run holds (its times unchanged) and
+   * tries again as a new attempt — the version moves, so the retry is its own journaled transaction.
+   */
+  | { type: "activationPaused" }
   /** The run can't go on (drift, codehash mismatch, unauthorized, reverted…). */
   | { type: "failed"; code: string; message: string }
   /** A human (or the API) cancelled the run. */
@@ -55,7 +61,7 @@ export const ACCEPTED_EVENTS: Readonly<Record<RunState, readonly RunEventType[]>
   PROPOSED: ["committed", "failed", "cancelled"],
   COMMITTED: ["batchApplied", "failed", "cancelled", "expired"],
   APPLYING: ["batchApplied", "failed", "cancelled", "expired"],
-  APPLIED: ["activated", "activationNotReady", "failed", "cancelled", "expired"],
+  APPLIED: ["activated", "activationNotReady", "activationPaused", "failed", "cancelled", "expired"],
   ACTIVATED: [],
   FAILED: [],
   CANCELLED: [],
@@ -156,6 +162,8 @@ export function transition(run: Run, event: RunEvent, nowMs: number): Run {
       if (!isTime(event.retryAtMs)) throw illegal(`retryAtMs must be a non-negative integer (unix ms)`);
       // Never earlier than planned: that would break a coordinated cut-over.
       return { ...next, activateAtMs: Math.max(run.activateAtMs!, event.retryAtMs) };
+    case "activationPaused":
+      return next;
     case "failed":
       if (event.code.trim() === "") throw illegal(`a failure needs a code`);
       return { ...next, state: RunState.FAILED, failure: { code: event.code, message: event.message } };

@@ -23,7 +23,7 @@ import { resolveStuckTx } from "./stuck-tx.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
 
-/** How often an activation refused by a paused dispatcher is retried. */
+/** How often an activation refused by a paused dispatcher is retried (default of `options.pausedRetryMs`). */
 export const PAUSED_RETRY_MS = 60_000;
 
 /** Activate body; see {@link activateStep}. */
@@ -128,12 +128,15 @@ async function holdWhilePaused(run: Run, deps: SchedulerDeps): Promise<StepOutco
   const [state, latest] = await Promise.all([deps.gateway.readState(run.network), deps.gateway.latestBlock(run.network)]);
   const deadlineSeconds = state.pendingEta + state.expiryWindowSeconds;
   if (state.pendingEta > 0 && latest.timestamp > deadlineSeconds) return expire(run, deps);
-  const atMs = deps.clock.now() + PAUSED_RETRY_MS;
+  const atMs = deps.clock.now() + (deps.options?.pausedRetryMs ?? PAUSED_RETRY_MS);
+  // A new version, so the retry is a new attempt and its own journaled transaction (a refusal mined on
+  // chain, the pause landing between simulation and inclusion, stays with this attempt).
+  const next = await saveTransition(deps, run, { type: "activationPaused" });
+  if (!next) return { outcome: "skipped", reason: "run moved concurrently" };
   // One alert per incident (the sink dedupes), no audit entry per retry: a long pause would flood the trail.
   await raise(deps, dispatcherPausedRule(run, deadlineSeconds, atMs));
-  // A new attempt each minute: this one is claimed and completes, a repeat of its name would be dropped.
-  await scheduleStep(deps, run, StepName.ACTIVATE, `${run.version}p${Math.floor(atMs / 1000).toString(36)}`, atMs);
-  return { outcome: "rescheduled", atMs, run };
+  await scheduleStep(deps, next, StepName.ACTIVATE, String(next.version), atMs);
+  return { outcome: "rescheduled", atMs, run: next };
 }
 
 async function expire(run: Run, deps: SchedulerDeps): Promise<StepOutcome> {

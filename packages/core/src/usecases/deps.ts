@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   planOptions?: PlanOptions;
   /** Largest manifest (entries) a proposal may carry. @default 10_000 */
   maxManifestEntries?: number;
+  /** How long after an activation refused by a paused dispatcher it is tried again. @default 60_000 */
+  pausedRetryMs?: number;
 }
 
 /** The ports and identity every use case runs with. */

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   assertNotDrifted,
   buildManifestTree,
+  cancelChunkSize,
   diffRouting,
   DriftError,
   GAS_MODEL,
@@ -74,6 +75,21 @@ describe("planBatches", () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it("plans under the network's per-transaction limit when it is below the gas cap", () => {
+    const manifest = synthetic(40, 3);
+    const capped = planBatches(manifest, { gasCap: 30_000_000, maxTxGas: 400_000 });
+    expect(capped.gasCap).toBe(400_000);
+    expect(capped.batches.length).toBeGreaterThan(planBatches(manifest, { gasCap: 30_000_000 }).batches.length);
+    for (const b of capped.batches) expect(b.estimatedGas).toBeLessThanOrEqual(400_000);
+    expect(planBatches(manifest, { gasCap: 1_000_000, maxTxGas: 16_777_216 }).gasCap).toBe(1_000_000);
+  });
+
+  it("sizes cancel chunks by the network's limit: 60,000 fixed + 12,000 per route", () => {
+    expect(cancelChunkSize(16_777_216)).toBe(1_393);
+    expect(cancelChunkSize(84_000)).toBe(2);
+    expect(cancelChunkSize(50_000)).toBe(1);
   });
 
   it("rejects impossible limits and a root that does not match", () => {

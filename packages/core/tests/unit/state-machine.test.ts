@@ -61,19 +61,19 @@ function eventFor(type: RunEventType, run: Run): RunEvent {
 }
 
 const STATES = Object.values(RunState);
-const EVENTS: RunEventType[] = ["committed", "batchApplied", "activated", "activationNotReady", "failed", "cancelled", "expired"];
+const EVENTS: RunEventType[] = ["committed", "batchApplied", "activated", "activationNotReady", "activationPaused", "failed", "cancelled", "expired"];
 const X = "illegal" as const;
 
 // Written out by hand (not derived from ACCEPTED_EVENTS) so a change to the machine fails here.
 const EXPECTED: Record<RunState, Record<RunEventType, string>> = {
-  PROPOSED: { committed: "COMMITTED", batchApplied: X, activated: X, activationNotReady: X, failed: "FAILED(codehash-mismatch)", cancelled: "CANCELLED", expired: X },
-  COMMITTED: { committed: X, batchApplied: "APPLYING(1/3)", activated: X, activationNotReady: X, failed: "FAILED(codehash-mismatch)", cancelled: "CANCELLED", expired: "EXPIRED" },
-  APPLYING: { committed: X, batchApplied: "APPLYING(2/3)", activated: X, activationNotReady: X, failed: "FAILED(codehash-mismatch)", cancelled: "CANCELLED", expired: "EXPIRED" },
-  APPLIED: { committed: X, batchApplied: X, activated: "ACTIVATED", activationNotReady: "APPLIED", failed: "FAILED(codehash-mismatch)", cancelled: "CANCELLED", expired: "EXPIRED" },
-  ACTIVATED: { committed: X, batchApplied: X, activated: X, activationNotReady: X, failed: X, cancelled: X, expired: X },
-  FAILED: { committed: X, batchApplied: X, activated: X, activationNotReady: X, failed: X, cancelled: X, expired: X },
-  CANCELLED: { committed: X, batchApplied: X, activated: X, activationNotReady: X, failed: X, cancelled: X, expired: X },
-  EXPIRED: { committed: X, batchApplied: X, activated: X, activationNotReady: X, failed: X, cancelled: X, expired: X },
+  PROPOSED: { committed: "COMMITTED", batchApplied: X, activated: X, activationNotReady: X, activationPaused: X, failed: "FAILED(codehash-mismatch)", cancelled: "CANCELLED", expired: X },
+  COMMITTED: { committed: X, batchApplied: "APPLYING(1/3)", activated: X, activationNotReady: X, activationPaused: X, failed: "FAILED(codehash-mismatch)", cancelled: "CANCELLED", expired: "EXPIRED" },
+  APPLYING: { committed: X, batchApplied: "APPLYING(2/3)", activated: X, activationNotReady: X, activationPaused: X, failed: "FAILED(codehash-mismatch)", cancelled: "CANCELLED", expired: "EXPIRED" },
+  APPLIED: { committed: X, batchApplied: X, activated: "ACTIVATED", activationNotReady: "APPLIED", activationPaused: "APPLIED", failed: "FAILED(codehash-mismatch)", cancelled: "CANCELLED", expired: "EXPIRED" },
+  ACTIVATED: { committed: X, batchApplied: X, activated: X, activationNotReady: X, activationPaused: X, failed: X, cancelled: X, expired: X },
+  FAILED: { committed: X, batchApplied: X, activated: X, activationNotReady: X, activationPaused: X, failed: X, cancelled: X, expired: X },
+  CANCELLED: { committed: X, batchApplied: X, activated: X, activationNotReady: X, activationPaused: X, failed: X, cancelled: X, expired: X },
+  EXPIRED: { committed: X, batchApplied: X, activated: X, activationNotReady: X, activationPaused: X, failed: X, cancelled: X, expired: X },
 };
 
 const cases = STATES.flatMap((state) => EVENTS.map((event) => ({ state, event, expected: EXPECTED[state][event] })));
@@ -110,13 +110,23 @@ describe("transition", () => {
   });
 
   it("covers every state × event pair in the table", () => {
-    expect(cases).toHaveLength(8 * 7);
+    expect(cases).toHaveLength(8 * 8);
     for (const state of STATES) expect([...ACCEPTED_EVENTS[state]].sort()).toEqual(EVENTS.filter((e) => EXPECTED[state][e] !== X).sort());
   });
 
   it("records the ETA and activation time when committed", () => {
     const next = transition(runIn("PROPOSED"), { type: "committed", etaMs: ETA, activateAtMs: ETA + 60_000 }, T0);
     expect(next).toMatchObject({ state: "COMMITTED", etaMs: ETA, activateAtMs: ETA + 60_000, batchesApplied: 0 });
+  });
+
+  it("records the epoch the commit took, and refuses a non-positive one", () => {
+    expect(transition(runIn("PROPOSED"), { type: "committed", etaMs: ETA, activateAtMs: ETA, epoch: 3 }, T0)).toMatchObject({ committedEpoch: 3 });
+    expect(caught(() => transition(runIn("PROPOSED"), { type: "committed", etaMs: ETA, activateAtMs: ETA, epoch: 0 }, T0))).toBeInstanceOf(IllegalTransitionError);
+  });
+
+  it("keeps an APPLIED run's times when its activation is held by a pause", () => {
+    const run = runIn("APPLIED");
+    expect(transition(run, { type: "activationPaused" }, T0 + 5)).toEqual({ ...run, version: run.version + 1, updatedAtMs: T0 + 5 });
   });
 
   it("refuses a commit whose activation time is before the ETA", () => {

@@ -160,6 +160,18 @@ describe("outOfBandEventRule", () => {
     expect(alert).toMatchObject({ type: "unauthorized", severity: "critical", dedupeKey: "unauthorized:base:0xtx:RootCommitted:0", evidence: { txHash: "0xTX", blockNumber: 9, values: { event: "RootCommitted", from: "0xOutsider", root: "0xr" } } });
   });
 
+  it("gives every event of one outside chunked cancel the same incident, across its transactions", () => {
+    // Prepare: an outsider cancels root 0xR (epoch 4) in two transactions
+    const own = { senders: new Set(["0xpayrox"]), txHashes: new Set<string>() };
+    const cancel = (name: string, txHash: string, args: Record<string, string>): DispatcherEvent => ({ ...event, name, txHash, args: { root: "0xR", epoch: "4", ...args } });
+    const events = [cancel("CancelStarted", "0xT1", {}), cancel("RoutesUnstaged", "0xT1", { count: "3", remaining: "2" }), cancel("RoutesUnstaged", "0xT2", { count: "2", remaining: "0" }), cancel("RootCancelled", "0xT2", {})];
+    // Act
+    const keys = new Set(events.map((e) => outOfBandEventRule(e, own)!.dedupeKey));
+    // Assess
+    expect([...keys]).toEqual(["unauthorized:base:cancel:0xr:4"]);
+    expect(outOfBandEventRule({ ...event, name: "ActivationDelayChangeScheduled", args: { newDelay: "1", effectSchedule: "99" } }, own)!.dedupeKey).toBe("unauthorized:base:0xtx:ActivationDelayChangeScheduled:0");
+  });
+
   it("raises nothing for PayRox's signer or a transaction PayRox recorded", () => {
     expect(outOfBandEventRule(event, { senders: new Set(["0xoutsider"]), txHashes: new Set() })).toBeUndefined();
     expect(outOfBandEventRule(event, { senders: new Set(), txHashes: new Set(["0xtx"]) })).toBeUndefined();

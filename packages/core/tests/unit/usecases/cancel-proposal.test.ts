@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cancelProposal, ProposalFinishedError, ProposalNotFoundError, proposeUpgrade, watchdogSweep } from "../../../src/index.js";
+import { cancelProposal, findNetwork, ProposalFinishedError, ProposalNotFoundError, proposeUpgrade, watchdogSweep, ZeroHash, type Network } from "../../../src/index.js";
 import { fireDueJobs, inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
 
 async function proposed(networks = ["ethereum", "base"]) {
@@ -28,6 +28,7 @@ describe("cancelProposal", () => {
       ["ethereum", "commit"],
       ["ethereum", "cancel"],
     ]);
+    expect(h.gateway.sends[1]!.call).toEqual({ kind: "cancel", root: proposal.root, epoch: 1n, maxUnstage: 1393 });
     expect((await h.store.listRuns(proposal.id)).map((r) => r.state)).toEqual(["CANCELLED", "CANCELLED"]);
     expect((await h.audit.list(proposal.id)).filter((e) => e.event === "run.cancelled").map((e) => e.actor)).toEqual(["alice", "alice"]);
   });
@@ -45,6 +46,57 @@ describe("cancelProposal", () => {
     expect(await h.store.listRuns(proposal.id)).toEqual(runsBefore);
     expect(await h.audit.list(proposal.id)).toHaveLength(auditBefore);
     expect(h.gateway.sends.filter((s) => s.call.kind === "cancel")).toEqual([]);
+  });
+
+  it("cancels in chunks sized by the network's gas limit, each chunk its own journaled step sent once, until nothing is pending", async () => {
+    // Prepare: ethereum limited to 84,000 gas per transaction (60,000 + 2 × 12,000: 2 routes a chunk), all 6 leaves applied
+    const tight = (id: string): Network | undefined => (id === "ethereum" ? { ...findNetwork(id)!, maxTxGas: 84_000 } : findNetwork(id));
+    const h = inMemoryPorts();
+    const { proposal } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["ethereum"], proposer: "alice" }, h.deps());
+    await fireDueJobs(h, h.deps(), () => 0, 4);
+    const deps = h.deps({ networks: tight });
+    expect(h.gateway.state("ethereum")).toMatchObject({ applied: 6, leafCount: 6 });
+    // Act
+    const result = await cancelProposal(proposal.id, "alice", deps);
+    // Assess
+    const chunks = h.gateway.sends.filter((s) => s.call.kind === "cancel");
+    expect(chunks.map((s) => s.stepId)).toEqual([0, 1, 2].map((k) => `${proposal.id}:ethereum:cancel:${k}`));
+    expect(chunks.map((s) => s.call)).toEqual([0, 1, 2].map(() => ({ kind: "cancel", root: proposal.root, epoch: 1n, maxUnstage: 2 })));
+    expect(h.gateway.state("ethereum")).toMatchObject({ pendingRoot: ZeroHash, applied: 0, cancelling: false });
+    expect(result.runs).toEqual([{ network: "ethereum", outcome: "cancelled", txHash: expect.any(String), chunks: 3 }]);
+    expect((await h.audit.list(proposal.id)).filter((e) => e.event === "cancel.confirmed").map((e) => e.details?.chunk)).toEqual([0, 1, 2]);
+    expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe("CANCELLED");
+  });
+
+  it("refuses the cancel and leaves the pending root when another commitment is pending", async () => {
+    // Prepare: the run committed epoch 1; someone else cancelled it and committed their own root as epoch 2
+    const { h, deps, proposal } = await proposed(["base"]);
+    await fireDueJobs(h, deps, () => 0, 1);
+    const other = `0x${"77".repeat(32)}`;
+    Object.assign(h.gateway.state("base"), { pendingRoot: other, pendingEpoch: 2n, nextEpoch: 3n, applied: 0, leafCount: 1 });
+    // Act
+    const result = await cancelProposal(proposal.id, "alice", deps);
+    // Assess
+    expect(result.runs).toEqual([{ network: "base", outcome: "refused", revert: "CancelTargetMismatch" }]);
+    expect(h.gateway.state("base")).toMatchObject({ pendingRoot: other, pendingEpoch: 2n });
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("COMMITTED");
+    expect((await h.audit.list(proposal.id)).filter((e) => e.event.startsWith("cancel."))).toMatchObject([{ event: "cancel.refused", details: { revert: "CancelTargetMismatch" } }]);
+  });
+
+  it("commits a later proposal of the same manifest at the dispatcher's next epoch after a cancel", async () => {
+    // Prepare: a first proposal committed (epoch 1) and cancelled
+    const { h, deps, proposal: first } = await proposed(["base"]);
+    await fireDueJobs(h, deps, () => 0, 1);
+    await cancelProposal(first.id, "alice", deps);
+    // Act
+    const { proposal: second } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["base"], proposer: "alice" }, deps);
+    await fireDueJobs(h, deps);
+    // Assess
+    const commits = h.gateway.sends.filter((s) => s.call.kind === "commit").map((s) => (s.call as { epoch: bigint }).epoch);
+    expect(commits).toEqual([1n, 2n]);
+    expect(await h.store.getRun(second.id, "base")).toMatchObject({ state: "ACTIVATED", committedEpoch: 2 });
+    expect((await h.audit.list(second.id)).find((e) => e.event === "commit.confirmed")).toMatchObject({ details: { epoch: 2, baseEpoch: 0 } });
+    expect(h.gateway.state("base")).toMatchObject({ activeEpoch: 2n, activeRoot: second.root });
   });
 
   it("throws ProposalNotFoundError for an unknown id", async () => {

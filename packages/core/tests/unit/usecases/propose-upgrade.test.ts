@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jobName, ProposalRejectedError, proposeUpgrade, RunState, type ProposeUpgradeParameters } from "../../../src/index.js";
+import { findNetwork, jobName, NetworkGasCapError, ProposalRejectedError, proposeUpgrade, RunState, type Network, type ProposeUpgradeParameters } from "../../../src/index.js";
 import { inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
 
 const NETWORKS = ["ethereum", "base"];
@@ -56,5 +56,55 @@ describe("proposeUpgrade", () => {
     expect(h.store.runs.size).toBe(0);
     expect(h.scheduler.requested).toEqual([]);
     expect(h.audit.entries.size).toBe(0);
+  });
+});
+
+describe("proposeUpgrade › network fit", () => {
+  /** The registry, with `id`'s per-transaction gas limit replaced. */
+  const withLimit = (id: string, maxTxGas: number) => (lookup: string): Network | undefined => {
+    const network = findNetwork(lookup);
+    return network && lookup === id ? { ...network, maxTxGas } : network;
+  };
+
+  async function rejection(networks: string[], lookup = findNetwork) {
+    const h = inMemoryPorts();
+    const error = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks, proposer: "alice" }, h.deps({ networks: lookup })).catch((e: unknown) => e);
+    expect(h.store.proposals.size + h.store.runs.size + h.audit.entries.size + h.scheduler.requested.length).toBe(0);
+    return error as ProposalRejectedError;
+  }
+
+  it("refuses ZKsync Era and its testnet with an unsupported-network error naming them", async () => {
+    for (const [id, name] of [["zksync-era", "ZKsync Era"], ["zksync-sepolia", "ZKsync Era Sepolia"]]) {
+      const error = await rejection(["base", id!]);
+      expect(error).toBeInstanceOf(ProposalRejectedError);
+      expect(error).toMatchObject({ code: "unsupported-network", field: "networks[1]" });
+      expect(error.message).toContain(`${name} (${id})`);
+    }
+  });
+
+  it("refuses a manifest whose apply batch can't fit a network's gas limit, naming the network and its cap", async () => {
+    const error = await rejection(["ethereum", "base"], withLimit("base", 100_000));
+    expect(error).toBeInstanceOf(NetworkGasCapError);
+    expect(error).toMatchObject({ code: "over-network-gas-cap", field: "networks[1]", network: "base", maxTxGas: 100_000, call: "apply" });
+    expect(error.message).toMatch(/base allows at most 100,000 gas per transaction/);
+  });
+
+  it("refuses a manifest whose commit can't fit a network's gas limit", async () => {
+    const error = await rejection(["base"], withLimit("base", 80_000));
+    expect(error).toMatchObject({ code: "over-network-gas-cap", network: "base", call: "commit", maxTxGas: 80_000 });
+    expect((error as NetworkGasCapError).gas).toBeGreaterThan(80_000);
+  });
+
+  it("plans each network's batches under the lower of the planner's cap and the network's limit", async () => {
+    // Prepare: a planner cap far above base's limit of 300,000 gas, which one batch of 6 leaves exceeds
+    const h = inMemoryPorts();
+    const deps = h.deps({ networks: withLimit("base", 300_000), options: { planOptions: { gasCap: 30_000_000, maxBatchSize: 300 } } });
+    // Act
+    const { runs } = await proposeUpgrade({ manifestJson: syntheticManifestJson(6), networks: ["ethereum", "base"], proposer: "alice" }, deps);
+    // Assess
+    expect(runs.map((r) => [r.network, r.batchCount])).toEqual([
+      ["ethereum", 1],
+      ["base", 2],
+    ]);
   });
 });

@@ -179,6 +179,43 @@ describe("runStep", () => {
     }
   });
 
+  it("holds an activation a paused dispatcher refuses, with one dispatcher-paused alert, and activates once unpaused", async () => {
+    // Prepare: base applied, its dispatcher paused
+    const ctx = await proposed(["base"]);
+    await advanceUntil(ctx, "base", RunState.APPLIED);
+    ctx.h.gateway.state("base").paused = true;
+    // Act: three attempts a minute apart while paused, then the unpause
+    const whilePaused = await fireDueJobs(ctx.h, ctx.deps, () => 0, 3);
+    const held = await ctx.h.store.getRun(ctx.proposal.id, "base");
+    ctx.h.gateway.state("base").paused = false;
+    await fireDueJobs(ctx.h, ctx.deps);
+    // Assess
+    expect(whilePaused.map((j) => j.step)).toEqual(["activate", "activate", "activate"]);
+    expect(whilePaused[2]!.runAtMs - whilePaused[1]!.runAtMs).toBe(60_000);
+    expect(held).toMatchObject({ state: "APPLIED" });
+    expect(await ctx.h.store.getRun(ctx.proposal.id, "base")).toMatchObject({ state: "ACTIVATED" });
+    expect(ctx.h.alerts.alerts.filter((a) => a.type === "dispatcher-paused").map((a) => [a.status, a.severity])).toEqual([
+      ["raised", "warning"],
+      ["resolved", "info"],
+    ]);
+    expect((await ctx.h.audit.list(ctx.proposal.id)).map((e) => e.event)).not.toContain("run.failed");
+  });
+
+  it("expires a run whose dispatcher stays paused past the root's expiry", async () => {
+    // Prepare: base applied and paused; its root expires a day after the ETA
+    const ctx = await proposed(["base"]);
+    const applied = await advanceUntil(ctx, "base", RunState.APPLIED);
+    ctx.h.gateway.state("base").paused = true;
+    await fireDueJobs(ctx.h, ctx.deps, () => 0, 1);
+    // Act: the next attempt comes after ETA + expiry window
+    ctx.h.clock.ms = applied.etaMs! + 86_400_000 + 10_000;
+    await fireDueJobs(ctx.h, ctx.deps, () => 0, 1);
+    // Assess
+    expect(await ctx.h.store.getRun(ctx.proposal.id, "base")).toMatchObject({ state: "EXPIRED" });
+    expect(ctx.h.alerts.alerts.map((a) => `${a.type}:${a.status}`)).toEqual(["dispatcher-paused:raised", "dispatcher-paused:resolved", "root-expired:raised"]);
+    expect(ctx.h.gateway.sends.filter((s) => s.call.kind === "activate").every((s) => s.call.kind === "activate" && s.call.facets.length === 2)).toBe(true);
+  });
+
   it("reschedules instead of holding when the activation is further away than one invocation may wait", async () => {
     const { h, proposal } = await proposed(["base"]);
     const ctx = { h, deps: h.deps(), proposal };
