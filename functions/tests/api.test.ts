@@ -163,7 +163,10 @@ describe("api handler", () => {
     const { status, body } = await call("GET", "/networks");
     expect(status).toBe(200);
     expect(body.networks).toHaveLength(listNetworks().length);
-    expect(body.networks.filter((n: { kind: string }) => n.kind !== "devnet")).toHaveLength(21);
+    expect(body.networks.filter((n: { kind: string }) => n.kind !== "devnet")).toHaveLength(22);
+    // What a client needs to pick targets: each network's per-transaction gas limit and CREATE2 support.
+    expect(body.networks.find((n: { id: string }) => n.id === "ethereum")).toMatchObject({ maxTxGas: 16_777_216, create2: "canonical" });
+    expect(body.networks.find((n: { id: string }) => n.id === "zksync-era")).toMatchObject({ create2: "unsupported" });
     expect(body.networks.filter((n: { kind: string }) => n.kind === "devnet").length).toBeGreaterThan(0);
     expect(body.networks.filter((n: { configured: boolean }) => n.configured).map((n: { id: string }) => n.id).sort()).toEqual([...TARGETS].sort());
     expect(JSON.stringify(body)).not.toMatch(/secret-api-key|rpcUrl|kmsKeyId|alias\/payrox/);

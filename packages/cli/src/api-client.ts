@@ -97,7 +97,7 @@ export class ApiClient {
   }
 
   /** `POST /proposals/{id}/cancel`. */
-  cancel(id: string): Promise<{ proposalId: string; runs: { network: string; outcome: string }[] }> {
+  cancel(id: string): Promise<{ proposalId: string; runs: { network: string; outcome: string; chunks?: number; revert?: string; state?: string }[] }> {
     return this.request("POST", `/proposals/${encodeURIComponent(id)}/cancel`);
   }
 

@@ -7,8 +7,8 @@
 import { Contract, HDNodeWallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoAlertDeadLetters, DynamoChainCursorStore, DynamoGasHistory, DynamoIncidentLedger, WebhookAlertSink } from "@payrox/aws";
-import { DispatcherEventReader } from "@payrox/chain";
-import { DedupingAlertSink, FanOutAlertSink, proposeUpgrade, StepName, watchdogSweep, type Alert, type ScheduledJob, type SchedulerDeps } from "@payrox/core";
+import { DispatcherEventReader, encodeDispatcherCall } from "@payrox/chain";
+import { buildManifestTree, commitArgs, DedupingAlertSink, FanOutAlertSink, proposeUpgrade, StepName, watchdogSweep, type Alert, type ScheduledJob, type SchedulerDeps } from "@payrox/core";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { DEV_MNEMONIC } from "../../../contracts/lib/local-chain.js";
 import { ConsoleAlertSink, startWebhookReceiver, type WebhookReceiver } from "../src/index.js";
@@ -95,9 +95,9 @@ describe("alerts end to end", () => {
     const outsider = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/5").connect(n.provider);
     const admin = new Contract(n.dispatcher, loadArtifact("DispatcherAdminFacet").abi as never, n.wallet);
     await (await admin.getFunction("grantRole")(await admin.getFunction("COMMIT_ROLE")(), outsider.address)).wait();
-    const epoch = BigInt(await admin.getFunction("activeEpoch")());
-    const router = new Contract(n.dispatcher, ["function commitRoot(bytes32 root, uint64 epoch, uint32 leafCount)"], outsider);
-    const commit = (await (await router.getFunction("commitRoot")(`0x${"5e".repeat(32)}`, epoch + 1n, 1)).wait())!;
+    const epoch = BigInt(await admin.getFunction("nextEpoch")());
+    const tree = buildManifestTree([{ selector: "0x5e5e5e5e", facet: outsider.address, codehash: `0x${"5e".repeat(32)}` }]);
+    const commit = (await (await outsider.sendTransaction({ to: n.dispatcher, data: encodeDispatcherCall({ kind: "commit", ...commitArgs(tree), epoch }) })).wait())!;
     const before = ofType(recorded.alerts, "unauthorized").length;
 
     // Act

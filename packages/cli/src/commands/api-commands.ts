@@ -93,13 +93,22 @@ export const cancel: Command = {
   help: `usage: payrox cancel <proposal-id> [--api <url>] [--json]
 
 Cancels every run not yet final: a committed root is cancelled on chain (its staged routes are dropped).
+The cancel goes in chunks, each within the network's per-transaction gas limit and naming the run's own
+root and epoch; a network whose dispatcher has another root pending is reported "refused" (never
+cancelled).
 ${API_FLAG_HELP}`,
   async run(argv, context) {
     const { values, positionals } = parseCommandArgs("cancel", argv, API, ONE_ID);
     const result = await apiClientFor(values.api, context.env, "cancel").cancel(positionals[0]!);
-    return { human: [`proposal ${result.proposalId}:`, ...result.runs.map((r) => `  ${r.network}: ${r.outcome}`)].join("\n"), json: result };
+    return { human: [`proposal ${result.proposalId}:`, ...result.runs.map(describeCancel)].join("\n"), json: result };
   },
 };
+
+/** One network's line of `payrox cancel`: the outcome, the chunks sent or the refusal. */
+function describeCancel(run: { network: string; outcome: string; chunks?: number; revert?: string; state?: string }): string {
+  const detail = run.outcome === "cancelled" && run.chunks ? ` (${run.chunks} chunk${run.chunks === 1 ? "" : "s"})` : run.revert ? ` (${run.revert})` : run.state ? ` (${run.state})` : "";
+  return `  ${run.network}: ${run.outcome}${detail}`;
+}
 
 /** `payrox networks`. */
 export const networks: Command = {

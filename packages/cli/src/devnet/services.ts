@@ -14,7 +14,7 @@ import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { createTable, DynamoChainCursorStore } from "@payrox/aws";
 import { startDynamoDbLocal, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import { KmsSigner } from "@payrox/chain";
-import { getNetwork, type Network } from "@payrox/core";
+import { assertCanonicalCreate2, getNetwork, type Network } from "@payrox/core";
 import { startKmsServer, startLocalRelay, type LocalRelay } from "@payrox/devnet";
 import { loadArtifact } from "@payrox/contracts/lib/artifacts";
 import { deployDispatcherDeterministic, devConfig } from "@payrox/contracts/lib/deploy";
@@ -56,7 +56,8 @@ const ROLES = ["COMMIT_ROLE", "APPLY_ROLE", "EMERGENCY_ROLE"] as const;
 
 /**
  * Starts every service and deploys; on any failure stops what it started and throws.
- * @throws DevnetStartError naming the service that failed
+ * @throws DevnetStartError naming the service that failed; Create2UnsupportedError (before starting anything)
+ * for a network without the canonical CREATE2 address
  */
 export async function startDevnetServices(options: DevnetServicesOptions): Promise<DevnetServices> {
   const progress = options.onProgress ?? (() => undefined);
@@ -77,6 +78,8 @@ export async function startDevnetServices(options: DevnetServicesOptions): Promi
   };
 
   const ids = Array.from({ length: options.networks }, (_, i) => `devnet-${i + 1}`).map(getNetwork);
+  // The dispatcher is deployed at its canonical CREATE2 address: refuse a network that can't give it one.
+  for (const network of ids) assertCanonicalCreate2(network);
   const dynamo = await step("DynamoDB Local (needs Java 17)", () => startDynamoDbLocal());
   stops.push(() => dynamo.stop());
   await step("DynamoDB table", () => createTable(dynamo.client, tableName));

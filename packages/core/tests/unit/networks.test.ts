@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  assertCanonicalCreate2,
+  Create2UnsupportedError,
   DEVNET_CHAIN_ID_BASE,
   DEVNET_COUNT,
   findNetwork,
@@ -77,6 +79,12 @@ describe("network registry", () => {
 
   it("marks exactly ZKsync Era and its testnet as lacking the canonical CREATE2 address", () => {
     expect(NETWORKS.filter((n) => n.create2 === "unsupported").map((n) => n.id)).toEqual(["zksync-era", "zksync-sepolia"]);
+  });
+
+  it("assertCanonicalCreate2 refuses ZKsync Era with a typed error naming it, and passes Ethereum and the devnets", () => {
+    expect(() => assertCanonicalCreate2(getNetwork("zksync-era"))).toThrow(Create2UnsupportedError);
+    expect(() => assertCanonicalCreate2(getNetwork("zksync-sepolia"))).toThrow(/ZKsync Era Sepolia \(zksync-sepolia\) derives CREATE2 addresses differently/);
+    for (const id of ["ethereum", "base", "devnet-1"]) expect(() => assertCanonicalCreate2(getNetwork(id))).not.toThrow();
   });
 
   it("refuses a registry entry without maxTxGas or with an unknown create2 kind", () => {
