@@ -8,7 +8,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Contract, ContractFactory, ZeroAddress, type InterfaceAbi, type JsonRpcProvider, type Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROTECTED_SELECTORS } from "@payrox/core";
+import { activateArgs, buildManifestTree, commitArgs, manifestInitializer, parseManifest, PROTECTED_SELECTORS } from "@payrox/core";
 import type { PlanFile } from "../src/index.js";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
@@ -59,9 +59,12 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
 
   /** Commits, applies (the plan's batches) and activates a manifest; returns gas used vs estimated per batch. */
   async function rollOut(manifestPath: string, planPath: string) {
-    const manifest = await readJson<{ baseEpoch: number }>(manifestPath);
+    const manifest = parseManifest(await readJson<unknown>(manifestPath));
     const plan = await readJson<PlanFile>(planPath);
-    await (await router.commitRoot(plan.root, manifest.baseEpoch + 1, plan.leafCount)).wait();
+    const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
+    const commit = commitArgs(tree);
+    expect(commit.root).toBe(plan.root);
+    await (await router.commitRoot(commit.root, await loupe.nextEpoch(), commit.leafCount, commit.binding, commit.headerProof)).wait();
     const gas: { used: bigint; estimated: number }[] = [];
     for (const b of plan.batches) {
       const receipt = await (await router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags)).wait();
@@ -69,7 +72,8 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     }
     await provider.send("evm_increaseTime", [2]);
     await provider.send("evm_mine", []);
-    await (await router.activateCommittedRoot()).wait();
+    const activate = activateArgs(tree);
+    await (await router.activateCommittedRoot(activate.facets, activate.init)).wait();
     return gas;
   }
 
