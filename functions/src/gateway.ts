@@ -54,6 +54,8 @@ export async function chainGateway({ env, networks }: GatewayContext, options: C
     const relay = await relayOf(network, provider, authSigner);
     entries.push([network.id, {
       provider, dispatcher: network.dispatcher, signer, nonceStore, journal, relay, confirmations: network.confirmations,
+      // No gas limit above what the network lets one transaction use (EIP-7825's 16,777,216 on Ethereum).
+      maxTxGas: BigInt(network.maxTxGas),
       ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
     }]);
   }

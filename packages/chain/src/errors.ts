@@ -166,6 +166,16 @@ export class FeeCapExceededError extends ChainError {
   }
 }
 
+/** The call needs more gas than the network lets one transaction use (EIP-7825 or its block limit); nothing was signed. */
+export class TxGasLimitExceededError extends ChainError {
+  constructor(readonly stepId: string, readonly network: string, readonly estimatedGas: bigint, readonly maxTxGas: bigint) {
+    super(
+      `step ${stepId} needs ~${estimatedGas} gas, above ${network}'s per-transaction limit of ${maxTxGas}: ` +
+        `nothing was signed; split the call (smaller batches, cancel chunks) to fit`,
+    );
+  }
+}
+
 /** Signing failed (e.g. the KMS refused); the reserved nonce was released, nothing was sent. */
 export class SigningFailedError extends ChainError {
   constructor(readonly stepId: string, readonly nonce: number, options?: { cause?: unknown }) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
 import { devWallet, startLocalChain, type LocalChain } from "../../../contracts/lib/local-chain.js";
-import { FeeCapExceededError, JournalWriteFailedError, NonceConsumedError, SigningFailedError, SimulationRevertedError, UnauthorizedAccountError } from "../src/errors.js";
+import { FeeCapExceededError, TxGasLimitExceededError, JournalWriteFailedError, NonceConsumedError, SigningFailedError, SimulationRevertedError, UnauthorizedAccountError } from "../src/errors.js";
 import { InMemoryNonceStore, InMemoryTxJournal, TxSender, type TxSenderOptions } from "../src/tx/index.js";
 import { CrashAfterSubmitRelay, CrashAfterWriteJournal, devAccount, EventLog, FlakySigner, nonceOf, rpc, SimulatedCrash, startMiner } from "./support/lifecycle-fixtures.js";
 import { PublicMempoolRelay } from "../src/relay/index.js";
@@ -232,6 +232,25 @@ describe("TxSender (anvil, automine off)", () => {
     expect(a.hash).toBe(b.hash);
     expect(await provider.getTransactionCount(wallet.address, "latest")).toBe(before + 1);
     expect(nonceStore.snapshot({ network: "devnet", signer: wallet.address }).released).toEqual([before + 1]);
+  });
+
+  it("keeps the gas limit within the network's per-transaction limit, and refuses unsigned a call estimated above it", async () => {
+    // Prepare: a plain transfer estimates 21,000 gas; its 20% margin would make 25,200
+    const log = new EventLog();
+    const { sender: capped } = sender(16, log, { maxTxGas: 22_000n, confirmations: 1 });
+    const { sender: tooSmall, journal } = sender(16, new EventLog(), { maxTxGas: 20_000n });
+    // Act
+    const sent = capped.send(step("gas-capped"));
+    const signed = await log.waitFor("signed");
+    await mine();
+    await sent;
+    const refused = await tooSmall.send(step("gas-over-limit")).catch((e: unknown) => e);
+    // Assess
+    expect(log.of("simulated")[0]!.gasLimit).toBe(22_000n);
+    expect((await provider.getTransaction(signed.hash))!.gasLimit).toBe(22_000n);
+    expect(refused).toBeInstanceOf(TxGasLimitExceededError);
+    expect(refused).toMatchObject({ stepId: "gas-over-limit", estimatedGas: 21_000n, maxTxGas: 20_000n });
+    expect(await journal.get("gas-over-limit")).toBeUndefined();
   });
 
   it("refuses to sign when the market fee exceeds the network's cap", async () => {

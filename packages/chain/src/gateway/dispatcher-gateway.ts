@@ -5,7 +5,7 @@
  */
 import { Contract, getAddress, Interface, isError, type JsonRpcApiProvider } from "ethers";
 import type { DispatcherCall, DispatcherGateway, DispatcherState, SendResult } from "@payrox/core";
-import { SimulationRevertedError } from "../errors.js";
+import { SimulationRevertedError, TxGasLimitExceededError } from "../errors.js";
 import { DispatcherReadError } from "../dispatcher/errors.js";
 import { TxSender } from "../tx/tx-sender.js";
 import type { TxOutcome, TxSenderOptions } from "../tx/types.js";
@@ -67,6 +67,8 @@ interface Target {
  *
  * A send resolves `{ ok: true }` once confirmed, `{ ok: false }` when the dispatcher refuses the call
  * (decoded custom error at simulation, or a mined transaction that reverted: `Reverted(hash)`), and
+ * `{ ok: false }` with `TxGasLimitExceeded(estimate, maxTxGas)` for a call over the network's per-transaction
+ * gas limit (when the network is configured with `maxTxGas`), and
  * throws for everything a retry can fix (RPC down, signer or journal failures, confirmation timeout).
  *
  * @example
@@ -152,6 +154,8 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
       if (error instanceof SimulationRevertedError && error.errorName !== undefined) {
         return { ok: false, revert: { name: error.errorName, args: positionalArgs(error.args) } };
       }
+      // A call that can never fit the network's per-transaction limit is a refusal, not a retryable failure.
+      if (error instanceof TxGasLimitExceededError) return { ok: false, revert: { name: "TxGasLimitExceeded", args: [error.estimatedGas, error.maxTxGas] } };
       throw error;
     }
     if (outcome.status === "reverted") return { ok: false, revert: { name: "Reverted", args: [outcome.hash] } };

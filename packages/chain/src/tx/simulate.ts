@@ -1,6 +1,6 @@
 /** Simulation (`eth_call`) and gas estimation before signing, with reverts decoded into typed errors. */
 import { AbiCoder, isCallException, type Interface, type JsonRpcApiProvider } from "ethers";
-import { SimulationRevertedError, UnauthorizedAccountError } from "../errors.js";
+import { SimulationRevertedError, TxGasLimitExceededError, UnauthorizedAccountError } from "../errors.js";
 
 /** The call a step will send. */
 export interface CallRequest {
@@ -33,6 +33,7 @@ export async function estimateGasWithMargin(
   request: CallRequest,
   errors: Interface,
   marginPercent: number,
+  limit?: { network: string; maxTxGas: bigint },
 ): Promise<bigint> {
   let estimate: bigint;
   try {
@@ -40,7 +41,11 @@ export async function estimateGasWithMargin(
   } catch (error) {
     throw revertError(stepId, error, errors) ?? error;
   }
-  return (estimate * BigInt(100 + marginPercent) + 99n) / 100n;
+  const withMargin = (estimate * BigInt(100 + marginPercent) + 99n) / 100n;
+  if (!limit) return withMargin;
+  if (estimate > limit.maxTxGas) throw new TxGasLimitExceededError(stepId, limit.network, estimate, limit.maxTxGas);
+  // A node under EIP-7825 refuses a gas limit above the cap even when the call would use less.
+  return withMargin < limit.maxTxGas ? withMargin : limit.maxTxGas;
 }
 
 /** Decodes revert data into the typed error (unknown selectors keep `errorName` undefined). */

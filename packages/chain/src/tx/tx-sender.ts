@@ -48,7 +48,8 @@ export class TxSender {
     const from = getAddress(await ctx.signer.getAddress());
     const call = { from, to: step.to, data: step.data, value: step.value ?? 0n };
     await simulateCall(ctx.provider, step.stepId, call, ctx.errors);
-    const gasLimit = step.gasLimit ?? (await estimateGasWithMargin(ctx.provider, step.stepId, call, ctx.errors, this.#options.gasMarginPercent ?? 20));
+    const limit = this.#options.maxTxGas === undefined ? undefined : { network: ctx.network, maxTxGas: this.#options.maxTxGas };
+    const gasLimit = step.gasLimit ?? (await estimateGasWithMargin(ctx.provider, step.stepId, call, ctx.errors, this.#options.gasMarginPercent ?? 20, limit));
     ctx.emit({ type: "simulated", stepId: step.stepId, network: ctx.network, gasLimit });
     const fees = capInitialFees(ctx.network, await suggestFees(ctx.provider, ctx.fees), ctx.fees);
 

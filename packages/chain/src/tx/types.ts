@@ -33,6 +33,12 @@ export interface TxSenderOptions {
   fees?: FeeOptions;
   /** Added to `eth_estimateGas`, in percent. @default 20 */
   gasMarginPercent?: number;
+  /**
+   * The network's per-transaction gas limit (the registry's `maxTxGas`; 16,777,216 under EIP-7825): the
+   * margin never lifts a gas limit above it, and a call estimated above it is refused unsigned
+   * ({@link TxGasLimitExceededError}). @default no limit
+   */
+  maxTxGas?: bigint;
   /** Fee increase of each replacement, in percent (at least 10). @default 12 */
   bumpPercent?: number;
   /** Replace a transaction still pending this long after its submission, in ms. @default 120_000 */
