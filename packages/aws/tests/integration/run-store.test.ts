@@ -152,6 +152,18 @@ describe("DynamoRunStore", () => {
       expect(await store().getRun("p-save", "devnet-1")).toEqual(recovered);
     });
 
+    it("keeps the epoch a run's commit took (dispatcher v2: nextEpoch, not baseEpoch + 1)", async () => {
+      // Prepare
+      const { proposal, runs } = aProposalWithRuns("p-epoch", { networks: ["devnet-1"] });
+      await store().createProposal(proposal, runs);
+      const committed: Run = { ...runs[0]!, state: RunState.COMMITTED, etaMs: 1_800_000_600_000, activateAtMs: 1_800_000_600_000, committedEpoch: 7, version: runs[0]!.version + 1 };
+      // Act
+      await store().saveRun(committed, runs[0]!.version);
+      // Assess
+      expect(await store().getRun("p-epoch", "devnet-1")).toEqual(committed);
+      expect((await store().listRuns("p-epoch"))[0]!.committedEpoch).toBe(7);
+    });
+
     it("throws VersionConflictError carrying the stored run when the version moved on", async () => {
       // Prepare
       const { proposal, runs } = aProposalWithRuns("p-conflict", { networks: ["devnet-1"] });
