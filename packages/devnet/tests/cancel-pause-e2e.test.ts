@@ -6,8 +6,9 @@
  */
 import { Contract, type ContractTransactionResponse } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeDispatcherCall } from "@payrox/chain";
-import { buildManifestTree, cancelProposal, commitArgs, findNetwork, jobName, proposeUpgrade, runStep, StepName, type Network, type ScheduledJob, type SchedulerDeps } from "@payrox/core";
+import { DynamoChainCursorStore } from "@payrox/aws";
+import { DispatcherEventReader, encodeDispatcherCall } from "@payrox/chain";
+import { buildManifestTree, cancelProposal, commitArgs, findNetwork, jobName, proposeUpgrade, runStep, StepName, watchChain, type Network, type ScheduledJob, type SchedulerDeps } from "@payrox/core";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { counterManifest, deployCounterEverywhere, schedulerDeps, startE2eWorld, type E2eWorld } from "./support/e2e-harness.js";
 
@@ -79,13 +80,16 @@ describe("dispatcher v2 lifecycle end to end", () => {
     expect((await world.audit.list(proposal.id)).filter((e) => e.event === "cancel.confirmed")).toHaveLength(chunks);
   });
 
-  it("refuses to cancel a proposal whose root someone else replaced, and leaves their pending root alone", async () => {
+  it("refuses to cancel a proposal whose root someone else replaced, leaves their pending root alone, and the watcher raises one alert per outside act", async () => {
     // Prepare: the proposal commits (epoch 2); someone else cancels it and commits their own root (epoch 3)
     const deps = schedulerDeps(world);
     const manifest = await counterManifest(world, NET, "replaced-root");
     const { proposal } = await proposeUpgrade({ manifestJson: JSON.stringify(manifest), networks: [NET], proposer: "e2e" }, deps);
     expect((await runStep(job(proposal.id, StepName.COMMIT, "0"), deps)).outcome).toBe("done");
     const n = world.networks[NET]!;
+    const cursors = new DynamoChainCursorStore(world.table);
+    const head = (await n.provider.getBlock("latest"))!;
+    await cursors.put({ network: NET, blockNumber: head.number, blockHash: head.hash!, updatedAtMs: Date.now() });
     await (await n.wallet.sendTransaction({ to: n.dispatcher, data: encodeDispatcherCall({ kind: "cancel", root: proposal.root, epoch: 2n, maxUnstage: 100 }) })).wait();
     const theirs = commitArgs(buildManifestTree([{ selector: "0x12345678", facet: n.wallet.address, codehash: `0x${"12".repeat(32)}` }]));
     await (await n.wallet.sendTransaction({ to: n.dispatcher, data: encodeDispatcherCall({ kind: "commit", ...theirs, epoch: 3n }) })).wait();
@@ -98,6 +102,11 @@ describe("dispatcher v2 lifecycle end to end", () => {
     expect(await pending()).toMatchObject({ root: theirs.root, epoch: 3n, cancelling: false });
     expect((await world.store.getRun(proposal.id, NET))!.state).toBe("COMMITTED");
     expect(await world.journal.get(`${proposal.id}:${NET}:cancel:0`)).toBeUndefined();
+    // The chain watcher: their cancel (CancelStarted, RoutesUnstaged, RootCancelled) is one incident, their commit another.
+    const reader = new DispatcherEventReader({ networks: { [NET]: { provider: n.provider, dispatcher: n.dispatcher, senders: [n.signerAddress] } } });
+    const [report] = await watchChain(deps, reader, cursors, new Set());
+    expect(report).toMatchObject({ ok: true, events: 4, unauthorized: 4 });
+    expect(deps.alerts.alerts.filter((a) => a.type === "unauthorized").map((a) => a.evidence?.values?.event)).toEqual(["CancelStarted", "RootCommitted"]);
     // Clean up: they withdraw their root.
     await (await n.wallet.sendTransaction({ to: n.dispatcher, data: encodeDispatcherCall({ kind: "cancel", root: theirs.root, epoch: 3n, maxUnstage: 100 }) })).wait();
   });
