@@ -349,6 +349,14 @@ describe("initializer at activation", () => {
     await expectRevert(sendActivate(f, tree), "CodehashMismatch", [facet, pinned, await codehashOf(facet)]);
   });
 
+  it("refuses a zero-facet initializer that still carries calldata or a code hash (InvalidFacet(0))", async () => {
+    const f = await deployDispatcher();
+    const tree = await commit(f, await routesTo(f.v1), { facet: ZeroAddress, codehash: ZeroHash, data: "0x12345678" });
+    await applyAll(f, tree);
+    await time.increase(DELAY);
+    await expectRevert(sendActivate(f, tree), "InvalidFacet", [ZeroAddress]);
+  });
+
   it("refuses the dispatcher itself as initializer (InvalidFacet)", async () => {
     const f = await deployDispatcher();
     const init = { facet: f.address, codehash: await codehashOf(f.address), data: "0x" };
@@ -400,6 +408,17 @@ describe("loupe pruning", () => {
     expect((await rawList(f)).length).toBe(list.length);
     await activate(f, tree);
     expect(await f.dispatcher.facetAddress(routes[0].selector)).toBe(await f.bench.getAddress());
+  });
+
+  it("pages through the raw list from any listed selector, and returns an empty page for an unlisted cursor", async () => {
+    const f = await deployDispatcher();
+    await upgrade(f, await randomRoutes(f.bench, 7, 9));
+    const all = await rawList(f);
+    const [page, , next] = await f.dispatcher.listedSelectors(all[3].selector, 2);
+    expect([...page]).toEqual([all[3].selector, all[4].selector]);
+    expect(next).toBe(all[5].selector);
+    const [empty, dead, end] = await f.dispatcher.listedSelectors("0xdeadbeef", 10);
+    expect([...empty, ...dead, end]).toEqual(["0x00000000"]);
   });
 
   it("lets only the APPLY role prune", async () => {

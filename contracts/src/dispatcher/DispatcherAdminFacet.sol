@@ -411,6 +411,7 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
         S.Layout storage $ = S.layout();
         uint256 gate = $.state.liveGate();
         next = cursor == bytes4(0) ? $.state.listHead() : cursor;
+        if (S.routeOf(next) == 0) next = bytes4(0); // not in the list: an empty page
         selectors = new bytes4[](limit);
         dead = new bool[](limit);
         uint256 n;

@@ -180,6 +180,7 @@ contract ManifestDispatcher is IManifestDispatcher {
         if (binding != $.binding) revert ManifestBindingMismatch($.binding, binding);
         _verifyFacets(facets);
         if (init.facet != address(0)) _checkInitializer(init.facet, init.codehash);
+        else if (init.codehash != bytes32(0) || init.data.length != 0) revert InvalidFacet(address(0));
 
         uint64 epoch = state.lastEpoch();
         // The gate moves to the new epoch: every route staged for it is live from this block on; the
