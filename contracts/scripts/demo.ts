@@ -106,7 +106,7 @@ async function run(rpcUrl: string, delay: number): Promise<number> {
     const eta = await dispatcher.pendingEta();
     const batches = encodeBatches(tree, 2);
     for (const [i, b] of batches.entries()) {
-      await record(`applyRoutes batch ${i + 1}/${batches.length} (${b.routes.length} leaves)`, (router.connect(applier) as Contract).applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags));
+      await record(`applyRoutes batch ${i + 1}/${batches.length} (${b.routes.length} leaves)`, (router.connect(applier) as Contract).applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags));
     }
     await whilePending();
     await expectRejected("early activation", (router.connect(applier) as Contract).activateCommittedRoot.staticCall(a.facets, a.init), errors);

@@ -64,7 +64,7 @@ async function timestampOf(tx: Promise<ContractTransactionResponse>): Promise<bi
 /** The first apply batch of `tree` (all leaves), ready to send. */
 function batchOf(tree: ManifestTree) {
   const [b] = encodeBatches(tree, MAX_BATCH);
-  return [b.facets, b.leaves, b.proof, b.proofFlags] as const;
+  return [b.facets, b.initHash, b.leaves, b.proof, b.proofFlags] as const;
 }
 
 /** `commitRoot` arguments for `tree` at the dispatcher's next epoch. */
@@ -826,11 +826,11 @@ describe("DispatcherAdminFacet views", () => {
 
     // Act: apply in two batches
     const [b1, b2] = encodeBatches(first, 3);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b1.facets, b1.leaves, b1.proof, b1.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b1.facets, b1.initHash, b1.leaves, b1.proof, b1.proofFlags)).wait();
     // Assess
     expect([...(await d.pendingProgress())]).toEqual([3n, 4n]);
     expect(await d.pendingRoot()).toBe(first.root);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b2.facets, b2.leaves, b2.proof, b2.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b2.facets, b2.initHash, b2.leaves, b2.proof, b2.proofFlags)).wait();
     expect([...(await d.pendingProgress())]).toEqual([4n, 4n]);
     expect(await d.pendingEta()).toBe(eta);
 
@@ -849,7 +849,7 @@ describe("DispatcherAdminFacet views", () => {
     // Act: commit a second manifest, apply part of it, cancel it one route at a time
     const second = await commit(f, [...(await routesTo(f.v2, ["version", "decrement"])), removal(sel(f.v1, "greet"))]);
     const [c1] = encodeBatches(second, 2);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(c1.facets, c1.leaves, c1.proof, c1.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(c1.facets, c1.initHash, c1.leaves, c1.proof, c1.proofFlags)).wait();
     expect(await d.pendingEpoch()).toBe(2n);
     expect(await d.pendingBinding()).toBe(second.binding);
     expect([...(await d.pendingProgress())]).toEqual([2n, 3n]);

@@ -1,5 +1,6 @@
 import { concat, hexlify, keccak256, toBeHex, ZeroAddress } from "ethers";
 import { describe, expect, it } from "vitest";
+import { manifestBinding } from "@payrox/core";
 import {
   activate,
   applyAll,
@@ -30,24 +31,23 @@ type Batch = ReturnType<typeof encodeBatch>;
  * A batch over any of the tree's values, the header leaf (value `tree.leafCount`) included — which
  * `encodeBatch` refuses to encode.
  */
-function rawBatch(tree: ManifestTree, values: number[]): Pick<Batch, "facets" | "leaves" | "proof" | "proofFlags"> {
+function rawBatch(tree: ManifestTree, values: number[]): Pick<Batch, "facets" | "initHash" | "leaves" | "proof" | "proofFlags"> {
   const multi = tree.tree.getMultiProof(values);
-  const facets: { facet: string; codehash: string }[] = [];
+  const { facets, initHash } = encodeBatch(tree, [0]);
   const packed: string[] = [];
   for (const [selector, facet, codehash] of multi.leaves) {
-    let index = facets.findIndex((p) => p.facet === facet && p.codehash === codehash);
-    if (index < 0) index = facets.push({ facet, codehash }) - 1;
-    packed.push(selector, toBeHex(index, 1));
+    const index = facets.findIndex((p) => p.facet === facet && p.codehash === codehash);
+    packed.push(selector, toBeHex(index < 0 ? 255 : index, 1));
   }
   const flags = new Uint8Array(Math.ceil(multi.proofFlags.length / 8));
   multi.proofFlags.forEach((flag, i) => {
     if (flag) flags[i >> 3] |= 1 << (i & 7);
   });
-  return { facets, leaves: concat(packed), proof: multi.proof, proofFlags: hexlify(flags) };
+  return { facets, initHash, leaves: concat(packed), proof: multi.proof, proofFlags: hexlify(flags) };
 }
 
-function apply(f: DispatcherFixture, b: Pick<Batch, "facets" | "leaves" | "proof" | "proofFlags">) {
-  return f.router.connect(f.applier).getFunction("applyRoutes")(b.facets, b.leaves, b.proof, b.proofFlags);
+function apply(f: DispatcherFixture, b: Pick<Batch, "facets" | "initHash" | "leaves" | "proof" | "proofFlags">) {
+  return f.router.connect(f.applier).getFunction("applyRoutes")(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags);
 }
 
 async function setCode(address: string, code: string) {
@@ -82,16 +82,21 @@ describe("ManifestDispatcher.applyRoutes", () => {
     const tree = await commit(f, routes);
     const good = encodeBatch(tree, [0, 1]);
 
-    const other = buildManifestTree([...routes, ...(await routesTo(f.bench, ["f00"]))]);
+    // another tree over the same facet list (so the batch's facet table is the bound one)
+    const other = buildManifestTree(routes.slice(0, 3));
     await expectRevert(apply(f, encodeBatch(other, [0, 1])), "InvalidProof");
 
     // tampered selector: flip one byte of the first packed leaf
     const tampered = { ...good, leaves: "0x" + (parseInt(good.leaves.slice(2, 4), 16) ^ 1).toString(16).padStart(2, "0") + good.leaves.slice(4) };
     await expectRevert(apply(f, tampered), "InvalidProof");
 
-    // facet table pointing the leaves at another (real) facet with its true codehash
+    // a facet table other than the bound list: pointing the leaves at another (real) facet is refused whole
     const swapped = { ...good, facets: [{ facet: await f.v2.getAddress(), codehash: await codehashOf(f.v2) }] };
-    await expectRevert(apply(f, swapped), "InvalidProof");
+    await expectRevert(apply(f, swapped), "ManifestBindingMismatch", [tree.binding, manifestBinding(swapped.facets)]);
+    await expectRevert(apply(f, { ...good, initHash: keccak256("0x01") }), "ManifestBindingMismatch");
+    // a leaf marked as a removal (index 255) while the tree routes it
+    const asRemoval = good.leaves.slice(0, 10) + "ff" + good.leaves.slice(12);
+    await expectRevert(apply(f, { ...good, leaves: asRemoval }), "InvalidProof");
 
     // a sibling of the proof changed
     const single = encodeBatch(tree, [0]);
@@ -150,7 +155,7 @@ describe("ManifestDispatcher.applyRoutes", () => {
     const t = buildManifestTree(routes.slice(0, 5));
     await (await small.commitRoot(t.root, 1n, t.leafCount, t.binding, t.headerProof)).wait();
     const b = encodeBatch(t, [0, 1, 2, 3, 4]);
-    await expectRevert(small.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags), "BatchTooLarge", [5n, 4n]);
+    await expectRevert(small.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags), "BatchTooLarge", [5n, 4n]);
     expect(MAX_BATCH).toBe(300);
   });
 

@@ -119,17 +119,17 @@ describe("ManifestDispatcher lifecycle", () => {
     const routes = await routesTo(f.v1);
     const tree = await commit(f, routes);
     const first = encodeBatch(tree, [0, 1]);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(first.facets, first.leaves, first.proof, first.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(first.facets, first.initHash, first.leaves, first.proof, first.proofFlags)).wait();
     const eta = await f.dispatcher.pendingEta();
     const deadline = eta + BigInt(EXPIRY);
     // last second of the window is still fine for apply
     await time.setNextBlockTimestamp(deadline);
     const rest = encodeBatch(tree, [2, 3]);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(rest.facets, rest.leaves, rest.proof, rest.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(rest.facets, rest.initHash, rest.leaves, rest.proof, rest.proofFlags)).wait();
 
     await time.setNextBlockTimestamp(deadline + 1n);
     await expectRevert(sendActivate(f, tree), "RootExpired", [deadline, deadline + 1n]);
-    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(rest.facets, rest.leaves, rest.proof, rest.proofFlags), "RootExpired");
+    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(rest.facets, rest.initHash, rest.leaves, rest.proof, rest.proofFlags), "RootExpired");
     // an expired root blocks new commits until cancelled; the next commit takes a new epoch
     const other = buildManifestTree(await routesTo(f.v2));
     await expectRevert(sendCommit(f, other), "PendingRootExists", [tree.root]);
@@ -143,7 +143,7 @@ describe("ManifestDispatcher lifecycle", () => {
     const f = await deployDispatcher();
     const tree = await commit(f, await routesTo(f.v1));
     const first = encodeBatch(tree, [0, 1]);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(first.facets, first.leaves, first.proof, first.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(first.facets, first.initHash, first.leaves, first.proof, first.proofFlags)).wait();
     await time.increase(DELAY);
     await expectRevert(sendActivate(f, tree), "ManifestIncomplete", [2n, BigInt(tree.leafCount)]);
     expect(await f.dispatcher.pendingProgress()).toEqual([2n, BigInt(tree.leafCount)]);
@@ -228,7 +228,7 @@ describe("ManifestDispatcher lifecycle", () => {
     const f = await deployDispatcher();
     const tree = buildManifestTree(await routesTo(f.v1));
     const batch = encodeBatch(tree, [0]);
-    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.leaves, batch.proof, batch.proofFlags), "NoPendingRoot");
+    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.initHash, batch.leaves, batch.proof, batch.proofFlags), "NoPendingRoot");
     await expectRevert(sendActivate(f, tree), "NoPendingRoot");
     await expectRevert(f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(tree.root, 1n, 10), "NoPendingRoot");
   });
@@ -236,7 +236,7 @@ describe("ManifestDispatcher lifecycle", () => {
   it("emits RoutesApplied(root, 0) for an empty batch and changes nothing", async () => {
     const f = await deployDispatcher();
     const tree = await commit(f, await routesTo(f.v1));
-    const receipt = await (await f.router.connect(f.applier).getFunction("applyRoutes")([], "0x", [], "0x")).wait();
+    const receipt = await (await f.router.connect(f.applier).getFunction("applyRoutes")([], "0x" + "00".repeat(32), "0x", [], "0x")).wait();
     const log = f.router.interface.parseLog(receipt.logs[0])!;
     expect(log.name).toBe("RoutesApplied");
     expect([...log.args]).toEqual([tree.root, 0n]);
@@ -247,7 +247,7 @@ describe("ManifestDispatcher lifecycle", () => {
     const f = await deployDispatcher();
     const tree = await commit(f, await routesTo(f.v1));
     const batch = encodeBatch(tree, [...Array(tree.leafCount).keys()]);
-    const applied = await (await f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.leaves, batch.proof, batch.proofFlags)).wait();
+    const applied = await (await f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.initHash, batch.leaves, batch.proof, batch.proofFlags)).wait();
     expect([...f.router.interface.parseLog(applied.logs[0])!.args]).toEqual([tree.root, BigInt(tree.leafCount)]);
     await time.increase(DELAY);
     const activated = await (await sendActivate(f, tree)).wait();

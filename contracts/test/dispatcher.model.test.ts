@@ -416,6 +416,8 @@ function predictApply(run: Run, manifest: Manifest, batch: ReturnType<typeof enc
   if (at > p.eta + EXPIRY) return fail("RootExpired", p.eta + EXPIRY, at);
   const count = batch.routes.length;
   if (p.applied.size + count > p.leafCount) return fail("LeafCountExceeded", p.applied.size + count, p.leafCount);
+  // A batch carries its manifest's facet list and initializer hash: another manifest's are refused whole.
+  if (count > 0 && manifest.tree.binding !== p.manifest.tree.binding) return fail("ManifestBindingMismatch", p.manifest.tree.binding, manifest.tree.binding);
   // Leaves are staged in multiproof order; the first unroutable or already staged selector reverts.
   const staged = new Set(p.staged.keys());
   for (const r of batch.routes) {
@@ -537,7 +539,7 @@ async function step(run: Run, a: Action, label: string): Promise<void> {
       for (const indices of batches) {
         const batch = encodeBatch(manifest.tree, indices);
         const prediction = predictApply(run, manifest, batch, a.who);
-        const args = [batch.facets, batch.leaves, batch.proof, batch.proofFlags];
+        const args = [batch.facets, batch.initHash, batch.leaves, batch.proof, batch.proofFlags];
         await transact(run, `${label} [leaves ${indices.join(",")}]`, f.router, signer, "applyRoutes", args, prediction);
       }
       return;

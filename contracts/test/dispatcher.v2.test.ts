@@ -5,6 +5,8 @@
  */
 import { concat, hexlify, keccak256, randomBytes, toBeHex, ZeroAddress, ZeroHash } from "ethers";
 import { describe, expect, it } from "vitest";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { headerLeaf, initializerHash, manifestBinding } from "@payrox/core";
 import { removal } from "../lib/batch.js";
 import {
   activate,
@@ -85,7 +87,7 @@ describe("hole 1: the admin can't shrink the timelock at once", () => {
     const args = [tree.root, 1n, tree.leafCount, tree.binding, tree.headerProof] as const;
     await (await f.router.connect(f.admin).getFunction("commitRoot")(...args)).wait();
     const batch = encodeBatch(tree, [...Array(tree.leafCount).keys()]);
-    await (await f.router.connect(f.admin).getFunction("applyRoutes")(batch.facets, batch.leaves, batch.proof, batch.proofFlags)).wait();
+    await (await f.router.connect(f.admin).getFunction("applyRoutes")(batch.facets, batch.initHash, batch.leaves, batch.proof, batch.proofFlags)).wait();
     await time.increase(3);
     // Assess: refused; the ETA is the old delay after the commit
     const eta = await f.dispatcher.pendingEta();
@@ -167,7 +169,7 @@ describe("hole 2: only the whole reviewed tree can go live", () => {
     const f = await deployDispatcher();
     const tree = await commit(f, await routesTo(f.v1));
     const one = encodeBatch(tree, [2]);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(one.facets, one.leaves, one.proof, one.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(one.facets, one.initHash, one.leaves, one.proof, one.proofFlags)).wait();
     await time.increase(DELAY);
     await expectRevert(sendActivate(f, tree), "ManifestIncomplete", [1n, 4n]);
     expect(await f.dispatcher.activeRoot()).toBe(ZeroHash);
@@ -177,14 +179,38 @@ describe("hole 2: only the whole reviewed tree can go live", () => {
     const f = await deployDispatcher();
     const tree = await commit(f, await routesTo(f.v1));
     const multi = tree.tree.getMultiProof([tree.leafCount]);
-    const [selector, facet, codehash] = multi.leaves[0];
+    const [selector] = multi.leaves[0];
     const flags = new Uint8Array(Math.ceil(multi.proofFlags.length / 8));
     multi.proofFlags.forEach((flag, i) => flag && (flags[i >> 3] |= 1 << (i & 7)));
+    const { facets, initHash } = encodeBatch(tree, [0]);
     await expectRevert(
-      f.router.connect(f.applier).getFunction("applyRoutes")([[facet, codehash]], concat([selector, "0x00"]), multi.proof, hexlify(flags)),
+      f.router.connect(f.applier).getFunction("applyRoutes")(facets, initHash, concat([selector, "0xff"]), multi.proof, hexlify(flags)),
       "ProtectedSelector",
       ["0x00000000"],
     );
+  });
+
+  it("never applies a leaf whose facet the committed list omits, so every applied facet is re-verified at activation", async () => {
+    // Prepare: a hand-built tree whose header binds an empty facet list while a route uses V1
+    const f = await deployDispatcher();
+    const [route] = await routesTo(f.v1, ["version"]);
+    const forged = StandardMerkleTree.of(
+      [[route.selector, route.facet, route.codehash], headerLeaf(1, manifestBinding([]))],
+      ["bytes4", "address", "bytes32"],
+    );
+    const proof = forged.getProof(1);
+    await (await f.router.connect(f.committer).getFunction("commitRoot")(forged.root, 1n, 1, manifestBinding([]), proof)).wait();
+    const multi = forged.getMultiProof([0]);
+    const flags = hexlify(new Uint8Array(Math.ceil(multi.proofFlags.length / 8)).map((_, i) => multi.proofFlags.slice(i * 8, i * 8 + 8).reduce((b, flag, j) => b | (flag ? 1 << j : 0), 0)));
+    const apply = (facets: unknown[], index: string) =>
+      f.router.connect(f.applier).getFunction("applyRoutes")(facets, initializerHash(), concat([route.selector, index]), multi.proof, flags);
+    // Act + Assess: with the bound (empty) list the leaf has no facet to point at; with V1 listed the
+    // table is not the bound one; as a removal its hash is not the tree's
+    await expectRevert(apply([], "0x00"), "MalformedBatch");
+    await expectRevert(apply([[route.facet, route.codehash]], "0x00"), "ManifestBindingMismatch");
+    await expectRevert(apply([], "0xff"), "InvalidProof");
+    await time.increase(DELAY);
+    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")([], [ZeroAddress, ZeroHash, "0x"]), "ManifestIncomplete", [0n, 1n]);
   });
 
   it("re-verifies exactly the committed facet list at activation (ManifestBindingMismatch, CodehashMismatch)", async () => {
@@ -226,7 +252,7 @@ describe("hole 3: the emergency veto always fits a transaction", () => {
     await time.increase(DELAY);
     await expectRevert(sendActivate(f, tree), "CancelInProgress", [tree.root]);
     const batch = encodeBatch(tree, [0]);
-    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.leaves, batch.proof, batch.proofFlags), "CancelInProgress", [tree.root]);
+    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.initHash, batch.leaves, batch.proof, batch.proofFlags), "CancelInProgress", [tree.root]);
     await expectRevert(sendCommit(f, buildManifestTree(await routesTo(f.v2))), "PendingRootExists", [tree.root]);
     expect(await f.dispatcher.cancelInProgress()).toBe(true);
     expect(await f.dispatcher.pendingProgress()).toEqual([900n, 2100n]);

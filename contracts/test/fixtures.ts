@@ -150,7 +150,7 @@ const ZERO_HASH = "0x" + "00".repeat(32);
 /** Applies every leaf of `tree` in batches of `batchSize`. */
 export async function applyAll(f: DispatcherFixture, tree: ManifestTree, batchSize = MAX_BATCH) {
   for (const b of encodeBatches(tree, batchSize)) {
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b.facets, b.leaves, b.proof, b.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags)).wait();
   }
 }
 

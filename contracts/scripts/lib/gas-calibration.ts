@@ -35,7 +35,7 @@ export async function calibrateGasModel(hre: HardhatRuntimeEnvironment): Promise
     const tree = buildManifestTree(routes);
     await (await sendCommit(d.router, tree, await d.adminFacet.nextEpoch())).wait();
     const b = encodeBatch(tree, [...Array(tree.leafCount).keys()]);
-    const receipt = await (await d.router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags)).wait();
+    const receipt = await (await d.router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags)).wait();
     if (activate) {
       await ethers.provider.send("evm_increaseTime", [2]);
       await (await sendActivate(d.router, tree)).wait();
@@ -62,8 +62,22 @@ export async function calibrateGasModel(hre: HardhatRuntimeEnvironment): Promise
 
   // v2 stores no pins: a facet used again by a later batch of the same manifest costs the same check.
   const repeatPin = perFacet;
+
+  // Each batch carries the whole facet list: 4 leaves of one facet, from a 1-facet and a 5-facet manifest.
+  const listed = async (facetCount: number) => {
+    const d = await freshDispatcher();
+    const tree = buildManifestTree(selectors.slice(0, 20).map((selector, i) => ({ selector, facet: facets[i % facetCount].address, codehash: facets[i % facetCount].codehash })));
+    await (await sendCommit(d.router, tree, 1n)).wait();
+    const own = [...Array(tree.leafCount).keys()].filter((i) => tree.route(i).facet === facets[0].address).slice(0, 4);
+    const b = encodeBatch(tree, own);
+    return { gas: Number((await (await d.router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags)).wait())!.gasUsed), proof: b.proof.length };
+  };
+  const alone = await listed(1);
+  const amongFive = await listed(5);
+  const perListedFacet = (amongFive.gas - alone.gas - (amongFive.proof - alone.proof) * 700) / 4;
   return {
     batchFixed: Math.round(batchFixed),
+    perListedFacet: Math.round(perListedFacet),
     perFacet: Math.round(perFacet),
     repeatPin: Math.round(repeatPin),
     newLeaf: Math.round(newLeaf),

@@ -34,7 +34,7 @@ export async function measureLifecycle(hre: HardhatRuntimeEnvironment, admin: Ha
   const tree = buildManifestTree(input.selectors.map((selector) => ({ selector, facet: input.facetAddress, codehash: input.codehash })));
   const commit = await (await sendCommit(router, tree, await adminApi.nextEpoch())).wait();
   const batch = encodeBatch(tree, [...Array(tree.leafCount).keys()]);
-  const apply = await (await router.applyRoutes(batch.facets, batch.leaves, batch.proof, batch.proofFlags)).wait();
+  const apply = await (await router.applyRoutes(batch.facets, batch.initHash, batch.leaves, batch.proof, batch.proofFlags)).wait();
   await ethers.provider.send("evm_increaseTime", [delay]);
   const activate = await (await sendActivate(router, tree)).wait();
 

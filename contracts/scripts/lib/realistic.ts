@@ -57,7 +57,7 @@ export async function runPlannedUpgrade(hre: HardhatRuntimeEnvironment, admin: H
   const gas = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => Number((await (await tx).wait())!.gasUsed);
   const commit = await gas(sendCommit(d.router, tree, await d.adminFacet.nextEpoch()));
   const applies: number[] = [];
-  for (const b of plan.batches) applies.push(await gas(d.router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags)));
+  for (const b of plan.batches) applies.push(await gas(d.router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags)));
   await hre.ethers.provider.send("evm_increaseTime", [60]);
   const activate = await gas(sendActivate(d.router, tree));
   const total = commit + applies.reduce((a, b) => a + b, 0) + activate;
@@ -83,7 +83,7 @@ export async function measurePerFacetPin(hre: HardhatRuntimeEnvironment, admin: 
     const tree = buildManifestTree(selectors.map((selector, i) => ({ selector, facet: facets[i % k].address, codehash: facets[i % k].codehash })));
     let sum = Number((await (await sendCommit(d.router, tree, 1n)).wait())!.gasUsed);
     const b = encodeBatch(tree, [...Array(tree.leafCount).keys()]);
-    sum += Number((await (await d.router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags)).wait())!.gasUsed);
+    sum += Number((await (await d.router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags)).wait())!.gasUsed);
     await hre.ethers.provider.send("evm_increaseTime", [60]);
     sum += Number((await (await sendActivate(d.router, tree)).wait())!.gasUsed);
     return sum;
