@@ -205,7 +205,8 @@ describe("ManifestDispatcher.applyRoutes", () => {
     const v1 = await f.v1.getAddress();
     const wrong = keccak256("0x1234");
     const mismatch = await commit(f, [{ selector, facet: v1, codehash: wrong }]);
-    await expectRevert(apply(f, encodeBatch(mismatch, [0])), "CodehashMismatch", [v1, wrong, await codehashOf(v1)]);
+    const actual = await codehashOf(v1);
+    await expectRevert(apply(f, encodeBatch(mismatch, [0])), "CodehashMismatch", [v1, wrong, actual]);
   });
 
   it("rejects the dispatcher itself or its admin facet as a facet (InvalidFacet)", async () => {

@@ -6,7 +6,7 @@
 import { concat, hexlify, keccak256, randomBytes, toBeHex, ZeroAddress, ZeroHash } from "ethers";
 import { describe, expect, it } from "vitest";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { headerLeaf, initializerHash, manifestBinding } from "@payrox/core";
+import { headerLeaf, initializerHash, manifestBinding, planPrune, PRUNE_GAS_FIXED, PRUNE_GAS_PER_ENTRY, pruneHintsPerTx } from "@payrox/core";
 import { removal } from "../lib/batch.js";
 import {
   activate,
@@ -63,15 +63,9 @@ async function rawList(f: DispatcherFixture): Promise<{ selector: string; dead: 
   return out;
 }
 
-/** Predecessor hints that prune every dead entry (consecutive dead entries share the same predecessor). */
+/** Predecessor hints that prune every dead entry, in one transaction. */
 function pruneHints(list: { selector: string; dead: boolean }[]): string[] {
-  const hints: string[] = [];
-  let before = "0x00000000";
-  for (const entry of list) {
-    if (entry.dead) hints.push(before);
-    else before = entry.selector;
-  }
-  return hints;
+  return planPrune(list, 1_000_000).flat();
 }
 
 describe("hole 1: the admin can't shrink the timelock at once", () => {
@@ -227,7 +221,8 @@ describe("hole 2: only the whole reviewed tree can go live", () => {
     // a facet whose code changed after apply is caught at activation
     const bench = await f.bench.getAddress();
     await ethers.provider.send("hardhat_setCode", [bench, await ethers.provider.getCode(await f.v2.getAddress())]);
-    await expectRevert(sendActivate(f, tree), "CodehashMismatch", [bench, await codehashOf(await f.bench.getAddress()).then(() => tree.facets.find((p) => p.facet === bench)!.codehash), await codehashOf(bench)]);
+    const expected = [bench, tree.facets.find((p) => p.facet === bench)!.codehash, await codehashOf(bench)];
+    await expectRevert(sendActivate(f, tree), "CodehashMismatch", expected);
   });
 });
 
@@ -372,7 +367,8 @@ describe("initializer at activation", () => {
     const facet = await f.migration.getAddress();
     const pinned = tree.init.codehash;
     await ethers.provider.send("hardhat_setCode", [facet, await ethers.provider.getCode(await f.v2.getAddress())]);
-    await expectRevert(sendActivate(f, tree), "CodehashMismatch", [facet, pinned, await codehashOf(facet)]);
+    const changed = await codehashOf(facet);
+    await expectRevert(sendActivate(f, tree), "CodehashMismatch", [facet, pinned, changed]);
   });
 
   it("refuses a zero-facet initializer that still carries calldata or a code hash (InvalidFacet(0))", async () => {
@@ -445,6 +441,28 @@ describe("loupe pruning", () => {
     expect(next).toBe(all[5].selector);
     const [empty, dead, end] = await f.dispatcher.listedSelectors("0xdeadbeef", 10);
     expect([...empty, ...dead, end]).toEqual(["0x00000000"]);
+  });
+
+  it("prunes 300 dead entries in chunks planned from a transaction's gas cap, each within the planner's gas bound", async () => {
+    // Prepare: 400 selectors live, 300 of them removed
+    const f = await deployDispatcher();
+    const routes = await randomRoutes(f.bench, 400, 10);
+    await upgrade(f, routes);
+    await upgrade(f, routes.filter((_, i) => i % 4 !== 0).map((r) => removal(r.selector)));
+    const list = await rawList(f);
+    const perTx = pruneHintsPerTx(2_000_000);
+    const chunks = planPrune(list, perTx);
+    expect(chunks.flat()).toHaveLength(300);
+    expect(chunks.length).toBe(Math.ceil(300 / perTx));
+    // Act
+    for (const hints of chunks) {
+      const receipt = await (await f.dispatcher.connect(f.applier).getFunction("pruneSelectors")(hints)).wait();
+      // Assess: within the planner's bound, so a chunk sized for a cap fits it
+      expect(Number(receipt.gasUsed)).toBeLessThanOrEqual(PRUNE_GAS_FIXED + hints.length * PRUNE_GAS_PER_ENTRY);
+    }
+    const after = await rawList(f);
+    expect(after.filter((e) => e.dead)).toEqual([]);
+    expect(new Set(after.map((e) => e.selector))).toEqual(new Set([...list.filter((e) => !e.dead).map((e) => e.selector)]));
   });
 
   it("lets only the APPLY role prune", async () => {
