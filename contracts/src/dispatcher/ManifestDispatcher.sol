@@ -378,8 +378,13 @@ contract ManifestDispatcher is IManifestDispatcher {
     function _unpackFlags(bytes calldata bitmap, uint256 total) private pure returns (bool[] memory flags) {
         if (bitmap.length != (total + 7) / 8) revert MalformedBatch();
         flags = new bool[](total);
-        for (uint256 i = 0; i < total; ++i) {
-            flags[i] = (uint8(bitmap[i >> 3]) >> (i & 7)) & 1 == 1;
+        // The length was checked, so every byte read lies inside `bitmap`; each word is 0 or 1.
+        assembly ("memory-safe") {
+            let out := add(flags, 0x20)
+            for { let i := 0 } lt(i, total) { i := add(i, 1) } {
+                let bits := byte(0, calldataload(add(bitmap.offset, shr(3, i))))
+                mstore(add(out, shl(5, i)), and(shr(and(i, 7), bits), 1))
+            }
         }
     }
 
