@@ -827,3 +827,67 @@ describe("the veto fits: cancel chunk gas (execution gas, before refunds) vs the
     expect(Number(restore100) + (chunk - 100) * perRestore).toBeLessThan(TX_GAS_CAP);
   });
 });
+
+describe("pruneSelectors with hostile predecessor hints", () => {
+  it("only ever unlinks dead entries, keeps the order of the rest and never changes routing, whatever the hints", async () => {
+    const f = await deployDispatcher();
+    const [a] = await idFacets(f, 1);
+    const S = Array.from({ length: 16 }, (_, i) => sel(`prune${i}()`));
+    await upgrade(f, S.map((s) => route(s, a)));
+    await upgrade(f, S.filter((_, i) => i % 3 !== 1).slice(0, 8).map((s) => removal(s)));
+    await (await f.dispatcher.connect(f.emergency).getFunction("disableSelector")(S[13])).wait();
+    // a pending manifest staging a new selector and replacing a live and a dead one
+    const pendingTree = await commit(f, [route(sel("pnew()"), a), route(S[1], a), route(S[0], a)]);
+    await applyAll(f, pendingTree);
+    const routingOf = async () => Promise.all([...S, sel("pnew()")].map((s) => callRouted(f, s)));
+    const routing = await routingOf();
+    const initial = await rawList(f);
+    const pool = ["0x00000000", ...initial.map((e) => e.selector), "0xdeadbeef", S[0]];
+    const snap0 = await hre.network.provider.send("evm_snapshot", []);
+    let snap = snap0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(fc.nat(pool.length - 1), { maxLength: 12 }), { minLength: 1, maxLength: 3 }), async (rounds) => {
+        await hre.network.provider.send("evm_revert", [snap]);
+        snap = await hre.network.provider.send("evm_snapshot", []);
+        let before = initial;
+        for (const round of rounds) {
+          await (await f.dispatcher.connect(f.applier).getFunction("pruneSelectors")(round.map((i) => pool[i]))).wait();
+          const after = await rawList(f);
+          // a subsequence of the list before, missing only dead entries
+          let j = 0;
+          for (const e of before) {
+            if (j < after.length && after[j].selector === e.selector) j++;
+            else expect(e.dead, `live entry ${e.selector} unlinked`).toBe(true);
+          }
+          expect(j).toBe(after.length);
+          before = after;
+        }
+        expect(await routingOf()).toEqual(routing);
+        // the smart hints then clean up everything that is left, and the pending manifest still activates
+        await (await f.dispatcher.connect(f.applier).getFunction("pruneSelectors")(pruneHints(before))).wait();
+        expect((await rawList(f)).filter((e) => e.dead)).toEqual([]);
+      }),
+      { numRuns: 25 },
+    );
+    await activate(f, pendingTree);
+    expect(await callRouted(f, S[0])).toBe(a.tag);
+    expect(await callRouted(f, sel("pnew()"))).toBe(a.tag);
+  });
+});
+
+describe("property 8: the dispatcher's own selectors", () => {
+  it("routes every admin-facet function (but initialize/routedSelectors) and the router's three to the dispatcher, protected", async () => {
+    const f = await deployDispatcher();
+    const adminAbi = (await hre.artifacts.readArtifact("DispatcherAdminFacet")).abi as { type: string; name: string; inputs: { type: string }[] }[];
+    const fns = adminAbi.filter((x) => x.type === "function" && !["initialize", "routedSelectors"].includes(x.name));
+    const iface = f.dispatcher.interface;
+    for (const fn of fns) {
+      const selector = iface.getFunction(fn.name)!.selector;
+      expect(await f.dispatcher.facetAddress(selector), fn.name).toBe(f.adminFacet);
+    }
+    for (const name of ["commitRoot", "applyRoutes", "activateCommittedRoot"]) expect(await f.dispatcher.facetAddress(f.router.interface.getFunction(name)!.selector)).toBe(f.address);
+    // initialize is not reachable through the dispatcher
+    const init = (await ethers.getContractAt("DispatcherAdminFacet", f.address)).interface.encodeFunctionData("initialize", [f.outsider.address, 0]);
+    await expectRevert(f.outsider.sendTransaction({ to: f.address, data: init }), "FunctionNotFound");
+  });
+});
