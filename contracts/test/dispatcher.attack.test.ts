@@ -891,3 +891,37 @@ describe("property 8: the dispatcher's own selectors", () => {
     await expectRevert(f.outsider.sendTransaction({ to: f.address, data: init }), "FunctionNotFound");
   });
 });
+
+describe("multiproof edge cases", () => {
+  it("refuses a batch with an unused extra proof element, a dropped proof element, or a leaf swapped for another tree leaf", async () => {
+    const f = await deployDispatcher();
+    const [a, b] = await idFacets(f, 2);
+    const S = Array.from({ length: 6 }, (_, i) => sel(`mp${i}()`));
+    const tree = await commit(f, S.map((s, i) => route(s, i % 2 ? a : b)));
+    const apply = (leaves: string, proof: string[], flagsLength: number, flags?: string) => {
+      const bits = flags ?? hexlify(new Uint8Array(Math.ceil(flagsLength / 8)));
+      return f.router.connect(f.applier).getFunction("applyRoutes")(tree.facets.map((p) => [p.facet, p.codehash]), initializerHash(), leaves, proof, bits);
+    };
+    const idx = [indexOfSelector(tree, S[0]), indexOfSelector(tree, S[3])];
+    const good = encodeBatch(tree, idx);
+    const reverts = async (p: Promise<unknown>) => {
+      let failed = false;
+      try {
+        await p;
+      } catch {
+        failed = true;
+      }
+      expect(failed).toBe(true);
+    };
+    await reverts(apply(good.leaves, [...good.proof, good.proof[0]], 0, good.proofFlags + (good.proof.length + 2 > (good.proofFlags.length - 2) * 4 ? "00" : "")));
+    await reverts(apply(good.leaves, good.proof.slice(1), 0, good.proofFlags));
+    // swap one leaf of the batch for another leaf of the tree (same proof): refused
+    const other = encodeBatch(tree, [indexOfSelector(tree, S[5])]);
+    const swapped = concat([good.leaves.slice(0, 12), "0x" + other.leaves.slice(2)]);
+    await expectRevert(apply(swapped, good.proof, 0, good.proofFlags), "InvalidProof");
+    expect(await f.dispatcher.pendingProgress()).toEqual([0n, 6n]);
+    // sibling leaves in the other order still prove the same set (commutative pairs): harmless
+    await (await apply(good.leaves, good.proof, 0, good.proofFlags)).wait();
+    expect(await f.dispatcher.pendingProgress()).toEqual([2n, 6n]);
+  });
+});
