@@ -7,7 +7,7 @@ import { ZeroAddress, ZeroHash } from "ethers";
 import type { ZodError } from "zod";
 import { ManifestInvalidError, ProtectedSelectorError, SelectorCollisionError, type ManifestIssue } from "../errors.js";
 import { compareEntries, isRemoval, manifestInitializer, ManifestSchema, selectorOf, type Manifest, type ManifestEntry } from "./format.js";
-import { manifestRoot } from "./merkle.js";
+import { MAX_FACETS_PER_MANIFEST, manifestRoot } from "./merkle.js";
 import { PROTECTED_SELECTORS } from "./protected.js";
 
 /**
@@ -68,13 +68,11 @@ export function checkEntries(entries: readonly ManifestEntry[]): void {
     }
   });
   if (facets.size > MAX_FACETS_PER_MANIFEST) {
-    issues.push({ path: "entries", message: `${facets.size} distinct facets; the dispatcher pins at most ${MAX_FACETS_PER_MANIFEST} per manifest (TooManyFacets): split the upgrade into several epochs` });
+    issues.push({ path: "entries", message: `${facets.size} distinct facets; a manifest lists at most ${MAX_FACETS_PER_MANIFEST} (a leaf's facet index is one byte): split the upgrade into several epochs` });
   }
   if (issues.length) throw new ManifestInvalidError(issues);
 }
 
-/** Distinct facets the dispatcher pins per manifest at most. */
-export const MAX_FACETS_PER_MANIFEST = 255;
 
 /** Throws SelectorCollisionError for the first selector listed twice. */
 export function checkCollisions(entries: readonly Pick<ManifestEntry, "selector" | "facet" | "facetName" | "signature">[]): void {
