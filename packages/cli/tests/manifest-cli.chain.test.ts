@@ -8,7 +8,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Contract, ContractFactory, ZeroAddress, type InterfaceAbi, type JsonRpcProvider, type Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activateArgs, buildManifestTree, commitArgs, manifestInitializer, parseManifest, PROTECTED_SELECTORS } from "@payrox/core";
+import { activateArgs, buildManifestTree, commitArgs, initializerHash, manifestInitializer, parseManifest, PROTECTED_SELECTORS } from "@payrox/core";
 import type { PlanFile } from "../src/index.js";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
@@ -67,7 +67,7 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     await (await router.commitRoot(commit.root, await loupe.nextEpoch(), commit.leafCount, commit.binding, commit.headerProof)).wait();
     const gas: { used: bigint; estimated: number }[] = [];
     for (const b of plan.batches) {
-      const receipt = await (await router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags)).wait();
+      const receipt = await (await router.applyRoutes(b.facets, initializerHash(tree.init), b.leaves, b.proof, b.proofFlags)).wait();
       gas.push({ used: receipt!.gasUsed, estimated: b.estimatedGas });
     }
     await provider.send("evm_increaseTime", [2]);

@@ -24,7 +24,7 @@ export const DISPATCHER_STATE_ABI = [
 /** The lifecycle functions {@link encodeDispatcherCall} encodes (signatures of IManifestDispatcher v2 and its admin facet). */
 export const DISPATCHER_LIFECYCLE_ABI = [
   "function commitRoot(bytes32 root, uint64 epoch, uint32 leafCount, bytes32 binding, bytes32[] headerProof)",
-  "function applyRoutes((address facet, bytes32 codehash)[] facets, bytes leaves, bytes32[] proof, bytes proofFlags)",
+  "function applyRoutes((address facet, bytes32 codehash)[] facets, bytes32 initHash, bytes leaves, bytes32[] proof, bytes proofFlags)",
   "function activateCommittedRoot((address facet, bytes32 codehash)[] facets, (address facet, bytes32 codehash, bytes data) init)",
   "function cancelCommittedRoot(bytes32 root, uint64 epoch, uint32 maxUnstage)",
 ] as const;
@@ -177,8 +177,8 @@ export function encodeDispatcherCall(call: DispatcherCall): string {
     case "commit":
       return lifecycle.encodeFunctionData("commitRoot", [call.root, call.epoch, call.leafCount, call.binding, [...call.headerProof]]);
     case "apply": {
-      const { facets, leaves, proof, proofFlags } = call.batch;
-      return lifecycle.encodeFunctionData("applyRoutes", [facets.map((f) => [f.facet, f.codehash]), leaves, proof, proofFlags]);
+      const { facets, initHash, leaves, proof, proofFlags } = call.batch;
+      return lifecycle.encodeFunctionData("applyRoutes", [facets.map((f) => [f.facet, f.codehash]), initHash, leaves, proof, proofFlags]);
     }
     case "activate":
       return lifecycle.encodeFunctionData("activateCommittedRoot", [call.facets.map((f) => [f.facet, f.codehash]), [call.init.facet, call.init.codehash, call.init.data]]);

@@ -31,7 +31,8 @@ export interface DispatcherState {
 export type DispatcherCall =
   /** `commitRoot(root, epoch, leafCount, binding, headerProof)`; `epoch` is the dispatcher's `nextEpoch()`. */
   | { kind: "commit"; root: string; epoch: bigint; leafCount: number; binding: string; headerProof: readonly string[] }
-  | { kind: "apply"; batch: Pick<ApplyBatch, "facets" | "leaves" | "proof" | "proofFlags"> }
+  /** `applyRoutes(facets, initHash, leaves, proof, proofFlags)`: the manifest's whole facet list and initializer hash, as bound. */
+  | { kind: "apply"; batch: Pick<ApplyBatch, "facets" | "initHash" | "leaves" | "proof" | "proofFlags"> }
   /** `activateCommittedRoot(facets, init)`: the manifest's facet list and initializer, as bound at commit. */
   | { kind: "activate"; facets: readonly FacetPin[]; init: Initializer }
   /** One chunk of `cancelCommittedRoot(root, epoch, maxUnstage)`: names the pending root it cancels. */

@@ -27,8 +27,8 @@ export async function applyBatchBody({ proposal, run }: StepContext, deps: Sched
     const message = `the plan now has ${plan.batches.length} batches, the run was created with ${run.batchCount}; the planner or its options changed`;
     return failRun(deps, run, "plan-mismatch", message);
   }
-  const { facets, leaves, proof, proofFlags } = plan.batches[k]!;
-  const sent = await deps.gateway.send(run.network, txStepId(run, StepName.APPLY), { kind: "apply", batch: { facets, leaves, proof, proofFlags } });
+  const { facets, initHash, leaves, proof, proofFlags } = plan.batches[k]!;
+  const sent = await deps.gateway.send(run.network, txStepId(run, StepName.APPLY), { kind: "apply", batch: { facets, initHash, leaves, proof, proofFlags } });
   if (!sent.ok) return failOnRevert(deps, run, `apply batch ${k}`, sent.revert);
   const applied = await saveTransition(deps, run, { type: "batchApplied", index: k });
   if (!applied) return { outcome: "skipped", reason: "run moved concurrently" };

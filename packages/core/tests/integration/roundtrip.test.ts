@@ -39,7 +39,7 @@ async function run(f: Fixture, manifest: Manifest, plan: ReturnType<typeof planB
   await (await f.router.commitRoot(commit.root, await f.dispatcher.nextEpoch(), commit.leafCount, commit.binding, commit.headerProof)).wait();
   const gas: number[] = [];
   for (const b of plan.batches) {
-    const receipt = await (await f.router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags, { gasLimit: plan.gasCap })).wait();
+    const receipt = await (await f.router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags, { gasLimit: plan.gasCap })).wait();
     gas.push(Number(receipt.gasUsed));
   }
   await time.increase(10);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findNetwork, jobName, NetworkGasCapError, ProposalRejectedError, proposeUpgrade, RunState, type Network, type ProposeUpgradeParameters } from "../../../src/index.js";
+import { findNetwork, jobName, NetworkGasCapError, parseManifest, planBatches, ProposalRejectedError, proposeUpgrade, RunState, type Network, type ProposeUpgradeParameters } from "../../../src/index.js";
 import { inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
 
 const NETWORKS = ["ethereum", "base"];
@@ -96,15 +96,19 @@ describe("proposeUpgrade › network fit", () => {
   });
 
   it("plans each network's batches under the lower of the planner's cap and the network's limit", async () => {
-    // Prepare: a planner cap far above base's limit of 300,000 gas, which one batch of 6 leaves exceeds
+    // Prepare: a planner cap far above base's limit of 200,000 gas, which one batch of 6 leaves exceeds
     const h = inMemoryPorts();
-    const deps = h.deps({ networks: withLimit("base", 300_000), options: { planOptions: { gasCap: 30_000_000, maxBatchSize: 300 } } });
+    const planOptions = { gasCap: 30_000_000, maxBatchSize: 300 };
+    const deps = h.deps({ networks: withLimit("base", 200_000), options: { planOptions } });
+    const manifestJson = syntheticManifestJson(6);
     // Act
-    const { runs } = await proposeUpgrade({ manifestJson: syntheticManifestJson(6), networks: ["ethereum", "base"], proposer: "alice" }, deps);
+    const { runs } = await proposeUpgrade({ manifestJson, networks: ["ethereum", "base"], proposer: "alice" }, deps);
     // Assess
+    const base = planBatches(parseManifest(manifestJson), { ...planOptions, maxTxGas: 200_000 });
+    expect(base.batches.length).toBeGreaterThan(1);
     expect(runs.map((r) => [r.network, r.batchCount])).toEqual([
       ["ethereum", 1],
-      ["base", 2],
+      ["base", base.batches.length],
     ]);
   });
 });
