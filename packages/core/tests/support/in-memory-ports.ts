@@ -399,11 +399,11 @@ export function inMemoryPorts(startMs = 1_800_000_000_000) {
   return { ...ports, deps };
 }
 
-/** A valid manifest of `n` routes over 2 facets, against epoch 0 (3 batches at maxBatchSize 2 for n = 6). */
-export function syntheticManifestJson(n = 6, name = "upgrade"): string {
+/** A valid manifest of `n` routes over `facets` facets (default 2), against epoch 0 (3 batches at maxBatchSize 2 for n = 6). */
+export function syntheticManifestJson(n = 6, name = "upgrade", facets = 2): string {
   const entries: ManifestEntry[] = Array.from({ length: n }, (_, i) => {
     const signature = `fn${i}(uint256)`;
-    return { selector: id(signature).slice(0, 10), signature, facet: getAddress(toBeHex(0x1000 + (i % 2), 20)), facetName: `Facet${i % 2}`, codehash: keccak256(toBeHex((i % 2) + 1, 32)) };
+    return { selector: id(signature).slice(0, 10), signature, facet: getAddress(toBeHex(0x1000 + (i % facets), 20)), facetName: `Facet${i % facets}`, codehash: keccak256(toBeHex((i % facets) + 1, 32)) };
   }).sort((a, b) => (a.selector < b.selector ? -1 : 1));
   const manifest: Manifest = { format: MANIFEST_FORMAT, name, baseEpoch: 0, previousRoot: ZeroHash, leafEncoding: [...LEAF_ENCODING], root: manifestRoot(entries), entries };
   return serializeManifest(manifest);

@@ -66,9 +66,9 @@ describe("proposeUpgrade › network fit", () => {
     return network && lookup === id ? { ...network, maxTxGas } : network;
   };
 
-  async function rejection(networks: string[], lookup = findNetwork) {
+  async function rejection(networks: string[], lookup = findNetwork, manifestJson = syntheticManifestJson()) {
     const h = inMemoryPorts();
-    const error = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks, proposer: "alice" }, h.deps({ networks: lookup })).catch((e: unknown) => e);
+    const error = await proposeUpgrade({ manifestJson, networks, proposer: "alice" }, h.deps({ networks: lookup })).catch((e: unknown) => e);
     expect(h.store.proposals.size + h.store.runs.size + h.audit.entries.size + h.scheduler.requested.length).toBe(0);
     return error as ProposalRejectedError;
   }
@@ -93,6 +93,16 @@ describe("proposeUpgrade › network fit", () => {
     const error = await rejection(["base"], withLimit("base", 80_000));
     expect(error).toMatchObject({ code: "over-network-gas-cap", network: "base", call: "commit", maxTxGas: 80_000 });
     expect((error as NetworkGasCapError).gas).toBeGreaterThan(80_000);
+  });
+
+  it("refuses a manifest whose activation (facet re-verification) can't fit a network's gas limit", async () => {
+    // Prepare: 12 facets: the activation re-verifies each (~5,000 gas), the commit does not grow with them
+    const manyFacets = syntheticManifestJson(12, "many-facets", 12);
+    // Act
+    const error = await rejection(["base"], withLimit("base", 110_000), manyFacets);
+    // Assess
+    expect(error).toMatchObject({ code: "over-network-gas-cap", network: "base", call: "activate", maxTxGas: 110_000 });
+    expect((error as NetworkGasCapError).gas).toBeGreaterThan(110_000);
   });
 
   it("plans each network's batches under the lower of the planner's cap and the network's limit", async () => {
