@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { InvalidCursorError, ItemTooLargeError, ProposalExistsError, StoreInputError } from "@payrox/aws";
-import { isRunVersionConflict, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
+import { isRunVersionConflict, NetworkGasCapError, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
 
 /** A response of the API. */
 export type ApiResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
@@ -38,7 +38,9 @@ export function knownErrorResponse(error: unknown): ApiResponse | undefined {
   if (error instanceof ApiError) return errorResponse(error.status, error.code, error.message);
   if (error instanceof ProposalRejectedError) {
     const status = error.code === ProposalRejection.MANIFEST_TOO_LARGE ? 413 : 400;
-    return errorResponse(status, error.code, error.message, { field: error.field });
+    // A gas-cap refusal names the network, its limit and the call that can't fit it.
+    const cap = error instanceof NetworkGasCapError ? { network: error.network, maxTxGas: error.maxTxGas, call: error.call, ...(error.gas !== undefined && { gas: error.gas }) } : {};
+    return errorResponse(status, error.code, error.message, { field: error.field, ...cap });
   }
   if (error instanceof ProposalNotFoundError) return errorResponse(404, "proposal-not-found", error.message);
   if (error instanceof ProposalFinishedError) return errorResponse(409, "proposal-finished", error.message, { states: error.states });
