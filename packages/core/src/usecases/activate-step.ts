@@ -9,7 +9,8 @@
  * (resolved when it activates), until its root's expiry — then it is EXPIRED like any root that was not
  * activated in time. A `CodehashMismatch` fails the run with a critical alert (reverts.ts).
  */
-import { StepName, type Run } from "../run/types.js";
+import { StepName, type Proposal, type Run } from "../run/types.js";
+import { cancelRunOnChain } from "./cancel-proposal.js";
 import { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
 import { activationNotReadyRule, dispatcherPausedRule, lateActivationRule } from "../alerts/rules.js";
 import { manifestInitializer } from "../manifest/format.js";
@@ -39,8 +40,8 @@ export async function activateBody({ proposal, run }: StepContext, deps: Schedul
   if (!sent.ok) {
     const { name, args } = sent.revert;
     if (name === "ActivationNotReady") return retryLater(run, Number(args[0] ?? 0), Number(args[1] ?? 0), deps);
-    if (name === "RootExpired") return expire(run, deps);
-    if (name === "ActivationPaused") return holdWhilePaused(run, deps);
+    if (name === "RootExpired") return expire(proposal, run, deps);
+    if (name === "ActivationPaused") return holdWhilePaused(proposal, run, deps);
     return failOnRevert(deps, run, "activate", sent.revert);
   }
   const activated = await saveTransition(deps, run, { type: "activated" });
@@ -124,10 +125,10 @@ async function retryLater(run: Run, etaSeconds: number, chainNowSeconds: number,
  * the dispatcher reports `ActivationPaused` even past the expiry, so the expiry is judged here, on the
  * chain's clock: past `eta + expiryWindow` the run is EXPIRED.
  */
-async function holdWhilePaused(run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
+async function holdWhilePaused(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
   const [state, latest] = await Promise.all([deps.gateway.readState(run.network), deps.gateway.latestBlock(run.network)]);
   const deadlineSeconds = state.pendingEta + state.expiryWindowSeconds;
-  if (state.pendingEta > 0 && latest.timestamp > deadlineSeconds) return expire(run, deps);
+  if (state.pendingEta > 0 && latest.timestamp > deadlineSeconds) return expire(proposal, run, deps);
   const atMs = deps.clock.now() + (deps.options?.pausedRetryMs ?? PAUSED_RETRY_MS);
   // A new version, so the retry is a new attempt and its own journaled transaction (a refusal mined on
   // chain, the pause landing between simulation and inclusion, stays with this attempt).
@@ -139,7 +140,12 @@ async function holdWhilePaused(run: Run, deps: SchedulerDeps): Promise<StepOutco
   return { outcome: "rescheduled", atMs, run: next };
 }
 
-async function expire(run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
+/**
+ * The root expired: the run is EXPIRED, and the expired root — still pending on chain, where it would
+ * refuse every later commit — is cancelled in chunks (best effort: a refusal or an error is audited, the
+ * run stays EXPIRED either way; `payrox cancel` can't reach a finished run, the dispatcher's admin can).
+ */
+async function expire(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
   const expired = await saveTransition(deps, run, { type: "expired" });
   if (!expired) return { outcome: "skipped", reason: "run moved concurrently" };
   await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.expired" });
@@ -152,5 +158,10 @@ async function expire(run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
     network: run.network,
     message: `the committed root on ${run.network} expired before activation; propose again`,
   });
+  try {
+    await cancelRunOnChain(proposal, run, deps);
+  } catch (error) {
+    await record(deps, { proposalId: run.proposalId, network: run.network, event: "cancel.failed", details: { reason: error instanceof Error ? error.message : String(error) } });
+  }
   return { outcome: "done", run: expired };
 }

@@ -53,7 +53,7 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
     }
     let chunks: SentTransaction[] = [];
     if (run.state !== "PROPOSED") {
-      const onChain = await cancelOnChain(proposal, run, asActor);
+      const onChain = await cancelRunOnChain(proposal, run, asActor);
       if (!onChain.ok) {
         results.push({ network: run.network, outcome: "refused", revert: onChain.revert });
         continue;
@@ -79,13 +79,15 @@ interface CancelTarget {
   epoch: bigint;
 }
 
-type OnChainCancel = { ok: true; chunks: SentTransaction[] } | { ok: false; revert: string };
+/** What {@link cancelRunOnChain} did: the chunks it sent, or the dispatcher's refusal. */
+export type OnChainCancel = { ok: true; chunks: SentTransaction[] } | { ok: false; revert: string };
 
 /**
- * Sends cancel chunks for the run's root until the dispatcher no longer has it pending. Every chunk is
+ * Sends cancel chunks for the run's root until the dispatcher no longer has it pending (used by
+ * {@link cancelProposal}, and by the activation step to clear a root that expired). Every chunk is
  * audited (`cancel.confirmed`, with its index); a refusal is audited as `cancel.refused`.
  */
-async function cancelOnChain(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<OnChainCancel> {
+export async function cancelRunOnChain(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<OnChainCancel> {
   const network = deps.networks(run.network);
   if (!network) throw new RangeError(`network ${run.network} of run ${run.proposalId} is not in the registry`);
   const maxUnstage = cancelChunkSize(network.maxTxGas);

@@ -214,6 +214,9 @@ describe("runStep", () => {
     expect(await ctx.h.store.getRun(ctx.proposal.id, "base")).toMatchObject({ state: "EXPIRED" });
     expect(ctx.h.alerts.alerts.map((a) => `${a.type}:${a.status}`)).toEqual(["dispatcher-paused:raised", "dispatcher-paused:resolved", "root-expired:raised"]);
     expect(ctx.h.gateway.sends.filter((s) => s.call.kind === "activate").every((s) => s.call.kind === "activate" && s.call.facets.length === 2)).toBe(true);
+    // The expired root no longer blocks the dispatcher: it was cancelled (named, in chunks).
+    expect(ctx.h.gateway.sends.filter((s) => s.call.kind === "cancel").map((s) => s.stepId)).toEqual([`${ctx.proposal.id}:base:cancel:0`]);
+    expect(ctx.h.gateway.state("base")).toMatchObject({ pendingRoot: "0x" + "00".repeat(32), paused: true });
   });
 
   it("reschedules instead of holding when the activation is further away than one invocation may wait", async () => {
