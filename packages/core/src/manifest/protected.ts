@@ -1,27 +1,31 @@
 /**
  * Selectors the ManifestDispatcher never routes away (DESIGN.md property 8): its own lifecycle
- * functions and every function of its admin facet, plus 0x00000000 (the end marker of its selector
- * list). A test in packages/core checks this list against the compiled contracts.
+ * functions and every function of its admin facet (dispatcher v2), plus 0x00000000 (the end marker of
+ * its selector list, and the selector of the manifest tree's header leaf). A test in packages/core
+ * checks this list against the compiled contracts.
  */
 export const PROTECTED_SELECTORS: ReadonlyMap<string, string> = new Map([
   ["0x00000000", "reserved selector"],
   ["0x01ffc9a7", "supportsInterface(bytes4)"],
   ["0x022d63fb", "defaultAdminDelayIncreaseWait()"],
   ["0x02c675ea", "APPLY_ROLE()"],
+  ["0x09b104a8", "pendingBinding()"],
   ["0x0aa6220b", "rollbackDefaultAdminDelay()"],
   ["0x135dd361", "MAX_ACTIVATION_DELAY()"],
+  ["0x1740e5eb", "cancelInProgress()"],
   ["0x20df4359", "EMERGENCY_ROLE()"],
   ["0x248a9ca3", "getRoleAdmin(bytes32)"],
-  ["0x288f3356", "cancelCommittedRoot()"],
+  ["0x28469264", "pendingManifest()"],
   ["0x2913daa0", "maxBatchSize()"],
   ["0x2f2ff15d", "grantRole(bytes32,address)"],
   ["0x30e14d3a", "pendingProgress()"],
+  ["0x3565aa7a", "pruneSelectors(bytes4[])"],
   ["0x36568abe", "renounceRole(bytes32,address)"],
   ["0x3a8c0786", "activationDelay()"],
   ["0x3f4ba83a", "unpause()"],
   ["0x441e7d58", "COMMIT_ROLE()"],
-  ["0x4b302091", "isRootConsumed(bytes32)"],
   ["0x52ef6b2c", "facetAddresses()"],
+  ["0x53fc4bfa", "activateCommittedRoot((address,bytes32)[],(address,bytes32,bytes))"],
   ["0x5c975abb", "paused()"],
   ["0x634e93da", "beginDefaultAdminTransfer(address)"],
   ["0x649a5ec7", "changeDefaultAdminDelay(uint48)"],
@@ -29,6 +33,7 @@ export const PROTECTED_SELECTORS: ReadonlyMap<string, string> = new Map([
   ["0x7697d463", "pendingEta()"],
   ["0x7a0ed627", "facets()"],
   ["0x82eef152", "applyRoutes((address,bytes32)[],bytes,bytes32[],bytes)"],
+  ["0x832ee271", "cancelCommittedRoot(bytes32,uint64,uint32)"],
   ["0x8456cb59", "pause()"],
   ["0x84838636", "expiryWindow()"],
   ["0x84ef8ffc", "defaultAdmin()"],
@@ -37,22 +42,41 @@ export const PROTECTED_SELECTORS: ReadonlyMap<string, string> = new Map([
   ["0x91d14854", "hasRole(bytes32,address)"],
   ["0x96b896eb", "setActivationDelay(uint64)"],
   ["0x97107e08", "disableSelector(bytes4)"],
+  ["0x9dafbdcb", "pendingActivationDelay()"],
   ["0x9f6b4a3b", "activeEpoch()"],
   ["0xa1eda53c", "pendingDefaultAdminDelay()"],
   ["0xa217fddf", "DEFAULT_ADMIN_ROLE()"],
   ["0xabb2efdf", "activeRoot()"],
-  ["0xadc6c3b2", "activateCommittedRoot()"],
   ["0xadfca15e", "facetFunctionSelectors(address)"],
+  ["0xaea0e78b", "nextEpoch()"],
   ["0xcc8463c8", "defaultAdminDelay()"],
   ["0xcc86baf2", "adminFacet()"],
   ["0xcdffacc6", "facetAddress(bytes4)"],
   ["0xcefc1429", "acceptDefaultAdminTransfer()"],
   ["0xcf6eefb7", "pendingDefaultAdmin()"],
+  ["0xd472c25f", "commitRoot(bytes32,uint64,uint32,bytes32,bytes32[])"],
   ["0xd547741f", "revokeRole(bytes32,address)"],
   ["0xd602b9fd", "cancelDefaultAdminTransfer()"],
   ["0xf552501a", "pendingEpoch()"],
-  ["0xf73ea77f", "commitRoot(bytes32,uint64,uint32)"],
 ]);
 
 /** Runtime code size limit of EIP-170; the dispatcher rejects larger facets. */
 export const MAX_FACET_CODE_SIZE = 24_576;
+
+/** The per-transaction gas cap activation must fit under (EIP-7825; the tightest network limit we target). */
+export const ACTIVATION_GAS_CAP = 16_777_216;
+/**
+ * Gas of `activateCommittedRoot` without facets (intrinsic, role check, state, binding hash, event) and per
+ * distinct facet of the manifest (64 calldata bytes, their share of the binding hash, one cold
+ * EXTCODEHASH). Measured on Hardhat's in-process chain (solc 0.8.30, cancun; tests/integration/
+ * roundtrip.test.ts re-measures and fails if the model is exceeded): 41,872 gas with 1 facet, 198,878
+ * with 40, i.e. ~4,026 per facet and ~37,850 fixed; rounded up here by ~12–20%. The initializer's own
+ * gas comes on top.
+ */
+export const ACTIVATION_GAS = { fixed: 45_000, perFacet: 4_500 } as const;
+/**
+ * Distinct facets one manifest may route: activation re-verifies each facet's code hash in one
+ * transaction, so a manifest with more could never go live under {@link ACTIVATION_GAS_CAP} (the
+ * dispatcher has no stored limit since v2; this is the gas one). An initializer needs its own gas on top.
+ */
+export const MAX_FACETS_PER_MANIFEST = Math.floor((ACTIVATION_GAS_CAP - ACTIVATION_GAS.fixed) / ACTIVATION_GAS.perFacet);
