@@ -182,7 +182,7 @@ describe("manifest toolkit on-chain", () => {
     const f = await loadFixture(fixture);
     const bench = exampleFacet("BenchFacet", f.benches[0], ["stored"]);
     const manifest = await buildManifest(
-      { name: "with-init", baseEpoch: 0, previousRoot: ZeroHash, facets: [bench], init: { ...exampleFacet("BenchFacet", f.benches[1]), functions: undefined, call: "store", args: [42] } },
+      { name: "with-init", baseEpoch: 0, previousRoot: ZeroHash, facets: [bench], init: { ...exampleFacet("BenchFacet", f.benches[1]), call: "store", args: [42] } },
       { readCode: (a) => ethers.provider.getCode(a) },
     );
     const stored = new Contract(f.address, new Interface(exampleArtifact("BenchFacet").abi as never), f.admin);
