@@ -1,7 +1,8 @@
 /**
- * The real `payrox` binary against a ManifestDispatcher on anvil: build with --rpc, plan with the
- * dispatcher's limits, roll the plan out (commit → apply batches → activate), diff to the next epoch,
- * verify with drift, and facet code checks.
+ * The real `payrox` binary against a ManifestDispatcher (v2) on anvil: build with --rpc, plan with the
+ * dispatcher's limits, roll the plan out (commit at nextEpoch() with the header proof → apply batches →
+ * activate with the facet list and initializer), diff to the next epoch, verify with drift, facet code
+ * checks, and rollback: V1 → V2 → back to V1's routes, then the very root of V1 committed again.
  */
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -57,11 +58,11 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Commits, applies (the plan's batches) and activates a manifest; returns gas used vs estimated per batch. */
-  async function rollOut(manifestPath: string, planPath: string) {
-    const manifest = await readJson<{ baseEpoch: number }>(manifestPath);
+  /** Commits (at nextEpoch()), applies (the plan's batches) and activates a planned manifest; returns gas used vs estimated per batch. */
+  async function rollOut(planPath: string) {
     const plan = await readJson<PlanFile>(planPath);
-    await (await router.commitRoot(plan.root, manifest.baseEpoch + 1, plan.leafCount)).wait();
+    const { root, leafCount, binding, headerProof } = plan.commit;
+    await (await router.commitRoot(root, await loupe.nextEpoch(), leafCount, binding, headerProof)).wait();
     const gas: { used: bigint; estimated: number }[] = [];
     for (const b of plan.batches) {
       const receipt = await (await router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags)).wait();
@@ -69,8 +70,16 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     }
     await provider.send("evm_increaseTime", [2]);
     await provider.send("evm_mine", []);
-    await (await router.activateCommittedRoot()).wait();
+    const receipt = await (await router.activateCommittedRoot(plan.activate.facets, plan.activate.init)).wait();
+    expect(receipt!.gasUsed).toBeLessThanOrEqual(BigInt(plan.activate.estimatedGas));
     return gas;
+  }
+
+  /** Plans `name`.json against the dispatcher into `name`.plan.json and rolls it out. */
+  async function planAndRollOut(name: string) {
+    const planned = await payrox(["manifest", "plan", join(dir, `${name}.json`), ...network(), "--out", join(dir, `${name}.plan.json`)], dir);
+    expect(planned.code, planned.stderr).toBe(0);
+    return rollOut(join(dir, `${name}.plan.json`));
   }
 
   /** The loupe's live routes outside the protected ones, as selector → facet. */
@@ -101,7 +110,7 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     expect(plan).toMatchObject({ leafCount: 4, maxBatchSize: 3 });
     expect(stdoutJson(capped)).toMatchObject({ maxBatchSize: 3 });
     expect(plan.totalEstimatedGas).toBeLessThan(stdoutJson<{ totalEstimatedGas: number }>(offline).totalEstimatedGas);
-    const gas = await rollOut(join(dir, "chain-e1.json"), join(dir, "chain-e1.plan.json"));
+    const gas = await rollOut(join(dir, "chain-e1.plan.json"));
 
     expect(gas).toHaveLength(2);
     for (const g of gas) expect(g.used).toBeLessThanOrEqual(BigInt(g.estimated));
@@ -159,11 +168,61 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     const planned = await payrox(["manifest", "plan", join(dir, "chain-e2.json"), ...network(), "--out", join(dir, "chain-e2.plan.json")], dir);
     expect(planned.code, planned.stderr).toBe(0);
 
-    const gas = await rollOut(join(dir, "chain-e2.json"), join(dir, "chain-e2.plan.json"));
+    const gas = await rollOut(join(dir, "chain-e2.plan.json"));
 
     for (const g of gas) expect(g.used).toBeLessThanOrEqual(BigInt(g.estimated));
     expect(await liveRoutes()).toEqual(Object.fromEntries(Object.entries(await manifestRoutes(join(dir, "chain-e2.json")))));
     expect(Object.values(await liveRoutes())).toEqual([v2, v2, v2, v2]);
+  });
+
+  it("rollback --rpc to epoch 1 after epoch 2 (which added, replaced and removed) rolls out and the loupe equals epoch 1's routes", async () => {
+    // Act
+    const run = await payrox(["manifest", "rollback", "--to", join(dir, "chain-e1.json"), "--applied", join(dir, "chain-e1.json"), join(dir, "chain-e2.json"), ...network(), "--out", join(dir, "chain-e3.json"), "--json"], dir);
+    expect(run.code, run.stderr).toBe(0);
+    await planAndRollOut("chain-e3");
+
+    // Assess
+    const out = stdoutJson<{ add: { signature: string }[]; replace: unknown[]; remove: { signature: string }[]; next: { baseEpoch: number; previousRoot: string } }>(run);
+    expect(out.add.map((a) => a.signature)).toEqual(["greet()"]);
+    expect(out.replace).toHaveLength(3);
+    expect(out.remove.map((r) => r.signature)).toEqual(["decrement()"]);
+    expect(out.next).toMatchObject({ baseEpoch: 2, previousRoot: (await readJson<{ root: string }>(join(dir, "chain-e2.json"))).root });
+    expect(await loupe.activeEpoch()).toBe(3n);
+    expect(await liveRoutes()).toEqual(await manifestRoutes(join(dir, "chain-e1.json")));
+  });
+
+  it("a rollback with the same routes as epoch 1 has epoch 1's root, and the dispatcher commits that root again as a new epoch", async () => {
+    // Prepare: epoch 4 moves every epoch-1 selector to a second CounterFacetV1 (replaces only).
+    const artifact = loadArtifact("CounterFacetV1");
+    const twin = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, wallet).deploy();
+    await twin.waitForDeployment();
+    const specPath = await writeJson(dir, "chain-twin.spec.json", spec(dir, { name: "twin", baseEpoch: 3, facets: [{ artifact: "CounterFacetV1", address: await twin.getAddress() }] }));
+    const diff = await payrox(["manifest", "diff", "--spec", specPath, ...network(), "--out", join(dir, "chain-e4.json")], dir);
+    expect(diff.code, diff.stderr).toBe(0);
+    await planAndRollOut("chain-e4");
+    const applied = ["chain-e1", "chain-e2", "chain-e3", "chain-e4"].map((n) => join(dir, `${n}.json`));
+    const e1Root = (await readJson<{ root: string }>(applied[0])).root;
+
+    // Act
+    const run = await payrox(["manifest", "rollback", "--to", applied[0], "--applied", ...applied, ...network(), "--out", join(dir, "chain-e5.json"), "--json"], dir);
+    expect(run.code, run.stderr).toBe(0);
+    await planAndRollOut("chain-e5");
+
+    // Assess
+    expect(stdoutJson<{ next: { root: string }; sameRootAs: string }>(run)).toMatchObject({ next: { root: e1Root }, sameRootAs: expect.stringMatching(/chain-e1\.json$/) });
+    expect(await loupe.activeRoot()).toBe(e1Root);
+    expect(await loupe.activeEpoch()).toBe(5n);
+    expect(await liveRoutes()).toEqual(await manifestRoutes(applied[0]));
+  });
+
+  it("rollback --rpc refuses an applied list that does not end at the live root, writing nothing", async () => {
+    // Act
+    const run = await payrox(["manifest", "rollback", "--to", join(dir, "chain-e1.json"), "--applied", join(dir, "chain-e1.json"), join(dir, "chain-e2.json"), ...network(), "--out", join(dir, "stale.json")], dir);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/the dispatcher's active root is 0x[0-9a-f]{64} \(epoch 5\), but the last applied manifest "counter-v2"/);
+    expect(existsSync(join(dir, "stale.json"))).toBe(false);
   });
 
   it("rejects a facet whose code differs from the pinned codehash or that has no code (FacetCodeError)", async () => {
@@ -178,5 +237,20 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     expect(noCode.code).toBe(1);
     expect(noCode.stderr).toMatch(/has no code on the network/);
     expect(existsSync(join(dir, "no-code.json"))).toBe(false);
+  });
+
+  it("build --rpc checks the initializer's code like a facet's: no code or other code is a FacetCodeError and nothing is written", async () => {
+    // Prepare
+    const init = (address: string) => ["--rpc", chain.rpcUrl, "--init", "BenchFacet", "--init-address", address, "--init-call", "store", "--init-args", "[1]", "--json"];
+
+    // Act
+    const noCode = await build("init-no-code", { facets: [{ artifact: "CounterFacetV1", address: v1 }] }, init(NO_CODE));
+    const otherCode = await build("init-other-code", { facets: [{ artifact: "CounterFacetV1", address: v1 }] }, init(v2));
+
+    // Assess
+    expect(stdoutJson<{ error: { name: string; message: string } }>(noCode).error).toMatchObject({ name: "FacetCodeError", message: expect.stringMatching(/BenchFacet at 0x000000000000000000000000000000000000dEaD has no code on the network/) });
+    expect(stdoutJson<{ error: { name: string; message: string } }>(otherCode).error).toMatchObject({ name: "FacetCodeError", message: expect.stringMatching(/the network's code hashes to .* but the artifact's runtime bytecode/) });
+    expect([noCode.code, otherCode.code]).toEqual([1, 1]);
+    expect(existsSync(join(dir, "init-no-code.json")) || existsSync(join(dir, "init-other-code.json"))).toBe(false);
   });
 });
