@@ -1,7 +1,7 @@
 /** `payrox manifest rollback`: stored manifests (and optionally the live dispatcher) → the manifest back to an earlier route set. */
 import { readdir } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { assertNotDrifted, checkFacetCode, ManifestSchema, parseManifest, rollbackManifest, serializeManifest, type LiveRouting, type Manifest } from "@payrox/core";
+import { checkFacetCode, ManifestSchema, parseManifest, rollbackManifest, serializeManifest, type LiveRouting, type Manifest } from "@payrox/core";
 import { addressFlag, parseCommandArgs, required, rpcFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
@@ -69,10 +69,7 @@ unknown, or the dispatcher is elsewhere.`,
       ? await withRpc(args.rpcUrl, async (rpc, chain) => {
           live = await chain.readLiveRouting(rpc.provider, args.dispatcher!);
           const built = rollbackManifest({ ...params, live });
-          if (built.manifest) {
-            assertNotDrifted(built.manifest, live);
-            await checkFacetCode(built.manifest, rpc.readCode);
-          }
+          if (built.manifest) await checkFacetCode(built.manifest, rpc.readCode);
           return built;
         })
       : rollbackManifest(params);

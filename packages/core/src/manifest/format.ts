@@ -71,7 +71,7 @@ export const ManifestSchema = z
       .describe("active epoch the manifest is built against; it commits at the dispatcher's nextEpoch() (baseEpoch + 1 unless a commitment was cancelled or expired since)"),
     previousRoot: Bytes32Schema.describe("active root of baseEpoch (zero for epoch 0): a network elsewhere is drifted"),
     leafEncoding: z.tuple([z.literal("bytes4"), z.literal("address"), z.literal("bytes32")]).describe("Merkle leaf types"),
-    root: Bytes32Schema.describe("OpenZeppelin StandardMerkleTree root of the entries"),
+    root: Bytes32Schema.describe("OpenZeppelin StandardMerkleTree root of the entries and the header leaf (leaf count and binding of facets and initializer)"),
     entries: z.array(ManifestEntrySchema).min(1, "a manifest needs at least one entry").max(1_000_000),
     init: ManifestInitSchema.optional().describe("initializer run by activation, bound in the tree"),
   })

@@ -14,6 +14,7 @@ import {
   ManifestFormatVersionError,
   manifestInitializer,
   ManifestInvalidError,
+  nextManifest,
   parseManifest,
   serializeManifest,
   type BuildInput,
@@ -187,5 +188,24 @@ describe("parseManifest (format v2)", () => {
     expect(changed).toEqual([{ path: "root", message: expect.stringMatching(/does not match the entries and the initializer/) }]);
     expect(clash.find((i) => i.path === "init.codehash")?.message).toMatch(/one facet has one code hash/);
     expect(clash.find((i) => i.path === "init.facetName")?.message).toMatch(/is named "CounterFacetV1"/);
+  });
+});
+
+describe("nextManifest (initializer)", () => {
+  it("carries the initializer into the next manifest, bound in its root, and none when not given", async () => {
+    // Prepare
+    const desired = await buildManifest(input(storeInit(5)));
+    const live = { activeEpoch: 2n, activeRoot: "0x" + "12".repeat(32), routes: new Map<string, string>() };
+
+    // Act
+    const withInit = nextManifest("next", desired.entries, live, undefined, desired.init)!;
+    const without = nextManifest("next", desired.entries, live)!;
+
+    // Assess
+    expect(withInit.init).toEqual(desired.init);
+    expect(withInit.root).toBe(desired.root); // same entries (all adds on an empty dispatcher) and initializer
+    expect(without.init).toBeUndefined();
+    expect(without.root).not.toBe(withInit.root);
+    expect(parseManifest(serializeManifest(withInit))).toEqual(withInit);
   });
 });
