@@ -4,11 +4,16 @@
  * imports short.
  */
 export {
+  activateArgs,
   buildManifestTree,
+  commitArgs,
+  NO_INITIALIZER,
   encodeBatch,
   encodeBatches,
   LEAF_ENCODING,
   removal,
   type ApplyBatch,
+  type Initializer,
+  type ManifestTree,
   type RouteLeaf,
 } from "@payrox/core";

@@ -22,7 +22,7 @@ export const CREATE2_FACTORY_DEPLOYER = "0x3fAB184622Dc19b6109349B94811493BF2a45
 export const CREATE2_FACTORY_DEPLOY_TX =
   "0xf8a58085174876e800830186a08080b853604580600e600039806000f350fe7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe03601600081602082378035828234f58015156039578182fd5b8082525050506014600cf31ba02222222222222222222222222222222222222222222222222222222222222222a02222222222222222222222222222222222222222222222222222222222222222";
 /** Default salt: the same on every network, so the address is too. */
-export const DEFAULT_SALT = keccak256(Buffer.from("payrox.ManifestDispatcher.v1"));
+export const DEFAULT_SALT = keccak256(Buffer.from("payrox.ManifestDispatcher.v2"));
 
 /** Constructor arguments; identical on every network by design. */
 export interface DispatcherConfig {

@@ -9,6 +9,7 @@ import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { calibrateGasModel } from "./lib/gas-calibration.js";
 import { measureLifecycle } from "./lib/lifecycle.js";
+import { measurePerFacetPin, measureRealistic400x25 } from "./lib/realistic.js";
 import { GAS_MODEL } from "@payrox/core";
 
 const ethers = hre.ethers;
@@ -40,6 +41,9 @@ async function main(): Promise<void> {
   const routerBytes = (ethers.getBytes((await ethers.provider.getCode(r50.dispatcher))!)).length;
   const adminBytes = (ethers.getBytes((await ethers.provider.getCode(r50.adminFacet))!)).length;
 
+  const realistic = await measureRealistic400x25(hre, admin);
+  const perFacetPin = await measurePerFacetPin(hre, admin);
+
   const figures = {
     commitFirst: rows[50].commit,
     commitSteady,
@@ -49,6 +53,9 @@ async function main(): Promise<void> {
     perSelector50: Math.round((commitSteady + rows[50].apply + rows[50].activate) / 50),
     dispatchOverheadCold,
     runtimeBytes: routerBytes,
+    realistic400x25: realistic.total,
+    realistic400x25Txs: realistic.txs,
+    perFacetPin,
   };
 
   console.log("ManifestDispatcher gas (Hardhat in-process network, hardfork cancun, solc 0.8.30, optimizer 10,000 runs)");
@@ -61,15 +68,18 @@ async function main(): Promise<void> {
   }
   console.log("");
   const targets: [string, number, number][] = [
-    ["perSelector50 = (commitSteady + apply50 + activate50) / 50", figures.perSelector50, 30_000],
-    ["dispatchOverheadCold (routed store − direct store)", dispatchOverheadCold, 7_100],
+    ["perSelector50 = (commitSteady + apply50 + activate50) / 50", figures.perSelector50, 28_165],
+    ["dispatchOverheadCold (routed store − direct store)", dispatchOverheadCold, 7_064],
     ["commitSteady + activate1", commitSteady + figures.activate1, 100_000],
     ["runtimeBytes (router)", routerBytes, 12_000],
+    [`realistic400x25 (commit + ${realistic.applies.length} applies + activate, planner defaults)`, realistic.total, 11_000_000],
+    ["perFacetPin (one more distinct facet, apply + activate)", perFacetPin, 20_000],
   ];
   console.log("| figure | measured | target | ok |");
   console.log("| ------ | -------- | ------ | -- |");
   for (const [name, value, target] of targets) console.log(`| ${name} | ${fmt(value)} | ≤ ${fmt(target)} | ${value <= target ? "yes" : "NO"} |`);
   console.log("");
+  console.log(`realistic400x25: commit ${fmt(realistic.commit)}, applies ${realistic.applies.map(fmt).join(" + ")}, activate ${fmt(realistic.activate)} = ${fmt(realistic.total)} in ${realistic.txs} transactions`);
   console.log(`commitSteady ${fmt(commitSteady)}; routed store ${fmt(Number(routed!.gasUsed))} vs direct ${fmt(Number(direct!.gasUsed))}; admin facet runtime ${fmt(adminBytes)} bytes (EIP-170 limit 24,576)`);
   const model = await calibrateGasModel(hre);
   console.log("");

@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { Contract, ContractFactory, HDNodeWallet, Interface, JsonRpcProvider, keccak256, NonceManager, type ContractTransactionResponse } from "ethers";
 import { loadArtifact } from "../lib/artifacts.js";
-import { buildManifestTree, encodeBatches, removal, type RouteLeaf } from "../lib/batch.js";
+import { activateArgs, buildManifestTree, commitArgs, encodeBatches, removal, type RouteLeaf } from "../lib/batch.js";
 import { deployDispatcherDeterministic, devConfig, type DispatcherConfig } from "../lib/deploy.js";
 import { DEV_MNEMONIC, startLocalChain, type LocalChainKind } from "../lib/local-chain.js";
 
@@ -98,18 +98,20 @@ async function run(rpcUrl: string, delay: number): Promise<number> {
 
   const upgrade = async (label: string, manifest: RouteLeaf[], whilePending: () => Promise<void>) => {
     const tree = buildManifestTree(manifest);
-    const epoch = (await dispatcher.activeEpoch()) + 1n;
-    log(`— epoch ${epoch}: ${label} (${tree.length} leaves, root ${tree.root.slice(0, 18)}…)`);
-    await record(`commitRoot (epoch ${epoch})`, (router.connect(committer) as Contract).commitRoot(tree.root, epoch, tree.length));
+    const epoch: bigint = await dispatcher.nextEpoch();
+    const c = commitArgs(tree);
+    log(`— epoch ${epoch}: ${label} (${tree.leafCount} leaves + header, root ${tree.root.slice(0, 18)}…)`);
+    await record(`commitRoot (epoch ${epoch})`, (router.connect(committer) as Contract).commitRoot(c.root, epoch, c.leafCount, c.binding, c.headerProof));
+    const a = activateArgs(tree);
     const eta = await dispatcher.pendingEta();
     const batches = encodeBatches(tree, 2);
     for (const [i, b] of batches.entries()) {
-      await record(`applyRoutes batch ${i + 1}/${batches.length} (${b.routes.length} leaves)`, (router.connect(applier) as Contract).applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags));
+      await record(`applyRoutes batch ${i + 1}/${batches.length} (${b.routes.length} leaves)`, (router.connect(applier) as Contract).applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags));
     }
     await whilePending();
-    await expectRejected("early activation", (router.connect(applier) as Contract).activateCommittedRoot.staticCall(), errors);
+    await expectRejected("early activation", (router.connect(applier) as Contract).activateCommittedRoot.staticCall(a.facets, a.init), errors);
     await waitUntil(eta);
-    const receipt = await record(`activateCommittedRoot (epoch ${epoch})`, (router.connect(applier) as Contract).activateCommittedRoot());
+    const receipt = await record(`activateCommittedRoot (epoch ${epoch})`, (router.connect(applier) as Contract).activateCommittedRoot(a.facets, a.init));
     const block = await provider.getBlock(receipt.blockNumber);
     log(`activated in block ${block!.number} at t=${block!.timestamp}, ${block!.timestamp - Number(eta)} s after ETA ${eta}`);
   };

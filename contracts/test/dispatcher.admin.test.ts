@@ -7,10 +7,12 @@ import { describe, expect, it } from "vitest";
 import { removal } from "../lib/batch.js";
 import {
   activate,
+  activateArgs,
   ADMIN_TRANSFER_DELAY,
   applyAll,
   buildManifestTree,
   commit,
+  commitArgs,
   DELAY,
   deployDispatcher,
   encodeBatches,
@@ -21,15 +23,20 @@ import {
   MAX_BATCH,
   routed,
   routesTo,
+  sendActivate,
   time,
   upgrade,
   type DispatcherFixture,
+  type ManifestTree,
 } from "./fixtures.js";
 
 const DEFAULT_ADMIN_ROLE = ZeroHash;
 const COMMIT_ROLE = id("COMMIT_ROLE");
 const APPLY_ROLE = id("APPLY_ROLE");
 const EMERGENCY_ROLE = id("EMERGENCY_ROLE");
+/** MAX_ACTIVATION_DELAY (v2: 30 days). */
+const MAX_DELAY = 30n * 24n * 3600n;
+/** v1's maximum, now out of range. */
 const YEAR = 365n * 24n * 3600n;
 
 /** Selector of `name` in `contract`'s ABI. */
@@ -55,9 +62,26 @@ async function timestampOf(tx: Promise<ContractTransactionResponse>): Promise<bi
 }
 
 /** The first apply batch of `tree` (all leaves), ready to send. */
-function batchOf(tree: ReturnType<typeof buildManifestTree>) {
+function batchOf(tree: ManifestTree) {
   const [b] = encodeBatches(tree, MAX_BATCH);
-  return [b.facets, b.leaves, b.proof, b.proofFlags] as const;
+  return [b.facets, b.initHash, b.leaves, b.proof, b.proofFlags] as const;
+}
+
+/** `commitRoot` arguments for `tree` at the dispatcher's next epoch. */
+async function commitCall(f: DispatcherFixture, tree: ManifestTree) {
+  const a = commitArgs(tree);
+  return [a.root, await f.dispatcher.nextEpoch(), a.leafCount, a.binding, a.headerProof] as const;
+}
+
+/** `activateCommittedRoot` arguments for `tree` (its facet list and initializer). */
+function activateCall(tree: ManifestTree) {
+  const a = activateArgs(tree);
+  return [a.facets.map((p) => [p.facet, p.codehash]), [a.init.facet, a.init.codehash, a.init.data]] as const;
+}
+
+/** `cancelCommittedRoot` arguments naming the pending root and epoch, unstaging up to `chunk` routes. */
+async function cancelCall(f: DispatcherFixture, chunk = 1000) {
+  return [await f.dispatcher.pendingRoot(), await f.dispatcher.pendingEpoch(), chunk] as const;
 }
 
 describe("DispatcherAdminFacet roles", () => {
@@ -85,15 +109,17 @@ describe("DispatcherAdminFacet roles", () => {
     // Prepare
     const f = await deployDispatcher();
     const tree = buildManifestTree(await routesTo(f.v1));
+    const args = await commitCall(f, tree);
     // Act / Assess
     for (const signer of [f.outsider, f.applier, f.emergency, f.admin]) {
       await expectRevert(
-        f.router.connect(signer).getFunction("commitRoot")(tree.root, 1n, tree.length),
+        f.router.connect(signer).getFunction("commitRoot")(...args),
         "AccessControlUnauthorizedAccount",
         [signer.address, COMMIT_ROLE],
       );
     }
-    await (await f.router.connect(f.committer).getFunction("commitRoot")(tree.root, 1n, tree.length)).wait();
+    expect(await f.dispatcher.nextEpoch()).toBe(1n); // a refused commit takes no epoch
+    await (await f.router.connect(f.committer).getFunction("commitRoot")(...args)).wait();
     expect(await f.dispatcher.pendingRoot()).toBe(tree.root);
   });
 
@@ -120,15 +146,16 @@ describe("DispatcherAdminFacet roles", () => {
     const tree = await commit(f, await routesTo(f.v1));
     await applyAll(f, tree);
     await time.increaseTo(await f.dispatcher.pendingEta());
+    const args = activateCall(tree);
     // Act / Assess
     for (const signer of [f.outsider, f.committer, f.emergency, f.admin]) {
       await expectRevert(
-        f.router.connect(signer).getFunction("activateCommittedRoot")(),
+        f.router.connect(signer).getFunction("activateCommittedRoot")(...args),
         "AccessControlUnauthorizedAccount",
         [signer.address, APPLY_ROLE],
       );
     }
-    await (await f.router.connect(f.applier).getFunction("activateCommittedRoot")()).wait();
+    await (await f.router.connect(f.applier).getFunction("activateCommittedRoot")(...args)).wait();
     expect(await f.dispatcher.activeEpoch()).toBe(1n);
   });
 
@@ -139,7 +166,7 @@ describe("DispatcherAdminFacet roles", () => {
     // Act / Assess
     for (const signer of [f.outsider, f.applier, f.admin]) {
       await expectRevert(
-        f.dispatcher.connect(signer).getFunction("cancelCommittedRoot")(),
+        f.dispatcher.connect(signer).getFunction("cancelCommittedRoot")(tree.root, 1n, 100),
         "AccessControlUnauthorizedAccount",
         [signer.address, COMMIT_ROLE],
       );
@@ -152,13 +179,14 @@ describe("DispatcherAdminFacet roles", () => {
     const f = await deployDispatcher();
     const first = await commit(f, await routesTo(f.v1));
     // Act
-    const byCommitter = await eventsOf(f, f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(), "RootCancelled");
+    const byCommitter = await eventsOf(f, f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(...(await cancelCall(f))), "RootCancelled");
     const second = await commit(f, await routesTo(f.v2));
-    const byEmergency = await eventsOf(f, f.dispatcher.connect(f.emergency).getFunction("cancelCommittedRoot")(), "RootCancelled");
-    // Assess
-    expect(byCommitter).toEqual([[first.root, 1n, 0n]]);
-    expect(byEmergency).toEqual([[second.root, 1n, 0n]]);
+    const byEmergency = await eventsOf(f, f.dispatcher.connect(f.emergency).getFunction("cancelCommittedRoot")(...(await cancelCall(f))), "RootCancelled");
+    // Assess: RootCancelled(root, epoch); the second commit took a new epoch
+    expect(byCommitter).toEqual([[first.root, 1n]]);
+    expect(byEmergency).toEqual([[second.root, 2n]]);
     expect(await f.dispatcher.pendingRoot()).toBe(ZeroHash);
+    expect(await f.dispatcher.nextEpoch()).toBe(3n);
   });
 
   it("rejects disableSelector and pause without EMERGENCY_ROLE", async () => {
@@ -206,20 +234,20 @@ describe("DispatcherAdminFacet roles", () => {
     const f = await deployDispatcher();
     const first = buildManifestTree(await routesTo(f.v1));
     const second = buildManifestTree(await routesTo(f.v2));
-    const commitAs = (root: string) => f.router.connect(f.outsider).getFunction("commitRoot")(root, 1n, 4);
-    await expectRevert(commitAs(first.root), "AccessControlUnauthorizedAccount", [f.outsider.address, COMMIT_ROLE]);
+    const commitAs = async (tree: ManifestTree) => f.router.connect(f.outsider).getFunction("commitRoot")(...(await commitCall(f, tree)));
+    await expectRevert(commitAs(first), "AccessControlUnauthorizedAccount", [f.outsider.address, COMMIT_ROLE]);
     // Act: grant
     const granted = await eventsOf(f, f.dispatcher.connect(f.admin).getFunction("grantRole")(COMMIT_ROLE, f.outsider.address), "RoleGranted");
-    await (await commitAs(first.root)).wait();
+    await (await commitAs(first)).wait();
     // Assess
     expect(granted).toEqual([[COMMIT_ROLE, f.outsider.address, f.admin.address]]);
     expect(await f.dispatcher.pendingRoot()).toBe(first.root);
     // Act: the outsider can now also cancel (COMMIT_ROLE), then loses the role
-    await (await f.dispatcher.connect(f.outsider).getFunction("cancelCommittedRoot")()).wait();
+    await (await f.dispatcher.connect(f.outsider).getFunction("cancelCommittedRoot")(first.root, 1n, 100)).wait();
     await (await f.dispatcher.connect(f.admin).getFunction("revokeRole")(COMMIT_ROLE, f.outsider.address)).wait();
     // Assess
     expect(await f.dispatcher.hasRole(COMMIT_ROLE, f.outsider.address)).toBe(false);
-    await expectRevert(commitAs(second.root), "AccessControlUnauthorizedAccount", [f.outsider.address, COMMIT_ROLE]);
+    await expectRevert(commitAs(second), "AccessControlUnauthorizedAccount", [f.outsider.address, COMMIT_ROLE]);
     expect(await f.dispatcher.pendingRoot()).toBe(ZeroHash);
   });
 
@@ -233,22 +261,22 @@ describe("DispatcherAdminFacet roles", () => {
     await (await f.dispatcher.connect(f.applier).getFunction("renounceRole")(APPLY_ROLE, f.applier.address)).wait();
     await (await f.dispatcher.connect(f.committer).getFunction("renounceRole")(COMMIT_ROLE, f.committer.address)).wait();
     // Assess
-    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "AccessControlUnauthorizedAccount", [
+    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(...activateCall(tree)), "AccessControlUnauthorizedAccount", [
       f.applier.address,
       APPLY_ROLE,
     ]);
     await expectRevert(
-      f.router.connect(f.committer).getFunction("commitRoot")(tree.root, 1n, 4),
+      f.router.connect(f.committer).getFunction("commitRoot")(...(await commitCall(f, buildManifestTree(await routesTo(f.v2))))),
       "AccessControlUnauthorizedAccount",
       [f.committer.address, COMMIT_ROLE],
     );
-    await expectRevert(f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(), "AccessControlUnauthorizedAccount", [
+    await expectRevert(f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(tree.root, 1n, 100), "AccessControlUnauthorizedAccount", [
       f.committer.address,
       COMMIT_ROLE,
     ]);
     // a fresh grant to another account restores the lifecycle
     await (await f.dispatcher.connect(f.admin).getFunction("grantRole")(APPLY_ROLE, f.outsider.address)).wait();
-    await (await f.router.connect(f.outsider).getFunction("activateCommittedRoot")()).wait();
+    await (await f.router.connect(f.outsider).getFunction("activateCommittedRoot")(...activateCall(tree))).wait();
     expect(await f.dispatcher.activeEpoch()).toBe(1n);
   });
 
@@ -310,7 +338,7 @@ describe("DispatcherAdminFacet default-admin rotation", () => {
     await (await admin.getFunction("setActivationDelay")(120n)).wait();
     await (await admin.getFunction("grantRole")(COMMIT_ROLE, f.outsider.address)).wait();
     const tree = buildManifestTree(await routesTo(f.v1));
-    await (await f.router.connect(f.outsider).getFunction("commitRoot")(tree.root, 1n, tree.length)).wait();
+    await (await f.router.connect(f.outsider).getFunction("commitRoot")(...(await commitCall(f, tree)))).wait();
     expect(await f.dispatcher.pendingRoot()).toBe(tree.root);
     expect(await f.dispatcher.activationDelay()).toBe(120n);
     expect(await f.dispatcher.paused()).toBe(false);
@@ -403,10 +431,14 @@ describe("DispatcherAdminFacet.pause / unpause", () => {
     expect(await f.dispatcher.hasRole(COMMIT_ROLE, f.outsider.address)).toBe(true);
     const disabled = await eventsOf(f, f.dispatcher.connect(f.emergency).getFunction("disableSelector")(sel(f.v1, "greet")), "SelectorDisabled");
     expect(disabled).toEqual([[sel(f.v1, "greet"), await f.v1.getAddress()]]);
-    const cancelled = await eventsOf(f, f.dispatcher.connect(f.emergency).getFunction("cancelCommittedRoot")(), "RootCancelled");
-    expect(cancelled).toEqual([[tree.root, 2n, 0n]]);
-    await (await f.dispatcher.connect(f.admin).getFunction("setActivationDelay")(30n)).wait();
-    expect(await f.dispatcher.activationDelay()).toBe(30n);
+    const cancelled = await eventsOf(f, f.dispatcher.connect(f.emergency).getFunction("cancelCommittedRoot")(tree.root, 2n, 100), "RootCancelled");
+    expect(cancelled).toEqual([[tree.root, 2n]]);
+    const increased = await eventsOf(f, f.dispatcher.connect(f.admin).getFunction("setActivationDelay")(120n), "ActivationDelaySet");
+    expect(increased).toEqual([[BigInt(DELAY), 120n]]);
+    expect(await f.dispatcher.activationDelay()).toBe(120n);
+    const decreasedAt = await timestampOf(f.dispatcher.connect(f.admin).getFunction("setActivationDelay")(30n));
+    expect([...(await f.dispatcher.pendingActivationDelay())]).toEqual([30n, decreasedAt + 90n]); // scheduled 120 − 30 s later
+    expect(await f.dispatcher.activationDelay()).toBe(120n);
     expect(await f.dispatcher.paused()).toBe(true);
     // Assess: after unpause the disable stuck, the rest serves
     await (await f.dispatcher.connect(f.admin).getFunction("unpause")()).wait();
@@ -426,24 +458,32 @@ describe("DispatcherAdminFacet.pause / unpause", () => {
     expect(await f.dispatcher.paused()).toBe(false);
   });
 
-  it("lets commit, apply and activate run while paused, but keeps the new routes uncallable until unpause", async () => {
+  it("lets commit and apply run while paused but refuses activation (ActivationPaused) until unpause", async () => {
     // Prepare
     const f = await deployDispatcher();
     await upgrade(f, await routesTo(f.v1));
     await (await f.dispatcher.connect(f.emergency).getFunction("pause")()).wait();
-    // Act
-    const tree = await upgrade(f, await routesTo(f.v2, ["version", "decrement"]));
-    // Assess: activated, paused kept
-    expect(await f.dispatcher.activeEpoch()).toBe(2n);
-    expect(await f.dispatcher.activeRoot()).toBe(tree.root);
+    // Act: commit and apply while paused, then try to activate at the ETA
+    const tree = await commit(f, await routesTo(f.v2, ["version", "decrement"]));
+    await applyAll(f, tree);
+    await time.increaseTo(await f.dispatcher.pendingEta());
+    // Assess: staged, not activated, nothing callable, paused kept
+    await expectRevert(sendActivate(f, tree), "ActivationPaused", []);
+    expect([...(await f.dispatcher.pendingProgress())]).toEqual([2n, 2n]);
+    expect(await f.dispatcher.activeEpoch()).toBe(1n);
+    expect(await f.dispatcher.pendingRoot()).toBe(tree.root);
     expect(await f.dispatcher.paused()).toBe(true);
-    expect(await f.dispatcher.facetAddress(sel(f.v2, "decrement"))).toBe(await f.v2.getAddress());
+    expect(await f.dispatcher.facetAddress(sel(f.v2, "decrement"))).toBe(ZeroAddress);
+    expect(await f.dispatcher.facetAddress(sel(f.v2, "version"))).toBe(await f.v1.getAddress());
     await expectRevert(routed(f, f.v2).version(), "FunctionNotFound", [sel(f.v2, "version")]);
     await expectRevert(routed(f, f.v2).decrement(), "FunctionNotFound", [sel(f.v2, "decrement")]);
     await expectRevert(routed(f, f.v1).greet(), "FunctionNotFound", [sel(f.v1, "greet")]);
-    // Act
+    // Act: unpause, then activate within the window
     await (await f.dispatcher.connect(f.admin).getFunction("unpause")()).wait();
+    await (await sendActivate(f, tree)).wait();
     // Assess
+    expect(await f.dispatcher.activeEpoch()).toBe(2n);
+    expect(await f.dispatcher.activeRoot()).toBe(tree.root);
     expect(await routed(f, f.v2).version()).toBe(2n);
     await expectRevert(routed(f, f.v2).decrement(), "CounterUnderflow", []);
     expect(await routed(f, f.v1).greet()).toBe("hello from CounterFacetV1");
@@ -453,10 +493,11 @@ describe("DispatcherAdminFacet.pause / unpause", () => {
     // Prepare
     const f = await deployDispatcher();
     await upgrade(f, await routesTo(f.v1));
-    await commit(f, await routesTo(f.v2, ["version"]));
+    const tree = await commit(f, await routesTo(f.v2, ["version"]));
+    await applyAll(f, tree);
     await (await f.dispatcher.connect(f.emergency).getFunction("pause")()).wait();
     // Act
-    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")()).wait();
+    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(tree.root, 2n, 100)).wait();
     // Assess
     expect(await f.dispatcher.paused()).toBe(true);
     await expectRevert(routed(f, f.v1).version(), "FunctionNotFound", [sel(f.v1, "version")]);
@@ -529,7 +570,7 @@ describe("DispatcherAdminFacet.disableSelector", () => {
     await expectRevert(disable(sel(f.v1, "greet")), "FunctionNotFound", [sel(f.v1, "greet")]); // already disabled
     await expectRevert(disable(sel(f.dispatcher, "initialize")), "FunctionNotFound", [sel(f.dispatcher, "initialize")]);
     // the staged route still activates normally
-    await activate(f);
+    await activate(f, tree);
     await expectRevert(routed(f, f.v2).decrement(), "CounterUnderflow", []);
   });
 
@@ -543,7 +584,7 @@ describe("DispatcherAdminFacet.disableSelector", () => {
     await expectRevert(routed(f, f.v1).greet(), "FunctionNotFound", [sel(f.v1, "greet")]); // staged, not live
     expect(await f.dispatcher.facetAddress(sel(f.v1, "greet"))).toBe(ZeroAddress);
     // Act
-    await activate(f);
+    await activate(f, tree);
     // Assess
     expect(await routed(f, f.v1).greet()).toBe("hello from CounterFacetV1");
     expect(await f.dispatcher.facetAddress(sel(f.v1, "greet"))).toBe(await f.v1.getAddress());
@@ -557,16 +598,20 @@ describe("DispatcherAdminFacet.disableSelector", () => {
     const tree = await commit(f, [...(await routesTo(f.v1, ["greet"])), ...(await routesTo(f.v2, ["decrement"]))]);
     await applyAll(f, tree);
     // Act
-    const cancelled = await eventsOf(f, f.dispatcher.connect(f.emergency).getFunction("cancelCommittedRoot")(), "RootCancelled");
-    // Assess
-    expect(cancelled).toEqual([[tree.root, 2n, 2n]]);
+    const cancel = f.dispatcher.connect(f.emergency).getFunction("cancelCommittedRoot")(tree.root, 2n, 100);
+    const receipt = (await (await cancel).wait())!;
+    const logs = receipt.logs.map((l: never) => f.dispatcher.interface.parseLog(l)!);
+    // Assess: both staged routes unstaged, the root cancelled
+    expect(logs.map((l: { name: string }) => l.name)).toEqual(["CancelStarted", "RoutesUnstaged", "RootCancelled"]);
+    expect([...logs[1].args]).toEqual([tree.root, 2n, 2n, 0n]);
+    expect([...logs[2].args]).toEqual([tree.root, 2n]);
     await expectRevert(routed(f, f.v1).greet(), "FunctionNotFound", [sel(f.v1, "greet")]);
     await expectRevert(f.dispatcher.connect(f.emergency).getFunction("disableSelector")(sel(f.v1, "greet")), "FunctionNotFound", [
       sel(f.v1, "greet"),
     ]);
-    // Act / Assess: a new manifest for the same epoch re-adds it
+    // Act / Assess: the next manifest (a new epoch: 3) re-adds it
     await upgrade(f, await routesTo(f.v1, ["greet"]));
-    expect(await f.dispatcher.activeEpoch()).toBe(2n);
+    expect(await f.dispatcher.activeEpoch()).toBe(3n);
     expect(await routed(f, f.v1).greet()).toBe("hello from CounterFacetV1");
     await expectRevert(routed(f, f.v2).decrement(), "FunctionNotFound", [sel(f.v2, "decrement")]);
   });
@@ -589,7 +634,7 @@ describe("DispatcherAdminFacet.disableSelector", () => {
       sel(f.v1, "version"),
     ]);
     // Act
-    await activate(f);
+    await activate(f, tree);
     // Assess: the replacement is live
     expect(await routed(f, f.v2).version()).toBe(2n);
     expect(await f.dispatcher.facetAddress(sel(f.v2, "version"))).toBe(await f.v2.getAddress());
@@ -605,17 +650,21 @@ describe("DispatcherAdminFacet.disableSelector", () => {
     await applyAll(f, tree);
     await (await f.dispatcher.connect(f.emergency).getFunction("disableSelector")(sel(f.v1, "version"))).wait();
     // Act
-    const cancelled = await eventsOf(f, f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(), "RootCancelled");
-    // Assess
-    expect(cancelled).toEqual([[tree.root, 2n, 2n]]);
+    const cancel = f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(tree.root, 2n, 100);
+    const receipt = (await (await cancel).wait())!;
+    const logs = receipt.logs.map((l: never) => f.dispatcher.interface.parseLog(l)!);
+    // Assess: both replaced routes restored (one of them as disabled), the root cancelled
+    expect(logs.map((l: { name: string }) => l.name)).toEqual(["CancelStarted", "RoutesUnstaged", "RootCancelled"]);
+    expect([...logs[1].args]).toEqual([tree.root, 2n, 2n, 0n]);
+    expect([...logs[2].args]).toEqual([tree.root, 2n]);
     await expectRevert(routed(f, f.v1).version(), "FunctionNotFound", [sel(f.v1, "version")]);
     expect(await f.dispatcher.facetAddress(sel(f.v1, "version"))).toBe(ZeroAddress);
     await (await routed(f, f.v1).increment()).wait(); // the other replaced selector is back on v1
     expect(await routed(f, f.v1).count()).toBe(1n);
     expect(await f.dispatcher.facetAddress(sel(f.v1, "increment"))).toBe(await f.v1.getAddress());
-    // a following manifest for the same epoch that doesn't touch it leaves it disabled
+    // a following manifest (a new epoch: 3) that doesn't touch it leaves it disabled
     await upgrade(f, await routesTo(f.v2, ["decrement"]));
-    expect(await f.dispatcher.activeEpoch()).toBe(2n);
+    expect(await f.dispatcher.activeEpoch()).toBe(3n);
     await expectRevert(routed(f, f.v1).version(), "FunctionNotFound", [sel(f.v1, "version")]);
     expect(await f.dispatcher.facetAddress(sel(f.v1, "version"))).toBe(ZeroAddress);
   });
@@ -631,7 +680,7 @@ describe("DispatcherAdminFacet.disableSelector", () => {
     await (await f.dispatcher.connect(f.emergency).getFunction("disableSelector")(sel(f.v1, "greet"))).wait();
     // Assess
     await expectRevert(routed(f, f.v1).greet(), "FunctionNotFound", [sel(f.v1, "greet")]);
-    await activate(f);
+    await activate(f, tree);
     await expectRevert(routed(f, f.v1).greet(), "FunctionNotFound", [sel(f.v1, "greet")]);
     expect(await f.dispatcher.facetAddress(sel(f.v1, "greet"))).toBe(ZeroAddress);
   });
@@ -649,62 +698,78 @@ describe("DispatcherAdminFacet.disableSelector", () => {
     const tree = await commit(f, await routesTo(f.v2, ["decrement"]));
     await applyAll(f, tree);
     await expectRevert(routed(f, f.v2).version(), "FunctionNotFound", [sel(f.v2, "version")]);
-    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")()).wait();
+    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(tree.root, 3n, 100)).wait();
     await expectRevert(routed(f, f.v2).version(), "FunctionNotFound", [sel(f.v2, "version")]);
     expect(await f.dispatcher.facetAddress(sel(f.v2, "version"))).toBe(ZeroAddress);
   });
 });
 
 describe("DispatcherAdminFacet.setActivationDelay", () => {
-  it("accepts the bounds [minActivationDelay, MAX_ACTIVATION_DELAY] and emits ActivationDelaySet(old, new)", async () => {
+  it("applies an increase up to MAX_ACTIVATION_DELAY at once (ActivationDelaySet(old, new)) and schedules a decrease down to the minimum", async () => {
     // Prepare
     const f = await deployDispatcher();
     const admin = f.dispatcher.connect(f.admin);
-    expect(await f.dispatcher.MAX_ACTIVATION_DELAY()).toBe(YEAR);
-    // Act / Assess
-    expect(await eventsOf(f, admin.getFunction("setActivationDelay")(1n), "ActivationDelaySet")).toEqual([[BigInt(DELAY), 1n]]);
+    expect(await f.dispatcher.MAX_ACTIVATION_DELAY()).toBe(MAX_DELAY);
+    // Act / Assess: an increase to the maximum takes effect at once
+    expect(await eventsOf(f, admin.getFunction("setActivationDelay")(MAX_DELAY), "ActivationDelaySet")).toEqual([[BigInt(DELAY), MAX_DELAY]]);
+    expect(await f.dispatcher.activationDelay()).toBe(MAX_DELAY);
+    expect([...(await f.dispatcher.pendingActivationDelay())]).toEqual([0n, 0n]);
+    // Act: a decrease to the minimum
+    const decrease = admin.getFunction("setActivationDelay")(1n);
+    const receipt = (await (await decrease).wait())!;
+    const at = BigInt((await ethers.provider.getBlock(receipt.blockNumber))!.timestamp);
+    const effect = at + MAX_DELAY - 1n;
+    // Assess: scheduled old − new seconds later, not applied
+    const names = receipt.logs.map((l: never) => f.dispatcher.interface.parseLog(l)!.name);
+    expect(names).toEqual(["ActivationDelayChangeScheduled"]);
+    expect([...f.dispatcher.interface.parseLog(receipt.logs[0])!.args]).toEqual([1n, effect]);
+    expect([...(await f.dispatcher.pendingActivationDelay())]).toEqual([1n, effect]);
+    expect(await f.dispatcher.activationDelay()).toBe(MAX_DELAY);
+    // Act / Assess: a commit made at the effect time gets the new delay, and the schedule is settled
+    await time.setNextBlockTimestamp(effect);
+    await commit(f, await routesTo(f.v1));
+    expect(await f.dispatcher.pendingEta()).toBe(effect + 1n);
     expect(await f.dispatcher.activationDelay()).toBe(1n);
-    expect(await eventsOf(f, admin.getFunction("setActivationDelay")(YEAR), "ActivationDelaySet")).toEqual([[1n, YEAR]]);
-    expect(await f.dispatcher.activationDelay()).toBe(YEAR);
+    expect([...(await f.dispatcher.pendingActivationDelay())]).toEqual([0n, 0n]);
   });
 
-  it("reverts ActivationDelayOutOfRange(delay, min, max) below the minimum and above the maximum", async () => {
+  it("reverts ActivationDelayOutOfRange(delay, min, max) below the minimum and above the 30-day maximum", async () => {
     // Prepare
     const f = await deployDispatcher();
     const admin = f.dispatcher.connect(f.admin);
     // Act / Assess
-    await expectRevert(admin.getFunction("setActivationDelay")(0n), "ActivationDelayOutOfRange", [0n, 1n, YEAR]);
-    await expectRevert(admin.getFunction("setActivationDelay")(YEAR + 1n), "ActivationDelayOutOfRange", [YEAR + 1n, 1n, YEAR]);
-    await expectRevert(admin.getFunction("setActivationDelay")(2n ** 64n - 1n), "ActivationDelayOutOfRange", [2n ** 64n - 1n, 1n, YEAR]);
+    await expectRevert(admin.getFunction("setActivationDelay")(0n), "ActivationDelayOutOfRange", [0n, 1n, MAX_DELAY]);
+    await expectRevert(admin.getFunction("setActivationDelay")(MAX_DELAY + 1n), "ActivationDelayOutOfRange", [MAX_DELAY + 1n, 1n, MAX_DELAY]);
+    await expectRevert(admin.getFunction("setActivationDelay")(YEAR), "ActivationDelayOutOfRange", [YEAR, 1n, MAX_DELAY]); // v1's maximum
+    await expectRevert(admin.getFunction("setActivationDelay")(2n ** 64n - 1n), "ActivationDelayOutOfRange", [2n ** 64n - 1n, 1n, MAX_DELAY]);
     expect(await f.dispatcher.activationDelay()).toBe(BigInt(DELAY));
+    expect([...(await f.dispatcher.pendingActivationDelay())]).toEqual([0n, 0n]);
   });
 
   it("sets the ETA of later commits to the commit's timestamp + the new delay, leaving a pending ETA alone", async () => {
     // Prepare
     const f = await deployDispatcher();
     const first = buildManifestTree(await routesTo(f.v1));
-    const committedAt = await timestampOf(f.router.connect(f.committer).getFunction("commitRoot")(first.root, 1n, first.length));
-    // Act: change the delay while a root is pending
+    const committedAt = await timestampOf(f.router.connect(f.committer).getFunction("commitRoot")(...(await commitCall(f, first))));
+    // Act: change the delay (an increase: at once) while a root is pending
     await (await f.dispatcher.connect(f.admin).getFunction("setActivationDelay")(7200n)).wait();
     // Assess: pending ETA unchanged
     expect(await f.dispatcher.pendingEta()).toBe(committedAt + BigInt(DELAY));
-    // Act: next commit
-    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")()).wait();
+    // Act: next commit (epoch 2)
+    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(first.root, 1n, 100)).wait();
     const second = buildManifestTree(await routesTo(f.v2));
-    const secondAt = await timestampOf(f.router.connect(f.committer).getFunction("commitRoot")(second.root, 1n, second.length));
+    const secondAt = await timestampOf(f.router.connect(f.committer).getFunction("commitRoot")(...(await commitCall(f, second))));
     // Assess
     const eta = secondAt + 7200n;
+    expect(await f.dispatcher.pendingEpoch()).toBe(2n);
     expect(await f.dispatcher.pendingEta()).toBe(eta);
     await applyAll(f, second);
     await time.setNextBlockTimestamp(eta - 1n);
     // fixed gas limit: the transaction is mined (at eta - 1) and reverts there
-    await expectRevert(
-      f.router.connect(f.applier).getFunction("activateCommittedRoot")({ gasLimit: 1_000_000 }),
-      "ActivationNotReady",
-      [eta, eta - 1n],
-    );
+    const activateSecond = () => f.router.connect(f.applier).getFunction("activateCommittedRoot")(...activateCall(second), { gasLimit: 1_000_000 });
+    await expectRevert(activateSecond(), "ActivationNotReady", [eta, eta - 1n]);
     await time.setNextBlockTimestamp(eta);
-    await (await f.router.connect(f.applier).getFunction("activateCommittedRoot")({ gasLimit: 1_000_000 })).wait();
+    await (await activateSecond()).wait();
     expect(await routed(f, f.v2).version()).toBe(2n);
   });
 });
@@ -726,8 +791,12 @@ describe("DispatcherAdminFacet views", () => {
     expect(await d.expiryWindow()).toBe(BigInt(EXPIRY));
     expect(await d.maxBatchSize()).toBe(BigInt(MAX_BATCH));
     expect(await d.paused()).toBe(false);
-    expect(await d.isRootConsumed(ZeroHash)).toBe(false);
-    expect(await d.isRootConsumed(id("anything"))).toBe(false);
+    // v2: no commit yet, so the first commit must name epoch 1; nothing scheduled, bound or cancelling
+    expect(await d.nextEpoch()).toBe(1n);
+    expect([...(await d.pendingActivationDelay())]).toEqual([0n, 0n]);
+    expect(await d.pendingBinding()).toBe(ZeroHash);
+    expect(await d.cancelInProgress()).toBe(false);
+    expect([...(await d.pendingManifest())]).toEqual([ZeroHash, 0n, 0n, 0n, 0n, ZeroHash, false]);
     const adminFacet = await d.adminFacet();
     expect(adminFacet).toBe(f.adminFacet);
     expect(adminFacet).not.toBe(f.address);
@@ -735,35 +804,38 @@ describe("DispatcherAdminFacet views", () => {
     expect((await ethers.provider.getCode(adminFacet)).length).toBeGreaterThan(2);
   });
 
-  it("track commit → apply → activate → commit → cancel", async () => {
+  it("track commit → apply → activate → commit → chunked cancel → recommit as a new epoch", async () => {
     // Prepare
     const f = await deployDispatcher();
     const d = f.dispatcher;
     const first = buildManifestTree(await routesTo(f.v1));
 
     // Act: commit
-    const at = await timestampOf(f.router.connect(f.committer).getFunction("commitRoot")(first.root, 1n, first.length));
+    const at = await timestampOf(f.router.connect(f.committer).getFunction("commitRoot")(...(await commitCall(f, first))));
     // Assess
+    const eta = at + BigInt(DELAY);
     expect(await d.pendingRoot()).toBe(first.root);
     expect(await d.pendingEpoch()).toBe(1n);
-    expect(await d.pendingEta()).toBe(at + BigInt(DELAY));
+    expect(await d.pendingEta()).toBe(eta);
     expect([...(await d.pendingProgress())]).toEqual([0n, 4n]);
-    expect(await d.isRootConsumed(first.root)).toBe(true);
+    expect(await d.pendingBinding()).toBe(first.binding);
+    expect([...(await d.pendingManifest())]).toEqual([first.root, 1n, eta, 0n, 4n, first.binding, false]);
+    expect(await d.nextEpoch()).toBe(2n);
     expect(await d.activeRoot()).toBe(ZeroHash);
     expect(await d.activeEpoch()).toBe(0n);
 
     // Act: apply in two batches
     const [b1, b2] = encodeBatches(first, 3);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b1.facets, b1.leaves, b1.proof, b1.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b1.facets, b1.initHash, b1.leaves, b1.proof, b1.proofFlags)).wait();
     // Assess
     expect([...(await d.pendingProgress())]).toEqual([3n, 4n]);
     expect(await d.pendingRoot()).toBe(first.root);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b2.facets, b2.leaves, b2.proof, b2.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b2.facets, b2.initHash, b2.leaves, b2.proof, b2.proofFlags)).wait();
     expect([...(await d.pendingProgress())]).toEqual([4n, 4n]);
-    expect(await d.pendingEta()).toBe(at + BigInt(DELAY));
+    expect(await d.pendingEta()).toBe(eta);
 
     // Act: activate
-    await activate(f);
+    await activate(f, first);
     // Assess
     expect(await d.activeRoot()).toBe(first.root);
     expect(await d.activeEpoch()).toBe(1n);
@@ -771,28 +843,47 @@ describe("DispatcherAdminFacet views", () => {
     expect(await d.pendingEpoch()).toBe(0n);
     expect(await d.pendingEta()).toBe(0n);
     expect([...(await d.pendingProgress())]).toEqual([0n, 0n]);
-    expect(await d.isRootConsumed(first.root)).toBe(true);
+    expect(await d.pendingBinding()).toBe(ZeroHash);
+    expect(await d.nextEpoch()).toBe(2n);
 
-    // Act: commit a second manifest, apply part of it, cancel
+    // Act: commit a second manifest, apply part of it, cancel it one route at a time
     const second = await commit(f, [...(await routesTo(f.v2, ["version", "decrement"])), removal(sel(f.v1, "greet"))]);
     const [c1] = encodeBatches(second, 2);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(c1.facets, c1.leaves, c1.proof, c1.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(c1.facets, c1.initHash, c1.leaves, c1.proof, c1.proofFlags)).wait();
     expect(await d.pendingEpoch()).toBe(2n);
+    expect(await d.pendingBinding()).toBe(second.binding);
     expect([...(await d.pendingProgress())]).toEqual([2n, 3n]);
-    await (await d.connect(f.committer).getFunction("cancelCommittedRoot")()).wait();
+    await (await d.connect(f.committer).getFunction("cancelCommittedRoot")(second.root, 2n, 1)).wait();
+    // Assess: mid-cancel
+    expect(await d.cancelInProgress()).toBe(true);
+    expect(await d.pendingRoot()).toBe(second.root);
+    expect([...(await d.pendingProgress())]).toEqual([1n, 3n]);
+    expect((await d.pendingManifest())[6]).toBe(true);
+    // Act: last chunk
+    await (await d.connect(f.committer).getFunction("cancelCommittedRoot")(second.root, 2n, 1)).wait();
     // Assess
+    expect(await d.cancelInProgress()).toBe(false);
     expect(await d.activeRoot()).toBe(first.root);
     expect(await d.activeEpoch()).toBe(1n);
     expect(await d.pendingRoot()).toBe(ZeroHash);
     expect(await d.pendingEpoch()).toBe(0n);
     expect(await d.pendingEta()).toBe(0n);
     expect([...(await d.pendingProgress())]).toEqual([0n, 0n]);
-    expect(await d.isRootConsumed(second.root)).toBe(true);
-    await expectRevert(f.router.connect(f.committer).getFunction("commitRoot")(second.root, 2n, second.length), "RootAlreadyUsed", [
-      second.root,
-    ]);
+    expect(await d.pendingBinding()).toBe(ZeroHash);
+    expect(await d.nextEpoch()).toBe(3n);
     expect(await routed(f, f.v1).version()).toBe(1n);
     expect(await routed(f, f.v1).greet()).toBe("hello from CounterFacetV1");
+
+    // Act / Assess: the cancelled (root, epoch 2) can't be committed again; the same root can, as epoch 3
+    const secondArgs = commitArgs(second);
+    const recommit = (epoch: bigint) =>
+      f.router.connect(f.committer).getFunction("commitRoot")(second.root, epoch, secondArgs.leafCount, secondArgs.binding, secondArgs.headerProof);
+    await expectRevert(recommit(2n), "EpochMismatch", [3n, 2n]);
+    await (await recommit(3n)).wait();
+    expect(await d.pendingRoot()).toBe(second.root);
+    expect(await d.pendingEpoch()).toBe(3n);
+    expect([...(await d.pendingProgress())]).toEqual([0n, 3n]);
+    expect(await d.nextEpoch()).toBe(4n);
   });
 });
 
@@ -811,7 +902,15 @@ describe("DispatcherAdminFacet.routedSelectors", () => {
     // Assess
     expect(new Set(listed).size).toBe(listed.length);
     expect([...listed].sort()).toEqual(expected);
-    expect(listed.length).toBe(44);
+    expect(listed.length).toBe(50);
+    // v2: the new views and pruneSelectors are routed; isRootConsumed is gone
+    for (const name of ["pruneSelectors", "pendingActivationDelay", "nextEpoch", "cancelInProgress", "pendingBinding", "pendingManifest", "listedSelectors"]) {
+      expect(listed, name).toContain(abi.getFunction(name)!.selector);
+    }
+    expect(abi.getFunction("isRootConsumed")).toBeNull();
+    const isRootConsumed = id("isRootConsumed(bytes32)").slice(0, 10);
+    expect(await f.dispatcher.facetAddress(isRootConsumed)).toBe(ZeroAddress);
+    await expectRevert(ethers.provider.call({ to: f.address, data: isRootConsumed + "00".repeat(32) }), "FunctionNotFound", [isRootConsumed]);
     for (const selector of listed) {
       expect(await f.dispatcher.facetAddress(selector), selector).toBe(f.adminFacet);
     }

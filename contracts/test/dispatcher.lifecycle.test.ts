@@ -5,6 +5,7 @@ import {
   activate,
   applyAll,
   buildManifestTree,
+  cancelAll,
   commit,
   DELAY,
   deployDispatcher,
@@ -14,6 +15,8 @@ import {
   EXPIRY,
   routed,
   routesTo,
+  sendActivate,
+  sendCommit,
   time,
   upgrade,
 } from "./fixtures.js";
@@ -24,19 +27,20 @@ describe("ManifestDispatcher lifecycle", () => {
     const f = await deployDispatcher();
     const tree = buildManifestTree(await routesTo(f.v1));
     // Act
-    const tx = await f.router.connect(f.committer).getFunction("commitRoot")(tree.root, 1n, tree.length);
+    const tx = await sendCommit(f, tree);
     const receipt = await tx.wait();
     // Assess
     const block = await ethers.provider.getBlock(receipt.blockNumber);
     const eta = BigInt(block!.timestamp + DELAY);
     const log = f.router.interface.parseLog(receipt.logs[0])!;
     expect(log.name).toBe("RootCommitted");
-    expect([...log.args]).toEqual([tree.root, 1n, eta, BigInt(tree.length)]);
+    expect([...log.args]).toEqual([tree.root, 1n, eta, BigInt(tree.leafCount)]);
     expect(await f.dispatcher.pendingRoot()).toBe(tree.root);
     expect(await f.dispatcher.pendingEpoch()).toBe(1n);
     expect(await f.dispatcher.pendingEta()).toBe(eta);
     expect(await f.dispatcher.activeRoot()).toBe(ZeroHash);
-    expect(await f.dispatcher.isRootConsumed(tree.root)).toBe(true);
+    expect(await f.dispatcher.pendingBinding()).toBe(tree.binding);
+    expect(await f.dispatcher.nextEpoch()).toBe(2n);
   });
 
   it("keeps applied routes uncallable until activation, then switches them all at once", async () => {
@@ -50,8 +54,8 @@ describe("ManifestDispatcher lifecycle", () => {
     }
     await expectRevert(counter.increment(), "FunctionNotFound");
 
-    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "ActivationNotReady"); // before ETA
-    await activate(f);
+    await expectRevert(sendActivate(f, tree), "ActivationNotReady"); // before ETA
+    await activate(f, tree);
 
     expect(await counter.version()).toBe(1n);
     await (await counter.increment()).wait();
@@ -75,7 +79,7 @@ describe("ManifestDispatcher lifecycle", () => {
     expect(await v1.count()).toBe(2n);
     await expectRevert(v2.decrement(), "FunctionNotFound"); // new selector staged only
 
-    await activate(f);
+    await activate(f, tree);
     expect(await v2.version()).toBe(2n);
     await (await v2.increment()).wait();
     expect(await v2.count()).toBe(12n); // same storage namespace, V2 adds 10
@@ -92,7 +96,7 @@ describe("ManifestDispatcher lifecycle", () => {
     const tree = await commit(f, [removal(greet)]);
     await applyAll(f, tree);
     expect(await v1.greet()).toBe("hello from CounterFacetV1");
-    await activate(f);
+    await activate(f, tree);
     await expectRevert(v1.greet(), "FunctionNotFound", [greet]);
     expect(await f.dispatcher.facetAddress(greet)).toBe(ZeroAddress);
   });
@@ -103,10 +107,10 @@ describe("ManifestDispatcher lifecycle", () => {
     await applyAll(f, tree);
     const eta = await f.dispatcher.pendingEta();
     await time.setNextBlockTimestamp(eta - 1n);
-    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "ActivationNotReady", [eta, eta - 1n]);
+    await expectRevert(sendActivate(f, tree), "ActivationNotReady", [eta, eta - 1n]);
     // exactly at ETA it succeeds
     await time.setNextBlockTimestamp(eta);
-    await (await f.router.connect(f.applier).getFunction("activateCommittedRoot")()).wait();
+    await (await sendActivate(f, tree)).wait();
     expect(await f.dispatcher.activeEpoch()).toBe(1n);
   });
 
@@ -115,72 +119,80 @@ describe("ManifestDispatcher lifecycle", () => {
     const routes = await routesTo(f.v1);
     const tree = await commit(f, routes);
     const first = encodeBatch(tree, [0, 1]);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(first.facets, first.leaves, first.proof, first.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(first.facets, first.initHash, first.leaves, first.proof, first.proofFlags)).wait();
     const eta = await f.dispatcher.pendingEta();
     const deadline = eta + BigInt(EXPIRY);
     // last second of the window is still fine for apply
     await time.setNextBlockTimestamp(deadline);
     const rest = encodeBatch(tree, [2, 3]);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(rest.facets, rest.leaves, rest.proof, rest.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(rest.facets, rest.initHash, rest.leaves, rest.proof, rest.proofFlags)).wait();
 
     await time.setNextBlockTimestamp(deadline + 1n);
-    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "RootExpired", [deadline, deadline + 1n]);
-    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(rest.facets, rest.leaves, rest.proof, rest.proofFlags), "RootExpired");
-    // an expired root blocks new commits until cancelled
+    await expectRevert(sendActivate(f, tree), "RootExpired", [deadline, deadline + 1n]);
+    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(rest.facets, rest.initHash, rest.leaves, rest.proof, rest.proofFlags), "RootExpired");
+    // an expired root blocks new commits until cancelled; the next commit takes a new epoch
     const other = buildManifestTree(await routesTo(f.v2));
-    await expectRevert(f.router.connect(f.committer).getFunction("commitRoot")(other.root, 1n, other.length), "PendingRootExists", [tree.root]);
-    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")()).wait();
-    await (await f.router.connect(f.committer).getFunction("commitRoot")(other.root, 1n, other.length)).wait();
+    await expectRevert(sendCommit(f, other), "PendingRootExists", [tree.root]);
+    await cancelAll(f);
+    await (await sendCommit(f, other)).wait();
     expect(await f.dispatcher.pendingRoot()).toBe(other.root);
+    expect(await f.dispatcher.pendingEpoch()).toBe(2n);
   });
 
   it("requires every leaf applied before activation (ManifestIncomplete)", async () => {
     const f = await deployDispatcher();
     const tree = await commit(f, await routesTo(f.v1));
     const first = encodeBatch(tree, [0, 1]);
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(first.facets, first.leaves, first.proof, first.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(first.facets, first.initHash, first.leaves, first.proof, first.proofFlags)).wait();
     await time.increase(DELAY);
-    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "ManifestIncomplete", [2n, BigInt(tree.length)]);
-    expect(await f.dispatcher.pendingProgress()).toEqual([2n, BigInt(tree.length)]);
+    await expectRevert(sendActivate(f, tree), "ManifestIncomplete", [2n, BigInt(tree.leafCount)]);
+    expect(await f.dispatcher.pendingProgress()).toEqual([2n, BigInt(tree.leafCount)]);
   });
 
-  it("rejects a commit for any epoch but activeEpoch + 1 (EpochMismatch)", async () => {
+  it("rejects a commit for any epoch but nextEpoch() (EpochMismatch)", async () => {
     const f = await deployDispatcher();
     const tree = buildManifestTree(await routesTo(f.v1));
-    const commitRoot = f.router.connect(f.committer).getFunction("commitRoot");
-    await expectRevert(commitRoot(tree.root, 0n, tree.length), "EpochMismatch", [1n, 0n]);
-    await expectRevert(commitRoot(tree.root, 2n, tree.length), "EpochMismatch", [1n, 2n]);
+    await expectRevert(sendCommit(f, tree, { epoch: 0n }), "EpochMismatch", [1n, 0n]);
+    await expectRevert(sendCommit(f, tree, { epoch: 2n }), "EpochMismatch", [1n, 2n]);
     await upgrade(f, await routesTo(f.v1));
     const next = buildManifestTree(await routesTo(f.v2));
-    await expectRevert(commitRoot(next.root, 1n, next.length), "EpochMismatch", [2n, 1n]);
+    await expectRevert(sendCommit(f, next, { epoch: 1n }), "EpochMismatch", [2n, 1n]);
   });
 
   it("allows one pending root at a time (PendingRootExists)", async () => {
     const f = await deployDispatcher();
     const first = await commit(f, await routesTo(f.v1));
     const second = buildManifestTree(await routesTo(f.v2));
-    await expectRevert(f.router.connect(f.committer).getFunction("commitRoot")(second.root, 1n, second.length), "PendingRootExists", [first.root]);
+    await expectRevert(sendCommit(f, second, { epoch: 2n }), "PendingRootExists", [first.root]);
     expect(await f.dispatcher.pendingRoot()).toBe(first.root);
   });
 
-  it("never accepts a consumed root again: activated, cancelled or replayed (RootAlreadyUsed)", async () => {
+  it("gives every commit a new epoch: a cancelled commitment is never committable again, the same routes are", async () => {
+    // Prepare: V1 live at epoch 1, a V2 commitment cancelled at epoch 2
     const f = await deployDispatcher();
-    const routesV1 = await routesTo(f.v1);
-    const active = await upgrade(f, routesV1);
-    const commitRoot = f.router.connect(f.committer).getFunction("commitRoot");
-    await expectRevert(commitRoot(active.root, 2n, active.length), "RootAlreadyUsed", [active.root]);
-
+    const active = await upgrade(f, await routesTo(f.v1));
     const cancelled = await commit(f, await routesTo(f.v2));
-    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")()).wait();
-    await expectRevert(commitRoot(cancelled.root, 2n, cancelled.length), "RootAlreadyUsed", [cancelled.root]);
+    await cancelAll(f);
+    // Act + Assess: the cancelled (root, epoch 2) is refused; the same root goes in as epoch 3
+    await expectRevert(sendCommit(f, cancelled, { epoch: 2n }), "EpochMismatch", [3n, 2n]);
+    expect(await f.dispatcher.nextEpoch()).toBe(3n);
+    await (await sendCommit(f, cancelled)).wait();
+    expect(await f.dispatcher.pendingEpoch()).toBe(3n);
+    await cancelAll(f);
+    // the active route set itself can be committed again (a no-op upgrade, or a rollback target)
+    await (await sendCommit(f, active)).wait();
+    await applyAll(f, active);
+    await activate(f, active);
+    expect(await f.dispatcher.activeEpoch()).toBe(4n);
+    expect(await f.dispatcher.activeRoot()).toBe(active.root);
   });
 
-  it("rejects a zero root or zero leaf count (InvalidCommitment)", async () => {
+  it("rejects a zero root, a zero or oversized leaf count (InvalidCommitment)", async () => {
     const f = await deployDispatcher();
-    const commitRoot = f.router.connect(f.committer).getFunction("commitRoot");
-    await expectRevert(commitRoot(ZeroHash, 1n, 3), "InvalidCommitment", [ZeroHash, 3n]);
     const tree = buildManifestTree(await routesTo(f.v1));
-    await expectRevert(commitRoot(tree.root, 1n, 0), "InvalidCommitment", [tree.root, 0n]);
+    await expectRevert(sendCommit(f, tree, { root: ZeroHash }), "InvalidCommitment", [ZeroHash, BigInt(tree.leafCount)]);
+    await expectRevert(sendCommit(f, tree, { leafCount: 0 }), "InvalidCommitment", [tree.root, 0n]);
+    await expectRevert(sendCommit(f, tree, { leafCount: 2 ** 24 }), "InvalidCommitment", [tree.root, BigInt(2 ** 24)]);
     expect(await f.dispatcher.pendingRoot()).toBe(ZeroHash);
   });
 
@@ -192,52 +204,53 @@ describe("ManifestDispatcher lifecycle", () => {
 
     const tree = await commit(f, [...(await routesTo(f.v2, ["version", "decrement"])), ...(await routesTo(f.v1, ["greet"]))]);
     await applyAll(f, tree, 1);
-    const receipt = await (await f.dispatcher.connect(f.emergency).getFunction("cancelCommittedRoot")()).wait();
-    const log = f.dispatcher.interface.parseLog(receipt.logs[0])!;
-    expect(log.name).toBe("RootCancelled");
-    expect([...log.args]).toEqual([tree.root, 2n, 3n]);
+    const receipt = await (await f.dispatcher.connect(f.emergency).getFunction("cancelCommittedRoot")(tree.root, 2n, 100)).wait();
+    const logs = receipt.logs.map((l: never) => f.dispatcher.interface.parseLog(l)!);
+    expect(logs.map((l: { name: string }) => l.name)).toEqual(["CancelStarted", "RoutesUnstaged", "RootCancelled"]);
+    expect([...logs[1].args]).toEqual([tree.root, 2n, 3n, 0n]);
+    expect([...logs[2].args]).toEqual([tree.root, 2n]);
 
     await time.increase(DELAY * 2);
-    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "NoPendingRoot");
+    await expectRevert(sendActivate(f, tree), "NoPendingRoot");
     expect(await v1.version()).toBe(1n); // replaced route restored to V1
     await expectRevert(v2.decrement(), "FunctionNotFound");
     await expectRevert(v1.greet(), "FunctionNotFound");
     expect(await f.dispatcher.pendingRoot()).toBe(ZeroHash);
     expect(await f.dispatcher.activeEpoch()).toBe(1n);
 
-    // the same epoch can be proposed again, and a route cancelled before can be staged again
+    // a new commitment (epoch 3) of the same routes, and a route cancelled before can be staged again
     await upgrade(f, await routesTo(f.v2, ["version", "decrement"]));
     expect(await v2.version()).toBe(2n);
-    expect(await f.dispatcher.activeEpoch()).toBe(2n);
+    expect(await f.dispatcher.activeEpoch()).toBe(3n);
   });
 
   it("rejects lifecycle calls without a pending root (NoPendingRoot)", async () => {
     const f = await deployDispatcher();
     const tree = buildManifestTree(await routesTo(f.v1));
     const batch = encodeBatch(tree, [0]);
-    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.leaves, batch.proof, batch.proofFlags), "NoPendingRoot");
-    await expectRevert(f.router.connect(f.applier).getFunction("activateCommittedRoot")(), "NoPendingRoot");
-    await expectRevert(f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(), "NoPendingRoot");
+    await expectRevert(f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.initHash, batch.leaves, batch.proof, batch.proofFlags), "NoPendingRoot");
+    await expectRevert(sendActivate(f, tree), "NoPendingRoot");
+    await expectRevert(f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(tree.root, 1n, 10), "NoPendingRoot");
   });
 
   it("emits RoutesApplied(root, 0) for an empty batch and changes nothing", async () => {
     const f = await deployDispatcher();
     const tree = await commit(f, await routesTo(f.v1));
-    const receipt = await (await f.router.connect(f.applier).getFunction("applyRoutes")([], "0x", [], "0x")).wait();
+    const receipt = await (await f.router.connect(f.applier).getFunction("applyRoutes")([], "0x" + "00".repeat(32), "0x", [], "0x")).wait();
     const log = f.router.interface.parseLog(receipt.logs[0])!;
     expect(log.name).toBe("RoutesApplied");
     expect([...log.args]).toEqual([tree.root, 0n]);
-    expect(await f.dispatcher.pendingProgress()).toEqual([0n, BigInt(tree.length)]);
+    expect(await f.dispatcher.pendingProgress()).toEqual([0n, BigInt(tree.leafCount)]);
   });
 
   it("emits RootActivated(root, epoch) and RoutesApplied(root, count)", async () => {
     const f = await deployDispatcher();
     const tree = await commit(f, await routesTo(f.v1));
-    const batch = encodeBatch(tree, [...Array(tree.length).keys()]);
-    const applied = await (await f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.leaves, batch.proof, batch.proofFlags)).wait();
-    expect([...f.router.interface.parseLog(applied.logs[0])!.args]).toEqual([tree.root, BigInt(tree.length)]);
+    const batch = encodeBatch(tree, [...Array(tree.leafCount).keys()]);
+    const applied = await (await f.router.connect(f.applier).getFunction("applyRoutes")(batch.facets, batch.initHash, batch.leaves, batch.proof, batch.proofFlags)).wait();
+    expect([...f.router.interface.parseLog(applied.logs[0])!.args]).toEqual([tree.root, BigInt(tree.leafCount)]);
     await time.increase(DELAY);
-    const activated = await (await f.router.connect(f.applier).getFunction("activateCommittedRoot")()).wait();
+    const activated = await (await sendActivate(f, tree)).wait();
     const log = f.router.interface.parseLog(activated.logs[0])!;
     expect(log.name).toBe("RootActivated");
     expect([...log.args]).toEqual([tree.root, 1n]);
@@ -250,8 +263,9 @@ describe("ManifestDispatcher lifecycle", () => {
     const variants: [string, unknown[]][] = [
       ["zero minimum delay", [admin.address, 3600, 0, 0, EXPIRY, 300]],
       ["delay below the minimum", [admin.address, 3600, 10, 5, EXPIRY, 300]],
-      ["delay above 365 days", [admin.address, 3600, 1, 365 * 86400 + 1, EXPIRY, 300]],
+      ["delay above 30 days", [admin.address, 3600, 1, 30 * 86400 + 1, EXPIRY, 300]],
       ["zero expiry window", [admin.address, 3600, 1, DELAY, 0, 300]],
+      ["expiry window above 30 days", [admin.address, 3600, 1, DELAY, 30 * 86400 + 1, 300]],
       ["zero batch size", [admin.address, 3600, 1, DELAY, EXPIRY, 0]],
     ];
     for (const [, args] of variants) await expectRevert(Router.deploy(...args), "InvalidConfiguration");

@@ -9,6 +9,7 @@ import { removal } from "../lib/batch.js";
 import {
   activate,
   applyAll,
+  cancelAll,
   commit,
   deployDispatcher,
   errorsInterface,
@@ -168,7 +169,7 @@ describe("DispatcherAdminFacet loupe after construction", () => {
     const admin = records.find((r: { facetAddress: string }) => r.facetAddress === f.adminFacet);
     const self = records.find((r: { facetAddress: string }) => r.facetAddress === f.address);
     expect(sorted(admin.functionSelectors)).toEqual(sorted(adminSelectors));
-    expect(admin.functionSelectors.length).toBe(44);
+    expect(admin.functionSelectors.length).toBe(50);
     expect(sorted(self.functionSelectors)).toEqual(
       sorted([sel(f.router, "commitRoot"), sel(f.router, "applyRoutes"), sel(f.router, "activateCommittedRoot")]),
     );
@@ -192,7 +193,7 @@ describe("DispatcherAdminFacet loupe across the lifecycle", () => {
     await applyAll(f, t1, 4);
     await expectLoupe(f, live);
     // M1 activate: new routes appear.
-    await activate(f);
+    await activate(f, t1);
     for (const [s, a] of routesMap(m1)) live.set(s, a);
     await expectLoupe(f, live);
     expect(sorted(await f.dispatcher.facetFunctionSelectors(v1))).toEqual(sorted(selectorsOf(f.v1.interface)));
@@ -208,7 +209,7 @@ describe("DispatcherAdminFacet loupe across the lifecycle", () => {
     await applyAll(f, t2, 3);
     await expectLoupe(f, live); // pending: still v1
     expect(await routed(f, f.v1).version()).toBe(1n);
-    await activate(f);
+    await activate(f, t2);
     for (const name of ["version", "count", "increment", "decrement"]) live.set(sel(f.v2, name), v2);
     live.delete(sel(f.v1, "greet"));
     live.set(sel(f.bench, "f04"), bench);
@@ -224,12 +225,16 @@ describe("DispatcherAdminFacet loupe across the lifecycle", () => {
     const t3 = await commit(f, m3);
     await applyAll(f, t3);
     await expectLoupe(f, live);
-    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")()).wait();
+    // cancelled in chunks: the loupe stays the live table mid-cancel too
+    await (await f.dispatcher.connect(f.committer).getFunction("cancelCommittedRoot")(t3.root, 3n, 2)).wait();
+    expect(await f.dispatcher.cancelInProgress()).toBe(true);
     await expectLoupe(f, live);
-    // The staged routes are gone: a manifest for the same epoch that doesn't list them activates without them.
+    await cancelAll(f);
+    await expectLoupe(f, live);
+    // The staged routes are gone: the next manifest (epoch 4) that doesn't list them activates without them.
     await upgrade(f, await routesTo(f.bench, ["f07"]));
     live.set(sel(f.bench, "f07"), bench);
-    expect(await f.dispatcher.activeEpoch()).toBe(3n);
+    expect(await f.dispatcher.activeEpoch()).toBe(4n);
     await expectLoupe(f, live);
 
     // disableSelector: the selector disappears at once (also while a replacement is pending).
@@ -241,7 +246,7 @@ describe("DispatcherAdminFacet loupe across the lifecycle", () => {
     await (await f.dispatcher.connect(f.emergency).getFunction("disableSelector")(sel(f.bench, "f03"))).wait();
     live.delete(sel(f.bench, "f03"));
     await expectLoupe(f, live);
-    await activate(f);
+    await activate(f, t5);
     live.set(sel(f.bench, "f03"), bench);
     live.set(sel(f.bench, "f08"), bench);
     await expectLoupe(f, live);
@@ -275,22 +280,35 @@ describe("DispatcherAdminFacet loupe across the lifecycle", () => {
     await applyAll(f, tree);
     expect(sorted(await f.dispatcher.facetAddresses())).toEqual(sorted([f.adminFacet, f.address, v1]));
     // Act
-    await activate(f);
+    await activate(f, tree);
     // Assess
     expect(sorted(await f.dispatcher.facetAddresses())).toEqual(sorted([f.adminFacet, f.address, v2]));
     expect([...(await f.dispatcher.facetFunctionSelectors(v1))]).toEqual([]);
     await expectLoupe(f, routesMap(await routesTo(f.v2, ["version", "count", "increment"])));
   });
 
-  it("lists nothing for a removed selector even though its list entry stays", async () => {
+  it("lists nothing for a removed selector even though its list entry stays (dead, until pruned)", async () => {
     // Prepare
     const f = await deployDispatcher();
     await upgrade(f, await routesTo(f.v1));
+    const removed = selectorsOf(f.v1.interface);
     // Act: remove all four selectors
-    await upgrade(f, selectorsOf(f.v1.interface).map(removal));
+    await upgrade(f, removed.map(removal));
     // Assess
     expect(sorted(await f.dispatcher.facetAddresses())).toEqual(sorted([f.adminFacet, f.address]));
     expect((await f.dispatcher.facets()).length).toBe(2);
+    await expectLoupe(f, new Map());
+    // the raw list still holds the four entries, flagged dead; pruning them leaves the loupe unchanged
+    const [selectors, dead] = await f.dispatcher.listedSelectors("0x00000000", 100);
+    const deadEntries = [...selectors].filter((_, i) => dead[i]);
+    expect(sorted(deadEntries)).toEqual(sorted(removed));
+    const hints: string[] = [];
+    let before = "0x00000000";
+    [...selectors].forEach((s: string, i: number) => (dead[i] ? hints.push(before) : (before = s)));
+    await (await f.dispatcher.connect(f.applier).getFunction("pruneSelectors")(hints)).wait();
+    const [after, afterDead] = await f.dispatcher.listedSelectors("0x00000000", 100);
+    expect([...afterDead]).not.toContain(true);
+    expect(sorted(after)).toEqual(sorted([...selectors].filter((_, i) => !dead[i])));
     await expectLoupe(f, new Map());
   });
 });
@@ -350,14 +368,14 @@ describe("DispatcherAdminFacet.supportsInterface", () => {
     await applyAll(f, tree);
     expect(await f.dispatcher.supportsInterface(greet)).toBe(false);
     // live
-    await activate(f);
+    await activate(f, tree);
     expect(await f.dispatcher.supportsInterface(greet)).toBe(true);
     // still live while a removal is pending
     const removing = await commit(f, [removal(greet)]);
     await applyAll(f, removing);
     expect(await f.dispatcher.supportsInterface(greet)).toBe(true);
     // removed
-    await activate(f);
+    await activate(f, removing);
     expect(await f.dispatcher.supportsInterface(greet)).toBe(false);
   });
 

@@ -7,7 +7,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Contract, Interface, keccak256, type BaseContract, type FunctionFragment } from "ethers";
 import { expect } from "vitest";
-import { buildManifestTree, encodeBatch, encodeBatches, type RouteLeaf } from "../lib/batch.js";
+import { activateArgs, buildManifestTree, commitArgs, encodeBatch, encodeBatches, type Initializer, type ManifestTree, type RouteLeaf } from "../lib/batch.js";
 
 export const ethers = hre.ethers;
 export { hre, loadFixture, time };
@@ -36,6 +36,8 @@ export interface DispatcherFixture extends Roles {
   v1: Contract;
   v2: Contract;
   bench: Contract;
+  /** An example initializer (CounterMigrationV2). */
+  migration: Contract;
 }
 
 /** Every error/event ABI the tests may need to decode. */
@@ -45,7 +47,14 @@ export const errorsInterface = new Interface([
     (f: { type: string }) => f.type === "error",
   ),
   ...((await hre.artifacts.readArtifact("CounterFacetV2")).abi as never[]).filter((f: { type: string }) => f.type === "error"),
+  ...((await hre.artifacts.readArtifact("CounterMigrationV2")).abi as never[]).filter((f: { type: string }) => f.type === "error"),
 ]);
+
+/** The initializer calling `migration.migrate(count)`. */
+export async function migrateTo(migration: Contract, count: bigint | number): Promise<Initializer> {
+  const facet = await migration.getAddress();
+  return { facet, codehash: await codehashOf(facet), data: migration.interface.encodeFunctionData("migrate", [count]) };
+}
 
 /** Deploys a dispatcher with one signer per role and the example facets; snapshot-cached. */
 export async function deployDispatcher(): Promise<DispatcherFixture> {
@@ -82,6 +91,7 @@ async function dispatcherFixture(): Promise<DispatcherFixture> {
     v1: await deploy("CounterFacetV1"),
     v2: await deploy("CounterFacetV2"),
     bench: await deploy("BenchFacet"),
+    migration: await deploy("CounterMigrationV2"),
   };
 }
 
@@ -104,34 +114,59 @@ function missing(name: string): never {
   throw new Error(`no function ${name}`);
 }
 
-/** Commits `routes` as the next epoch's manifest; returns the tree. */
-export async function commit(f: DispatcherFixture, routes: RouteLeaf[], leafCount?: number) {
-  const tree = buildManifestTree(routes);
-  const epoch = (await f.dispatcher.activeEpoch()) + 1n;
-  await (await f.router.connect(f.committer).getFunction("commitRoot")(tree.root, epoch, leafCount ?? tree.length)).wait();
+/** Sends `commitRoot` for `tree` at the dispatcher's next epoch (override any argument to attack it). */
+export async function sendCommit(f: DispatcherFixture, tree: ManifestTree, override: Partial<{ epoch: bigint; leafCount: number; binding: string; headerProof: string[]; root: string }> = {}) {
+  const a = commitArgs(tree);
+  const epoch = override.epoch ?? (await f.dispatcher.nextEpoch());
+  return f.router.connect(f.committer).getFunction("commitRoot")(override.root ?? a.root, epoch, override.leafCount ?? a.leafCount, override.binding ?? a.binding, override.headerProof ?? a.headerProof);
+}
+
+/** Commits `routes` (and an optional initializer) as the next epoch's manifest; returns the tree. */
+export async function commit(f: DispatcherFixture, routes: RouteLeaf[], init?: Initializer) {
+  const tree = buildManifestTree(routes, init);
+  await (await sendCommit(f, tree)).wait();
   return tree;
 }
 
+/** Sends `activateCommittedRoot` with `tree`'s facet list and initializer (or overrides). */
+export function sendActivate(f: DispatcherFixture, tree: ManifestTree, override: Partial<ReturnType<typeof activateArgs>> = {}) {
+  const a = { ...activateArgs(tree), ...override };
+  return f.router.connect(f.applier).getFunction("activateCommittedRoot")(a.facets, a.init);
+}
+
+/** Cancels the pending root completely, in chunks of `chunk` routes; returns the receipts. */
+export async function cancelAll(f: DispatcherFixture, chunk = 1_000_000, signer = f.committer) {
+  const root = await f.dispatcher.pendingRoot();
+  const epoch = await f.dispatcher.pendingEpoch();
+  const receipts = [];
+  do {
+    receipts.push(await (await f.dispatcher.connect(signer).getFunction("cancelCommittedRoot")(root, epoch, chunk)).wait());
+  } while ((await f.dispatcher.pendingRoot()) !== ZERO_HASH);
+  return receipts;
+}
+
+const ZERO_HASH = "0x" + "00".repeat(32);
+
 /** Applies every leaf of `tree` in batches of `batchSize`. */
-export async function applyAll(f: DispatcherFixture, tree: ReturnType<typeof buildManifestTree>, batchSize = MAX_BATCH) {
+export async function applyAll(f: DispatcherFixture, tree: ManifestTree, batchSize = MAX_BATCH) {
   for (const b of encodeBatches(tree, batchSize)) {
-    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b.facets, b.leaves, b.proof, b.proofFlags)).wait();
+    await (await f.router.connect(f.applier).getFunction("applyRoutes")(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags)).wait();
   }
 }
 
-/** Moves time to the pending ETA and activates. */
-export async function activate(f: DispatcherFixture) {
+/** Moves time to the pending ETA and activates `tree`. */
+export async function activate(f: DispatcherFixture, tree: ManifestTree) {
   const eta = await f.dispatcher.pendingEta();
   const now = BigInt(await time.latest());
   if (now < eta) await time.increaseTo(eta);
-  await (await f.router.connect(f.applier).getFunction("activateCommittedRoot")()).wait();
+  await (await sendActivate(f, tree)).wait();
 }
 
 /** Full commit → apply → activate of `routes`. */
-export async function upgrade(f: DispatcherFixture, routes: RouteLeaf[], batchSize = MAX_BATCH) {
-  const tree = await commit(f, routes);
+export async function upgrade(f: DispatcherFixture, routes: RouteLeaf[], batchSize = MAX_BATCH, init?: Initializer) {
+  const tree = await commit(f, routes, init);
   await applyAll(f, tree, batchSize);
-  await activate(f);
+  await activate(f, tree);
   return tree;
 }
 
@@ -171,5 +206,5 @@ function normalise(values: unknown[]): unknown[] {
   return values.map((v) => (typeof v === "string" ? v.toLowerCase() : typeof v === "number" ? BigInt(v) : v));
 }
 
-export { buildManifestTree, encodeBatch, encodeBatches };
-export type { RouteLeaf };
+export { activateArgs, buildManifestTree, commitArgs, encodeBatch, encodeBatches };
+export type { Initializer, ManifestTree, RouteLeaf };

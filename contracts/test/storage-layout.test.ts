@@ -49,10 +49,11 @@ describe("DispatcherStorage state word", () => {
     const location = erc7201("payrox.storage.ManifestDispatcher");
     const read = async () => BigInt(await ethers.provider.getStorage(f.address, location));
     const epochBits = (1n << 63n) - 1n;
-    // Assess: fresh dispatcher — epoch 0, not paused, delay in the low 48 bits, a non-empty list
+    // Assess: fresh dispatcher — epoch 0, not paused, delay in the low 32 bits, a non-empty list
     let state = await read();
     expect(state >> 192n).toBe(epochBits); // ~0 in 63 bits, paused bit clear
-    expect(state & ((1n << 48n) - 1n)).toBe(BigInt(DELAY));
+    expect(state & ((1n << 32n) - 1n)).toBe(BigInt(DELAY));
+    expect((state >> 37n) & 7n).toBe(0n); // no cancel, no delay change scheduled, active root in roots[0]
     expect((state >> 160n) & 0xffffffffn).not.toBe(0n);
     // Act: one upgrade, then pause
     await upgrade(f, await routesTo(f.v1));
@@ -60,7 +61,9 @@ describe("DispatcherStorage state word", () => {
     state = await read();
     expect(state >> 255n).toBe(1n);
     expect((state >> 192n) & epochBits).toBe(epochBits - 1n); // ~1
-    expect((state >> 128n) & 0xffffffffn).toBe(0n); // no pending manifest
+    expect((state >> 136n) & 0xffffffn).toBe(0n); // no pending manifest
+    expect((state >> 40n) & 0xffffffffn).toBe(0n); // epoch gap: the last commit was activated
+    expect((state >> 37n) & 1n).toBe(1n); // the active root moved to roots[1]
     // the head of the selector list is the last selector the manifest added
     const head = "0x" + ((state >> 160n) & 0xffffffffn).toString(16).padStart(8, "0");
     const selectors = (await routesTo(f.v1)).map((r) => r.selector);

@@ -4,6 +4,7 @@
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { buildManifestTree, encodeBatch, removal, type GasModel, type RouteLeaf } from "@payrox/core";
+import { sendActivate, sendCommit } from "./lifecycle.js";
 import { keccak256, type Contract } from "ethers";
 
 /** The measured components (the replaced-list slot and proof hash costs are fixed by the EVM's prices). */
@@ -32,12 +33,12 @@ export async function calibrateGasModel(hre: HardhatRuntimeEnvironment): Promise
   /** Commits `routes` as one manifest and applies them in one batch; returns that batch's gasUsed. */
   const applyOnce = async (d: Awaited<ReturnType<typeof freshDispatcher>>, routes: RouteLeaf[], activate = false) => {
     const tree = buildManifestTree(routes);
-    await (await d.router.commitRoot(tree.root, (await d.adminFacet.activeEpoch()) + 1n, tree.length)).wait();
-    const b = encodeBatch(tree, [...Array(tree.length).keys()]);
-    const receipt = await (await d.router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags)).wait();
+    await (await sendCommit(d.router, tree, await d.adminFacet.nextEpoch())).wait();
+    const b = encodeBatch(tree, [...Array(tree.leafCount).keys()]);
+    const receipt = await (await d.router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags)).wait();
     if (activate) {
       await ethers.provider.send("evm_increaseTime", [2]);
-      await (await d.router.activateCommittedRoot()).wait();
+      await (await sendActivate(d.router, tree)).wait();
     }
     return { gas: Number(receipt!.gasUsed), proof: b.proof.length };
   };
@@ -59,17 +60,24 @@ export async function calibrateGasModel(hre: HardhatRuntimeEnvironment): Promise
 
   const batchFixed = one.gas - newLeaf - perFacet;
 
-  // A facet already pinned by an earlier batch of the same manifest: only checked, not stored again.
-  const split = await freshDispatcher();
-  const forty = buildManifestTree(routesOn(await freshFacet(), selectors.slice(0, 40)));
-  await (await split.router.commitRoot(forty.root, 1n, forty.length)).wait();
-  const halves = [[...Array(20).keys()], [...Array(20).keys()].map((i) => i + 20)].map((ix) => encodeBatch(forty, ix));
-  await (await split.router.applyRoutes(halves[0].facets, halves[0].leaves, halves[0].proof, halves[0].proofFlags)).wait();
-  const second = await (await split.router.applyRoutes(halves[1].facets, halves[1].leaves, halves[1].proof, halves[1].proofFlags)).wait();
-  const secondProofGas = halves[1].proof.length * 700;
-  const repeatPin = Number(second!.gasUsed) - batchFixed - 20 * newLeaf - secondProofGas;
+  // v2 stores no pins: a facet used again by a later batch of the same manifest costs the same check.
+  const repeatPin = perFacet;
+
+  // Each batch carries the whole facet list: 4 leaves of one facet, from a 1-facet and a 5-facet manifest.
+  const listed = async (facetCount: number) => {
+    const d = await freshDispatcher();
+    const tree = buildManifestTree(selectors.slice(0, 20).map((selector, i) => ({ selector, facet: facets[i % facetCount].address, codehash: facets[i % facetCount].codehash })));
+    await (await sendCommit(d.router, tree, 1n)).wait();
+    const own = [...Array(tree.leafCount).keys()].filter((i) => tree.route(i).facet === facets[0].address).slice(0, 4);
+    const b = encodeBatch(tree, own);
+    return { gas: Number((await (await d.router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags)).wait())!.gasUsed), proof: b.proof.length };
+  };
+  const alone = await listed(1);
+  const amongFive = await listed(5);
+  const perListedFacet = (amongFive.gas - alone.gas - (amongFive.proof - alone.proof) * 700) / 4;
   return {
     batchFixed: Math.round(batchFixed),
+    perListedFacet: Math.round(perListedFacet),
     perFacet: Math.round(perFacet),
     repeatPin: Math.round(repeatPin),
     newLeaf: Math.round(newLeaf),

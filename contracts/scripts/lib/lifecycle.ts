@@ -1,7 +1,7 @@
 /** One measured commit → apply (single tx) → activate run on a fresh dispatcher (bench + demo helper). */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { buildManifestTree, encodeBatch } from "../../lib/batch.js";
+import { activateArgs, buildManifestTree, commitArgs, encodeBatch, type ManifestTree } from "../../lib/batch.js";
 
 export interface LifecycleInput {
   facetAddress: string;
@@ -32,17 +32,16 @@ export async function measureLifecycle(hre: HardhatRuntimeEnvironment, admin: Ha
   for (const role of [await adminApi.COMMIT_ROLE(), await adminApi.APPLY_ROLE()]) await (await adminApi.grantRole(role, admin.address)).wait();
 
   const tree = buildManifestTree(input.selectors.map((selector) => ({ selector, facet: input.facetAddress, codehash: input.codehash })));
-  const epoch = (await adminApi.activeEpoch()) + 1n;
-  const commit = await (await router.commitRoot(tree.root, epoch, tree.length)).wait();
-  const batch = encodeBatch(tree, [...Array(tree.length).keys()]);
-  const apply = await (await router.applyRoutes(batch.facets, batch.leaves, batch.proof, batch.proofFlags)).wait();
+  const commit = await (await sendCommit(router, tree, await adminApi.nextEpoch())).wait();
+  const batch = encodeBatch(tree, [...Array(tree.leafCount).keys()]);
+  const apply = await (await router.applyRoutes(batch.facets, batch.initHash, batch.leaves, batch.proof, batch.proofFlags)).wait();
   await ethers.provider.send("evm_increaseTime", [delay]);
-  const activate = await (await router.activateCommittedRoot()).wait();
+  const activate = await (await sendActivate(router, tree)).wait();
 
   let commitSteady: number | undefined;
   if (input.steadySelectors) {
     const next = buildManifestTree(input.steadySelectors.map((selector) => ({ selector, facet: input.facetAddress, codehash: input.codehash })));
-    const receipt = await (await router.commitRoot(next.root, epoch + 1n, next.length)).wait();
+    const receipt = await (await sendCommit(router, next, await adminApi.nextEpoch())).wait();
     commitSteady = Number(receipt!.gasUsed);
   }
   return {
@@ -53,4 +52,18 @@ export async function measureLifecycle(hre: HardhatRuntimeEnvironment, admin: Ha
     activate: Number(activate!.gasUsed),
     commitSteady,
   };
+}
+
+/** `commitRoot` of `tree` at `epoch` (router with the ManifestDispatcher ABI). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function sendCommit(router: any, tree: ManifestTree, epoch: bigint) {
+  const a = commitArgs(tree);
+  return router.commitRoot(a.root, epoch, a.leafCount, a.binding, a.headerProof);
+}
+
+/** `activateCommittedRoot` with `tree`'s facet list and initializer. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function sendActivate(router: any, tree: ManifestTree, overrides: Record<string, unknown> = {}) {
+  const a = activateArgs(tree);
+  return router.activateCommittedRoot(a.facets, a.init, overrides);
 }

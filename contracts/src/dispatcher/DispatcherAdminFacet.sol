@@ -46,7 +46,7 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
 
     /// @notice The selectors the router routes to this facet at construction (all but {initialize} and this).
     function routedSelectors() external pure returns (bytes4[] memory s) {
-        s = new bytes4[](49);
+        s = new bytes4[](50);
         // IManifestDispatcherAdmin
         s[0] = this.cancelCommittedRoot.selector;
         s[1] = this.disableSelector.selector;
@@ -101,6 +101,7 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
         s[46] = this.cancelInProgress.selector;
         s[47] = this.pendingBinding.selector;
         s[48] = this.pendingManifest.selector;
+        s[49] = this.listedSelectors.selector;
     }
 
     // ───────────────────────────── lifecycle ─────────────────────────────
@@ -190,9 +191,7 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
             bytes4 target = before == bytes4(0) ? state.listHead() : S.nextOf(rb);
             if (target == bytes4(0)) continue;
             uint256 r = S.routeOf(target);
-            // Dead: no facet, not protected, and either live (a removal) or disabled — never staged.
-            if (S.facetOf(r) != address(0) || r & S.PROTECTED != 0) continue;
-            if (r < gate && r & S.GATE_MASK != S.DISABLED) continue;
+            if (!_isDead(r, gate)) continue;
             if (before == bytes4(0)) state = (state & ~S.HEAD_FIELD) | (r & S.NEXT_FIELD);
             else S.setRoute(before, (rb & ~S.NEXT_FIELD) | (r & S.NEXT_FIELD));
             S.setRoute(target, 0);
@@ -399,6 +398,39 @@ contract DispatcherAdminFacet is AccessControlDefaultAdminRulesUpgradeable, IMan
     /// @inheritdoc IManifestDispatcherAdmin
     function adminFacet() external view returns (address) {
         return _self;
+    }
+
+    /// @notice A page of the loupe's raw selector list (live, staged and dead entries), from `cursor`
+    /// (0x00000000 = the head); `dead[i]` says {pruneSelectors} would unlink `selectors[i]`; `next` is
+    /// the cursor of the following page (0 at the end).
+    function listedSelectors(bytes4 cursor, uint256 limit)
+        external
+        view
+        returns (bytes4[] memory selectors, bool[] memory dead, bytes4 next)
+    {
+        S.Layout storage $ = S.layout();
+        uint256 gate = $.state.liveGate();
+        next = cursor == bytes4(0) ? $.state.listHead() : cursor;
+        if (S.routeOf(next) == 0) next = bytes4(0); // not in the list: an empty page
+        selectors = new bytes4[](limit);
+        dead = new bool[](limit);
+        uint256 n;
+        while (next != bytes4(0) && n < limit) {
+            uint256 r = S.routeOf(next);
+            selectors[n] = next;
+            dead[n++] = _isDead(r, gate);
+            next = S.nextOf(r);
+        }
+        assembly ("memory-safe") {
+            mstore(selectors, n)
+            mstore(dead, n)
+        }
+    }
+
+    /// @dev A list entry serving nothing and staged for nothing: a live removal or a disabled selector.
+    function _isDead(uint256 r, uint256 gate) private pure returns (bool) {
+        if (S.facetOf(r) != address(0) || r & S.PROTECTED != 0) return false;
+        return r >= gate || r & S.GATE_MASK == S.DISABLED;
     }
 
     // ──────────────────────────── Diamond Loupe ────────────────────────────

@@ -13,8 +13,10 @@ pragma solidity ^0.8.30;
 /// The tree also holds one **header leaf** `(0x00000000, address(0), keccak256(abi.encode(uint256
 /// leafCount, bytes32 binding)))`, proven at commit, so the tree itself fixes how many route leaves
 /// must be applied before activation (a committer can't claim fewer), where
-/// `binding = keccak256(abi.encode(keccak256(abi.encode(FacetPin[] facets)), initFacet, initCodehash,
-/// keccak256(initData)))` fixes the facets activation re-verifies and the initializer it runs.
+/// `binding = keccak256(abi.encode(keccak256(abi.encode(FacetPin[] facets)), initHash))` and
+/// `initHash = keccak256(abi.encode(initFacet, initCodehash, keccak256(initData)))` fix the manifest's facet
+/// list — which every apply batch carries whole and its leaves index into, and which activation
+/// re-verifies — and the initializer activation runs.
 ///
 /// Every commit takes a new epoch (`nextEpoch()`, one more than the last commit's, cancelled or not), so
 /// a commitment `(chainid, dispatcher, epoch, root)` is unique: a cancelled or expired one can never be
@@ -138,17 +140,21 @@ interface IManifestDispatcher {
         external;
 
     /// @notice Prove and stage a batch of the pending manifest's leaves (not callable until activation).
-    /// @param facets Facet table: each distinct facet of the batch with its pinned code hash.
-    /// @param leaves Packed leaves, 5 bytes each: `bytes4 selector ‖ uint8 index into facets`,
-    /// in the leaf order of the OpenZeppelin multiproof.
+    /// @param facets The manifest's whole facet list (distinct facets with their pinned code hashes), as bound
+    /// at commit; only the entries the batch's leaves use are checked on chain.
+    /// @param initHash The manifest's initializer hash (the other half of the binding).
+    /// @param leaves Packed leaves, 5 bytes each: `bytes4 selector ‖ uint8 index into facets` (255 = a
+    /// removal: facet and code hash zero), in the leaf order of the OpenZeppelin multiproof.
     /// @param proof Multiproof sibling hashes.
     /// @param proofFlags Multiproof flags as a bitmap: flag i is bit `i % 8` (LSB first) of byte `i / 8`;
     /// exactly `ceil((leafCount + proof.length - 1) / 8)` bytes.
     /// @dev Requirements: APPLY_ROLE; pending root not expired, no cancel in progress; batch within the
-    /// size limit; each facet with code, ≤ 24,576 bytes and EXTCODEHASH equal to its pin; no protected or
-    /// already-staged selector. Emits {RoutesApplied}.
+    /// size limit; `facets` and `initHash` match the commit's binding; each facet a leaf uses with code,
+    /// ≤ 24,576 bytes and EXTCODEHASH equal to its pin; no protected or already-staged selector.
+    /// Emits {RoutesApplied}.
     function applyRoutes(
         FacetPin[] calldata facets,
+        bytes32 initHash,
         bytes calldata leaves,
         bytes32[] calldata proof,
         bytes calldata proofFlags

@@ -144,6 +144,7 @@ contract ManifestDispatcher is IManifestDispatcher {
     /// @inheritdoc IManifestDispatcher
     function applyRoutes(
         FacetPin[] calldata facets,
+        bytes32 initHash,
         bytes calldata leaves,
         bytes32[] calldata proof,
         bytes calldata proofFlags
@@ -151,14 +152,11 @@ contract ManifestDispatcher is IManifestDispatcher {
         DispatcherRoles.checkRole(DispatcherRoles.APPLY_ROLE);
         (uint256 state, bytes32 root, uint256 count) = _openBatch(leaves.length, facets.length);
         if (count != 0) {
-            _checkFacets(facets);
-            bytes32[] memory hashes;
-            (state, hashes) = _stageLeaves(state, facets, leaves, count);
+            _checkBinding(facets, initHash);
+            bytes32[] memory hashes = _stageBatch(state, facets, leaves, count);
             if (!MerkleProof.multiProofVerify(proof, _unpackFlags(proofFlags, count + proof.length - 1), root, hashes)) {
                 revert InvalidProof();
             }
-            // applied + count <= leafCount was checked, so the field can't overflow into leafCount.
-            S.layout().state = state + (count << S.APPLIED_SHIFT);
         }
         emit RoutesApplied(root, count);
     }
@@ -176,10 +174,12 @@ contract ManifestDispatcher is IManifestDispatcher {
         if (block.timestamp < eta) revert ActivationNotReady(eta, uint64(block.timestamp));
         _checkNotExpired(state);
         if (state.applied() != leafCount) revert ManifestIncomplete(state.applied(), leafCount);
-        bytes32 binding = keccak256(abi.encode(keccak256(abi.encode(facets)), init.facet, init.codehash, keccak256(init.data)));
+        bytes32 initHash = keccak256(abi.encode(init.facet, init.codehash, keccak256(init.data)));
+        bytes32 binding = keccak256(abi.encode(keccak256(abi.encode(facets)), initHash));
         if (binding != $.binding) revert ManifestBindingMismatch($.binding, binding);
         _verifyFacets(facets);
         if (init.facet != address(0)) _checkInitializer(init.facet, init.codehash);
+        else if (init.codehash != bytes32(0) || init.data.length != 0) revert InvalidFacet(address(0));
 
         uint64 epoch = state.lastEpoch();
         // The gate moves to the new epoch: every route staged for it is live from this block on; the
@@ -212,19 +212,43 @@ contract ManifestDispatcher is IManifestDispatcher {
         if (state & S.CANCELLING != 0) revert CancelInProgress(root);
         _checkNotExpired(state);
         count = leavesLength / 5;
-        if (leavesLength != count * 5 || facetsLength > 256) revert MalformedBatch();
+        if (leavesLength != count * 5 || facetsLength > S.MAX_FACETS) revert MalformedBatch();
         if (count > _maxBatchSize) revert BatchTooLarge(count, _maxBatchSize);
         uint256 appliedAfter = uint256(state.applied()) + count;
         if (appliedAfter > leafCount) revert LeafCountExceeded(appliedAfter, leafCount);
     }
 
-    /// @dev Checks each facet of the batch table: code present, ≤ EIP-170, not the dispatcher or an EIP-7702
-    /// delegated account, EXTCODEHASH equal to its pin. Nothing is stored: activation re-verifies the
-    /// manifest's facet list, which the commit bound.
-    function _checkFacets(FacetPin[] calldata facets) private view {
-        for (uint256 i = 0; i < facets.length; ++i) {
+    /// @dev The batch's facet table must be the manifest's whole facet list, as the commit bound it (with the
+    /// initializer hash): every facet a leaf can reference is then one activation re-verifies.
+    function _checkBinding(FacetPin[] calldata facets, bytes32 initHash) private view {
+        bytes32 binding = keccak256(abi.encode(keccak256(abi.encode(facets)), initHash));
+        bytes32 expected = S.layout().binding;
+        if (binding != expected) revert ManifestBindingMismatch(expected, binding);
+    }
+
+    /// @dev Stages the batch, checks the facets its leaves use, records the progress; returns the leaf hashes.
+    function _stageBatch(uint256 state, FacetPin[] calldata facets, bytes calldata leaves, uint256 count)
+        private
+        returns (bytes32[] memory hashes)
+    {
+        uint256 used;
+        (state, hashes, used) = _stageLeaves(state, facets, leaves, count);
+        _checkFacets(facets, used);
+        // applied + count <= leafCount was checked, so the field can't overflow into leafCount.
+        S.layout().state = state + (count << S.APPLIED_SHIFT);
+    }
+
+    /// @dev Checks each facet the batch's leaves use (bit i of `used` = entry i): code present, ≤ EIP-170,
+    /// not the dispatcher or an EIP-7702 delegated account, EXTCODEHASH equal to its pin. Nothing is
+    /// stored: activation re-verifies the manifest's whole facet list, which the commit bound.
+    function _checkFacets(FacetPin[] calldata facets, uint256 used) private view {
+        for (uint256 i = 0; used != 0; ++i) {
+            if (used & 1 == 0) {
+                used >>= 1;
+                continue;
+            }
+            used >>= 1;
             address facet = facets[i].facet;
-            if (facet == address(0)) continue; // removal leaves carry no code
             _checkFacetCode(facet);
             bytes32 actual = facet.codehash;
             if (actual != facets[i].codehash) revert CodehashMismatch(facet, facets[i].codehash, actual);
@@ -271,7 +295,7 @@ contract ManifestDispatcher is IManifestDispatcher {
     /// `previous` (threaded into the manifest's replaced list, which cancel walks).
     function _stageLeaves(uint256 state, FacetPin[] calldata facets, bytes calldata leaves, uint256 count)
         private
-        returns (uint256, bytes32[] memory hashes)
+        returns (uint256, bytes32[] memory hashes, uint256 used)
     {
         hashes = new bytes32[](count);
         uint64 epoch = state.lastEpoch();
@@ -279,21 +303,22 @@ contract ManifestDispatcher is IManifestDispatcher {
         // Both list heads in one word: [64] replaced head loaded, [63..32] replaced head, [31..0] list head.
         uint256 heads = uint32(state >> S.NEXT_SHIFT);
         for (uint256 k = 0; k < count; ++k) {
-            (bytes4 selector, address facet, bytes32 leaf) = _decodeLeaf(facets, leaves, k);
-            hashes[k] = leaf;
+            (bytes4 selector, address facet, uint256 bit) = _decodeLeaf(facets, leaves, k, hashes);
+            used |= bit;
             heads = _stageRoute(selector, facet, stagedField, heads, epoch);
         }
         if (heads & REPLACED_LOADED != 0) {
             S.layout().replaced = (uint256(epoch) << 96) | (((heads >> 32) & type(uint32).max) << 64);
         }
-        return ((state & ~S.HEAD_FIELD) | ((heads & type(uint32).max) << S.NEXT_SHIFT), hashes);
+        return ((state & ~S.HEAD_FIELD) | ((heads & type(uint32).max) << S.NEXT_SHIFT), hashes, used);
     }
 
-    /// @dev Leaf k of the packed batch: its selector, its facet and its Merkle leaf hash.
-    function _decodeLeaf(FacetPin[] calldata facets, bytes calldata leaves, uint256 k)
+    /// @dev Leaf k of the packed batch: its selector, its facet and the bit of its facet-table entry (0 for
+    /// a removal, index 255: facet and code hash zero); its Merkle leaf hash goes to `hashes[k]`.
+    function _decodeLeaf(FacetPin[] calldata facets, bytes calldata leaves, uint256 k, bytes32[] memory hashes)
         private
         pure
-        returns (bytes4 selector, address facet, bytes32 leaf)
+        returns (bytes4 selector, address facet, uint256 bit)
     {
         uint256 index;
         assembly ("memory-safe") {
@@ -301,9 +326,14 @@ contract ManifestDispatcher is IManifestDispatcher {
             selector := and(word, not(shr(32, not(0))))
             index := byte(4, word)
         }
+        if (index == S.REMOVAL_INDEX) {
+            hashes[k] = _leafHash(selector, address(0), bytes32(0));
+            return (selector, address(0), 0);
+        }
         if (index >= facets.length) revert MalformedBatch();
         facet = facets[index].facet;
-        leaf = _leafHash(selector, facet, facets[index].codehash);
+        hashes[k] = _leafHash(selector, facet, facets[index].codehash);
+        bit = 1 << index;
     }
 
     /// @dev Writes one staged route; returns the updated list heads (see {_stageLeaves}).
@@ -348,8 +378,13 @@ contract ManifestDispatcher is IManifestDispatcher {
     function _unpackFlags(bytes calldata bitmap, uint256 total) private pure returns (bool[] memory flags) {
         if (bitmap.length != (total + 7) / 8) revert MalformedBatch();
         flags = new bool[](total);
-        for (uint256 i = 0; i < total; ++i) {
-            flags[i] = (uint8(bitmap[i >> 3]) >> (i & 7)) & 1 == 1;
+        // The length was checked, so every byte read lies inside `bitmap`; each word is 0 or 1.
+        assembly ("memory-safe") {
+            let out := add(flags, 0x20)
+            for { let i := 0 } lt(i, total) { i := add(i, 1) } {
+                let bits := byte(0, calldataload(add(bitmap.offset, shr(3, i))))
+                mstore(add(out, shl(5, i)), and(shr(and(i, 7), bits), 1))
+            }
         }
     }
 

@@ -65,7 +65,7 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     await (await router.commitRoot(root, await loupe.nextEpoch(), leafCount, binding, headerProof)).wait();
     const gas: { used: bigint; estimated: number }[] = [];
     for (const b of plan.batches) {
-      const receipt = await (await router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags)).wait();
+      const receipt = await (await router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags)).wait();
       gas.push({ used: receipt!.gasUsed, estimated: b.estimatedGas });
     }
     await provider.send("evm_increaseTime", [2]);

@@ -12,6 +12,7 @@ export * from "./manifest/facet-code.js";
 export * from "./manifest/diff.js";
 export * from "./manifest/rollback.js";
 export * from "./manifest/planner.js";
+export * from "./manifest/prune.js";
 export * from "./manifest/gas-model.js";
 export * from "./ports/nonce-store.js";
 export * from "./ports/relay.js";

@@ -92,6 +92,9 @@ library DispatcherStorage {
     /// @dev Keeps what outlives a pending manifest (clears leafCount, applied, ETA and the cancel flag).
     uint256 internal constant KEEP_ON_RESET = GATE_MASK | HEAD_FIELD | GAP_FIELD | DELAY_SCHEDULED | ROOT_SLOT | DELAY_MASK;
 
+    /// @dev Most distinct facets one manifest may list (a leaf's facet index is one byte; 255 = removal).
+    uint256 internal constant MAX_FACETS = 255;
+    uint256 internal constant REMOVAL_INDEX = 255;
     /// @dev Most route leaves one manifest may hold (the 24-bit leafCount field).
     uint256 internal constant MAX_LEAVES = COUNT_MASK;
     uint256 internal constant MAX_FACET_CODE_SIZE = 24_576;

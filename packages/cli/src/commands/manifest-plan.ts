@@ -30,8 +30,8 @@ const USAGE = "payrox manifest plan <manifest.json> [--gas-cap <N>] [--max-batch
 
 /**
  * The plan file: the arguments of every lifecycle call — `commitRoot(root, nextEpoch(), leafCount, binding,
- * headerProof)` (the epoch is read from the dispatcher when committing), each `applyRoutes(facets, leaves,
- * proof, proofFlags)` and `activateCommittedRoot(facets, init)`.
+ * headerProof)` (the epoch is read from the dispatcher when committing), each `applyRoutes(facets,
+ * initHash, leaves, proof, proofFlags)` and `activateCommittedRoot(facets, init)`.
  */
 export interface PlanFile {
   root: string;
@@ -39,7 +39,7 @@ export interface PlanFile {
   gasCap: number;
   maxBatchSize: number;
   commit: CommitArgs;
-  batches: { index: number; estimatedGas: number; facets: { facet: string; codehash: string }[]; leaves: string; proof: string[]; proofFlags: string }[];
+  batches: { index: number; estimatedGas: number; facets: { facet: string; codehash: string }[]; initHash: string; leaves: string; proof: string[]; proofFlags: string }[];
   activate: ActivateArgs & {
     /** ACTIVATION_GAS model for the facet list, initializer excluded. */
     estimatedGas: number;
@@ -64,8 +64,8 @@ it (leafCount and binding, shown with the initializer). Deterministic.
   --dispatcher <address>  (replacing a live route costs more than adding one; without it every leaf is
                           costed as a replacement, an upper bound)
   --out <file>            write { root, leafCount, gasCap, maxBatchSize, commit: { root, leafCount,
-                          binding, headerProof }, batches: [{ index, estimatedGas, facets, leaves, proof,
-                          proofFlags }], activate: { facets, init, estimatedGas } } (atomically, only on
+                          binding, headerProof }, batches: [{ index, estimatedGas, facets, initHash, leaves,
+                          proof, proofFlags }], activate: { facets, init, estimatedGas } } (atomically, only on
                           success): the arguments of commitRoot (epoch: the dispatcher's nextEpoch()),
                           every applyRoutes and activateCommittedRoot
   --json                  machine-readable output (the plan, plus totalEstimatedGas)`,
@@ -105,7 +105,7 @@ export function planFile(plan: Plan, manifest: Manifest): PlanFile {
     gasCap: plan.gasCap,
     maxBatchSize: plan.maxBatchSize,
     commit: commitArgs(tree),
-    batches: plan.batches.map((b) => ({ index: b.index, estimatedGas: b.estimatedGas, facets: b.facets, leaves: b.leaves, proof: b.proof, proofFlags: b.proofFlags })),
+    batches: plan.batches.map((b) => ({ index: b.index, estimatedGas: b.estimatedGas, facets: b.facets, initHash: b.initHash, leaves: b.leaves, proof: b.proof, proofFlags: b.proofFlags })),
     activate: { ...activate, estimatedGas: ACTIVATION_GAS.fixed + ACTIVATION_GAS.perFacet * activate.facets.length },
   };
 }

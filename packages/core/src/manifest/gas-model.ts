@@ -4,11 +4,19 @@
  * A test re-measures these on the in-process chain and fails if the model under-estimates a batch.
  */
 export interface GasModel {
-  /** Per transaction: intrinsic gas, role check, state and root reads/writes, event. */
+  /** Per transaction: intrinsic gas, role check, state, root and binding reads/writes, event. */
   batchFixed: number;
-  /** Per distinct facet in the batch's table, first time in the manifest: EXTCODESIZE/EXTCODEHASH and its pin (3 new slots). */
+  /**
+   * Per entry of the manifest's facet list, in every batch (v2: each batch carries the whole bound list):
+   * its 64 calldata bytes and their hashing.
+   */
+  perListedFacet: number;
+  /**
+   * Per distinct facet in the batch's table: its 64 calldata bytes, EXTCODESIZE (cold) and EXTCODEHASH.
+   * Dispatcher v2 stores no pin (activation re-verifies the facet list the commit bound).
+   */
   perFacet: number;
-  /** Per distinct facet already pinned by an earlier batch of the same manifest: checked, not stored. */
+  /** Per distinct facet already used by an earlier batch of the same manifest (v2: the same check). */
   repeatPin: number;
   /** A selector with no route yet: one new slot, plus its calldata, leaf hash and multiproof step. */
   newLeaf: number;
@@ -23,16 +31,18 @@ export interface GasModel {
 }
 
 /**
- * Measured (bench:gas "gas model", solc 0.8.30, cancun): batchFixed 36,438, perFacet 70,921, repeatPin 16,526–17,345,
- * newLeaf 24,045, replaceLeaf 27,350 and removeLeaf 29,238 (each net of the replaced-list slot,
- * 22,100), rounded up to the next 500.
+ * Measured on dispatcher v2 (bench:gas "gas model", solc 0.8.30, cancun): batchFixed 41,235, perListedFacet
+ * 1,070, perFacet 4,497 (incl. its list entry), newLeaf 24,111, replaceLeaf 29,275 and removeLeaf 28,987
+ * (each net of the replaced-list slot, 22,100), rounded up to the next 500; repeatPin is the same check as
+ * perFacet.
  */
 export const GAS_MODEL: GasModel = {
-  batchFixed: 37_000,
-  perFacet: 71_000,
-  repeatPin: 18_000,
+  batchFixed: 41_500,
+  perListedFacet: 1_500,
+  perFacet: 4_500,
+  repeatPin: 4_500,
   newLeaf: 24_500,
-  replaceLeaf: 27_500,
+  replaceLeaf: 29_500,
   removeLeaf: 29_500,
   replacedListSlot: 22_100,
   perProofHash: 700,

@@ -6,9 +6,10 @@
  *
  * Dispatcher v2: besides one leaf per route, the tree holds one **header leaf**
  * `(0x00000000, address(0), keccak256(abi.encode(uint256 leafCount, bytes32 binding)))`, where
- * `binding = keccak256(abi.encode(keccak256(abi.encode(FacetPin[] facets)), initFacet, initCodehash,
- * keccak256(initData)))`. The commit proves it, so the tree itself fixes how many route leaves must be
- * applied before activation, which facets activation re-verifies, and the initializer it runs.
+ * `binding = keccak256(abi.encode(keccak256(abi.encode(FacetPin[] facets)), initHash))` and
+ * `initHash = keccak256(abi.encode(initFacet, initCodehash, keccak256(initData)))`. The commit proves it,
+ * so the tree itself fixes how many route leaves must be applied before activation, the facet list every
+ * apply batch carries whole (its leaves index into it) and activation re-verifies, and the initializer.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { AbiCoder, concat, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
@@ -69,10 +70,13 @@ export interface ActivateArgs {
   init: Initializer;
 }
 
-/** Arguments of one `applyRoutes(facets, leaves, proof, proofFlags)` call. */
+/** Arguments of one `applyRoutes(facets, initHash, leaves, proof, proofFlags)` call. */
 export interface ApplyBatch {
+  /** The manifest's whole facet list (the commit bound it). */
   facets: FacetPin[];
-  /** `selector ‖ uint8 facet index` per leaf, in the multiproof's leaf order. */
+  /** The manifest's initializer hash (the other half of the binding). */
+  initHash: string;
+  /** `selector ‖ uint8 index into facets` per leaf (255 = removal), in the multiproof's leaf order. */
   leaves: string;
   proof: string[];
   /** Flag i in bit i % 8 of byte i / 8. */
@@ -95,10 +99,20 @@ export function facetPinsOf(routes: readonly RouteLeaf[]): FacetPin[] {
   return [...pins.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, pin]) => pin);
 }
 
-/** `keccak256(abi.encode(keccak256(abi.encode(facets)), init.facet, init.codehash, keccak256(init.data)))`. */
+/** Leaf facet index of a removal (facet and code hash zero). */
+export const REMOVAL_INDEX = 255;
+/** Most distinct facets one manifest may list (a leaf's facet index is one byte). */
+export const MAX_FACETS_PER_MANIFEST = 255;
+
+/** `keccak256(abi.encode(init.facet, init.codehash, keccak256(init.data)))`. */
+export function initializerHash(init: Readonly<Initializer> = NO_INITIALIZER): string {
+  return keccak256(abi.encode(["address", "bytes32", "bytes32"], [init.facet, init.codehash, keccak256(init.data)]));
+}
+
+/** `keccak256(abi.encode(keccak256(abi.encode(facets)), initializerHash(init)))`. */
 export function manifestBinding(facets: readonly FacetPin[], init: Readonly<Initializer> = NO_INITIALIZER): string {
   const facetsHash = keccak256(abi.encode(["tuple(address,bytes32)[]"], [facets.map((f) => [f.facet, f.codehash])]));
-  return keccak256(abi.encode(["bytes32", "address", "bytes32", "bytes32"], [facetsHash, init.facet, init.codehash, keccak256(init.data)]));
+  return keccak256(abi.encode(["bytes32", "bytes32"], [facetsHash, initializerHash(init)]));
 }
 
 /** The header leaf's value: `[0x00000000, address(0), keccak256(abi.encode(uint256 leafCount, bytes32 binding))]`. */
@@ -110,6 +124,7 @@ export function headerLeaf(leafCount: number, binding: string): [string, string,
 export function buildManifestTree(routes: readonly RouteLeaf[], init: Readonly<Initializer> = NO_INITIALIZER): ManifestTree {
   if (routes.length === 0) throw new RangeError("a manifest tree needs at least one route leaf");
   const facets = facetPinsOf(routes);
+  if (facets.length > MAX_FACETS_PER_MANIFEST) throw new RangeError(`a manifest can list at most ${MAX_FACETS_PER_MANIFEST} distinct facets, got ${facets.length}`);
   const binding = manifestBinding(facets, init);
   const values = routes.map((r) => [r.selector, r.facet, r.codehash] as [string, string, string]);
   values.push(headerLeaf(routes.length, binding));
@@ -164,19 +179,13 @@ export function indicesInTreeOrder(tree: ManifestTree): number[] {
 export function encodeBatch(tree: ManifestTree, indices: readonly number[]): ApplyBatch {
   for (const i of indices) tree.route(i); // range check: the header is never applied
   const multi = tree.tree.getMultiProof([...indices]);
-  const facets: FacetPin[] = [];
-  const facetIndex = new Map<string, number>();
+  const facets = tree.facets.map((f) => ({ ...f }));
+  const facetIndex = new Map(facets.map((f, i) => [`${f.facet.toLowerCase()}:${f.codehash.toLowerCase()}`, i]));
   const packed: string[] = [];
   const routes: RouteLeaf[] = [];
   for (const [selector, facet, codehash] of multi.leaves) {
-    const key = `${facet.toLowerCase()}:${codehash.toLowerCase()}`;
-    let index = facetIndex.get(key);
-    if (index === undefined) {
-      index = facets.length;
-      if (index > 255) throw new RangeError("a batch can reference at most 256 (facet, codehash) pairs");
-      facets.push({ facet, codehash });
-      facetIndex.set(key, index);
-    }
+    const index = ZERO_ADDRESS.test(facet) ? REMOVAL_INDEX : facetIndex.get(`${facet.toLowerCase()}:${codehash.toLowerCase()}`);
+    if (index === undefined) throw new RangeError(`leaf ${selector} names a facet missing from the manifest's facet list`);
     packed.push(selector, toBeHex(index, 1));
     routes.push({ selector, facet, codehash });
   }
@@ -186,6 +195,7 @@ export function encodeBatch(tree: ManifestTree, indices: readonly number[]): App
   });
   return {
     facets,
+    initHash: initializerHash(tree.init),
     leaves: packed.length ? concat(packed) : "0x",
     proof: multi.proof,
     proofFlags: "0x" + Buffer.from(flags).toString("hex"),

@@ -77,8 +77,10 @@ export function planBatches(manifest: Pick<Manifest, "entries" | "root" | "init"
   let replaces = false;
   let facetGas = 0;
   const facetKeys = new Set<string>();
+  // Every batch carries the manifest's whole facet list (the commit bound it); a used facet's check is on top.
+  const listGas = tree.facets.length * model.perListedFacet;
   const estimate = (facetGas: number, leafSum: number, replaces: boolean, proofHashes: number) =>
-    Math.ceil((model.batchFixed + facetGas + leafSum + (replaces ? model.replacedListSlot : 0) + proofHashes * model.perProofHash) * (1 + margin));
+    Math.ceil((model.batchFixed + listGas + facetGas + leafSum + (replaces ? model.replacedListSlot : 0) + proofHashes * model.perProofHash) * (1 + margin));
   // Facets pinned by an earlier batch cost only a check in later ones.
   const pinnedBefore = new Set<string>();
   const facetCost = (key: string) => (pinnedBefore.has(key) ? model.repeatPin : model.perFacet);

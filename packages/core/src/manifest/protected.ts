@@ -32,13 +32,13 @@ export const PROTECTED_SELECTORS: ReadonlyMap<string, string> = new Map([
   ["0x750588cf", "pendingRoot()"],
   ["0x7697d463", "pendingEta()"],
   ["0x7a0ed627", "facets()"],
-  ["0x82eef152", "applyRoutes((address,bytes32)[],bytes,bytes32[],bytes)"],
   ["0x832ee271", "cancelCommittedRoot(bytes32,uint64,uint32)"],
   ["0x8456cb59", "pause()"],
   ["0x84838636", "expiryWindow()"],
   ["0x84ef8ffc", "defaultAdmin()"],
   ["0x88b06baa", "minActivationDelay()"],
   ["0x8da5cb5b", "owner()"],
+  ["0x91693ca1", "applyRoutes((address,bytes32)[],bytes32,bytes,bytes32[],bytes)"],
   ["0x91d14854", "hasRole(bytes32,address)"],
   ["0x96b896eb", "setActivationDelay(uint64)"],
   ["0x97107e08", "disableSelector(bytes4)"],
@@ -49,6 +49,7 @@ export const PROTECTED_SELECTORS: ReadonlyMap<string, string> = new Map([
   ["0xabb2efdf", "activeRoot()"],
   ["0xadfca15e", "facetFunctionSelectors(address)"],
   ["0xaea0e78b", "nextEpoch()"],
+  ["0xbfd70686", "listedSelectors(bytes4,uint256)"],
   ["0xcc8463c8", "defaultAdminDelay()"],
   ["0xcc86baf2", "adminFacet()"],
   ["0xcdffacc6", "facetAddress(bytes4)"],
@@ -63,20 +64,13 @@ export const PROTECTED_SELECTORS: ReadonlyMap<string, string> = new Map([
 /** Runtime code size limit of EIP-170; the dispatcher rejects larger facets. */
 export const MAX_FACET_CODE_SIZE = 24_576;
 
-/** The per-transaction gas cap activation must fit under (EIP-7825; the tightest network limit we target). */
-export const ACTIVATION_GAS_CAP = 16_777_216;
 /**
  * Gas of `activateCommittedRoot` without facets (intrinsic, role check, state, binding hash, event) and per
  * distinct facet of the manifest (64 calldata bytes, their share of the binding hash, one cold
- * EXTCODEHASH). Measured on Hardhat's in-process chain (solc 0.8.30, cancun; tests/integration/
- * roundtrip.test.ts re-measures and fails if the model is exceeded): 41,872 gas with 1 facet, 198,878
- * with 40, i.e. ~4,026 per facet and ~37,850 fixed; rounded up here by ~12–20%. The initializer's own
- * gas comes on top.
+ * EXTCODEHASH): the plan's activation estimate. Measured on Hardhat's in-process chain (solc 0.8.30,
+ * cancun; tests/integration/roundtrip.test.ts re-measures and fails if the model is exceeded): 42,223
+ * gas with 1 facet, 199,230 with 40, i.e. ~4,026 per facet and ~38,200 fixed; rounded up here by
+ * ~12–18%. At the 255-facet limit that is ~1.2M gas, far under any per-transaction cap; the
+ * initializer's own gas comes on top.
  */
 export const ACTIVATION_GAS = { fixed: 45_000, perFacet: 4_500 } as const;
-/**
- * Distinct facets one manifest may route: activation re-verifies each facet's code hash in one
- * transaction, so a manifest with more could never go live under {@link ACTIVATION_GAS_CAP} (the
- * dispatcher has no stored limit since v2; this is the gas one). An initializer needs its own gas on top.
- */
-export const MAX_FACETS_PER_MANIFEST = Math.floor((ACTIVATION_GAS_CAP - ACTIVATION_GAS.fixed) / ACTIVATION_GAS.perFacet);

@@ -1,16 +1,16 @@
 /**
  * Parsing and verification of manifest files: schema (zod), then the rules a schema can't express —
  * canonical order, selector = keccak(signature), one facet per selector, one code hash and name per
- * facet (the initializer included), removals well-formed, no dispatcher-protected selector, a facet
- * list activation can re-verify within one transaction, and the root matching the entries and the
+ * facet (the initializer included), removals well-formed, no dispatcher-protected selector, at most
+ * 255 distinct facets (a leaf's facet index is one byte), and the root matching the entries and the
  * initializer (header leaf included).
  */
 import { ZeroAddress, ZeroHash } from "ethers";
 import type { ZodError } from "zod";
 import { ManifestFormatVersionError, ManifestInvalidError, ProtectedSelectorError, SelectorCollisionError, type ManifestIssue } from "../errors.js";
 import { compareEntries, isRemoval, manifestInitializer, ManifestSchema, selectorOf, SUPERSEDED_MANIFEST_FORMATS, type Manifest, type ManifestEntry, type ManifestInit } from "./format.js";
-import { manifestRoot } from "./merkle.js";
-import { MAX_FACETS_PER_MANIFEST, PROTECTED_SELECTORS } from "./protected.js";
+import { MAX_FACETS_PER_MANIFEST, manifestRoot } from "./merkle.js";
+import { PROTECTED_SELECTORS } from "./protected.js";
 
 /**
  * Parses and fully checks a manifest (JSON text or an already-parsed value).
@@ -74,10 +74,7 @@ export function checkEntries(entries: readonly ManifestEntry[], init?: ManifestI
     }
   });
   if (facets.size > MAX_FACETS_PER_MANIFEST) {
-    issues.push({
-      path: "entries",
-      message: `${facets.size} distinct facets; activation re-verifies every facet's code hash in one transaction, which fits under the 16,777,216 gas cap (EIP-7825) for at most ${MAX_FACETS_PER_MANIFEST}: split the upgrade into several epochs`,
-    });
+    issues.push({ path: "entries", message: `${facets.size} distinct facets; a manifest lists at most ${MAX_FACETS_PER_MANIFEST} (a leaf's facet index is one byte): split the upgrade into several epochs` });
   }
   if (init) issues.push(...initIssues(init, facets));
   if (issues.length) throw new ManifestInvalidError(issues);

@@ -2,8 +2,8 @@
  * The toolkit against the real contract (Hardhat's in-process network): a manifest built and planned
  * by @payrox/core is committed (header proof), applied batch by batch and activated (facet list and
  * initializer), and the loupe equals the manifest's routing; planned batches never exceed their gas cap
- * by the gas the chain reports; activation's gas per facet stays within the model behind
- * MAX_FACETS_PER_MANIFEST; an initializer built by the toolkit runs at activation.
+ * by the gas the chain reports; activation's gas per facet stays within ACTIVATION_GAS (the plan's
+ * activation estimate); an initializer built by the toolkit runs at activation.
  */
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -56,7 +56,7 @@ async function runWithActivation(f: Fixture, manifest: Manifest, plan: ReturnTyp
   await (await f.router.commitRoot(commit.root, await f.dispatcher.nextEpoch(), commit.leafCount, commit.binding, commit.headerProof)).wait();
   const applyGas: number[] = [];
   for (const b of plan.batches) {
-    const receipt = await (await f.router.applyRoutes(b.facets, b.leaves, b.proof, b.proofFlags, { gasLimit: plan.gasCap })).wait();
+    const receipt = await (await f.router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags, { gasLimit: plan.gasCap })).wait();
     applyGas.push(Number(receipt.gasUsed));
   }
   await time.increase(10);

@@ -35,30 +35,29 @@ describe("buildManifest edge cases", () => {
 });
 
 describe("parseManifest edge cases", () => {
-  // No CLI guard: activation re-verifies every distinct facet in one transaction, so a manifest with more
-  // facets than fit under the 16,777,216 gas cap verifies and plans, then can never be activated.
-  it("rejects a manifest with more distinct facets than activation can re-verify under the gas cap", () => {
+  // No CLI guard: a leaf's facet index is one byte (255 = removal), so a manifest with more distinct
+  // facets can't be encoded into apply batches; it must be refused when read, with a typed error.
+  it("rejects a manifest with more than 255 distinct facets as a ManifestInvalidError naming entries, and accepts 255", () => {
     // Prepare
-    const manifestOf = (facets: number) => {
-      const entries = Array.from({ length: facets }, (_, i) => ({
+    const entriesOf = (facets: number) =>
+      Array.from({ length: facets }, (_, i) => ({
         selector: id(`f${i}()`).slice(0, 10),
         signature: `f${i}()`,
         facet: getAddress(toBeHex(0x1000 + i, 20)),
         facetName: `Facet${i}`,
         codehash: keccak256(toBeHex(i + 1, 32)),
       })).sort((a, b) => (a.selector < b.selector ? -1 : 1));
-      return { format: MANIFEST_FORMAT, name: "many", baseEpoch: 0, previousRoot: ZeroHash, leafEncoding: [...LEAF_ENCODING], root: manifestRoot(entries), entries };
-    };
+    const manifestOf = (entries: ReturnType<typeof entriesOf>, root: string) => ({ format: MANIFEST_FORMAT, name: "many", baseEpoch: 0, previousRoot: ZeroHash, leafEncoding: [...LEAF_ENCODING], root, entries });
+    const fits = entriesOf(MAX_FACETS_PER_MANIFEST);
 
     // Act
-    const fits = () => parseManifest(manifestOf(MAX_FACETS_PER_MANIFEST));
-    const tooMany = () => parseManifest(manifestOf(MAX_FACETS_PER_MANIFEST + 1));
+    const tooMany = () => parseManifest(manifestOf(entriesOf(MAX_FACETS_PER_MANIFEST + 1), ZeroHash.replace(/0$/, "1")));
 
     // Assess
-    expect(MAX_FACETS_PER_MANIFEST).toBeGreaterThan(3_000);
-    expect(fits).not.toThrow();
+    expect(MAX_FACETS_PER_MANIFEST).toBe(255);
+    expect(() => parseManifest(manifestOf(fits, manifestRoot(fits)))).not.toThrow();
     expect(tooMany).toThrow(ManifestInvalidError);
-    expect(tooMany).toThrow(/activation re-verifies every facet's code hash in one transaction/);
+    expect(tooMany).toThrow(/entries: 256 distinct facets; a manifest lists at most 255/);
   });
 });
 
