@@ -4,7 +4,7 @@
  * activate with the facet list and initializer), diff to the next epoch, verify with drift, facet code
  * checks, and rollback: V1 → V2 → back to V1's routes, then the very root of V1 committed again.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Contract, ContractFactory, ZeroAddress, type InterfaceAbi, type JsonRpcProvider, type Wallet } from "ethers";
@@ -14,7 +14,7 @@ import type { PlanFile } from "../src/index.js";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
 import { devWallet, startLocalChain, type LocalChain } from "../../../contracts/lib/local-chain.js";
-import { buildSpec, payrox, prepare, readJson, spec, stdoutJson, writeJson } from "./helpers.js";
+import { ARTIFACTS, buildSpec, payrox, prepare, readJson, spec, stdoutJson, writeJson } from "./helpers.js";
 
 /** An address with no code on the fresh chain. */
 const NO_CODE = "0x000000000000000000000000000000000000dEaD";
@@ -28,6 +28,7 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
   let loupe: Contract;
   let v1: string;
   let v2: string;
+  let migration: string;
   const network = () => ["--rpc", chain.rpcUrl, "--dispatcher", dispatcher];
 
   let dir: string;
@@ -50,6 +51,11 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     };
     v1 = await deploy("CounterFacetV1");
     v2 = await deploy("CounterFacetV2");
+    // Not in contracts/lib's artifact list: read from the Hardhat artifacts.
+    const migrationArtifact = JSON.parse(readFileSync(join(ARTIFACTS, "src/examples/CounterMigrationV2.sol/CounterMigrationV2.json"), "utf8"));
+    const deployed = await new ContractFactory(migrationArtifact.abi as InterfaceAbi, migrationArtifact.bytecode, wallet).deploy();
+    await deployed.waitForDeployment();
+    migration = await deployed.getAddress();
   });
 
   afterAll(async () => {
@@ -71,7 +77,8 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     await provider.send("evm_increaseTime", [2]);
     await provider.send("evm_mine", []);
     const receipt = await (await router.activateCommittedRoot(plan.activate.facets, plan.activate.init)).wait();
-    expect(receipt!.gasUsed).toBeLessThanOrEqual(BigInt(plan.activate.estimatedGas));
+    // The estimate covers the facet list; an initializer's own gas comes on top.
+    if (plan.activate.init.facet === ZeroAddress) expect(receipt!.gasUsed).toBeLessThanOrEqual(BigInt(plan.activate.estimatedGas));
     return gas;
   }
 
@@ -118,8 +125,9 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     expect(await liveRoutes()).toEqual(await manifestRoutes(join(dir, "chain-e1.json")));
   });
 
-  it("diff --spec with CounterFacetV2 gives exactly add decrement, replace version/count/increment, remove greet", async () => {
-    const specPath = await writeJson(dir, "chain-v2.spec.json", spec(dir, { name: "counter-v2", baseEpoch: 1, facets: [{ artifact: "CounterFacetV2", address: v2 }] }));
+  it("diff --spec with CounterFacetV2 gives exactly add decrement, replace version/count/increment, remove greet, and carries the spec's initializer", async () => {
+    const init = { artifact: "CounterMigrationV2", address: migration, call: "migrate", args: [41] };
+    const specPath = await writeJson(dir, "chain-v2.spec.json", spec(dir, { name: "counter-v2", baseEpoch: 1, facets: [{ artifact: "CounterFacetV2", address: v2 }], init }));
 
     const run = await payrox(["manifest", "diff", "--spec", specPath, ...network(), "--expect-epoch", "1", "--out", join(dir, "chain-e2.json"), "--json"], dir);
 
@@ -130,6 +138,7 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     expect(diff.remove).toEqual([{ selector: "0xcfae3217", signature: "greet()" }]);
     expect(diff.next).toMatchObject({ baseEpoch: 1, previousRoot: await loupe.activeRoot() });
     expect((await readJson<{ entries: unknown[] }>(join(dir, "chain-e2.json"))).entries).toHaveLength(5);
+    expect(diff.next).toMatchObject({ init: { facet: migration, facetName: "CounterMigrationV2", calldata: expect.stringMatching(/^0x[0-9a-f]{8}0{62}29$/) } });
   });
 
   it("verify --dispatcher passes for the next manifest and reports drift for the epoch-1 manifest", async () => {
@@ -164,7 +173,7 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     expect(existsSync(join(dir, "unchanged.json"))).toBe(false);
   });
 
-  it("the next manifest plans and rolls out: the loupe then equals CounterFacetV2's routing", async () => {
+  it("the next manifest plans and rolls out: the loupe then equals CounterFacetV2's routing and the initializer ran (count() = 41)", async () => {
     const planned = await payrox(["manifest", "plan", join(dir, "chain-e2.json"), ...network(), "--out", join(dir, "chain-e2.plan.json")], dir);
     expect(planned.code, planned.stderr).toBe(0);
 
@@ -173,6 +182,8 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     for (const g of gas) expect(g.used).toBeLessThanOrEqual(BigInt(g.estimated));
     expect(await liveRoutes()).toEqual(Object.fromEntries(Object.entries(await manifestRoutes(join(dir, "chain-e2.json")))));
     expect(Object.values(await liveRoutes())).toEqual([v2, v2, v2, v2]);
+    const counter = new Contract(dispatcher, loadArtifact("CounterFacetV2").abi as InterfaceAbi, wallet);
+    expect(await counter.count()).toBe(41n);
   });
 
   it("rollback --rpc to epoch 1 after epoch 2 (which added, replaced and removed) rolls out and the loupe equals epoch 1's routes", async () => {
