@@ -18,7 +18,8 @@ const USAGE =
 export const BUILD_SPEC_HELP = `Build spec (JSON):
   {
     "name": "counter-v2",            manifest name: 1-100 of letters, digits, '.', '_', '-'
-    "baseEpoch": 1,                  active epoch the manifest is built against (it commits as baseEpoch + 1)
+    "baseEpoch": 1,                  active epoch the manifest is built against (it commits at the
+                                     dispatcher's nextEpoch(): baseEpoch + 1 unless a commit was cancelled)
     "previousRoot": "0x…",           active root at baseEpoch, 64 lowercase hex digits (zero hash at epoch 0)
     "artifacts": "../artifacts",     Hardhat artifacts directory, relative to the spec file; searched
                                      recursively for <Name>.json (*.dbg.json and build-info skipped)
@@ -50,11 +51,12 @@ export const manifestBuild: Command = {
 Builds the canonical manifest (sorted entries, EIP-55 addresses, fixed key order: the same inputs give
 the same bytes and root on every machine) and writes it atomically to --out, only on success.
 
-  --spec <file>   build spec (below)
-  --out <file>    manifest to write; an existing file is replaced only if the build succeeds
-  --rpc <url>     also check each facet's code on this network (eth_getCode): it must exist, be at most
-                  24,576 bytes and hash like the artifact's runtime bytecode
-  --json          machine-readable output
+  --spec <file>           build spec (below)
+  --out <file>            manifest to write; an existing file is replaced only if the build succeeds
+  --rpc <url>             also check each facet's and the initializer's code on this network
+                          (eth_getCode): it must exist, be at most 24,576 bytes and hash like the
+                          artifact's runtime bytecode
+  --json                  machine-readable output
 ${INIT_FLAGS_HELP}
 
 ${BUILD_SPEC_HELP}

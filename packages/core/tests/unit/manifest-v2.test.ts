@@ -3,11 +3,12 @@
  * refusal of v1 files.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { AbiCoder, Interface, keccak256, ZeroAddress, ZeroHash } from "ethers";
+import { AbiCoder, getCreate2Address, Interface, keccak256, ZeroAddress, ZeroHash } from "ethers";
 import { describe, expect, it } from "vitest";
 import {
   buildManifest,
   buildManifestTree,
+  CREATE2_FACTORY,
   FacetCodeError,
   HEADER_SELECTOR,
   LEAF_ENCODING,
@@ -95,6 +96,19 @@ describe("buildManifest with an initializer", () => {
     expect(manifest.init).toEqual({ facet: INIT, facetName: "BenchFacet", codehash: keccak256(bench.deployedBytecode), calldata: new Interface(bench.abi as never).encodeFunctionData("store", [7]) });
     expect(serializeManifest(parseManifest(serializeManifest(manifest)))).toBe(serializeManifest(manifest));
     expect(serializeManifest(manifest)).toMatch(/"entries": \[[\s\S]*\],\n {2}"init": \{\n {4}"facet": /);
+  });
+
+  it("predicts a CREATE2 initializer's address like a facet's", async () => {
+    // Prepare
+    const salt = "0x" + "22".repeat(32);
+    const init = storeInit(1, { address: undefined, bytecode: bench.bytecode, create2: { salt } });
+
+    // Act
+    const manifest = await buildManifest(input(init));
+
+    // Assess
+    expect(manifest.init!.facet).toBe(getCreate2Address(CREATE2_FACTORY, salt, keccak256(bench.bytecode)));
+    expect(manifest.init!.codehash).toBe(keccak256(bench.deployedBytecode));
   });
 
   it("rejects bad initializer input with a ManifestInvalidError naming each field", async () => {
