@@ -925,3 +925,23 @@ describe("multiproof edge cases", () => {
     expect(await f.dispatcher.pendingProgress()).toEqual([2n, 6n]);
   });
 });
+
+describe("facet index edges", () => {
+  it("with 255 listed facets, index 254 is a facet and 255 is still only a removal", async () => {
+    const f = await deployDispatcher();
+    const [a, b] = await idFacets(f, 2);
+    const list = [...Array.from({ length: 254 }, () => ({ facet: a.facet, codehash: a.codehash })), { facet: b.facet, codehash: b.codehash }];
+    const s = sel("edge()");
+    const binding = manifestBinding(list);
+    const t = StandardMerkleTree.of([[s, b.facet, b.codehash], headerLeaf(1, binding)], ["bytes4", "address", "bytes32"]);
+    await (await f.router.connect(f.committer).getFunction("commitRoot")(t.root, 1n, 1, binding, t.getProof(1))).wait();
+    const multi = t.getMultiProof([0]);
+    const apply = (index: string) => f.router.connect(f.applier).getFunction("applyRoutes")(list.map((p) => [p.facet, p.codehash]), initializerHash(), concat([s, index]), multi.proof, packFlags(multi.proofFlags));
+    await expectRevert(apply("0xff"), "InvalidProof"); // 255 never selects list[255] (there is none) nor b
+    await expectRevert(apply("0xfd"), "InvalidProof"); // a, not b
+    await (await apply("0xfe")).wait();
+    await time.increase(DELAY);
+    await (await f.router.connect(f.applier).getFunction("activateCommittedRoot")(list.map((p) => [p.facet, p.codehash]), [ZeroAddress, ZeroHash, "0x"])).wait();
+    expect(await callRouted(f, s)).toBe(b.tag);
+  });
+});

@@ -1,6 +1,6 @@
 /**
- * The build spec: a JSON file saying which compiled facets a manifest routes, where they live and what
- * it removes. Validated with zod; every problem is reported with its field path.
+ * The build spec: a JSON file saying which compiled facets a manifest routes, where they live, what it
+ * removes and which initializer activation runs. Validated with zod; every problem is reported with its field path.
  */
 import { dirname, resolve } from "node:path";
 import { FunctionFragment } from "ethers";
@@ -12,24 +12,45 @@ import { readTextFile } from "./files.js";
 
 const HexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "must be 0x followed by an even number of hex digits");
 
+const Create2Schema = z
+  .object({
+    salt: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "salt must be 0x followed by 64 hex digits"),
+    deployer: AddressSchema.optional().describe("CREATE2 deployer; default the canonical factory 0x4e59b44847b379578588920cA78FbF26c0B4956C"),
+    constructorArgs: HexBytes.optional().describe("ABI-encoded constructor arguments; default 0x"),
+  })
+  .strict()
+  .describe("a contract to be deployed with CREATE2: its address is predicted");
+
+const ArtifactName = z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, "a contract name (letters, digits, '_' or '$')");
+const ONE_LOCATION = { message: "give exactly one of `address` (deployed) and `create2` (predicted)" };
+
 /** One facet of a build spec. */
 export const FacetSpecSchema = z
   .object({
-    artifact: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, "a contract name (letters, digits, '_' or '$')").describe("contract name; its <Name>.json is looked up under `artifacts`"),
+    artifact: ArtifactName.describe("contract name; its <Name>.json is looked up under `artifacts`"),
     address: AddressSchema.optional().describe("a deployed facet's address (EIP-55)"),
-    create2: z
-      .object({
-        salt: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "salt must be 0x followed by 64 hex digits"),
-        deployer: AddressSchema.optional().describe("CREATE2 deployer; default the canonical factory 0x4e59b44847b379578588920cA78FbF26c0B4956C"),
-        constructorArgs: HexBytes.optional().describe("ABI-encoded constructor arguments; default 0x"),
-      })
-      .strict()
-      .optional()
-      .describe("a facet to be deployed with CREATE2: its address is predicted"),
+    create2: Create2Schema.optional(),
     functions: z.array(z.string().min(1)).min(1).optional().describe("functions to route, by signature or unique name; default all"),
   })
   .strict()
-  .refine((f) => (f.address === undefined) !== (f.create2 === undefined), { message: "give exactly one of `address` (deployed) and `create2` (predicted)" });
+  .refine((f) => (f.address === undefined) !== (f.create2 === undefined), ONE_LOCATION);
+
+/** The initializer of a build spec: a contract, where it lives, and the call activation makes. */
+export const InitSpecSchema = z
+  .object({
+    artifact: ArtifactName.describe("contract name of the initializer"),
+    address: AddressSchema.optional().describe("the initializer's deployed address (EIP-55)"),
+    create2: Create2Schema.optional(),
+    call: z.string().min(1).optional().describe("function to call, by signature (migrate(uint256)) or unique name"),
+    args: z.array(z.unknown()).optional().describe("arguments of `call` (JSON; big numbers as decimal strings)"),
+    calldata: HexBytes.optional().describe("raw ABI-encoded calldata instead of call + args"),
+  })
+  .strict()
+  .refine((f) => (f.address === undefined) !== (f.create2 === undefined), ONE_LOCATION)
+  .refine((f) => (f.call === undefined) !== (f.calldata === undefined), { message: "give exactly one of `call` (with `args`) and `calldata`" })
+  .refine((f) => f.args === undefined || f.call !== undefined, { message: "`args` go with `call`; `calldata` is already encoded", path: ["args"] });
+
+export type InitSpec = z.infer<typeof InitSpecSchema>;
 
 /** A build spec file. */
 export const BuildSpecSchema = z
@@ -40,6 +61,7 @@ export const BuildSpecSchema = z
     artifacts: z.string().min(1, "the Hardhat artifacts directory (relative to the spec file)"),
     facets: z.array(FacetSpecSchema),
     remove: z.array(z.string().min(1)).optional().describe("selectors (0x12345678) or signatures to remove"),
+    init: InitSpecSchema.optional().describe("initializer activation runs right after the switch"),
   })
   .strict()
   .refine((s) => s.facets.length + (s.remove?.length ?? 0) > 0, { message: "a spec needs at least one facet or one removal", path: ["facets"] });
@@ -55,9 +77,10 @@ export interface LoadedBuildSpec {
 
 /**
  * Reads and validates the spec at `path`, and loads its artifacts.
+ * @param init an initializer given on the command line, used instead of the spec's (which must then have none)
  * @throws FileAccessError (unreadable); BuildSpecInvalidError naming each bad field (JSON, schema, artifacts).
  */
-export async function loadBuildSpec(path: string): Promise<LoadedBuildSpec> {
+export async function loadBuildSpec(path: string, init?: InitSpec): Promise<LoadedBuildSpec> {
   const text = await readTextFile(path);
   let value: unknown;
   try {
@@ -67,7 +90,8 @@ export async function loadBuildSpec(path: string): Promise<LoadedBuildSpec> {
   }
   const parsed = BuildSpecSchema.safeParse(value);
   if (!parsed.success) throw new BuildSpecInvalidError(path, zodIssues(parsed.error), { cause: parsed.error });
-  const spec = parsed.data;
+  if (init && parsed.data.init) throw new BuildSpecInvalidError(path, [{ path: "init", message: "the spec has an initializer and the command line gives one: keep one of them" }]);
+  const spec = init ? { ...parsed.data, init } : parsed.data;
   const artifactsDir = resolve(dirname(path), spec.artifacts);
   const artifacts = await ArtifactIndex.scan(artifactsDir);
   if (!artifacts) throw new BuildSpecInvalidError(path, [{ path: "artifacts", message: `${artifactsDir} is not a readable directory` }]);
@@ -78,8 +102,14 @@ export async function loadBuildSpec(path: string): Promise<LoadedBuildSpec> {
     if (artifact) facets.push({ name: facet.artifact, abi: artifact.abi, bytecode: artifact.bytecode, deployedBytecode: artifact.deployedBytecode, address: facet.address, create2: facet.create2, functions: facet.functions });
   }
   const remove = spec.remove?.map((item, i) => canonicalRemoval(item, `remove[${i}]`, issues));
+  let initInput: BuildInput["init"];
+  if (spec.init) {
+    const artifact = await artifacts.load(spec.init.artifact, "init.artifact", issues);
+    const { artifact: name, ...call } = spec.init;
+    if (artifact) initInput = { name, abi: artifact.abi, bytecode: artifact.bytecode, deployedBytecode: artifact.deployedBytecode, ...call };
+  }
   if (issues.length) throw new BuildSpecInvalidError(path, issues);
-  return { spec, artifacts, input: { name: spec.name, baseEpoch: spec.baseEpoch, previousRoot: spec.previousRoot, facets, remove } };
+  return { spec, artifacts, input: { name: spec.name, baseEpoch: spec.baseEpoch, previousRoot: spec.previousRoot, facets, remove, ...(initInput && { init: initInput }) } };
 }
 
 /**
@@ -97,7 +127,7 @@ function canonicalRemoval(item: string, path: string, issues: ManifestIssue[]): 
   }
 }
 
-/** The spec's field paths in a builder error (facets[i]…, remove[i]) refer to the spec: report them as such. */
+/** The spec's field paths in a builder error (facets[i]…, remove[i], init…) refer to the spec: report them as such. */
 export function asSpecIssues(path: string, issues: readonly ManifestIssue[], cause: unknown): BuildSpecInvalidError | undefined {
-  return issues.every((i) => /^(facets|remove)\[\d+\]/.test(i.path)) ? new BuildSpecInvalidError(path, [...issues], { cause }) : undefined;
+  return issues.every((i) => /^((facets|remove)\[\d+\]|init(\.|$))/.test(i.path)) ? new BuildSpecInvalidError(path, [...issues], { cause }) : undefined;
 }

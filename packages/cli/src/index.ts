@@ -2,5 +2,5 @@
 export { COMMANDS, run, type RunIo } from "./run.js";
 export { ExitCode, reportError, type ErrorReport } from "./report-error.js";
 export * from "./errors.js";
-export { BuildSpecSchema, FacetSpecSchema, loadBuildSpec, type BuildSpec } from "./build-spec.js";
+export { BuildSpecSchema, FacetSpecSchema, InitSpecSchema, loadBuildSpec, type BuildSpec, type InitSpec } from "./build-spec.js";
 export type { PlanFile } from "./commands/manifest-plan.js";

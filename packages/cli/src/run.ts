@@ -6,6 +6,7 @@ import type { Command } from "./command.js";
 import { manifestBuild } from "./commands/manifest-build.js";
 import { manifestDiff } from "./commands/manifest-diff.js";
 import { manifestPlan } from "./commands/manifest-plan.js";
+import { manifestRollback } from "./commands/manifest-rollback.js";
 import { manifestVerify } from "./commands/manifest-verify.js";
 import { audit, cancel, networks, propose, status } from "./commands/api-commands.js";
 import { devnetServices } from "./commands/devnet-services.js";
@@ -15,7 +16,7 @@ import { UsageError } from "./errors.js";
 import { ExitCode, reportError } from "./report-error.js";
 
 /** Every command, in help order. */
-export const COMMANDS: readonly Command[] = [devnetUp, devnetServices, propose, status, audit, cancel, networks, manifestBuild, manifestVerify, manifestDiff, manifestPlan];
+export const COMMANDS: readonly Command[] = [devnetUp, devnetServices, propose, status, audit, cancel, networks, manifestBuild, manifestVerify, manifestDiff, manifestPlan, manifestRollback];
 
 /** Words that group commands (`payrox manifest --help` lists the group). */
 const GROUPS = ["manifest", "devnet"];

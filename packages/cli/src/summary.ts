@@ -1,5 +1,8 @@
-/** The summary `build` and `verify` print: header, root, and the routes each facet gains and the removals. */
-import { isRemoval, type LiveRouting, type Manifest } from "@payrox/core";
+/**
+ * The summary `build`, `verify`, `diff` and `rollback` print: name and epochs, root, the tree's header leaf
+ * (leaf count and binding), the initializer, and the routes each facet gains and the removals.
+ */
+import { buildManifestTree, isRemoval, manifestInitializer, type LiveRouting, type Manifest, type ManifestInit } from "@payrox/core";
 
 /** Per-facet counts; `added`/`replaced`/`unchanged` only when compared with a live dispatcher. */
 export interface FacetSummary {
@@ -20,6 +23,10 @@ export interface ManifestSummary {
   previousRoot: string;
   root: string;
   entryCount: number;
+  /** The tree's header leaf `(0x00000000, 0, keccak256(abi.encode(leafCount, binding)))`, proven at commit. */
+  header: { leafCount: number; binding: string };
+  /** The initializer activation runs, or null. */
+  init: ManifestInit | null;
   facets: FacetSummary[];
   /** Removed selectors; `from` is the facet serving it live, when compared with a dispatcher. */
   removals: { selector: string; signature: string; from?: string | null }[];
@@ -54,9 +61,17 @@ export function summarizeManifest(manifest: Manifest, live?: Pick<LiveRouting, "
     previousRoot: manifest.previousRoot,
     root: manifest.root,
     entryCount: manifest.entries.length,
+    header: headerOf(manifest),
+    init: manifest.init ?? null,
     facets: [...facets.values()].sort((a, b) => a.facetName.localeCompare(b.facetName) || a.facet.localeCompare(b.facet)),
     removals,
   };
+}
+
+/** The manifest's header leaf values (what `commitRoot` is given besides the root and the epoch). */
+export function headerOf(manifest: Manifest): ManifestSummary["header"] {
+  const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
+  return { leafCount: tree.leafCount, binding: tree.binding };
 }
 
 /** The human form of a summary. */
@@ -64,6 +79,8 @@ export function formatSummary(s: ManifestSummary): string {
   const lines = [
     `manifest "${s.name}": epoch ${s.baseEpoch} → ${s.epoch} (previous root ${s.previousRoot})`,
     `root ${s.root}, ${s.entryCount} ${s.entryCount === 1 ? "entry" : "entries"}`,
+    `header leaf: leafCount ${s.header.leafCount}, binding ${s.header.binding}`,
+    s.init ? `initializer: ${formatInit(s.init)}` : "initializer: none",
   ];
   for (const f of s.facets) {
     const detail = f.added === undefined ? "" : ` (${f.added} added, ${f.replaced} replaced, ${f.unchanged} unchanged)`;
@@ -74,4 +91,11 @@ export function formatSummary(s: ManifestSummary): string {
     for (const r of s.removals) lines.push(`    ${r.selector} ${r.signature || "(signature unknown)"}${r.from === undefined ? "" : r.from ? ` (live on ${r.from})` : " (not live)"}`);
   }
   return lines.join("\n");
+}
+
+/** One line for an initializer: contract, address, call selector and size, code hash. */
+export function formatInit(init: ManifestInit): string {
+  const bytes = (init.calldata.length - 2) / 2;
+  const call = bytes >= 4 ? `calls ${init.calldata.slice(0, 10)} with ${bytes} bytes of calldata` : `calldata ${init.calldata} (${bytes} bytes: the fallback)`;
+  return `${init.facetName} ${init.facet} ${call}, codehash ${init.codehash}`;
 }

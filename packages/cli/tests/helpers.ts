@@ -51,7 +51,7 @@ export async function readJson<T = Record<string, unknown>>(path: string): Promi
 }
 
 /** A build spec in `dir` for the compiled artifacts (referenced relative to the spec file). */
-export function spec(dir: string, fields: { name?: string; baseEpoch?: number; previousRoot?: string; artifacts?: string; facets?: unknown[]; remove?: string[] }) {
+export function spec(dir: string, fields: { name?: string; baseEpoch?: number; previousRoot?: string; artifacts?: string; facets?: unknown[]; remove?: string[]; init?: unknown }) {
   return {
     name: fields.name ?? "test",
     baseEpoch: fields.baseEpoch ?? 0,
@@ -59,6 +59,7 @@ export function spec(dir: string, fields: { name?: string; baseEpoch?: number; p
     artifacts: fields.artifacts ?? relative(dir, ARTIFACTS),
     facets: fields.facets ?? [],
     ...(fields.remove ? { remove: fields.remove } : {}),
+    ...(fields.init ? { init: fields.init } : {}),
   };
 }
 

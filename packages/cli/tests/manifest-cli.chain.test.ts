@@ -1,19 +1,20 @@
 /**
- * The real `payrox` binary against a ManifestDispatcher on anvil: build with --rpc, plan with the
- * dispatcher's limits, roll the plan out (commit → apply batches → activate), diff to the next epoch,
- * verify with drift, and facet code checks.
+ * The real `payrox` binary against a ManifestDispatcher (v2) on anvil: build with --rpc, plan with the
+ * dispatcher's limits, roll the plan out (commit at nextEpoch() with the header proof → apply batches →
+ * activate with the facet list and initializer), diff to the next epoch, verify with drift, facet code
+ * checks, and rollback: V1 → V2 → back to V1's routes, then the very root of V1 committed again.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Contract, ContractFactory, ZeroAddress, type InterfaceAbi, type JsonRpcProvider, type Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activateArgs, buildManifestTree, commitArgs, initializerHash, manifestInitializer, parseManifest, PROTECTED_SELECTORS } from "@payrox/core";
+import { PROTECTED_SELECTORS } from "@payrox/core";
 import type { PlanFile } from "../src/index.js";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
 import { devWallet, startLocalChain, type LocalChain } from "../../../contracts/lib/local-chain.js";
-import { buildSpec, payrox, prepare, readJson, spec, stdoutJson, writeJson } from "./helpers.js";
+import { ARTIFACTS, buildSpec, payrox, prepare, readJson, spec, stdoutJson, writeJson } from "./helpers.js";
 
 /** An address with no code on the fresh chain. */
 const NO_CODE = "0x000000000000000000000000000000000000dEaD";
@@ -27,6 +28,7 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
   let loupe: Contract;
   let v1: string;
   let v2: string;
+  let migration: string;
   const network = () => ["--rpc", chain.rpcUrl, "--dispatcher", dispatcher];
 
   let dir: string;
@@ -49,6 +51,11 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     };
     v1 = await deploy("CounterFacetV1");
     v2 = await deploy("CounterFacetV2");
+    // Not in contracts/lib's artifact list: read from the Hardhat artifacts.
+    const migrationArtifact = JSON.parse(readFileSync(join(ARTIFACTS, "src/examples/CounterMigrationV2.sol/CounterMigrationV2.json"), "utf8"));
+    const deployed = await new ContractFactory(migrationArtifact.abi as InterfaceAbi, migrationArtifact.bytecode, wallet).deploy();
+    await deployed.waitForDeployment();
+    migration = await deployed.getAddress();
   });
 
   afterAll(async () => {
@@ -57,24 +64,29 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Commits, applies (the plan's batches) and activates a manifest; returns gas used vs estimated per batch. */
-  async function rollOut(manifestPath: string, planPath: string) {
-    const manifest = parseManifest(await readJson<unknown>(manifestPath));
+  /** Commits (at nextEpoch()), applies (the plan's batches) and activates a planned manifest; returns gas used vs estimated per batch. */
+  async function rollOut(planPath: string) {
     const plan = await readJson<PlanFile>(planPath);
-    const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
-    const commit = commitArgs(tree);
-    expect(commit.root).toBe(plan.root);
-    await (await router.commitRoot(commit.root, await loupe.nextEpoch(), commit.leafCount, commit.binding, commit.headerProof)).wait();
+    const { root, leafCount, binding, headerProof } = plan.commit;
+    await (await router.commitRoot(root, await loupe.nextEpoch(), leafCount, binding, headerProof)).wait();
     const gas: { used: bigint; estimated: number }[] = [];
     for (const b of plan.batches) {
-      const receipt = await (await router.applyRoutes(b.facets, initializerHash(tree.init), b.leaves, b.proof, b.proofFlags)).wait();
+      const receipt = await (await router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags)).wait();
       gas.push({ used: receipt!.gasUsed, estimated: b.estimatedGas });
     }
     await provider.send("evm_increaseTime", [2]);
     await provider.send("evm_mine", []);
-    const activate = activateArgs(tree);
-    await (await router.activateCommittedRoot(activate.facets, activate.init)).wait();
+    const receipt = await (await router.activateCommittedRoot(plan.activate.facets, plan.activate.init)).wait();
+    // The estimate covers the facet list; an initializer's own gas comes on top.
+    if (plan.activate.init.facet === ZeroAddress) expect(receipt!.gasUsed).toBeLessThanOrEqual(BigInt(plan.activate.estimatedGas));
     return gas;
+  }
+
+  /** Plans `name`.json against the dispatcher into `name`.plan.json and rolls it out. */
+  async function planAndRollOut(name: string) {
+    const planned = await payrox(["manifest", "plan", join(dir, `${name}.json`), ...network(), "--out", join(dir, `${name}.plan.json`)], dir);
+    expect(planned.code, planned.stderr).toBe(0);
+    return rollOut(join(dir, `${name}.plan.json`));
   }
 
   /** The loupe's live routes outside the protected ones, as selector → facet. */
@@ -105,7 +117,7 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     expect(plan).toMatchObject({ leafCount: 4, maxBatchSize: 3 });
     expect(stdoutJson(capped)).toMatchObject({ maxBatchSize: 3 });
     expect(plan.totalEstimatedGas).toBeLessThan(stdoutJson<{ totalEstimatedGas: number }>(offline).totalEstimatedGas);
-    const gas = await rollOut(join(dir, "chain-e1.json"), join(dir, "chain-e1.plan.json"));
+    const gas = await rollOut(join(dir, "chain-e1.plan.json"));
 
     expect(gas).toHaveLength(2);
     for (const g of gas) expect(g.used).toBeLessThanOrEqual(BigInt(g.estimated));
@@ -113,8 +125,9 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     expect(await liveRoutes()).toEqual(await manifestRoutes(join(dir, "chain-e1.json")));
   });
 
-  it("diff --spec with CounterFacetV2 gives exactly add decrement, replace version/count/increment, remove greet", async () => {
-    const specPath = await writeJson(dir, "chain-v2.spec.json", spec(dir, { name: "counter-v2", baseEpoch: 1, facets: [{ artifact: "CounterFacetV2", address: v2 }] }));
+  it("diff --spec with CounterFacetV2 gives exactly add decrement, replace version/count/increment, remove greet, and carries the spec's initializer", async () => {
+    const init = { artifact: "CounterMigrationV2", address: migration, call: "migrate", args: [41] };
+    const specPath = await writeJson(dir, "chain-v2.spec.json", spec(dir, { name: "counter-v2", baseEpoch: 1, facets: [{ artifact: "CounterFacetV2", address: v2 }], init }));
 
     const run = await payrox(["manifest", "diff", "--spec", specPath, ...network(), "--expect-epoch", "1", "--out", join(dir, "chain-e2.json"), "--json"], dir);
 
@@ -125,6 +138,7 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     expect(diff.remove).toEqual([{ selector: "0xcfae3217", signature: "greet()" }]);
     expect(diff.next).toMatchObject({ baseEpoch: 1, previousRoot: await loupe.activeRoot() });
     expect((await readJson<{ entries: unknown[] }>(join(dir, "chain-e2.json"))).entries).toHaveLength(5);
+    expect(diff.next).toMatchObject({ init: { facet: migration, facetName: "CounterMigrationV2", calldata: expect.stringMatching(/^0x[0-9a-f]{8}0{62}29$/) } });
   });
 
   it("verify --dispatcher passes for the next manifest and reports drift for the epoch-1 manifest", async () => {
@@ -159,15 +173,67 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     expect(existsSync(join(dir, "unchanged.json"))).toBe(false);
   });
 
-  it("the next manifest plans and rolls out: the loupe then equals CounterFacetV2's routing", async () => {
+  it("the next manifest plans and rolls out: the loupe then equals CounterFacetV2's routing and the initializer ran (count() = 41)", async () => {
     const planned = await payrox(["manifest", "plan", join(dir, "chain-e2.json"), ...network(), "--out", join(dir, "chain-e2.plan.json")], dir);
     expect(planned.code, planned.stderr).toBe(0);
 
-    const gas = await rollOut(join(dir, "chain-e2.json"), join(dir, "chain-e2.plan.json"));
+    const gas = await rollOut(join(dir, "chain-e2.plan.json"));
 
     for (const g of gas) expect(g.used).toBeLessThanOrEqual(BigInt(g.estimated));
     expect(await liveRoutes()).toEqual(Object.fromEntries(Object.entries(await manifestRoutes(join(dir, "chain-e2.json")))));
     expect(Object.values(await liveRoutes())).toEqual([v2, v2, v2, v2]);
+    const counter = new Contract(dispatcher, loadArtifact("CounterFacetV2").abi as InterfaceAbi, wallet);
+    expect(await counter.count()).toBe(41n);
+  });
+
+  it("rollback --rpc to epoch 1 after epoch 2 (which added, replaced and removed) rolls out and the loupe equals epoch 1's routes", async () => {
+    // Act
+    const run = await payrox(["manifest", "rollback", "--to", join(dir, "chain-e1.json"), "--applied", join(dir, "chain-e1.json"), join(dir, "chain-e2.json"), ...network(), "--out", join(dir, "chain-e3.json"), "--json"], dir);
+    expect(run.code, run.stderr).toBe(0);
+    await planAndRollOut("chain-e3");
+
+    // Assess
+    const out = stdoutJson<{ add: { signature: string }[]; replace: unknown[]; remove: { signature: string }[]; next: { baseEpoch: number; previousRoot: string } }>(run);
+    expect(out.add.map((a) => a.signature)).toEqual(["greet()"]);
+    expect(out.replace).toHaveLength(3);
+    expect(out.remove.map((r) => r.signature)).toEqual(["decrement()"]);
+    expect(out.next).toMatchObject({ baseEpoch: 2, previousRoot: (await readJson<{ root: string }>(join(dir, "chain-e2.json"))).root });
+    expect(await loupe.activeEpoch()).toBe(3n);
+    expect(await liveRoutes()).toEqual(await manifestRoutes(join(dir, "chain-e1.json")));
+  });
+
+  it("a rollback with the same routes as epoch 1 has epoch 1's root, and the dispatcher commits that root again as a new epoch", async () => {
+    // Prepare: epoch 4 moves every epoch-1 selector to a second CounterFacetV1 (replaces only).
+    const artifact = loadArtifact("CounterFacetV1");
+    const twin = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, wallet).deploy();
+    await twin.waitForDeployment();
+    const specPath = await writeJson(dir, "chain-twin.spec.json", spec(dir, { name: "twin", baseEpoch: 3, facets: [{ artifact: "CounterFacetV1", address: await twin.getAddress() }] }));
+    const diff = await payrox(["manifest", "diff", "--spec", specPath, ...network(), "--out", join(dir, "chain-e4.json")], dir);
+    expect(diff.code, diff.stderr).toBe(0);
+    await planAndRollOut("chain-e4");
+    const applied = ["chain-e1", "chain-e2", "chain-e3", "chain-e4"].map((n) => join(dir, `${n}.json`));
+    const e1Root = (await readJson<{ root: string }>(applied[0])).root;
+
+    // Act
+    const run = await payrox(["manifest", "rollback", "--to", applied[0], "--applied", ...applied, ...network(), "--out", join(dir, "chain-e5.json"), "--json"], dir);
+    expect(run.code, run.stderr).toBe(0);
+    await planAndRollOut("chain-e5");
+
+    // Assess
+    expect(stdoutJson<{ next: { root: string }; sameRootAs: string }>(run)).toMatchObject({ next: { root: e1Root }, sameRootAs: expect.stringMatching(/chain-e1\.json$/) });
+    expect(await loupe.activeRoot()).toBe(e1Root);
+    expect(await loupe.activeEpoch()).toBe(5n);
+    expect(await liveRoutes()).toEqual(await manifestRoutes(applied[0]));
+  });
+
+  it("rollback --rpc refuses an applied list that does not end at the live root, writing nothing", async () => {
+    // Act
+    const run = await payrox(["manifest", "rollback", "--to", join(dir, "chain-e1.json"), "--applied", join(dir, "chain-e1.json"), join(dir, "chain-e2.json"), ...network(), "--out", join(dir, "stale.json")], dir);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/the dispatcher's active root is 0x[0-9a-f]{64} \(epoch 5\), but the last applied manifest "counter-v2"/);
+    expect(existsSync(join(dir, "stale.json"))).toBe(false);
   });
 
   it("rejects a facet whose code differs from the pinned codehash or that has no code (FacetCodeError)", async () => {
@@ -182,5 +248,20 @@ describe("payrox manifest diff, plan and verify against a dispatcher on anvil", 
     expect(noCode.code).toBe(1);
     expect(noCode.stderr).toMatch(/has no code on the network/);
     expect(existsSync(join(dir, "no-code.json"))).toBe(false);
+  });
+
+  it("build --rpc checks the initializer's code like a facet's: no code or other code is a FacetCodeError and nothing is written", async () => {
+    // Prepare
+    const init = (address: string) => ["--rpc", chain.rpcUrl, "--init", "BenchFacet", "--init-address", address, "--init-call", "store", "--init-args", "[1]", "--json"];
+
+    // Act
+    const noCode = await build("init-no-code", { facets: [{ artifact: "CounterFacetV1", address: v1 }] }, init(NO_CODE));
+    const otherCode = await build("init-other-code", { facets: [{ artifact: "CounterFacetV1", address: v1 }] }, init(v2));
+
+    // Assess
+    expect(stdoutJson<{ error: { name: string; message: string } }>(noCode).error).toMatchObject({ name: "FacetCodeError", message: expect.stringMatching(/BenchFacet at 0x000000000000000000000000000000000000dEaD has no code on the network/) });
+    expect(stdoutJson<{ error: { name: string; message: string } }>(otherCode).error).toMatchObject({ name: "FacetCodeError", message: expect.stringMatching(/the network's code hashes to .* but the artifact's runtime bytecode/) });
+    expect([noCode.code, otherCode.code]).toEqual([1, 1]);
+    expect(existsSync(join(dir, "init-no-code.json")) || existsSync(join(dir, "init-other-code.json"))).toBe(false);
   });
 });

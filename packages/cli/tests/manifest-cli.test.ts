@@ -7,6 +7,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ZeroAddress, ZeroHash } from "ethers";
+import { buildManifestTree, manifestInitializer, type Manifest } from "@payrox/core";
+import type { PlanFile } from "../src/index.js";
 import { buildSpec, payrox, prepare, readJson, spec, stdoutJson, tempLeftovers, writeJson } from "./helpers.js";
 
 const V1 = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -193,9 +196,15 @@ describe("payrox manifest plan", () => {
 
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/batch\s+leaves\s+facets\s+proof hashes\s+estimated gas/);
-    const plan = await readJson<{ root: string; leafCount: number; maxBatchSize: number; batches: { leaves: string }[] }>(join(dir, "plan.out.json"));
+    const plan = await readJson<PlanFile>(join(dir, "plan.out.json"));
     expect(plan).toMatchObject({ root: json.root, leafCount: 7, gasCap: 4_250_000, maxBatchSize: 3 });
     expect(plan.batches.map((b) => (b.leaves.length - 2) / 10)).toEqual([3, 3, 1]);
+    // The header leaf is proven at commit, never applied; activation gets the facet list and no initializer.
+    const tree = buildManifestTree(json.entries, manifestInitializer(json as Manifest));
+    expect(plan.commit).toEqual({ root: json.root, leafCount: 7, binding: tree.binding, headerProof: [...tree.headerProof] });
+    expect(plan.activate).toMatchObject({ facets: tree.facets, init: { facet: ZeroAddress, codehash: ZeroHash, data: "0x" } });
+    expect(run.stdout).toMatch(/commit: header leaf leafCount 7, binding 0x[0-9a-f]{64}/);
+    expect(run.stdout).toMatch(/activate: re-verifies 2 facets \(~\d[\d,]* gas\), no initializer/);
   });
 
   it("rejects a gas cap no leaf fits under (PlanError, exit 1, nothing written)", async () => {
@@ -226,12 +235,12 @@ describe("payrox (usage)", () => {
   });
 
   it("prints --help for every command with exit 0", async () => {
-    const commands = [[], ["manifest"], ["manifest", "build"], ["manifest", "verify"], ["manifest", "diff"], ["manifest", "plan"]];
+    const commands = [[], ["manifest"], ["manifest", "build"], ["manifest", "verify"], ["manifest", "diff"], ["manifest", "plan"], ["manifest", "rollback"]];
 
     const runs = await Promise.all(commands.map((c) => payrox([...c, "--help"], dir)));
 
     expect(runs.map((r) => r.code)).toEqual(commands.map(() => 0));
-    for (const name of ["manifest build", "manifest verify", "manifest diff", "manifest plan"]) expect(runs[0].stdout).toContain(name);
+    for (const name of ["manifest build", "manifest verify", "manifest diff", "manifest plan", "manifest rollback"]) expect(runs[0].stdout).toContain(name);
     expect(runs[2].stdout).toMatch(/"previousRoot"/);
     runs.slice(2).forEach((r, i) => expect(r.stdout).toContain(`usage: payrox ${commands[i + 2].join(" ")}`));
   });

@@ -26,6 +26,31 @@ export class ManifestInvalidError extends CoreError {
   }
 }
 
+/** The file is an older manifest format (e.g. `payrox-manifest/v1`) that the v2 dispatcher can't commit. */
+export class ManifestFormatVersionError extends ManifestInvalidError {
+  constructor(readonly found: string) {
+    super([
+      {
+        path: "format",
+        message:
+          `"${found}" is not supported: dispatcher v2 commits payrox-manifest/v2 (its tree has a header leaf binding ` +
+          `the leaf count, facets and initializer, so a v1 root can't be committed); rebuild it as v2 with ` +
+          `"payrox manifest build" (or "payrox manifest diff")`,
+      },
+    ]);
+  }
+}
+
+/** A rollback can't be built from the manifests given (out of order, target missing, state unknown). */
+export class RollbackError extends CoreError {
+  constructor(
+    readonly problem: "target-not-applied" | "broken-chain" | "unknown-earlier-route" | "live-mismatch" | "no-applied",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** One selector is claimed by two facets (or listed twice). */
 export class SelectorCollisionError extends CoreError {
   constructor(

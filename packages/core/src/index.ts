@@ -1,6 +1,6 @@
 /**
- * @payrox/core — the domain: manifest format v1, Merkle tree and batch encoding, builder, verifier,
- * diff against live routing, batch planner. No SDK or network access: I/O comes in through arguments.
+ * @payrox/core — the domain: manifest format v2, Merkle tree and batch encoding, builder, verifier,
+ * diff against live routing, rollback, batch planner. No SDK or network access: I/O comes in through arguments.
  */
 export * from "./errors.js";
 export * from "./manifest/format.js";
@@ -10,6 +10,7 @@ export * from "./manifest/validate.js";
 export * from "./manifest/builder.js";
 export * from "./manifest/facet-code.js";
 export * from "./manifest/diff.js";
+export * from "./manifest/rollback.js";
 export * from "./manifest/planner.js";
 export * from "./manifest/prune.js";
 export * from "./manifest/gas-model.js";

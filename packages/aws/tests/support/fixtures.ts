@@ -5,7 +5,7 @@ import { RunState, type Proposal, type Run } from "@payrox/core";
 export function aProposal(id: string, overrides: Partial<Proposal> = {}): Proposal {
   return {
     id,
-    manifestJson: JSON.stringify({ format: "payrox-manifest/v1", name: `m-${id}`, entries: [] }),
+    manifestJson: JSON.stringify({ format: "payrox-manifest/v2", name: `m-${id}`, entries: [] }),
     root: `0x${"ab".repeat(32)}`,
     name: `upgrade ${id}`,
     networks: ["devnet-1", "devnet-2"],

@@ -7,15 +7,19 @@ import { NO_POSITIONALS, type Command } from "../command.js";
 import { writeFileAtomic } from "../files.js";
 import { withRpc } from "../network.js";
 import { formatSummary, summarizeManifest } from "../summary.js";
+import { INIT_FLAG_OPTIONS, INIT_FLAGS_HELP, initFromFlags } from "./manifest-init-flags.js";
 
 const NAME = "manifest build";
-const USAGE = "payrox manifest build --spec <build.json> --out <manifest.json> [--rpc <url>] [--json]";
+const USAGE =
+  "payrox manifest build --spec <build.json> --out <manifest.json> [--rpc <url>] [--json]\n" +
+  "                      [--init <Artifact> --init-address <addr> (--init-call <fn> [--init-args <json>] | --init-calldata <hex>)]";
 
 /** The build spec's fields, as the help text and the README document them. */
 export const BUILD_SPEC_HELP = `Build spec (JSON):
   {
     "name": "counter-v2",            manifest name: 1-100 of letters, digits, '.', '_', '-'
-    "baseEpoch": 1,                  active epoch the manifest is built against (it commits as baseEpoch + 1)
+    "baseEpoch": 1,                  active epoch the manifest is built against (it commits at the
+                                     dispatcher's nextEpoch(): baseEpoch + 1 unless a commit was cancelled)
     "previousRoot": "0x…",           active root at baseEpoch, 64 lowercase hex digits (zero hash at epoch 0)
     "artifacts": "../artifacts",     Hardhat artifacts directory, relative to the spec file; searched
                                      recursively for <Name>.json (*.dbg.json and build-info skipped)
@@ -28,6 +32,13 @@ export const BUILD_SPEC_HELP = `Build spec (JSON):
         "functions": ["increment", "version()"]  optional; by name or signature; default every function }
     ],
     "remove": ["0x12345678", "greet()"]  optional; selectors or signatures to remove
+    "init": {                        optional; the initializer activation delegatecalls right after the
+                                     switch (if it reverts, nothing goes live); bound in the tree
+      "artifact": "MigrateV2",       contract name; "address" or "create2" as for a facet
+      "address": "0x…",
+      "call": "migrate(uint256)",    function by signature or unique name, with
+      "args": [1],                   its arguments (default []), or instead:
+      "calldata": "0x…"              raw ABI-encoded calldata }
   }`;
 
 /** `payrox manifest build`. */
@@ -40,22 +51,28 @@ export const manifestBuild: Command = {
 Builds the canonical manifest (sorted entries, EIP-55 addresses, fixed key order: the same inputs give
 the same bytes and root on every machine) and writes it atomically to --out, only on success.
 
-  --spec <file>   build spec (below)
-  --out <file>    manifest to write; an existing file is replaced only if the build succeeds
-  --rpc <url>     also check each facet's code on this network (eth_getCode): it must exist, be at most
-                  24,576 bytes and hash like the artifact's runtime bytecode
-  --json          machine-readable output
+  --spec <file>           build spec (below)
+  --out <file>            manifest to write; an existing file is replaced only if the build succeeds
+  --rpc <url>             also check each facet's and the initializer's code on this network
+                          (eth_getCode): it must exist, be at most 24,576 bytes and hash like the
+                          artifact's runtime bytecode
+  --json                  machine-readable output
+${INIT_FLAGS_HELP}
 
 ${BUILD_SPEC_HELP}
 
-Rejected (exit 1, naming the field): malformed spec, unknown or ambiguous artifact, bad address or
-checksum, one selector in two facets, a dispatcher-protected selector, a facet without code or too large.`,
+Rejected (exit 1, naming the field; nothing written): malformed spec, unknown or ambiguous artifact, bad
+address or checksum, one selector in two facets, a dispatcher-protected selector, a facet or initializer
+without code, too large, or (with --rpc) with code other than its artifact's, an initializer call that is
+not a function of its artifact or whose arguments don't encode.`,
   async run(argv, { cwd }) {
-    const { values } = parseCommandArgs(NAME, argv, { spec: { type: "string" }, out: { type: "string" }, rpc: { type: "string" }, json: { type: "boolean" } }, NO_POSITIONALS);
+    const options = { spec: { type: "string" }, out: { type: "string" }, rpc: { type: "string" }, json: { type: "boolean" }, ...INIT_FLAG_OPTIONS } as const;
+    const { values } = parseCommandArgs(NAME, argv, options, NO_POSITIONALS);
     const specPath = resolve(cwd, required(values.spec, "spec", NAME));
     const outPath = resolve(cwd, required(values.out, "out", NAME));
     const rpcUrl = rpcFlag(values.rpc, NAME);
-    const loaded = await loadBuildSpec(specPath);
+    const init = initFromFlags(values, NAME);
+    const loaded = await loadBuildSpec(specPath, init);
     const manifest = rpcUrl ? await withRpc(rpcUrl, (rpc) => buildFromSpec(loaded, specPath, rpc.readCode)) : await buildFromSpec(loaded, specPath);
     const bytes = serializeManifest(manifest);
     parseManifest(bytes); // never write a file `verify` would reject

@@ -7,6 +7,7 @@ import { NO_POSITIONALS, type Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { readTextFile, writeFileAtomic } from "../files.js";
 import { withRpc } from "../network.js";
+import { formatInit, headerOf } from "../summary.js";
 import { buildFromSpec } from "./manifest-build.js";
 
 const NAME = "manifest diff";
@@ -51,7 +52,10 @@ the next epoch's manifest, built against the live epoch and root. Protected sele
   --json                  machine-readable output
 
 The desired file's own baseEpoch/previousRoot are not used: the next manifest is always built on the
-live state; pin that state with --expect-epoch/--expect-root. Nothing to change: says so, exit 0.`,
+live state; pin that state with --expect-epoch/--expect-root. The desired manifest's (or spec's)
+initializer, if any, becomes the next manifest's. Nothing to change (an initializer alone is no change:
+a manifest needs a route leaf): says so, exit 0. To return to an earlier manifest's routing, see
+"payrox manifest rollback".`,
   async run(argv, { cwd }) {
     const args = parseDiffArgs(argv, cwd);
     // Local input first: a bad file fails before any network access.
@@ -73,7 +77,7 @@ live state; pin that state with --expect-epoch/--expect-root. Nothing to change:
     parseManifest(bytes); // never write a file `verify` would reject
     if (args.outPath) await writeFileAtomic(args.outPath, bytes);
     return {
-      human: formatDiff(diff, next, live) + (args.outPath ? `\nwrote ${args.outPath}` : "\n(no --out: nothing written)"),
+      human: formatDiff(diff, next, `live: epoch ${live.activeEpoch}, root ${live.activeRoot}, ${live.routes.size} live routes`) + (args.outPath ? `\nwrote ${args.outPath}` : "\n(no --out: nothing written)"),
       json: { changed: true, live: liveJson(live), ...diffJson(diff, next), next: nextJson(next), out: args.outPath ?? null },
     };
   },
@@ -102,18 +106,21 @@ function parseDiffArgs(argv: string[], cwd: string) {
 async function nextFor(name: string, desired: Manifest, live: LiveRouting, spec?: LoadedBuildSpec): Promise<Manifest | undefined> {
   const removes = diffRouting(desired.entries, live).remove.length > 0;
   const signatures = removes && spec ? await spec.artifacts.signatures() : undefined;
-  return nextManifest(name, desired.entries, live, signatures);
+  return nextManifest(name, desired.entries, live, signatures, desired.init);
 }
 
-function nextJson(next: Manifest) {
-  return { name: next.name, baseEpoch: next.baseEpoch, epoch: next.baseEpoch + 1, previousRoot: next.previousRoot, root: next.root, entryCount: next.entries.length };
+/** The next manifest in the JSON output. */
+export function nextJson(next: Manifest) {
+  return { name: next.name, baseEpoch: next.baseEpoch, epoch: next.baseEpoch + 1, previousRoot: next.previousRoot, root: next.root, entryCount: next.entries.length, header: headerOf(next), init: next.init ?? null };
 }
 
-function liveJson(live: LiveRouting) {
+/** The live state in the JSON output. */
+export function liveJson(live: LiveRouting) {
   return { epoch: Number(live.activeEpoch), root: live.activeRoot, routes: live.routes.size };
 }
 
-function diffJson(diff: RoutingDiff, next: Manifest) {
+/** The diff in the JSON output; removals named from the next manifest. */
+export function diffJson(diff: RoutingDiff, next: Manifest) {
   const signature = new Map(next.entries.map((e) => [e.selector, e.signature]));
   return {
     add: diff.add.map((e) => ({ selector: e.selector, signature: e.signature, facet: e.facet, facetName: e.facetName })),
@@ -123,11 +130,13 @@ function diffJson(diff: RoutingDiff, next: Manifest) {
   };
 }
 
-function formatDiff(diff: RoutingDiff, next: Manifest, live: LiveRouting): string {
+/** The human form of a diff and the manifest it gives; `base` says what it was compared with. */
+export function formatDiff(diff: RoutingDiff, next: Manifest, base: string): string {
   const d = diffJson(diff, next);
   const lines = [
-    `live: epoch ${live.activeEpoch}, root ${live.activeRoot}, ${live.routes.size} live routes`,
+    base,
     `next manifest "${next.name}": epoch ${next.baseEpoch} → ${next.baseEpoch + 1}, root ${next.root}`,
+    `  header leaf: leafCount ${headerOf(next).leafCount}, binding ${headerOf(next).binding}; initializer: ${next.init ? formatInit(next.init) : "none"}`,
     `  ${d.add.length} add, ${d.replace.length} replace, ${d.remove.length} remove, ${d.unchanged} unchanged`,
     ...d.add.map((a) => `  add      ${a.selector} ${a.signature} → ${a.facetName} ${a.facet}`),
     ...d.replace.map((r) => `  replace  ${r.selector} ${r.signature}: ${r.from} → ${r.facetName} ${r.facet}`),

@@ -1,22 +1,49 @@
-/** `payrox manifest plan`: split a manifest into `applyRoutes` batches under a gas cap and the batch size limit. */
+/**
+ * `payrox manifest plan`: split a manifest into `applyRoutes` batches under a gas cap and the batch size
+ * limit, with the commit's header arguments and the activation's facet list and initializer.
+ */
 import { resolve } from "node:path";
-import { DEFAULT_GAS_CAP, DEFAULT_MAX_BATCH_SIZE, parseManifest, planBatches, type Plan } from "@payrox/core";
+import {
+  ACTIVATION_GAS,
+  activateArgs,
+  buildManifestTree,
+  commitArgs,
+  DEFAULT_GAS_CAP,
+  DEFAULT_MAX_BATCH_SIZE,
+  manifestInitializer,
+  parseManifest,
+  planBatches,
+  type ActivateArgs,
+  type CommitArgs,
+  type Manifest,
+  type Plan,
+} from "@payrox/core";
 import { addressFlag, integerFlag, parseCommandArgs, rpcFlag } from "../args.js";
 import { fmt, type Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { readTextFile, writeFileAtomic } from "../files.js";
 import { withRpc } from "../network.js";
+import { formatInit } from "../summary.js";
 
 const NAME = "manifest plan";
 const USAGE = "payrox manifest plan <manifest.json> [--gas-cap <N>] [--max-batch <N>] [--rpc <url> --dispatcher <address>] [--out <plan.json>] [--json]";
 
-/** The plan file: exactly the arguments of each `applyRoutes(facets, leaves, proof, proofFlags)` call. */
+/**
+ * The plan file: the arguments of every lifecycle call — `commitRoot(root, nextEpoch(), leafCount, binding,
+ * headerProof)` (the epoch is read from the dispatcher when committing), each `applyRoutes(facets,
+ * initHash, leaves, proof, proofFlags)` and `activateCommittedRoot(facets, init)`.
+ */
 export interface PlanFile {
   root: string;
   leafCount: number;
   gasCap: number;
   maxBatchSize: number;
-  batches: { index: number; estimatedGas: number; facets: { facet: string; codehash: string }[]; leaves: string; proof: string[]; proofFlags: string }[];
+  commit: CommitArgs;
+  batches: { index: number; estimatedGas: number; facets: { facet: string; codehash: string }[]; initHash: string; leaves: string; proof: string[]; proofFlags: string }[];
+  activate: ActivateArgs & {
+    /** ACTIVATION_GAS model for the facet list, initializer excluded. */
+    estimatedGas: number;
+  };
 }
 
 /** `payrox manifest plan`. */
@@ -26,17 +53,21 @@ export const manifestPlan: Command = {
   usage: USAGE,
   help: `usage: ${USAGE}
 
-Verifies the manifest, then splits its leaves into applyRoutes batches (tree order, greedy) so that each
-batch's estimated gas (measured gas model + 10% margin) stays under the cap and its size under the
-dispatcher's limit. Each batch carries its multiproof. Deterministic.
+Verifies the manifest, then splits its route leaves into applyRoutes batches (tree order, greedy) so that
+each batch's estimated gas (measured gas model + 10% margin) stays under the cap and its size under the
+dispatcher's limit. Each batch carries its multiproof. The header leaf is not applied: commitRoot proves
+it (leafCount and binding, shown with the initializer). Deterministic.
 
   --gas-cap <N>           gas cap of one apply transaction (default ${fmt(DEFAULT_GAS_CAP)})
   --max-batch <N>         most leaves per batch (default ${DEFAULT_MAX_BATCH_SIZE}; with --dispatcher, at most its maxBatchSize())
   --rpc <url>             with --dispatcher: read the dispatcher's maxBatchSize() and its live selectors
   --dispatcher <address>  (replacing a live route costs more than adding one; without it every leaf is
                           costed as a replacement, an upper bound)
-  --out <file>            write { root, leafCount, gasCap, maxBatchSize, batches: [{ index, estimatedGas,
-                          facets, leaves, proof, proofFlags }] } (atomically, only on success)
+  --out <file>            write { root, leafCount, gasCap, maxBatchSize, commit: { root, leafCount,
+                          binding, headerProof }, batches: [{ index, estimatedGas, facets, initHash, leaves,
+                          proof, proofFlags }], activate: { facets, init, estimatedGas } } (atomically, only on
+                          success): the arguments of commitRoot (epoch: the dispatcher's nextEpoch()),
+                          every applyRoutes and activateCommittedRoot
   --json                  machine-readable output (the plan, plus totalEstimatedGas)`,
   async run(argv, { cwd }) {
     const options = { "gas-cap": { type: "string" }, "max-batch": { type: "string" }, rpc: { type: "string" }, dispatcher: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } } as const;
@@ -51,9 +82,9 @@ dispatcher's limit. Each batch carries its multiproof. Deterministic.
     const network = rpcUrl && dispatcher ? await withRpc(rpcUrl, (rpc, chain) => readLimits(chain, rpc.provider, dispatcher)) : undefined;
     const maxBatchSize = Math.min(maxBatchFlag ?? network?.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE, network?.maxBatchSize ?? Infinity);
     const plan = planBatches(manifest, { gasCap, maxBatchSize, existingSelectors: network?.existingSelectors });
-    const file = planFile(plan);
+    const file = planFile(plan, manifest);
     if (outPath) await writeFileAtomic(outPath, JSON.stringify(file, null, 2) + "\n");
-    const human = formatPlan(plan, network ? `dispatcher ${dispatcher}: maxBatchSize ${network.maxBatchSize}, ${network.existingSelectors.size} live selectors` : undefined);
+    const human = formatPlan(plan, file, manifest, network ? `dispatcher ${dispatcher}: maxBatchSize ${network.maxBatchSize}, ${network.existingSelectors.size} live selectors` : undefined);
     return { human: human + (outPath ? `\nwrote ${outPath}` : ""), json: { ...file, totalEstimatedGas: plan.totalEstimatedGas, out: outPath ?? null } };
   },
 };
@@ -65,17 +96,21 @@ async function readLimits(chain: typeof import("@payrox/chain/dispatcher"), prov
 }
 
 /** The plan as written to --out. */
-export function planFile(plan: Plan): PlanFile {
+export function planFile(plan: Plan, manifest: Manifest): PlanFile {
+  const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
+  const activate = activateArgs(tree);
   return {
     root: plan.root,
     leafCount: plan.leafCount,
     gasCap: plan.gasCap,
     maxBatchSize: plan.maxBatchSize,
-    batches: plan.batches.map((b) => ({ index: b.index, estimatedGas: b.estimatedGas, facets: b.facets, leaves: b.leaves, proof: b.proof, proofFlags: b.proofFlags })),
+    commit: commitArgs(tree),
+    batches: plan.batches.map((b) => ({ index: b.index, estimatedGas: b.estimatedGas, facets: b.facets, initHash: b.initHash, leaves: b.leaves, proof: b.proof, proofFlags: b.proofFlags })),
+    activate: { ...activate, estimatedGas: ACTIVATION_GAS.fixed + ACTIVATION_GAS.perFacet * activate.facets.length },
   };
 }
 
-function formatPlan(plan: Plan, source?: string): string {
+function formatPlan(plan: Plan, file: PlanFile, manifest: Manifest, source?: string): string {
   const header = ["batch", "leaves", "facets", "proof hashes", "estimated gas"];
   const rows = plan.batches.map((b) => [String(b.index), String(b.routes.length), String(b.facets.length), String(b.proof.length), fmt(b.estimatedGas)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -83,8 +118,11 @@ function formatPlan(plan: Plan, source?: string): string {
   return [
     `root ${plan.root}: ${plan.leafCount} leaves → ${plan.batches.length} batch${plan.batches.length === 1 ? "" : "es"} (gas cap ${fmt(plan.gasCap)}, max batch ${plan.maxBatchSize})`,
     ...(source ? [source] : []),
+    `commit: header leaf leafCount ${file.commit.leafCount}, binding ${file.commit.binding} (proof of ${file.commit.headerProof.length} hashes; epoch = the dispatcher's nextEpoch())`,
     line(header),
     ...rows.map(line),
     `total estimated gas ${fmt(plan.totalEstimatedGas)}`,
+    `activate: re-verifies ${file.activate.facets.length} facet${file.activate.facets.length === 1 ? "" : "s"} (~${fmt(file.activate.estimatedGas)} gas), ` +
+      (manifest.init ? `then runs the initializer ${formatInit(manifest.init)} (its gas on top)` : "no initializer"),
   ].join("\n");
 }

@@ -18,12 +18,15 @@ export const manifestVerify: Command = {
   usage: USAGE,
   help: `usage: ${USAGE}
 
-Checks the file against format v1: schema (field lengths, lowercase hex, EIP-55 addresses), canonical
-order, selector = keccak(signature), one facet per selector, no dispatcher-protected selector, and the
-Merkle root of the entries. Prints a summary: name, baseEpoch → epoch, root, routes per facet, removals.
+Checks the file against format v2 (a v1 file is refused: rebuild it): schema (field lengths, lowercase
+hex, EIP-55 addresses), canonical order, selector = keccak(signature), one facet per selector and one
+code hash per facet (the initializer's included), no dispatcher-protected selector, a facet count
+activation can re-verify in one transaction, and the Merkle root of the entries and the initializer
+(header leaf included). Prints a summary: name, baseEpoch → epoch, root, the header leaf (leafCount,
+binding), the initializer, routes per facet, removals.
 
-  --rpc <url>             also check every routed facet's code on this network: present, at most 24,576
-                          bytes, and hashing to the codehash the manifest pins
+  --rpc <url>             also check every routed facet's code and the initializer's on this network:
+                          present, at most 24,576 bytes, and hashing to the codehash the manifest pins
   --dispatcher <address>  (with --rpc) also check drift: the dispatcher's active epoch and root must be
                           the manifest's baseEpoch and previousRoot; routes are then classified as
                           added / replaced / unchanged against the live loupe

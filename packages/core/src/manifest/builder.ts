@@ -1,10 +1,11 @@
 /**
  * Builds a manifest from compiled facets (ABI + runtime bytecode) and their addresses — deployed, or
- * predicted with CREATE2 — optionally checking each facet's code on a network.
+ * predicted with CREATE2 — and an optional initializer, optionally checking each contract's code on a
+ * network.
  */
-import { FunctionFragment, getAddress, getCreate2Address, Interface, isHexString, keccak256, type InterfaceAbi } from "ethers";
+import { FunctionFragment, getAddress, getCreate2Address, Interface, isHexString, keccak256, ZeroAddress, type InterfaceAbi } from "ethers";
 import { FacetCodeError, ManifestInvalidError, type ManifestIssue } from "../errors.js";
-import { Bytes32Schema, compareEntries, LEAF_ENCODING, MANIFEST_FORMAT, ManifestSchema, selectorOf, type Manifest, type ManifestEntry } from "./format.js";
+import { Bytes32Schema, compareEntries, LEAF_ENCODING, MANIFEST_FORMAT, manifestInitializer, ManifestInitSchema, ManifestSchema, selectorOf, type Manifest, type ManifestEntry, type ManifestInit } from "./format.js";
 import { manifestRoot, removal } from "./merkle.js";
 import { checkRuntimeCode } from "./facet-code.js";
 import { checkEntries } from "./validate.js";
@@ -35,6 +36,20 @@ export interface FacetInput {
   functions?: string[];
 }
 
+/**
+ * The initializer activation delegatecalls right after the switch: a compiled contract, where it lives
+ * (exactly one of `address` and `create2`, as for a facet), and the call — exactly one of `call` (with
+ * `args`) and `calldata`.
+ */
+export interface InitializerInput extends Omit<FacetInput, "functions"> {
+  /** Function to call, by signature (`migrate(uint256)`) or unique name. */
+  call?: string;
+  /** Arguments of `call`, as ethers' `encodeFunctionData` takes them. @default [] */
+  args?: readonly unknown[];
+  /** Raw ABI-encoded calldata (0x-hex) instead of `call` + `args`. */
+  calldata?: string;
+}
+
 /** Input of {@link buildManifest}. */
 export interface BuildInput {
   name: string;
@@ -45,6 +60,8 @@ export interface BuildInput {
   facets: FacetInput[];
   /** Selectors to remove, by selector (0x12345678) or signature. */
   remove?: string[];
+  /** Initializer run by activation (bound in the tree). */
+  init?: InitializerInput;
 }
 
 /** Options of {@link buildManifest}. */
@@ -55,9 +72,10 @@ export interface BuildOptions {
 
 /**
  * Builds a canonical manifest.
- * @throws ManifestInvalidError (bad input, unknown function), SelectorCollisionError (one selector in two
- * facets or listed twice), ProtectedSelectorError, FacetCodeError (no code, over 24,576 bytes, or code on
- * the network differing from the artifact).
+ * @throws ManifestInvalidError (bad input, unknown function, bad initializer call or arguments),
+ * SelectorCollisionError (one selector in two facets or listed twice), ProtectedSelectorError,
+ * FacetCodeError (a facet or the initializer without code, over 24,576 bytes, or with code on the network
+ * differing from the artifact).
  * @example
  * const manifest = await buildManifest({ name: "v2", baseEpoch: 1, previousRoot, facets: [{ name: "CounterFacetV2", abi, deployedBytecode, address }] });
  */
@@ -81,19 +99,63 @@ export async function buildManifest(input: BuildInput, options: BuildOptions = {
     const leaf = removal(signature ? selectorOf(signature) : item.toLowerCase());
     entries.push({ ...leaf, signature, facetName: "" });
   }
+  const init = input.init ? await initializer(input.init, issues, options.readCode) : undefined;
   if (entries.length === 0 && issues.length === 0) issues.push({ path: "facets", message: "nothing to route or remove: give at least one facet function or one removal" });
   if (issues.length) throw new ManifestInvalidError(issues);
   entries.sort(compareEntries);
-  checkEntries(entries);
+  checkEntries(entries, init);
   return {
     format: MANIFEST_FORMAT,
     name: input.name,
     baseEpoch: input.baseEpoch,
     previousRoot: input.previousRoot.toLowerCase(),
     leafEncoding: [...LEAF_ENCODING],
-    root: manifestRoot(entries),
+    root: manifestRoot(entries, manifestInitializer({ init })),
     entries,
+    ...(init && { init }),
   };
+}
+
+/** The manifest's `init`: address and code hash checked like a facet's, calldata encoded from the call. */
+async function initializer(input: InitializerInput, issues: ManifestIssue[], readCode?: BuildOptions["readCode"]): Promise<ManifestInit | undefined> {
+  const address = facetAddress({ ...input, functions: undefined }, "init", issues);
+  if (address === ZeroAddress) issues.push({ path: "init.address", message: "the zero address can't be an initializer (omit init for none)" });
+  let calldata = initCalldata(input, issues);
+  if (calldata !== undefined && !ManifestInitSchema.shape.calldata.safeParse(calldata).success) {
+    issues.push({ path: input.calldata === undefined ? "init.args" : "init.calldata", message: `the calldata is ${(calldata.length - 2) / 2} bytes; a manifest's initializer calldata is limited to 24,576 bytes` });
+    calldata = undefined;
+  }
+  if (!address || address === ZeroAddress || calldata === undefined) return undefined;
+  const codehash = await facetCodehash({ ...input, functions: undefined }, address, readCode);
+  return { facet: address, facetName: input.name, codehash, calldata };
+}
+
+/** The initializer's calldata: `calldata` as given (lowercased), or `call` encoded with `args`. */
+function initCalldata(input: InitializerInput, issues: ManifestIssue[]): string | undefined {
+  if ((input.call === undefined) === (input.calldata === undefined)) {
+    issues.push({ path: "init", message: "give exactly one of `call` (a function of the initializer, with `args`) and `calldata` (raw 0x-hex)" });
+    return undefined;
+  }
+  if (input.calldata !== undefined) {
+    if (input.args !== undefined) issues.push({ path: "init.args", message: "arguments go with `call`; `calldata` is already encoded" });
+    else if (/^0x([0-9a-fA-F]{2})*$/.test(input.calldata)) return input.calldata.toLowerCase();
+    else issues.push({ path: "init.calldata", message: "must be 0x followed by an even number of hex digits" });
+    return undefined;
+  }
+  const [signature] = facetSignatures({ ...input, functions: [input.call!] }, "init", issues, "init.call");
+  if (!signature) return undefined;
+  try {
+    return new Interface(input.abi).encodeFunctionData(signature, [...(input.args ?? [])]).toLowerCase();
+  } catch (error) {
+    issues.push({ path: "init.args", message: `can't encode ${signature} with ${JSON.stringify(input.args ?? [], (_k, v) => (typeof v === "bigint" ? v.toString() : v))}: ${shortReason(error)}` });
+    return undefined;
+  }
+}
+
+/** The first line of an ethers error's message, without its long "(argument=…, version=…)" suffix. */
+function shortReason(error: unknown): string {
+  const message = error instanceof Error ? ((error as { shortMessage?: string }).shortMessage ?? error.message) : String(error);
+  return message.split("\n")[0];
 }
 
 /** The facet's address: given, or predicted with CREATE2. */
@@ -146,8 +208,8 @@ async function facetCodehash(facet: FacetInput, address: string, readCode?: Buil
   return codehash;
 }
 
-/** The canonical signatures of the facet functions to route. */
-function facetSignatures(facet: FacetInput, path: string, issues: ManifestIssue[]): string[] {
+/** The canonical signatures of the facet functions to route (`functionsPath` names the list in issues). */
+function facetSignatures(facet: FacetInput, path: string, issues: ManifestIssue[], functionsPath = `${path}.functions`): string[] {
   let iface: Interface;
   try {
     iface = new Interface(facet.abi);
@@ -162,7 +224,7 @@ function facetSignatures(facet: FacetInput, path: string, issues: ManifestIssue[
   facet.functions.forEach((wanted, j) => {
     const matches = all.filter((sig) => sig === wanted || sig.slice(0, sig.indexOf("(")) === wanted);
     if (matches.length === 1) chosen.push(matches[0]);
-    else issues.push({ path: `${path}.functions[${j}]`, message: matches.length ? `"${wanted}" is ambiguous (${matches.join(", ")}); give the full signature` : `${facet.name} has no function "${wanted}"` });
+    else issues.push({ path: functionsPath === `${path}.functions` ? `${functionsPath}[${j}]` : functionsPath, message: matches.length ? `"${wanted}" is ambiguous (${matches.join(", ")}); give the full signature` : `${facet.name} has no function "${wanted}"` });
   });
   return chosen;
 }

@@ -5,7 +5,7 @@
  */
 import { ZeroAddress } from "ethers";
 import { DriftError } from "../errors.js";
-import { compareEntries, isRemoval, LEAF_ENCODING, MANIFEST_FORMAT, type Manifest, type ManifestEntry } from "./format.js";
+import { compareEntries, isRemoval, LEAF_ENCODING, MANIFEST_FORMAT, manifestInitializer, type Manifest, type ManifestEntry, type ManifestInit } from "./format.js";
 import { manifestRoot, removal } from "./merkle.js";
 import { PROTECTED_SELECTORS } from "./protected.js";
 import { checkEntries } from "./validate.js";
@@ -50,25 +50,37 @@ export function diffRouting(desired: readonly ManifestEntry[], live: LiveRouting
 
 /**
  * The next epoch's manifest that takes `live` to `desired`, built against the live epoch and root.
- * @returns undefined when there is nothing to change.
+ * @param signatures names removed selectors (selector → signature) where known
+ * @param init initializer the next manifest's activation runs
+ * @returns undefined when there is nothing to change (an initializer alone is no change: a manifest
+ * needs at least one route leaf).
  */
-export function nextManifest(name: string, desired: readonly ManifestEntry[], live: LiveRouting, signatures?: ReadonlyMap<string, string>): Manifest | undefined {
-  const diff = diffRouting(desired, live);
+export function nextManifest(name: string, desired: readonly ManifestEntry[], live: LiveRouting, signatures?: ReadonlyMap<string, string>, init?: ManifestInit): Manifest | undefined {
+  return manifestOfDiff(name, diffRouting(desired, live), live, signatures, init);
+}
+
+/**
+ * The manifest whose entries are `diff`'s changes, built against `base` (its active epoch and root).
+ * @returns undefined when the diff changes nothing.
+ * @throws SelectorCollisionError, ProtectedSelectorError or ManifestInvalidError (see checkEntries).
+ */
+export function manifestOfDiff(name: string, diff: RoutingDiff, base: Pick<LiveRouting, "activeEpoch" | "activeRoot">, signatures?: ReadonlyMap<string, string>, init?: ManifestInit): Manifest | undefined {
   const entries = [
     ...diff.add,
     ...diff.replace.map((r) => r.entry),
     ...diff.remove.map((e) => ({ ...e, signature: signatures?.get(e.selector) ?? "" })),
   ].sort(compareEntries);
   if (entries.length === 0) return undefined;
-  checkEntries(entries);
+  checkEntries(entries, init);
   return {
     format: MANIFEST_FORMAT,
     name,
-    baseEpoch: Number(live.activeEpoch),
-    previousRoot: live.activeRoot.toLowerCase(),
+    baseEpoch: Number(base.activeEpoch),
+    previousRoot: base.activeRoot.toLowerCase(),
     leafEncoding: [...LEAF_ENCODING],
-    root: manifestRoot(entries),
+    root: manifestRoot(entries, manifestInitializer({ init })),
     entries,
+    ...(init && { init }),
   };
 }
 

@@ -37,12 +37,14 @@ export function checkRuntimeCode(facet: string, facetName: string, code: string,
 }
 
 /**
- * Reads every routed facet's code with `readCode` and checks it against the manifest's pins.
- * @throws FacetCodeError for the first facet that fails
+ * Reads every routed facet's code and the initializer's with `readCode` and checks it against the
+ * manifest's pins.
+ * @throws FacetCodeError for the first facet (or initializer) that fails
  */
-export async function checkFacetCode(manifest: Pick<Manifest, "entries">, readCode: (address: string) => Promise<string>): Promise<FacetCodeReport[]> {
+export async function checkFacetCode(manifest: Pick<Manifest, "entries" | "init">, readCode: (address: string) => Promise<string>): Promise<FacetCodeReport[]> {
   const facets = new Map<string, { facetName: string; codehash: string }>();
   for (const e of manifest.entries) if (!isRemoval(e) && !facets.has(e.facet)) facets.set(e.facet, { facetName: e.facetName, codehash: e.codehash });
+  if (manifest.init && !facets.has(manifest.init.facet)) facets.set(manifest.init.facet, { facetName: manifest.init.facetName, codehash: manifest.init.codehash });
   const reports: FacetCodeReport[] = [];
   for (const [facet, pinned] of facets) {
     const report = checkRuntimeCode(facet, pinned.facetName, await readCode(facet), "network");

@@ -1,15 +1,19 @@
 /**
  * Manifest format v2: the unit PayRox moves around. A manifest lists every route an epoch changes —
- * `{ selector, signature, facet, facetName, codehash }`, facet zero = remove — with the Merkle root the
- * dispatcher verifies. Canonical form: entries sorted by selector, lowercase hex, EIP-55 addresses,
- * fixed key order, two-space JSON and a trailing newline, nothing time- or machine-dependent. So the
- * same inputs give byte-identical files and the same root on every machine.
+ * `{ selector, signature, facet, facetName, codehash }`, facet zero = remove — and optionally one
+ * initializer `{ facet, facetName, codehash, calldata }` activation runs, with the Merkle root the
+ * dispatcher verifies (route leaves plus the header leaf that binds leaf count, facets and initializer;
+ * see merkle.ts). Canonical form: entries sorted by selector, lowercase hex, EIP-55 addresses, fixed key
+ * order, two-space JSON and a trailing newline, nothing time- or machine-dependent. So the same inputs
+ * give byte-identical files and the same root on every machine.
  */
 import { getAddress, id, ZeroAddress, ZeroHash } from "ethers";
 import { z } from "zod";
 
 /** Value of the `format` field. */
 export const MANIFEST_FORMAT = "payrox-manifest/v2";
+/** Earlier formats a parser recognises only to say "rebuild it" (their roots can't be committed on v2). */
+export const SUPERSEDED_MANIFEST_FORMATS: readonly string[] = ["payrox-manifest/v1"];
 /** The leaf the dispatcher verifies: OpenZeppelin StandardMerkleTree over these types. */
 export const LEAF_ENCODING = ["bytes4", "address", "bytes32"] as const;
 
@@ -40,14 +44,14 @@ export const ManifestEntrySchema = z
 /** The optional initializer: activation delegatecalls `facet` with `calldata` right after the switch. */
 export const ManifestInitSchema = z
   .object({
-    facet: AddressSchema.refine((a) => a !== ZeroAddress, { message: "an initializer needs a facet (omit init for none)" }).describe("contract activation delegatecalls"),
+    facet: AddressSchema.regex(/^(?!0x0{40}$)/, "an initializer needs a non-zero facet address (omit init for none)").describe("contract activation delegatecalls (not the zero address)"),
     facetName: z.string().min(1).max(256).describe("contract name of the initializer"),
-    codehash: Bytes32Schema.refine((h) => h !== ZeroHash, { message: "an initializer needs its facet's non-zero code hash" }).describe("EXTCODEHASH of the initializer's runtime code"),
+    codehash: Bytes32Schema.regex(/^(?!0x0{64}$)/, "an initializer needs its facet's non-zero code hash").describe("EXTCODEHASH of the initializer's runtime code (not zero)"),
     calldata: z
       .string()
       .regex(/^0x([0-9a-f]{2})*$/, "calldata must be 0x followed by an even number of lowercase hex digits")
       .max(2 + 2 * 24_576, "initializer calldata is limited to 24,576 bytes")
-      .describe("ABI-encoded call the initializer runs (0x for none)"),
+      .describe("ABI-encoded calldata activation delegatecalls the initializer with"),
   })
   .strict();
 
@@ -59,10 +63,15 @@ export const ManifestSchema = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "name must be 1–100 characters of letters, digits, '.', '_' or '-'")
       .describe("human name of the upgrade"),
-    baseEpoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe("active epoch the manifest is built against; it commits as baseEpoch + 1"),
+    baseEpoch: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .describe("active epoch the manifest is built against; it commits at the dispatcher's nextEpoch() (baseEpoch + 1 unless a commitment was cancelled or expired since)"),
     previousRoot: Bytes32Schema.describe("active root of baseEpoch (zero for epoch 0): a network elsewhere is drifted"),
     leafEncoding: z.tuple([z.literal("bytes4"), z.literal("address"), z.literal("bytes32")]).describe("Merkle leaf types"),
-    root: Bytes32Schema.describe("OpenZeppelin StandardMerkleTree root of the entries"),
+    root: Bytes32Schema.describe("OpenZeppelin StandardMerkleTree root of the entries and the header leaf (leaf count and binding of facets and initializer)"),
     entries: z.array(ManifestEntrySchema).min(1, "a manifest needs at least one entry").max(1_000_000),
     init: ManifestInitSchema.optional().describe("initializer run by activation, bound in the tree"),
   })
@@ -86,7 +95,7 @@ export function selectorOf(signature: string): string {
   return id(signature).slice(0, 10);
 }
 
-/** The manifest's initializer as the tree and activation take it (none: zero facet, empty calldata). */
+/** The manifest's initializer as the tree and activation take it (none: zero facet and codehash, empty calldata). */
 export function manifestInitializer(manifest: Pick<Manifest, "init">): { facet: string; codehash: string; data: string } {
   return manifest.init
     ? { facet: manifest.init.facet, codehash: manifest.init.codehash, data: manifest.init.calldata }

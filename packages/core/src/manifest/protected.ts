@@ -1,7 +1,8 @@
 /**
  * Selectors the ManifestDispatcher never routes away (DESIGN.md property 8): its own lifecycle
- * functions and every function of its admin facet, plus 0x00000000 (the end marker of its selector
- * list). A test in packages/core checks this list against the compiled contracts.
+ * functions and every function of its admin facet (dispatcher v2), plus 0x00000000 (the end marker of
+ * its selector list, and the selector of the manifest tree's header leaf). A test in packages/core
+ * checks this list against the compiled contracts.
  */
 export const PROTECTED_SELECTORS: ReadonlyMap<string, string> = new Map([
   ["0x00000000", "reserved selector"],
@@ -62,3 +63,14 @@ export const PROTECTED_SELECTORS: ReadonlyMap<string, string> = new Map([
 
 /** Runtime code size limit of EIP-170; the dispatcher rejects larger facets. */
 export const MAX_FACET_CODE_SIZE = 24_576;
+
+/**
+ * Gas of `activateCommittedRoot` without facets (intrinsic, role check, state, binding hash, event) and per
+ * distinct facet of the manifest (64 calldata bytes, their share of the binding hash, one cold
+ * EXTCODEHASH): the plan's activation estimate. Measured on Hardhat's in-process chain (solc 0.8.30,
+ * cancun; tests/integration/roundtrip.test.ts re-measures and fails if the model is exceeded): 42,223
+ * gas with 1 facet, 199,230 with 40, i.e. ~4,026 per facet and ~38,200 fixed; rounded up here by
+ * ~12–18%. At the 255-facet limit that is ~1.2M gas, far under any per-transaction cap; the
+ * initializer's own gas comes on top.
+ */
+export const ACTIVATION_GAS = { fixed: 45_000, perFacet: 4_500 } as const;

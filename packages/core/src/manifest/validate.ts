@@ -1,12 +1,14 @@
 /**
  * Parsing and verification of manifest files: schema (zod), then the rules a schema can't express —
  * canonical order, selector = keccak(signature), one facet per selector, one code hash and name per
- * facet, removals well-formed, no dispatcher-protected selector, and the root matching the entries.
+ * facet (the initializer included), removals well-formed, no dispatcher-protected selector, at most
+ * 255 distinct facets (a leaf's facet index is one byte), and the root matching the entries and the
+ * initializer (header leaf included).
  */
 import { ZeroAddress, ZeroHash } from "ethers";
 import type { ZodError } from "zod";
-import { ManifestInvalidError, ProtectedSelectorError, SelectorCollisionError, type ManifestIssue } from "../errors.js";
-import { compareEntries, isRemoval, manifestInitializer, ManifestSchema, selectorOf, type Manifest, type ManifestEntry } from "./format.js";
+import { ManifestFormatVersionError, ManifestInvalidError, ProtectedSelectorError, SelectorCollisionError, type ManifestIssue } from "../errors.js";
+import { compareEntries, isRemoval, manifestInitializer, ManifestSchema, selectorOf, SUPERSEDED_MANIFEST_FORMATS, type Manifest, type ManifestEntry, type ManifestInit } from "./format.js";
 import { MAX_FACETS_PER_MANIFEST, manifestRoot } from "./merkle.js";
 import { PROTECTED_SELECTORS } from "./protected.js";
 
@@ -23,24 +25,28 @@ export function parseManifest(input: string | unknown): Manifest {
       throw new ManifestInvalidError([{ path: "", message: `not valid JSON (${(error as Error).message})` }], { cause: error });
     }
   }
+  const format = (value as { format?: unknown } | null)?.format;
+  if (typeof format === "string" && SUPERSEDED_MANIFEST_FORMATS.includes(format)) throw new ManifestFormatVersionError(format);
   const parsed = ManifestSchema.safeParse(value);
   if (!parsed.success) throw new ManifestInvalidError(zodIssues(parsed.error), { cause: parsed.error });
   const manifest = parsed.data;
-  checkEntries(manifest.entries);
+  checkEntries(manifest.entries, manifest.init);
   const computed = manifestRoot(manifest.entries, manifestInitializer(manifest));
   if (computed !== manifest.root) {
+    const what = manifest.init ? "the entries and the initializer" : "the entries";
     throw new ManifestInvalidError([
-      { path: "root", message: `${manifest.root} does not match the entries (their root is ${computed}): an entry was changed or the root is wrong` },
+      { path: "root", message: `${manifest.root} does not match ${what} (their root is ${computed}): an entry or the initializer was changed, or the root is wrong` },
     ]);
   }
   return manifest;
 }
 
 /**
- * Checks entry-level rules. Entries must be in canonical (selector) order.
+ * Checks entry-level rules, and the initializer against the entries when given. Entries must be in
+ * canonical (selector) order.
  * @throws SelectorCollisionError, ProtectedSelectorError or ManifestInvalidError.
  */
-export function checkEntries(entries: readonly ManifestEntry[]): void {
+export function checkEntries(entries: readonly ManifestEntry[], init?: ManifestInit): void {
   checkCollisions(entries);
   const issues: ManifestIssue[] = [];
   const facets = new Map<string, { codehash: string; facetName: string; index: number }>();
@@ -70,9 +76,20 @@ export function checkEntries(entries: readonly ManifestEntry[]): void {
   if (facets.size > MAX_FACETS_PER_MANIFEST) {
     issues.push({ path: "entries", message: `${facets.size} distinct facets; a manifest lists at most ${MAX_FACETS_PER_MANIFEST} (a leaf's facet index is one byte): split the upgrade into several epochs` });
   }
+  if (init) issues.push(...initIssues(init, facets));
   if (issues.length) throw new ManifestInvalidError(issues);
 }
 
+/** The initializer's rules beyond its schema: one code hash and one name per facet, shared with the entries. */
+function initIssues(init: ManifestInit, facets: ReadonlyMap<string, { codehash: string; facetName: string; index: number }>): ManifestIssue[] {
+  const issues: ManifestIssue[] = [];
+  if (init.facet === ZeroAddress) issues.push({ path: "init.facet", message: "an initializer needs a facet (omit init for none)" });
+  if (init.codehash === ZeroHash) issues.push({ path: "init.codehash", message: "an initializer needs its facet's non-zero code hash" });
+  const routed = facets.get(init.facet);
+  if (routed && routed.codehash !== init.codehash) issues.push({ path: "init.codehash", message: `facet ${init.facet} has codehash ${routed.codehash} in entries[${routed.index}]; one facet has one code hash` });
+  if (routed && routed.facetName !== init.facetName) issues.push({ path: "init.facetName", message: `facet ${init.facet} is named "${routed.facetName}" in entries[${routed.index}]` });
+  return issues;
+}
 
 /** Throws SelectorCollisionError for the first selector listed twice. */
 export function checkCollisions(entries: readonly Pick<ManifestEntry, "selector" | "facet" | "facetName" | "signature">[]): void {

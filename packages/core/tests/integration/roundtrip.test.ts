@@ -1,7 +1,9 @@
 /**
  * The toolkit against the real contract (Hardhat's in-process network): a manifest built and planned
- * by @payrox/core is committed, applied batch by batch and activated, and the loupe equals the
- * manifest's routing; planned batches never exceed their gas cap by the gas the chain reports.
+ * by @payrox/core is committed (header proof), applied batch by batch and activated (facet list and
+ * initializer), and the loupe equals the manifest's routing; planned batches never exceed their gas cap
+ * by the gas the chain reports; activation's gas per facet stays within ACTIVATION_GAS (the plan's
+ * activation estimate); an initializer built by the toolkit runs at activation.
  */
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -9,7 +11,17 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
 import { Contract, Interface, ZeroHash } from "ethers";
 import { describe, expect, it } from "vitest";
-import { activateArgs, buildManifest, buildManifestTree, commitArgs, manifestInitializer, planBatches, PROTECTED_SELECTORS, type Manifest } from "../../src/index.js";
+import {
+  ACTIVATION_GAS,
+  activateArgs,
+  buildManifest,
+  buildManifestTree,
+  commitArgs,
+  manifestInitializer,
+  planBatches,
+  PROTECTED_SELECTORS,
+  type Manifest,
+} from "../../src/index.js";
 import { exampleArtifact, exampleFacet } from "../unit/artifacts.js";
 
 const ethers = hre.ethers;
@@ -32,20 +44,25 @@ async function fixture() {
 
 type Fixture = Awaited<ReturnType<typeof fixture>>;
 
-/** Commits, applies the plan's batches and activates; returns the gasUsed of each apply. */
+/** Commits (at nextEpoch()), applies the plan's batches and activates; returns the gasUsed of each apply. */
 async function run(f: Fixture, manifest: Manifest, plan: ReturnType<typeof planBatches>): Promise<number[]> {
+  return (await runWithActivation(f, manifest, plan)).applyGas;
+}
+
+/** {@link run}, also returning the activation's gasUsed. */
+async function runWithActivation(f: Fixture, manifest: Manifest, plan: ReturnType<typeof planBatches>) {
   const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
   const commit = commitArgs(tree);
   await (await f.router.commitRoot(commit.root, await f.dispatcher.nextEpoch(), commit.leafCount, commit.binding, commit.headerProof)).wait();
-  const gas: number[] = [];
+  const applyGas: number[] = [];
   for (const b of plan.batches) {
     const receipt = await (await f.router.applyRoutes(b.facets, b.initHash, b.leaves, b.proof, b.proofFlags, { gasLimit: plan.gasCap })).wait();
-    gas.push(Number(receipt.gasUsed));
+    applyGas.push(Number(receipt.gasUsed));
   }
   await time.increase(10);
   const activate = activateArgs(tree);
-  await (await f.router.activateCommittedRoot(activate.facets, activate.init)).wait();
-  return gas;
+  const receipt = await (await f.router.activateCommittedRoot(activate.facets, activate.init)).wait();
+  return { applyGas, activationGas: Number(receipt.gasUsed) };
 }
 
 /** The live, non-protected routing of the dispatcher according to its loupe. */
@@ -130,5 +147,52 @@ describe("manifest toolkit on-chain", () => {
     const live = new Set<string>();
     for (const [, selectors] of await f.dispatcher.facets()) for (const s of selectors) live.add(s);
     expect([...live].sort()).toEqual([...PROTECTED_SELECTORS.keys()].filter((s) => s !== "0x00000000").sort());
+  });
+
+  it("keeps activation's gas within ACTIVATION_GAS when a manifest pins 1 or 40 distinct facets", async () => {
+    // Prepare: one BenchFacet per route, so every facet is distinct and re-verified at activation.
+    const bench = exampleArtifact("BenchFacet");
+    const deployBenches = async (n: number) => {
+      const factory = await ethers.getContractFactory("BenchFacet");
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) out.push(await (await factory.deploy()).getAddress());
+      return out;
+    };
+    const activationGas = async (n: number) => {
+      const f = await loadFixture(fixture);
+      const addresses = await deployBenches(n);
+      const facets = addresses.map((address, i) => exampleFacet("BenchFacet", address, [`f${String(i).padStart(2, "0")}`]));
+      const manifest = await buildManifest({ name: `facets-${n}`, baseEpoch: 0, previousRoot: ZeroHash, facets });
+      return (await runWithActivation(f, manifest, planBatches(manifest))).activationGas;
+    };
+    expect(bench.abi.length).toBeGreaterThan(40);
+
+    // Act
+    const one = await activationGas(1);
+    const forty = await activationGas(40);
+
+    // Assess: the measured marginal cost per facet and the fixed part stay under the model.
+    const perFacet = (forty - one) / 39;
+    expect(perFacet).toBeLessThanOrEqual(ACTIVATION_GAS.perFacet);
+    expect(one - perFacet).toBeLessThanOrEqual(ACTIVATION_GAS.fixed);
+  });
+
+  it("runs the manifest's initializer at activation (BenchFacet.store(42) writes the dispatcher's storage)", async () => {
+    // Prepare
+    const f = await loadFixture(fixture);
+    const bench = exampleFacet("BenchFacet", f.benches[0], ["stored"]);
+    const manifest = await buildManifest(
+      { name: "with-init", baseEpoch: 0, previousRoot: ZeroHash, facets: [bench], init: { ...exampleFacet("BenchFacet", f.benches[1]), call: "store", args: [42] } },
+      { readCode: (a) => ethers.provider.getCode(a) },
+    );
+    const stored = new Contract(f.address, new Interface(exampleArtifact("BenchFacet").abi as never), f.admin);
+
+    // Act
+    await run(f, manifest, planBatches(manifest));
+
+    // Assess
+    expect(manifest.init).toMatchObject({ facet: f.benches[1], facetName: "BenchFacet", calldata: new Interface(exampleArtifact("BenchFacet").abi as never).encodeFunctionData("store", [42]) });
+    expect(await stored.stored()).toBe(42n);
+    expect(await f.dispatcher.activeRoot()).toBe(manifest.root);
   });
 });

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { getAddress, id, keccak256, toBeHex, ZeroHash } from "ethers";
 import { describe, expect, it } from "vitest";
-import { buildManifest, CoreError, LEAF_ENCODING, MANIFEST_FORMAT, ManifestInvalidError, manifestRoot, parseManifest, type FacetInput } from "../../src/index.js";
+import { buildManifest, CoreError, LEAF_ENCODING, MANIFEST_FORMAT, ManifestInvalidError, manifestRoot, MAX_FACETS_PER_MANIFEST, parseManifest, type FacetInput } from "../../src/index.js";
 
 const V1 = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const artifact = JSON.parse(readFileSync(new URL("../../../../contracts/artifacts/src/examples/CounterFacetV1.sol/CounterFacetV1.json", import.meta.url), "utf8"));
@@ -35,18 +35,29 @@ describe("buildManifest edge cases", () => {
 });
 
 describe("parseManifest edge cases", () => {
-  // No CLI guard: ManifestDispatcher pins at most 255 distinct facets per manifest (TooManyFacets), so
-  // such a manifest verifies and plans, then fails on chain after its root is committed.
-  it("rejects a manifest with more than 255 distinct facets", () => {
-    const entries = Array.from({ length: 256 }, (_, i) => ({
-      selector: id(`f${i}()`).slice(0, 10),
-      signature: `f${i}()`,
-      facet: getAddress(toBeHex(0x1000 + i, 20)),
-      facetName: `Facet${i}`,
-      codehash: keccak256(toBeHex(i + 1, 32)),
-    })).sort((a, b) => (a.selector < b.selector ? -1 : 1));
-    const manifest = { format: MANIFEST_FORMAT, name: "many", baseEpoch: 0, previousRoot: ZeroHash, leafEncoding: [...LEAF_ENCODING], root: manifestRoot(entries), entries };
-    expect(() => parseManifest(manifest)).toThrow(ManifestInvalidError);
+  // No CLI guard: a leaf's facet index is one byte (255 = removal), so a manifest with more distinct
+  // facets can't be encoded into apply batches; it must be refused when read, with a typed error.
+  it("rejects a manifest with more than 255 distinct facets as a ManifestInvalidError naming entries, and accepts 255", () => {
+    // Prepare
+    const entriesOf = (facets: number) =>
+      Array.from({ length: facets }, (_, i) => ({
+        selector: id(`f${i}()`).slice(0, 10),
+        signature: `f${i}()`,
+        facet: getAddress(toBeHex(0x1000 + i, 20)),
+        facetName: `Facet${i}`,
+        codehash: keccak256(toBeHex(i + 1, 32)),
+      })).sort((a, b) => (a.selector < b.selector ? -1 : 1));
+    const manifestOf = (entries: ReturnType<typeof entriesOf>, root: string) => ({ format: MANIFEST_FORMAT, name: "many", baseEpoch: 0, previousRoot: ZeroHash, leafEncoding: [...LEAF_ENCODING], root, entries });
+    const fits = entriesOf(MAX_FACETS_PER_MANIFEST);
+
+    // Act
+    const tooMany = () => parseManifest(manifestOf(entriesOf(MAX_FACETS_PER_MANIFEST + 1), ZeroHash.replace(/0$/, "1")));
+
+    // Assess
+    expect(MAX_FACETS_PER_MANIFEST).toBe(255);
+    expect(() => parseManifest(manifestOf(fits, manifestRoot(fits)))).not.toThrow();
+    expect(tooMany).toThrow(ManifestInvalidError);
+    expect(tooMany).toThrow(/entries: 256 distinct facets; a manifest lists at most 255/);
   });
 });
 

@@ -62,7 +62,7 @@ describe("serializeManifest", () => {
   });
 
   it("ships a JSON Schema identical to the one generated from the zod schema", () => {
-    const shipped = readFileSync(new URL("../../schema/manifest-v1.schema.json", import.meta.url), "utf8");
+    const shipped = readFileSync(new URL("../../schema/manifest-v2.schema.json", import.meta.url), "utf8");
     expect(shipped).toBe(JSON.stringify(manifestJsonSchema(), null, 2) + "\n");
   });
 });

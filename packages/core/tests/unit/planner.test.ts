@@ -8,6 +8,7 @@ import {
   diffRouting,
   DriftError,
   GAS_MODEL,
+  HEADER_SELECTOR,
   LEAF_ENCODING,
   MANIFEST_FORMAT,
   manifestRoot,
@@ -69,6 +70,7 @@ describe("planBatches", () => {
           expect(b.estimatedGas).toBeLessThanOrEqual(gasCap);
           expect(b.routes.length).toBeLessThanOrEqual(maxBatchSize);
           const flags = [...Array(b.routes.length + b.proof.length - 1).keys()].map((i) => ((parseInt(b.proofFlags.slice(2 + 2 * (i >> 3), 4 + 2 * (i >> 3)), 16) >> (i & 7)) & 1) === 1);
+          expect(b.routes.map((r) => r.selector)).not.toContain(HEADER_SELECTOR); // the header is proven at commit, never applied
           expect(tree.tree.verifyMultiProof({ leaves: b.routes.map((r) => [r.selector, r.facet, r.codehash] as [string, string, string]), proof: b.proof, proofFlags: flags })).toBe(true);
         }
         expect(a.batches.reduce((s, b) => s + b.routes.length, 0)).toBe(n);
