@@ -1,7 +1,8 @@
 /**
  * The watchdog's chain watcher: reads each network's dispatcher events since the block it last saw (a
  * cursor per network in the store), in bounded ranges, and raises a critical `unauthorized` alert for
- * every event in a transaction PayRox did not send. A reorg (the cursor's block no longer canonical)
+ * every event in a transaction PayRox did not send (a chunked cancel's CancelStarted / RoutesUnstaged /
+ * RootCancelled are one incident, see `outOfBandEventRule`). A reorg (the cursor's block no longer canonical)
  * steps back and re-reads; an RPC error leaves the cursor where it was for the next sweep. Re-reading
  * never repeats an alert: the alert sink dedupes by incident.
  */
