@@ -11,7 +11,7 @@ import { ProgressDisplay, type ProgressOutput } from "./progress.js";
 import { startDevnetServices, type DevnetServices } from "./services.js";
 import { readDevnetState, writeDevnetState, type DevnetState } from "./state.js";
 import { renderSummary, summarize, type DevnetSummary } from "./summary.js";
-import { readAudit, watchProposal } from "./watch.js";
+import { readAudit, retryPoll, watchProposal } from "./watch.js";
 
 /** Options of {@link devnetUp}. */
 export interface DevnetUpOptions {
@@ -83,7 +83,8 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
     });
     say(`PayRox API on ${payrox.apiUrl} (scheduler and watchdog running)`);
     const client = new ApiClient({ baseUrl: payrox.apiUrl, signer: "none" });
-    const ids = options.propose === false ? await unfinishedProposals(client) : [await proposeExample(client, state, options.selectors, say)];
+    // Resuming only reads, so a failing read is retried like the progress polls; proposing is not retried (not idempotent).
+    const ids = options.propose === false ? ((await retryPoll("listing unfinished proposals", () => unfinishedProposals(client), say, options)) ?? []) : [await proposeExample(client, state, options.selectors, say)];
     if (ids.length === 0) say("no unfinished proposal to resume");
     const summaries: DevnetSummary[] = [];
     for (const id of ids) {
