@@ -67,12 +67,23 @@ export function harnessEnv(tableName: string, extra: Record<string, string> = {}
 }
 
 /** The API handler with its deps on `tableName` (created here); `client` talks to DynamoDB (Local). */
-export async function apiOverTable(client: DynamoDBClient, tableName: string, options: { env?: Record<string, string>; overrides?: CompositionOverrides } = {}) {
-  await createTable(client, tableName);
+export async function apiOverTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: {
+    env?: Record<string, string>;
+    overrides?: CompositionOverrides;
+    /** Let `buildDeps` build the store's DynamoDB client from the environment (endpoint, timeouts) instead of using `client`. */
+    storeClientFromEnv?: boolean;
+    /** Create the table (false when it exists). @default true */
+    createTable?: boolean;
+  } = {},
+) {
+  if (options.createTable !== false) await createTable(client, tableName);
   const jobs = new DynamoJobStore({ client, tableName });
   let gatewayBuilds = 0;
   const deps: SchedulerDeps = buildDeps(readEnv(harnessEnv(tableName, options.env)), {
-    dynamoClient: client,
+    ...(!options.storeClientFromEnv && { dynamoClient: client }),
     scheduler: new LocalScheduler({ store: jobs }),
     alerts: { raise: async () => {} },
     gatewayFactory: () => {
