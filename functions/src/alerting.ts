@@ -3,7 +3,7 @@
  * then fanned out to the EventBridge bus and every configured webhook (signed, retried, dead-lettered).
  */
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { DynamoAlertDeadLetters, DynamoIncidentLedger, EventBridgeAlertSink, EventBridgePublisher, WebhookAlertSink, type DynamoTableOptions } from "@payrox/aws";
+import { boundedClientConfig, DynamoAlertDeadLetters, DynamoIncidentLedger, EventBridgeAlertSink, EventBridgePublisher, WebhookAlertSink, type DynamoTableOptions } from "@payrox/aws";
 import { AlertStatus, DedupingAlertSink, FanOutAlertSink, type Alert, type AlertSink, type Clock } from "@payrox/core";
 import type { FunctionsEnv } from "./env.js";
 import { recordAlertRaised } from "./observability.js";
@@ -30,7 +30,7 @@ export function alertSink(env: FunctionsEnv, table: DynamoTableOptions, clock: C
   const sinks: AlertSink[] = [];
   if (delivery) sinks.push(delivery);
   else {
-    sinks.push(new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient({}), eventBusName: env.eventBusName })));
+    sinks.push(new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient(boundedClientConfig(env.awsClientBounds)), eventBusName: env.eventBusName })));
     if (env.alertWebhooks.length) sinks.push(new WebhookAlertSink({ endpoints: env.alertWebhooks, deadLetters: new DynamoAlertDeadLetters(table), clock }));
   }
   return new DedupingAlertSink({ ledger: new DynamoIncidentLedger(table), sink: new MeteredAlertSink(sinks.length === 1 ? sinks[0]! : new FanOutAlertSink(sinks)) });

@@ -1,7 +1,8 @@
 /**
  * Lambda of the HTTP API (API Gateway HTTP API, payload v2, IAM auth): routes the request, runs one use
- * case, and answers JSON. The caller's mistakes are 4xx `{ error: { code, message } }`; only an
- * unexpected failure is a 500, logged with its stack.
+ * case, and answers JSON. The caller's mistakes are 4xx `{ error: { code, message } }`; a store that
+ * times out or is unavailable is a 503 with `Retry-After`; only an unexpected failure is a 500, logged
+ * with its stack.
  */
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import type { SchedulerDeps } from "@payrox/core";
@@ -26,7 +27,8 @@ export function createApiHandler(getDeps: () => SchedulerDeps) {
       return response;
     } catch (error) {
       const known = knownErrorResponse(error);
-      if (known) logger.info("request refused", { method, path, status: known.statusCode, body: known.body });
+      if (known?.statusCode === 503) logger.warn("request failed: service unavailable", { method, path, error: error as Error });
+      else if (known) logger.info("request refused", { method, path, status: known.statusCode, body: known.body });
       else logger.error("request failed", { method, path, error: error as Error });
       count(`api.${known?.statusCode ?? 500}`);
       return known ?? internalError(context?.awsRequestId);

@@ -6,7 +6,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoRunStore, DynamoTxJournal, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
+import { boundedClientConfig, DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoRunStore, DynamoTxJournal, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
 import { findNetwork, loadNetworkConfig, type AlertSink, type Clock, type DispatcherEventSource, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core";
 import { alertSink } from "./alerting.js";
 import { DEPLOYMENT_SIGNER, ENV, EnvConfigError, readEnv, type FunctionsEnv } from "./env.js";
@@ -63,7 +63,7 @@ export interface CompositionOverrides {
  */
 export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {}): SchedulerDeps {
   const clock = overrides.clock ?? { now: () => Date.now() };
-  const client = overrides.dynamoClient ?? new DynamoDBClient(env.dynamoEndpoint ? { endpoint: env.dynamoEndpoint } : {});
+  const client = overrides.dynamoClient ?? new DynamoDBClient(awsClientConfig(env, env.dynamoEndpoint));
   const table = { client, tableName: env.tableName };
   const configured = env.networkConfig === undefined ? undefined : loadNetworkConfig(env.networkConfig);
   const context = { env, networks: configured ?? [] };
@@ -91,6 +91,15 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
   };
 }
 
+/**
+ * Configuration of every AWS SDK client the functions build: bounded connection and request timeouts and
+ * attempts (`env.awsClientBounds` over `AWS_CLIENT_BOUNDS`), so a store that does not answer fails the
+ * call within seconds (the API answers 503) instead of hanging until the Lambda times out.
+ */
+export function awsClientConfig(env: Pick<FunctionsEnv, "awsClientBounds">, endpoint?: string): ReturnType<typeof boundedClientConfig> & { endpoint?: string } {
+  return { ...boundedClientConfig(env.awsClientBounds), ...(endpoint && { endpoint }) };
+}
+
 /** Memoises `build`: the first call builds, later calls (warm invocations) reuse the result. */
 export function once<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
@@ -108,14 +117,14 @@ export const containerDeps: () => SchedulerDeps = once(() => buildDeps(readEnv(p
 
 function awsScheduler(env: FunctionsEnv, clock: Clock): Scheduler {
   const far = new EventBridgeScheduler({
-    client: new SchedulerClient({}),
+    client: new SchedulerClient(awsClientConfig(env)),
     groupName: env.schedulerGroup,
     targets: env.stepFunctionArns,
     roleArn: env.schedulerRoleArn,
     deadLetterQueueArn: env.dlqArn,
   });
   if (!env.delayQueueUrl) return far;
-  return new RoutingScheduler({ near: new SqsDelayScheduler({ client: new SQSClient({}), queueUrl: env.delayQueueUrl, clock }), far, clock });
+  return new RoutingScheduler({ near: new SqsDelayScheduler({ client: new SQSClient(awsClientConfig(env)), queueUrl: env.delayQueueUrl, clock }), far, clock });
 }
 
 /** Networks configured with `kmsKeyId: "deployment"` sign with the key the stack hands this function. */

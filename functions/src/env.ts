@@ -2,6 +2,7 @@
  * Environment of the PayRox Lambdas: the variable names (exported, so the stack sets exactly these) and
  * `readEnv`, which validates them once per container and names the offending variable on failure.
  */
+import type { AwsClientBounds } from "@payrox/aws";
 import { StepName } from "@payrox/core";
 import { z } from "zod";
 
@@ -31,6 +32,12 @@ export const ENV = {
   FLASHBOTS_AUTH_KEY: "PAYROX_FLASHBOTS_AUTH_KEY",
   /** Optional JSON `[{ "id", "url", "secret" }]`: webhook endpoints alerts are POSTed to (signed with each secret). */
   ALERT_WEBHOOKS: "PAYROX_ALERT_WEBHOOKS",
+  /** Optional milliseconds to connect to an AWS endpoint (DynamoDB, Scheduler, SQS, EventBridge); default `AWS_CLIENT_BOUNDS`. */
+  AWS_CONNECT_TIMEOUT_MS: "PAYROX_AWS_CONNECT_TIMEOUT_MS",
+  /** Optional milliseconds one attempt of an AWS call may take; default `AWS_CLIENT_BOUNDS`. */
+  AWS_REQUEST_TIMEOUT_MS: "PAYROX_AWS_REQUEST_TIMEOUT_MS",
+  /** Optional attempts per AWS call, the first included; default `AWS_CLIENT_BOUNDS`. */
+  AWS_MAX_ATTEMPTS: "PAYROX_AWS_MAX_ATTEMPTS",
 } as const;
 
 /** The `kmsKeyId` a network configuration uses to say "the key this deployment gives the function" ({@link ENV.SIGNER_KEY_ID}). */
@@ -55,6 +62,8 @@ export interface FunctionsEnv {
   flashbotsAuthKey?: string;
   /** Webhook endpoints of alerts; empty when none are configured. */
   alertWebhooks: { id: string; url: string; secret: string }[];
+  /** Timeouts and attempts of the AWS clients the functions build; unset fields take `AWS_CLIENT_BOUNDS`. */
+  awsClientBounds?: Partial<AwsClientBounds>;
 }
 
 /** A missing or malformed environment variable: a deployment mistake, reported at cold start. */
@@ -71,6 +80,8 @@ const arn = (what: string) => required(what).regex(/^arn:aws[a-z-]*:/, `must be 
 const stepArns = z.strictObject({ [StepName.COMMIT]: arn("commit function"), [StepName.APPLY]: arn("apply function"), [StepName.ACTIVATE]: arn("activate function") });
 
 const webhooks = z.array(z.strictObject({ id: z.string().regex(/^[^#]+$/, "must be a name without #"), url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16, "must be at least 16 characters") }));
+
+const milliseconds = (what: string, max: number) => z.coerce.number({ error: `must be a number of milliseconds (${what})` }).int(`must be an integer (${what})`).min(1, `must be at least 1 (${what})`).max(max, `must be at most ${max} (${what})`);
 
 const EnvSchema = z.object({
   [ENV.TABLE_NAME]: required("the DynamoDB table name"),
@@ -99,6 +110,9 @@ const EnvSchema = z.object({
       return z.NEVER;
     }
   }).pipe(webhooks).optional(),
+  [ENV.AWS_CONNECT_TIMEOUT_MS]: milliseconds("AWS connection timeout", 60_000).optional(),
+  [ENV.AWS_REQUEST_TIMEOUT_MS]: milliseconds("AWS request timeout per attempt", 300_000).optional(),
+  [ENV.AWS_MAX_ATTEMPTS]: z.coerce.number({ error: "must be a number of attempts" }).int("must be an integer").min(1, "must be at least 1").max(10, "must be at most 10").optional(),
 });
 
 /**
@@ -112,6 +126,8 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
     throw new EnvConfigError(parsed.error.issues.map((issue) => ({ variable: issue.path.map(String).join("."), message: issue.message })));
   }
   const e = parsed.data;
+  const boundEntries = Object.entries({ connectionTimeoutMs: e[ENV.AWS_CONNECT_TIMEOUT_MS], requestTimeoutMs: e[ENV.AWS_REQUEST_TIMEOUT_MS], maxAttempts: e[ENV.AWS_MAX_ATTEMPTS] }).filter(([, v]) => v !== undefined);
+  const bounds = boundEntries.length ? (Object.fromEntries(boundEntries) as Partial<AwsClientBounds>) : undefined;
   return {
     tableName: e[ENV.TABLE_NAME],
     ...(e[ENV.DYNAMODB_ENDPOINT] && { dynamoEndpoint: e[ENV.DYNAMODB_ENDPOINT] }),
@@ -125,5 +141,6 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
     ...(e[ENV.SIGNER_KEY_ID] && { signerKeyId: e[ENV.SIGNER_KEY_ID] }),
     ...(e[ENV.FLASHBOTS_AUTH_KEY] && { flashbotsAuthKey: e[ENV.FLASHBOTS_AUTH_KEY] }),
     alertWebhooks: e[ENV.ALERT_WEBHOOKS] ?? [],
+    ...(bounds && { awsClientBounds: bounds }),
   };
 }

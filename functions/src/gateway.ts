@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KMSClient } from "@aws-sdk/client-kms";
-import { DynamoNonceStore, DynamoTxJournal } from "@payrox/aws";
+import { boundedClientConfig, DynamoNonceStore, DynamoTxJournal } from "@payrox/aws";
 import { createKmsClient, DispatcherEventReader, FlashbotsRelay, JournaledDispatcherGateway, KmsSigner, PrivateRpcRelay, PublicMempoolRelay, RelayRouter, type DispatcherNetwork, type WatchedDispatcher } from "@payrox/chain";
 import { relayPolicyOf, RelayKind, type Relay, type ResolvedNetwork } from "@payrox/core";
 import { JsonRpcProvider, Wallet, type Signer } from "ethers";
@@ -40,7 +40,7 @@ export interface ChainGatewayOptions {
  * @throws GatewayConfigError naming the first network without a dispatcher address or a needed relay URL
  */
 export async function chainGateway({ env, networks }: GatewayContext, options: ChainGatewayOptions = {}): Promise<JournaledDispatcherGateway> {
-  const dynamo = options.dynamoClient ?? new DynamoDBClient(env.dynamoEndpoint ? { endpoint: env.dynamoEndpoint } : {});
+  const dynamo = options.dynamoClient ?? new DynamoDBClient({ ...boundedClientConfig(env.awsClientBounds), ...(env.dynamoEndpoint && { endpoint: env.dynamoEndpoint }) });
   const table = { client: dynamo, tableName: env.tableName };
   const nonceStore = new DynamoNonceStore(table);
   const journal = new DynamoTxJournal(table);

@@ -7,7 +7,7 @@
  * knows the value came from SSM.
  */
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { readSsmParameters } from "@payrox/aws";
+import { boundedClientConfig, readSsmParameters } from "@payrox/aws";
 import { ENV } from "./env.js";
 import { once } from "./composition.js";
 
@@ -58,7 +58,8 @@ export async function loadBoundSecrets(env: Record<string, string | undefined>, 
 
 /** Loads the bound secrets into `process.env` on the first invocation (retried on the next if it failed). */
 const loadContainerSecrets = (() => {
-  const client = once(() => new SSMClient({}));
+  // Read before the environment is validated, so with the default bounds (AWS_CLIENT_BOUNDS).
+  const client = once(() => new SSMClient(boundedClientConfig()));
   let loaded: Promise<void> | undefined;
   return () => (loaded ??= loadBoundSecrets(process.env, (names) => readSsmParameters(client(), names)).catch((error: unknown) => {
     loaded = undefined;

@@ -199,6 +199,35 @@ describe("api handler", () => {
     it("answers 404 for an unknown route", () => expectRefused(call("GET", "/nope"), 404, "route-not-found"));
     it("answers 405 for a wrong method", () => expectRefused(call("DELETE", "/proposals"), 405, "method-not-allowed"));
     it("answers 404 for the cancel of an unknown proposal", () => expectRefused(call("POST", "/proposals/unknown-id/cancel"), 404, "proposal-not-found"));
+
+    // Issue 13, defect 3: each of these was a 500.
+    it("rejects a manifest nested 10,000 deep as an object", () => {
+      const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+      return expectRefused(call("POST", "/proposals", { body: `{"manifest":{"a":${deep}},"networks":["base"]}` }), 400, "body-too-deep");
+    });
+    it("rejects a manifest nested 10,000 deep as JSON text", () => {
+      const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+      return expectRefused(call("POST", "/proposals", { body: JSON.stringify({ manifest: `{"a":${deep}}`, networks: ["base"] }) }), 400, /^(invalid-manifest|manifest-too-deep)$/);
+    });
+    for (const path of ["/proposals/%E0%A4%A", "/proposals/%zz", "/proposals/%E0%A4%A/audit", "/proposals/%zz/cancel"]) {
+      const method = path.endsWith("/cancel") ? "POST" : "GET";
+      it(`rejects the malformed percent-escape of ${method} ${path}`, () => expectRefused(call(method, path), 400, "malformed-path"));
+    }
+    for (const length of [2_039, 2_048, 5_000]) {
+      it(`rejects a proposal id of ${length} characters`, () => expectRefused(call("GET", `/proposals/${"a".repeat(length)}`), 400, "invalid-proposal-id"));
+    }
+    it("rejects the audit and cancel of an oversized id", async () => {
+      await expectRefused(call("GET", `/proposals/${"é".repeat(1_100)}/audit`), 400, "invalid-proposal-id");
+      await expectRefused(call("POST", `/proposals/${"a".repeat(3_000)}/cancel`), 400, "invalid-proposal-id");
+    });
+    it("rejects a forged cursor with empty key strings", () => {
+      const cursor = Buffer.from(JSON.stringify({ PK: "", SK: "PROPOSAL", GSI1PK: "PROPOSALS", GSI1SK: "" })).toString("base64url");
+      return expectRefused(call("GET", "/proposals", { query: { cursor } }), 400, "invalid-cursor");
+    });
+    it("rejects a forged cursor whose keys name another item", () => {
+      const cursor = Buffer.from(JSON.stringify({ PK: `PROPOSAL#${"x".repeat(3_000)}`, SK: "PROPOSAL", GSI1PK: "PROPOSALS", GSI1SK: "x" })).toString("base64url");
+      return expectRefused(call("GET", "/proposals", { query: { cursor } }), 400, "invalid-cursor");
+    });
   });
 
   it("cancels every PROPOSED run, then answers 409 to a second cancel", async () => {

@@ -55,6 +55,18 @@ describe("readEnv", () => {
   it("reads a complete environment", () => {
     expect(readEnv(BASE_ENV)).toMatchObject({ tableName: TABLE, stepFunctionArns: { commit: "arn:aws:lambda:us-east-1:1:function:c" } });
   });
+
+  it("reads the AWS client bounds when set, and refuses ones that are not positive integers", () => {
+    // Act
+    const unset = readEnv(BASE_ENV);
+    const set = readEnv({ ...BASE_ENV, [ENV.AWS_REQUEST_TIMEOUT_MS]: "1500", [ENV.AWS_MAX_ATTEMPTS]: "3" });
+    const bad = () => readEnv({ ...BASE_ENV, [ENV.AWS_CONNECT_TIMEOUT_MS]: "0", [ENV.AWS_MAX_ATTEMPTS]: "two" });
+    // Assess
+    expect(unset.awsClientBounds).toBeUndefined();
+    expect(set.awsClientBounds).toEqual({ requestTimeoutMs: 1500, maxAttempts: 3 });
+    expect(bad).toThrow(/PAYROX_AWS_CONNECT_TIMEOUT_MS must be at least 1/);
+    expect(bad).toThrow(/PAYROX_AWS_MAX_ATTEMPTS must be a number/);
+  });
 });
 
 describe("step handler", () => {

@@ -3,7 +3,7 @@
  * a stable code and a message saying what to do; anything else is a 500 with a generic message.
  */
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { InvalidCursorError, ItemTooLargeError, ProposalExistsError, StoreInputError } from "@payrox/aws";
+import { InvalidCursorError, isServiceUnavailable, ItemTooLargeError, ProposalExistsError, StoreInputError } from "@payrox/aws";
 import { isRunVersionConflict, NetworkGasCapError, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
 
 /** A response of the API. */
@@ -21,6 +21,9 @@ export class ApiError extends Error {
   }
 }
 
+/** Seconds a caller is asked to wait (`Retry-After`) when a service behind the API is unavailable. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** A JSON response. */
 export function json(statusCode: number, body: unknown): ApiResponse {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
@@ -32,7 +35,8 @@ export function errorResponse(status: number, code: string, message: string, det
 }
 
 /**
- * Maps an error to its response; `undefined` for an unexpected error (the caller logs it and answers 500).
+ * Maps an error to its response (a service that is unavailable: 503 with `Retry-After`); `undefined` for
+ * an unexpected error (the caller logs it and answers 500).
  */
 export function knownErrorResponse(error: unknown): ApiResponse | undefined {
   if (error instanceof ApiError) return errorResponse(error.status, error.code, error.message);
@@ -48,7 +52,21 @@ export function knownErrorResponse(error: unknown): ApiResponse | undefined {
   if (error instanceof InvalidCursorError) return errorResponse(400, "invalid-cursor", `${error.message}; pass the cursor of a previous GET /proposals response unchanged`);
   if (error instanceof ItemTooLargeError) return errorResponse(413, "manifest-too-large", `${error.message}; split the upgrade into several manifests`);
   if (error instanceof StoreInputError) return errorResponse(400, "invalid-request", error.message);
+  if (isServiceUnavailable(error)) return serviceUnavailable();
   return undefined;
+}
+
+/**
+ * The 503 of a store (or scheduler) that timed out, refused the connection, throttled or failed on its
+ * side: the caller retries after `Retry-After` seconds.
+ */
+export function serviceUnavailable(): ApiResponse {
+  const response = errorResponse(
+    503,
+    "service-unavailable",
+    `the PayRox store did not answer in time or is unavailable; retry in ${RETRY_AFTER_SECONDS} s (after a POST, read the proposal first: the change may have been applied)`,
+  );
+  return { ...response, headers: { ...response.headers, "retry-after": String(RETRY_AFTER_SECONDS) } };
 }
 
 /** The 500 response: no internals leak to the caller. */

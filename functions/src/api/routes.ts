@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { cancelProposal, describeRunState, listNetworks, proposeUpgrade, verifyAuditChain, ProposalNotFoundError, type SchedulerDeps } from "@payrox/core";
 import { ApiError, json, type ApiResponse } from "./responses.js";
-import { ListQuerySchema, parseJsonBody, ProposeBodySchema, validate } from "./schemas.js";
+import { ListQuerySchema, parseJsonBody, ProposalIdSchema, ProposeBodySchema, validate } from "./schemas.js";
 
 /** What a route gets: the matched path parameters, the event, and the caller's identity. */
 export interface RouteRequest {
@@ -31,7 +31,7 @@ export const API_ROUTE_KEYS: readonly string[] = ROUTES.map((route) => route.key
 
 /**
  * Finds the route of `method path` (the stage prefix already removed).
- * @throws {ApiError} 404 route-not-found, 405 method-not-allowed
+ * @throws {ApiError} 404 route-not-found, 405 method-not-allowed, 400 malformed-path, 400 invalid-proposal-id
  */
 export function matchRoute(method: string, path: string): { handle: Route["handle"]; params: Record<string, string> } {
   const normalised = path.length > 1 ? path.replace(/\/+$/, "") : path;
@@ -41,8 +41,21 @@ export function matchRoute(method: string, path: string): { handle: Route["handl
     if (onPath.length > 0) throw new ApiError(405, "method-not-allowed", `${method} ${normalised} is not supported; use ${onPath.map((r) => r.method).join(" or ")}`);
     throw new ApiError(404, "route-not-found", `no route ${method} ${normalised}; see functions/README.md for the API`);
   }
-  const params = Object.fromEntries(Object.entries(route.path.exec(normalised)?.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+  const params = Object.fromEntries(Object.entries(route.path.exec(normalised)?.groups ?? {}).map(([k, v]) => [k, decodePathParam(v)]));
+  if (params.id !== undefined) validate(ProposalIdSchema, params.id, "invalid-proposal-id");
   return { handle: route.handle, params };
+}
+
+/**
+ * Percent-decodes a path parameter.
+ * @throws {ApiError} 400 malformed-path for a malformed escape (`%zz`, a truncated UTF-8 sequence)
+ */
+function decodePathParam(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ApiError(400, "malformed-path", `the path segment ${JSON.stringify(value.slice(0, 80))} has a malformed percent-escape; encode it with encodeURIComponent`);
+  }
 }
 
 /** The caller's IAM principal (HTTP API IAM authorizer), or `anonymous`. */

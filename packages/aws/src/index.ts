@@ -8,4 +8,5 @@ export * from "./dynamo/index.js";
 export * from "./scheduler/index.js";
 export * from "./events/index.js";
 export { readSsmParameters } from "./config/ssm-parameters.js";
+export { AWS_CLIENT_BOUNDS, boundedClientConfig, isServiceUnavailable, type AwsClientBounds, type BoundedClientConfig } from "./config/client-bounds.js";
 export * from "./webhooks/index.js";

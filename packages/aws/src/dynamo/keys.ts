@@ -49,10 +49,23 @@ export const PROPOSAL_LIST_PARTITION = "PROPOSALS";
 /** SK prefixes inside a proposal's partition. */
 export const SkPrefix = { RUN: "RUN#", STEP: "STEP#", AUDIT: "AUDIT#" } as const;
 
-/** Checks a caller-supplied key part: non-empty, and free of the `#` separator. */
+/**
+ * Longest key part, in UTF-8 bytes. DynamoDB refuses a partition key over 2,048 bytes and a sort key over
+ * 1,024 (a `ValidationException`); a bounded part keeps every key built from one caller-supplied part
+ * (`PROPOSAL#<id>`, `<created>#<id>`) inside both.
+ */
+export const MAX_KEY_PART_BYTES = 512;
+
+/** Whether `value` can be a key part: non-empty, free of the `#` separator, at most {@link MAX_KEY_PART_BYTES}. */
+export function isKeyPart(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && !value.includes("#") && Buffer.byteLength(value, "utf8") <= MAX_KEY_PART_BYTES;
+}
+
+/** Checks a caller-supplied key part: non-empty, free of the `#` separator, at most {@link MAX_KEY_PART_BYTES}. */
 export function keyPart(field: string, value: string): string {
   if (typeof value !== "string" || value.length === 0) throw new StoreInputError(field, "must be a non-empty string");
-  if (value.includes("#")) throw new StoreInputError(field, `must not contain "#" (the key separator), got ${JSON.stringify(value)}`);
+  if (value.includes("#")) throw new StoreInputError(field, `must not contain "#" (the key separator), got ${JSON.stringify(value.slice(0, 80))}`);
+  if (!isKeyPart(value)) throw new StoreInputError(field, `must be at most ${MAX_KEY_PART_BYTES} bytes (UTF-8), got ${Buffer.byteLength(value, "utf8")}`);
   return value;
 }
 

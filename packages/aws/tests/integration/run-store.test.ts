@@ -129,6 +129,15 @@ describe("DynamoRunStore", () => {
       const forged = Buffer.from(JSON.stringify({ PK: "NONCE#x", SK: "NONCE", GSI1PK: "OTHER", GSI1SK: "1" })).toString("base64url");
       await expect(store().listProposals({ cursor: "not a cursor" })).rejects.toBeInstanceOf(InvalidCursorError);
       await expect(store().listProposals({ cursor: forged })).rejects.toBeInstanceOf(InvalidCursorError);
+      // Issue 13: empty or oversized key strings passed the shape check and failed in DynamoDB (a 500).
+      for (const key of [
+        { PK: "", SK: "PROPOSAL", GSI1PK: "PROPOSALS", GSI1SK: "" },
+        { PK: "PROPOSAL#", SK: "PROPOSAL", GSI1PK: "PROPOSALS", GSI1SK: "000000000000001#" },
+        { PK: `PROPOSAL#${"x".repeat(3_000)}`, SK: "PROPOSAL", GSI1PK: "PROPOSALS", GSI1SK: `000000000000001#${"x".repeat(3_000)}` },
+        { PK: "PROPOSAL#a", SK: "PROPOSAL", GSI1PK: "PROPOSALS", GSI1SK: "000000000000001#b" },
+      ]) {
+        await expect(store().listProposals({ cursor: Buffer.from(JSON.stringify(key)).toString("base64url") })).rejects.toBeInstanceOf(InvalidCursorError);
+      }
       await expect(store().listProposals({ limit: 0 })).rejects.toBeInstanceOf(StoreInputError);
       await expect(store().listProposals({ limit: 101 })).rejects.toBeInstanceOf(StoreInputError);
     });

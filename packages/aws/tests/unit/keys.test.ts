@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { StepName } from "@payrox/core";
 import { describe, expect, it } from "vitest";
-import { auditKey, fromItem, nonceKey, proposalListKeys, runKey, stepKey, txKey } from "../../src/dynamo/keys.js";
+import { auditKey, fromItem, MAX_KEY_PART_BYTES, nonceKey, proposalKey, proposalListKeys, runKey, stepKey, txKey } from "../../src/dynamo/keys.js";
 import { StoreInputError } from "../../src/index.js";
 
 describe("keys", () => {
@@ -40,6 +40,16 @@ describe("keys", () => {
     expect(() => auditKey("p1", -1)).toThrow(StoreInputError);
     expect(() => auditKey("p1", 1.5)).toThrow(StoreInputError);
     expect(() => auditKey("p1", 10_000_000_000)).toThrow(StoreInputError);
+  });
+
+  it("refuses a key part over MAX_KEY_PART_BYTES UTF-8 bytes, which DynamoDB would refuse as a key", () => {
+    // Prepare: the longest accepted id, in one- and two-byte characters
+    const longest = "a".repeat(MAX_KEY_PART_BYTES);
+    // Act + Assess
+    expect(proposalKey(longest).PK).toBe(`PROPOSAL#${longest}`);
+    expect(() => proposalKey(`${longest}a`)).toThrow(/at most 512 bytes/);
+    expect(() => proposalKey("é".repeat(MAX_KEY_PART_BYTES / 2 + 1))).toThrow(StoreInputError);
+    expect(() => proposalListKeys("x".repeat(2_039), 1)).toThrow(StoreInputError);
   });
 
   it("strips storage-only attributes from an item", () => {

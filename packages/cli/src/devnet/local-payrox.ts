@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { DynamoAlertDeadLetters, DynamoJobStore, WebhookAlertSink } from "@payrox/aws";
+import { boundedClientConfig, DynamoAlertDeadLetters, DynamoJobStore, WebhookAlertSink } from "@payrox/aws";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import type { Alert, SchedulerOptions } from "@payrox/core";
 import { LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
@@ -60,7 +60,8 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   const webhooks = await startWebhookReceiver({ secret: webhookSecret, ...(options.onAlert && { onAlert: options.onAlert }) });
 
   const env = readEnv(devnetFunctionsEnv(state, ENV));
-  const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint);
+  // Bounded like the functions' own clients: a paused DynamoDB Local fails calls (API: 503) instead of hanging them.
+  const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint, boundedClientConfig(env.awsClientBounds));
   const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
   const scheduler = new LocalScheduler({
     store: new DynamoJobStore({ client: dynamoClient, tableName: state.tableName }),

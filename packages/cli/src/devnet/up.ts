@@ -4,17 +4,14 @@
  * run is final, and summarise. The command wraps it with flags, Ctrl-C and the exit code.
  */
 import { TERMINAL_STATES, type Alert } from "@payrox/core";
-import { ApiClient, type ProposalView } from "../api-client.js";
-import { ApiUnreachableError } from "../errors.js";
-
-/** Consecutive failed progress polls tolerated (a loaded machine) before the watch gives up. */
-const MAX_POLL_FAILURES = 10;
+import { ApiClient } from "../api-client.js";
 import { exampleManifest } from "./example-manifest.js";
 import { startLocalPayRox, type LocalPayRox } from "./local-payrox.js";
 import { ProgressDisplay, type ProgressOutput } from "./progress.js";
 import { startDevnetServices, type DevnetServices } from "./services.js";
 import { readDevnetState, writeDevnetState, type DevnetState } from "./state.js";
 import { renderSummary, summarize, type DevnetSummary } from "./summary.js";
+import { readAudit, retryPoll, watchProposal } from "./watch.js";
 
 /** Options of {@link devnetUp}. */
 export interface DevnetUpOptions {
@@ -39,8 +36,10 @@ export interface DevnetUpOptions {
   out: ProgressOutput;
   /** Aborting stops watching (Ctrl-C). */
   signal?: AbortSignal;
-  /** How often progress is read from the API, in ms. @default 500 */
+  /** How often progress is read from the API, in ms; also the first retry delay of a failed read. @default 500 */
   pollMs?: number;
+  /** Longest delay between retries of a failing progress read (it is retried until it succeeds). @default 30_000 */
+  maxBackoffMs?: number;
 }
 
 /** What {@link devnetUp} leaves running, and what it saw. */
@@ -84,13 +83,16 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
     });
     say(`PayRox API on ${payrox.apiUrl} (scheduler and watchdog running)`);
     const client = new ApiClient({ baseUrl: payrox.apiUrl, signer: "none" });
-    const ids = options.propose === false ? await unfinishedProposals(client) : [await proposeExample(client, state, options.selectors, say)];
+    // Resuming only reads, so a failing read is retried like the progress polls; proposing is not retried (not idempotent).
+    const ids = options.propose === false ? ((await retryPoll("listing unfinished proposals", () => unfinishedProposals(client), say, options)) ?? []) : [await proposeExample(client, state, options.selectors, say)];
     if (ids.length === 0) say("no unfinished proposal to resume");
     const summaries: DevnetSummary[] = [];
     for (const id of ids) {
-      const view = await watch(client, id, display, options);
+      const view = await watchProposal(client, id, display, options);
       if (!view) break;
-      const summary = await summarize(state, view, await client.audit(id));
+      const audit = await readAudit(client, id, display, options);
+      if (!audit) break;
+      const summary = await summarize(state, view, audit);
       summaries.push(summary);
       options.out.write(renderSummary(summary) + "\n");
     }
@@ -118,26 +120,4 @@ async function unfinishedProposals(client: ApiClient): Promise<string[]> {
   const { proposals } = await client.proposals(100);
   const views = await Promise.all(proposals.map((p) => client.proposal(p.id)));
   return views.filter((v) => v.runs.some((r) => !TERMINAL_STATES.has(r.state as never))).map((v) => v.proposal.id).reverse();
-}
-
-/** Polls the proposal until every run is final; undefined when aborted first. A few failed polls in a row are tolerated. */
-async function watch(client: ApiClient, id: string, display: ProgressDisplay, options: DevnetUpOptions): Promise<ProposalView | undefined> {
-  let failures = 0;
-  for (;;) {
-    let view: ProposalView;
-    try {
-      const [read, audit] = await Promise.all([client.proposal(id), client.audit(id)]);
-      view = read;
-      display.update(view, audit.entries);
-      failures = 0;
-    } catch (error) {
-      if (!(error instanceof ApiUnreachableError) || ++failures > MAX_POLL_FAILURES) throw error;
-      display.note(`progress poll failed (${failures}/${MAX_POLL_FAILURES}): ${error.message}`);
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
-      continue;
-    }
-    if (view.runs.every((r) => TERMINAL_STATES.has(r.state as never))) return view;
-    if (options.signal?.aborted) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
-  }
 }
