@@ -2,10 +2,11 @@
  * Starts the devnet's services on 127.0.0.1 and free ports — one anvil node per network, DynamoDB Local
  * (the single table), the local KMS server (one ECC_SECG_P256K1 key per network) and a local relay in
  * front of each network whose policy prefers Flashbots or a private RPC — and deploys the dispatcher
- * (CREATE2: one address everywhere) and the example facets on every chain.
+ * (CREATE2: one address everywhere) and the example facets on every chain — or, on a data directory
+ * that holds a deployment, restarts it (see `data-dir.ts`).
  *
  * SECURITY: the chains' deployer/admin is dev account #0 of the public test mnemonic, and the KMS keys
- * live in a throwaway file: DEVELOPMENT material for local chains only.
+ * live in a throwaway file (or the data directory's key file): DEVELOPMENT material for local chains only.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,8 +67,9 @@ const ROLES = ["COMMIT_ROLE", "APPLY_ROLE", "EMERGENCY_ROLE"] as const;
 export const CHAIN_STATE_INTERVAL_SECONDS = 2;
 
 /**
- * Starts every service and deploys; on any failure stops what it started and throws.
+ * Starts every service and deploys (or restarts on kept data); on any failure stops what it started and throws.
  * @throws DevnetStartError naming the service that failed
+ * @throws DevnetDataError when the kept data doesn't match the options or a chain is not the one the table knows
  */
 export async function startDevnetServices(options: DevnetServicesOptions): Promise<DevnetServices> {
   const progress = options.onProgress ?? (() => undefined);
