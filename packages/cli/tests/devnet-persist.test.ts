@@ -5,7 +5,8 @@
  * the kept table (its state file gone) is refused with a message saying how to start from nothing, and
  * `fresh` does. Everything runs on 127.0.0.1 and free ports, with the data in a temp directory.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -19,6 +20,7 @@ import { devnetDataPaths } from "../src/devnet/data-dir.js";
 import { startDevnetServices, type DevnetServices } from "../src/devnet/services.js";
 import type { DevnetState } from "../src/devnet/state.js";
 import { DevnetDataError } from "../src/errors.js";
+import { BIN } from "./helpers.js";
 
 const OPTIONS = { networks: 1, activationDelaySeconds: 5, tableName: "payrox-persist" } as const;
 const PROPOSAL = {
@@ -33,6 +35,7 @@ const PROPOSAL = {
 
 let dir: string;
 let running: DevnetServices | undefined;
+const children: ChildProcess[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "payrox-persist-"));
@@ -43,7 +46,10 @@ afterEach(async () => {
   running = undefined;
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function start(dataDir: string, fresh = false): Promise<DevnetServices> {
   running = await startDevnetServices({ ...OPTIONS, dataDir, fresh });
@@ -79,6 +85,25 @@ async function sendWithReservedNonce(state: DevnetState): Promise<number> {
     kms.destroy();
     table.client.destroy();
   }
+}
+
+/** `payrox devnet services` as its own process in `cwd`; `until` resolves with its output once it matches. */
+function servicesProcess(cwd: string, ...args: string[]) {
+  const child = spawn(process.execPath, [BIN, "devnet", "services", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } });
+  children.push(child);
+  let output = "";
+  child.stdout!.on("data", (d) => void (output += d));
+  child.stderr!.on("data", (d) => void (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const until = async (pattern: RegExp): Promise<string> => {
+    const deadline = Date.now() + 120_000;
+    while (!pattern.test(output)) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`payrox devnet services never printed ${pattern}; output:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return output;
+  };
+  return { pid: child.pid!, exited, until };
 }
 
 function isRunning(pid: number): boolean {
@@ -130,6 +155,24 @@ describe("startDevnetServices › kept data", () => {
     }
     // The kept chain goes on: the signer's next send uses the table's next nonce and is mined.
     expect(await sendWithReservedNonce(second)).toBe(nonce + 1);
+  }, 240_000);
+
+  it("restarts on its data when the payrox devnet services process was stopped with SIGTERM by PID", async () => {
+    // Prepare: the command in its own process, its data under <cwd>/.payrox/devnet
+    const cwd = join(dir, "command");
+    mkdirSync(cwd);
+    const first = servicesProcess(cwd, "--networks", "1", "--delay", "5");
+    await first.until(/state written/);
+    // Act
+    process.kill(first.pid, "SIGTERM");
+    expect(await first.exited).toBe(0);
+    const second = servicesProcess(cwd);
+    const output = await second.until(/state written|can't be used/);
+    process.kill(second.pid, "SIGTERM");
+    await second.exited;
+    // Assess
+    expect(output).toContain(`restarted on the data in ${join(cwd, ".payrox", "devnet")}`);
+    expect(existsSync(join(cwd, ".payrox", "devnet", "chains", "devnet-1.json"))).toBe(true);
   }, 240_000);
 
   it("refuses a chain that was reset under the kept table, saying how to start from nothing", async () => {
