@@ -290,11 +290,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Synchronous last resort: 'exit' handlers cannot await, so the nodes get SIGKILL. */
-function killAllNow(): void {
+/**
+ * Synchronous last resort: 'exit' handlers cannot await, so the nodes get SIGKILL there. On SIGINT/SIGTERM
+ * they get SIGTERM: they exit on their own, and an anvil started with `--state` saves its chain first.
+ */
+function killAllNow(signal: NodeJS.Signals = "SIGKILL"): void {
   for (const [pid, child] of live) {
     try {
-      child.kill("SIGKILL");
+      child.kill(signal);
     } catch {
       // already gone
     }
@@ -302,9 +305,13 @@ function killAllNow(): void {
   }
 }
 
-/** On SIGINT/SIGTERM kill the nodes, then let the signal do what it would have done without this handler. */
+function onExit(): void {
+  killAllNow("SIGKILL");
+}
+
+/** On SIGINT/SIGTERM stop the nodes, then let the signal do what it would have done without this handler. */
 function onSignal(signal: NodeJS.Signals): void {
-  killAllNow();
+  killAllNow("SIGTERM");
   uninstallExitHooks();
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
@@ -312,7 +319,7 @@ function onSignal(signal: NodeJS.Signals): void {
 function installExitHooks(): void {
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;
-  process.on("exit", killAllNow);
+  process.on("exit", onExit);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 }
@@ -320,7 +327,7 @@ function installExitHooks(): void {
 function uninstallExitHooks(): void {
   if (!exitHooksInstalled) return;
   exitHooksInstalled = false;
-  process.off("exit", killAllNow);
+  process.off("exit", onExit);
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
 }

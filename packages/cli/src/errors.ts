@@ -71,6 +71,18 @@ export class DevnetStartError extends CliError {
   }
 }
 
+/** The devnet's kept data does not match the chains or the flags it is restarted with; nothing is left running. */
+export class DevnetDataError extends CliError {
+  constructor(
+    readonly dataDir: string,
+    problem: string,
+    /** The network whose chain does not match, if one. */
+    readonly network?: string,
+  ) {
+    super(`the devnet data in ${dataDir} can't be used: ${problem}; nothing is left running. Start from nothing with "payrox devnet services --fresh" (deletes the kept table, keys and chains)`);
+  }
+}
+
 /** The PayRox API answered with an error (`code` and `message` from its `{ error }` body). */
 export class ApiRequestError extends CliError {
   constructor(

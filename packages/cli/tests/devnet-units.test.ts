@@ -99,6 +99,21 @@ describe("payrox devnet up flags", () => {
   });
 });
 
+describe("payrox devnet services flags", () => {
+  it("refuses a size other than the kept data's, naming --fresh, before starting anything (exit 1)", async () => {
+    // Prepare: a data directory holding a 1-network devnet with a 30 s delay
+    const dataDir = mkdtempSync(join(tmpdir(), "payrox-data-"));
+    writeDevnetState(join(dataDir, "deployment.json"), { ...STATE, networks: [{ ...STATE.networks[0]!, genesisHash: "0x" + "33".repeat(32) }] });
+    let stderr = "";
+    // Act
+    const code = await run(["devnet", "services", "--data-dir", dataDir, "--networks", "2", "--state-file", join(dataDir, "devnet.json")], { stdout: () => undefined, stderr: (t) => void (stderr += t), cwd: process.cwd() });
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/holds a devnet of 1 network\(s\) with a 30 s delay, not 2 with 30 s/);
+    expect(stderr).toContain("payrox devnet services --fresh");
+  });
+});
+
 describe("ApiClient", () => {
   it("turns an { error } answer into an ApiRequestError with status and code", async () => {
     const server = createServer((_req, res) => {

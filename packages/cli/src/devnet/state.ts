@@ -16,6 +16,8 @@ export const DevnetNetworkSchema = z.strictObject({
   id: z.string().min(1),
   chainId: z.number().int().positive(),
   rpcUrl: url,
+  /** Hash of the chain's block 0: a restart on kept data refuses a chain whose genesis differs (it was reset). */
+  genesisHash: z.string().regex(/^0x[0-9a-f]{64}$/).optional(),
   /** PID of the node (anvil), for whoever stops it. */
   pid: z.number().int().positive().optional(),
   dispatcher: address,

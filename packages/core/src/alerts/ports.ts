@@ -38,7 +38,7 @@ export interface IncidentLedger {
 /** One measured step, kept for the gas-spike baseline. */
 export interface GasSample {
   txHash: string;
-  /** Decimal gas (per leaf for apply). */
+  /** Decimal gas of the whole transaction (an apply batch is judged against its plan, not these). */
   gas: string;
   atMs: number;
 }

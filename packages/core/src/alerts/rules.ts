@@ -24,7 +24,7 @@ export const ALERT_THRESHOLDS = {
 /** Reverts that mean the signer lacks a role: PayRox's own transaction was refused by access control. */
 export const ACCESS_CONTROL_REVERTS: ReadonlySet<string> = new Set(["AccessControlUnauthorizedAccount", "AccessControlBadConfirmation"]);
 
-/** Steps whose gas is judged (apply is judged per leaf: its batches differ in size). */
+/** Steps whose gas is judged (apply against its batch's planned estimate: batches differ in size and fixed cost). */
 export type GasStep = "commit" | "apply" | "activate" | "cancel";
 
 /** Late activation: `run` not ACTIVATED when `nowMs > activateAt + grace + 300 s`. */
@@ -112,15 +112,37 @@ export function gasSpikeRule(input: { network: string; step: GasStep; gasUsed: b
   const baseline = median(recent);
   const { numerator, denominator } = ALERT_THRESHOLDS.gasSpikeRatio;
   if (gasUsed * denominator <= baseline * numerator) return undefined;
-  const unit = step === "apply" ? " per leaf" : "";
   return {
     type: AlertType.GAS_SPIKE,
     severity: "warning",
     dedupeKey: `${AlertType.GAS_SPIKE}:${network}:${txHash}`,
     ...(input.proposalId !== undefined && { proposalId: input.proposalId }),
     network,
-    message: `${step} on ${network} used ${gasUsed} gas${unit}, over 1.5 × the median ${baseline} of the last ${recent.length} ${step} steps`,
+    message: `${step} on ${network} used ${gasUsed} gas, over 1.5 × the median ${baseline} of the last ${recent.length} ${step} steps`,
     evidence: { txHash, values: { step, gasUsed: gasUsed.toString(), baseline: baseline.toString(), samples: recent.length } },
+  };
+}
+
+/**
+ * Apply gas spike: `gasUsed > estimatedGas × 1.5`, the estimate being the planner's for that very batch
+ * (its fixed cost, facets, leaves and proof, margin included). A per-leaf median can't judge a batch:
+ * the fixed ~41.5k makes a 1-leaf last batch look like a 4× spike.
+ * @throws AlertRuleInputError on negative gas or a non-positive estimate
+ */
+export function applyGasSpikeRule(input: { network: string; batch: number; gasUsed: bigint; estimatedGas: number; txHash: string; proposalId?: string }): AlertDraft | undefined {
+  const { network, batch, gasUsed, estimatedGas, txHash } = input;
+  if (gasUsed < 0n) throw new AlertRuleInputError("gasUsed", `must not be negative, got ${gasUsed}`);
+  if (!Number.isSafeInteger(estimatedGas) || estimatedGas <= 0) throw new AlertRuleInputError("estimatedGas", `must be a positive integer, got ${estimatedGas}`);
+  const { numerator, denominator } = ALERT_THRESHOLDS.gasSpikeRatio;
+  if (gasUsed * denominator <= BigInt(estimatedGas) * numerator) return undefined;
+  return {
+    type: AlertType.GAS_SPIKE,
+    severity: "warning",
+    dedupeKey: `${AlertType.GAS_SPIKE}:${network}:${txHash}`,
+    ...(input.proposalId !== undefined && { proposalId: input.proposalId }),
+    network,
+    message: `apply batch ${batch} on ${network} used ${gasUsed} gas, over 1.5 × the planner's estimate of ${estimatedGas} for that batch`,
+    evidence: { txHash, values: { step: "apply", batch, gasUsed: gasUsed.toString(), estimatedGas: String(estimatedGas) } },
   };
 }
 

@@ -47,6 +47,6 @@ export async function applyBatchBody({ proposal, run }: StepContext, deps: Sched
     await scheduleStep(deps, applied, StepName.ACTIVATE, String(applied.version), Math.max(now, applied.activateAtMs! - ACTIVATION_LEAD_MS));
   }
   await resolveStuckTx(deps, run, sent.tx);
-  await checkGas(deps, run, "apply", sent.tx, plan.batches[k]!.routes.length);
+  await checkGas(deps, run, "apply", sent.tx, plan.batches[k]!);
   return { outcome: "done", run: applied, tx: sent.tx };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  accessControlRevertRule, ALERT_THRESHOLDS, AlertRuleInputError, activationNotReadyRule, blockRanges, codehashMismatchRule, createRun, gasSpikeRule, lateActivationRule, median,
+  accessControlRevertRule, ALERT_THRESHOLDS, applyGasSpikeRule, AlertRuleInputError, activationNotReadyRule, blockRanges, codehashMismatchRule, createRun, gasSpikeRule, lateActivationRule, median,
   outOfBandEventRule, planScan, runFailedRule, txStuckRule, type DispatcherEvent, type Run, type TxRecord,
 } from "../../../src/index.js";
 
@@ -84,6 +84,27 @@ describe("gasSpikeRule", () => {
 
   it("refuses negative gas with a typed error", () => {
     expect(() => judge(-1n)).toThrow(AlertRuleInputError);
+  });
+});
+
+describe("applyGasSpikeRule", () => {
+  const judge = (gasUsed: bigint, estimatedGas = 100_000) => applyGasSpikeRule({ network: "base", batch: 2, gasUsed, estimatedGas, txHash: "0x01", proposalId: "p1" });
+
+  it("raises nothing at exactly 1.5 × the batch's estimate", () => {
+    expect(judge(150_000n)).toBeUndefined();
+  });
+
+  it("raises one warning naming the batch at 1.5 × its estimate + 1 gas", () => {
+    expect(judge(150_001n)).toMatchObject({ type: "gas-spike", severity: "warning", dedupeKey: "gas-spike:base:0x01", proposalId: "p1", evidence: { txHash: "0x01", values: { step: "apply", batch: 2, gasUsed: "150001", estimatedGas: "100000" } } });
+  });
+
+  it("raises nothing for a 1-leaf batch whose gas per leaf is 4 × a full batch's when it is within its own estimate", () => {
+    expect(judge(68_653n, 75_000)).toBeUndefined();
+  });
+
+  it("refuses negative gas and a non-positive estimate with a typed error", () => {
+    expect(() => judge(-1n)).toThrow(AlertRuleInputError);
+    expect(() => judge(1n, 0)).toThrow(AlertRuleInputError);
   });
 });
 

@@ -4,7 +4,7 @@
  * mismatch at apply, and the chain watcher (out-of-band events, bounded ranges, reorgs, RPC errors).
  */
 import { describe, expect, it } from "vitest";
-import { findNetwork, proposeUpgrade, RunState, watchdogSweep, type DispatcherEvent } from "../../../src/index.js";
+import { findNetwork, parseManifest, planBatches, proposeUpgrade, RunState, watchdogSweep, type DispatcherCall, type DispatcherEvent } from "../../../src/index.js";
 import { fireDueJobs, inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
 
 const PAYROX = "0x00000000000000000000000000000000000000aa";
@@ -112,6 +112,53 @@ describe("steps › gas spike", () => {
     expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("COMMITTED");
     expect(h.alerts.alerts.filter((a) => a.type === "gas-spike")).toHaveLength(alerts);
     expect((await h.gasHistory.recent("base", "commit")).at(-1)!.gas).toBe(String(gas));
+  });
+});
+
+describe("steps › apply gas against the plan", () => {
+  /** A 9-route manifest planned in batches of 4, 4 and 1 leaves, and its plan. */
+  async function planned() {
+    const h = inMemoryPorts();
+    const deps = h.deps({ options: { planOptions: { maxBatchSize: 4 } } });
+    const manifestJson = syntheticManifestJson(9);
+    const plan = planBatches(parseManifest(manifestJson), { maxBatchSize: 4 });
+    const { proposal } = await proposeUpgrade({ manifestJson, networks: ["base"], proposer: "alice" }, deps);
+    const batchOf = (call: DispatcherCall) => plan.batches.find((b) => call.kind === "apply" && b.leaves === call.batch.leaves)!;
+    return { h, deps, plan, proposal, batchOf };
+  }
+
+  it("raises nothing when a small last batch costs far more per leaf than the full ones", async () => {
+    // Prepare: earlier applies on base at ~15k gas per leaf; each batch costs 41.5k fixed + 15k per leaf
+    const { h, deps, plan, proposal, batchOf } = await planned();
+    expect(plan.batches.map((b) => b.routes.length)).toEqual([4, 4, 1]);
+    for (let i = 0; i < 5; i++) await h.gasHistory.add("base", "apply", { txHash: `0x0${i}`, gas: "15332", atMs: 0 });
+    h.gateway.gas = (_n, call) => (call.kind === "apply" ? 41_500n + 15_000n * BigInt(batchOf(call).routes.length) : 100_000n);
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe(RunState.ACTIVATED);
+    expect(h.alerts.alerts.filter((a) => a.type === "gas-spike")).toEqual([]);
+  });
+
+  it.each([
+    [0, 0],
+    [1, 1],
+  ])("raises one warning only for a batch over 1.5 × its estimate (+%i gas: %i alert)", async (over, alerts) => {
+    // Prepare: the middle batch costs 1.5 × its estimate (+ over); the others cost their estimate
+    const { h, deps, plan, proposal, batchOf } = await planned();
+    const spiking = plan.batches[1]!;
+    h.gateway.gas = (_n, call) => {
+      if (call.kind !== "apply") return 100_000n;
+      const batch = batchOf(call);
+      return batch === spiking ? (BigInt(batch.estimatedGas) * 3n) / 2n + BigInt(over) : BigInt(batch.estimatedGas);
+    };
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe(RunState.ACTIVATED);
+    const spikes = h.alerts.alerts.filter((a) => a.type === "gas-spike");
+    expect(spikes).toHaveLength(alerts);
+    if (alerts) expect(spikes[0]).toMatchObject({ severity: "warning", network: "base", evidence: { values: { step: "apply", batch: 1, estimatedGas: String(spiking.estimatedGas) } } });
   });
 });
 
