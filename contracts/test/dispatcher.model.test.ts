@@ -442,10 +442,10 @@ function predictActivate(run: Run, who: Who): Prediction {
   if (who === "outsider") return fail("AccessControlUnauthorizedAccount", run.f.outsider.address, ROLE.apply);
   if (!p) return fail("NoPendingRoot");
   if (p.cancelRemaining !== null) return fail("CancelInProgress", p.manifest.root);
-  if (m.paused) return fail("ActivationPaused");
   const at = m.now + 1;
   if (at < p.eta) return fail("ActivationNotReady", p.eta, at);
   if (at > p.eta + EXPIRY) return fail("RootExpired", p.eta + EXPIRY, at);
+  if (m.paused) return fail("ActivationPaused");
   if (p.applied.size !== p.leafCount) return fail("ManifestIncomplete", p.applied.size, p.leafCount);
   return succeed(() => {
     for (const [selector, facet] of p.staged) {

@@ -326,6 +326,18 @@ describe("pause during an incident", () => {
   });
 });
 
+describe("pause and expiry", () => {
+  it("reports a root that expired while paused as RootExpired (never as held), and before its ETA as not ready", async () => {
+    const f = await deployDispatcher();
+    const tree = await commit(f, await routesTo(f.v1));
+    await applyAll(f, tree);
+    await (await f.dispatcher.connect(f.emergency).getFunction("pause")()).wait();
+    await expectRevert(sendActivate(f, tree), "ActivationNotReady");
+    await time.increase(DELAY + EXPIRY + 1);
+    await expectRevert(sendActivate(f, tree), "RootExpired");
+  });
+});
+
 describe("initializer at activation", () => {
   it("switches the routes and then runs the bound initializer in the dispatcher's storage, in one transaction", async () => {
     const f = await deployDispatcher();

@@ -169,10 +169,11 @@ contract ManifestDispatcher is IManifestDispatcher {
         uint32 leafCount = state.leafCount();
         if (leafCount == 0) revert NoPendingRoot();
         if (state & S.CANCELLING != 0) revert CancelInProgress($.pendingRootOf(state));
-        if (state.isPaused()) revert ActivationPaused();
         uint64 eta = state.eta();
         if (block.timestamp < eta) revert ActivationNotReady(eta, uint64(block.timestamp));
+        // Expiry before pause: a root that expired while paused is reported as expired, never as held.
         _checkNotExpired(state);
+        if (state.isPaused()) revert ActivationPaused();
         if (state.applied() != leafCount) revert ManifestIncomplete(state.applied(), leafCount);
         bytes32 initHash = keccak256(abi.encode(init.facet, init.codehash, keccak256(init.data)));
         bytes32 binding = keccak256(abi.encode(keccak256(abi.encode(facets)), initHash));

@@ -352,9 +352,9 @@ export class ScriptedGateway {
       case "activate":
         if (s.pendingRoot === ZeroHash) return { name: "NoPendingRoot", args: [] };
         if (s.cancelling) return { name: "CancelInProgress", args: [s.pendingRoot] };
-        if (s.paused) return { name: "ActivationPaused", args: [] };
         if (now < s.pendingEta) return { name: "ActivationNotReady", args: [BigInt(s.pendingEta), BigInt(now)] };
         if (now > s.pendingEta + s.expiryWindowSeconds) return { name: "RootExpired", args: [BigInt(s.pendingEta + s.expiryWindowSeconds), BigInt(now)] };
+        if (s.paused) return { name: "ActivationPaused", args: [] };
         if (s.applied !== s.leafCount) return { name: "ManifestIncomplete", args: [s.applied, s.leafCount] };
         Object.assign(s, { activeEpoch: s.pendingEpoch, activeRoot: s.pendingRoot, ...clear });
         return undefined;
