@@ -151,6 +151,10 @@ function lazyGateway(factory: GatewayFactory, context: GatewayContext): Dispatch
     readState: async (network) => (await gateway()).readState(network),
     latestBlock: async (network) => (await gateway()).latestBlock(network),
     send: async (network, stepId, call) => (await gateway()).send(network, stepId, call),
+    listSelectors: async (network) => {
+      const inner = await gateway();
+      return inner.listSelectors ? inner.listSelectors(network) : [];
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import { Contract, type ContractTransactionResponse } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoChainCursorStore } from "@payrox/aws";
 import { DispatcherEventReader, encodeDispatcherCall } from "@payrox/chain";
-import { buildManifestTree, cancelProposal, commitArgs, findNetwork, jobName, proposeUpgrade, runStep, StepName, watchChain, type Network, type ScheduledJob, type SchedulerDeps } from "@payrox/core";
+import { buildManifest, buildManifestTree, cancelProposal, commitArgs, findNetwork, jobName, proposeUpgrade, runStep, StepName, watchChain, type Network, type ScheduledJob, type SchedulerDeps } from "@payrox/core";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { counterManifest, deployCounterEverywhere, schedulerDeps, startE2eWorld, type E2eWorld } from "./support/e2e-harness.js";
 
@@ -149,5 +149,35 @@ describe("dispatcher v2 lifecycle end to end", () => {
     expect(third).toMatchObject({ outcome: "done", run: { state: "ACTIVATED" } });
     expect(deps.alerts.alerts.map((a) => `${a.type}:${a.status}`)).toEqual(["dispatcher-paused:raised", "dispatcher-paused:resolved"]);
     expect(BigInt(await admin.getFunction("activeEpoch")())).toBe(5n);
+  });
+
+  it("prunes the removed selectors from the loupe's list after an activation that removes them, journaled and audited", async () => {
+    // Prepare: a manifest removing two of the live counter selectors
+    const deps = schedulerDeps(world);
+    const n = world.networks[NET]!;
+    const views = new Contract(n.dispatcher, ["function activeEpoch() view returns (uint64)", "function activeRoot() view returns (bytes32)"], n.provider);
+    const manifest = await buildManifest(
+      { name: "remove-two", baseEpoch: Number(await views.getFunction("activeEpoch")()), previousRoot: String(await views.getFunction("activeRoot")()), facets: [], remove: ["greet()", "count()"] },
+      {},
+    );
+    const { proposal, runs } = await proposeUpgrade({ manifestJson: JSON.stringify(manifest), networks: [NET], proposer: "e2e" }, deps);
+    expect((await runStep(job(proposal.id, StepName.COMMIT, "0"), deps)).outcome).toBe("done");
+    for (let k = 0; k < runs[0]!.batchCount; k++) expect((await runStep(job(proposal.id, StepName.APPLY, String(k)), deps)).outcome).toBe("done");
+    const applied = (await world.store.getRun(proposal.id, NET))!;
+
+    // Act
+    const activated = await runStep(job(proposal.id, StepName.ACTIVATE, String(applied.version)), deps);
+
+    // Assess: activated, the raw list holds no dead entry, the prune was one journaled transaction, audited
+    expect(activated).toMatchObject({ outcome: "done", run: { state: "ACTIVATED" } });
+    const list = await deps.gateway.listSelectors!(NET);
+    expect(list.filter((e) => e.dead)).toEqual([]);
+    const removed = manifest.entries.map((e) => e.selector);
+    expect(list.map((e) => e.selector).filter((s) => removed.includes(s))).toEqual([]);
+    const prunes = (await world.audit.list(proposal.id)).filter((e) => e.event === "prune.confirmed");
+    expect(prunes).toHaveLength(1);
+    expect(prunes[0]).toMatchObject({ details: { chunk: 0, chunks: 1, entries: 2 } });
+    const receipt = (await n.provider.getTransactionReceipt(prunes[0]!.txHash!))!;
+    expect(receipt.status).toBe(1);
   });
 });

@@ -4,7 +4,7 @@
  * so every send is journaled first and idempotent by step id.
  */
 import { Contract, getAddress, Interface, isError, type JsonRpcApiProvider } from "ethers";
-import type { DispatcherCall, DispatcherGateway, DispatcherState, SendResult } from "@payrox/core";
+import type { DispatcherCall, ListedSelector, DispatcherGateway, DispatcherState, SendResult } from "@payrox/core";
 import { SimulationRevertedError, TxGasLimitExceededError } from "../errors.js";
 import { DispatcherReadError } from "../dispatcher/errors.js";
 import { TxSender } from "../tx/tx-sender.js";
@@ -19,6 +19,7 @@ export const DISPATCHER_STATE_ABI = [
   "function nextEpoch() view returns (uint64)",
   "function expiryWindow() view returns (uint64)",
   "function paused() view returns (bool)",
+  "function listedSelectors(bytes4 cursor, uint256 limit) view returns (bytes4[] selectors, bool[] dead, bytes4 next)",
 ] as const;
 
 /** The lifecycle functions {@link encodeDispatcherCall} encodes (signatures of IManifestDispatcher v2 and its admin facet). */
@@ -27,9 +28,12 @@ export const DISPATCHER_LIFECYCLE_ABI = [
   "function applyRoutes((address facet, bytes32 codehash)[] facets, bytes32 initHash, bytes leaves, bytes32[] proof, bytes proofFlags)",
   "function activateCommittedRoot((address facet, bytes32 codehash)[] facets, (address facet, bytes32 codehash, bytes data) init)",
   "function cancelCommittedRoot(bytes32 root, uint64 epoch, uint32 maxUnstage)",
+  "function pruneSelectors(bytes4[] predecessors)",
 ] as const;
 
 const lifecycle = new Interface(DISPATCHER_LIFECYCLE_ABI);
+/** Selectors per `listedSelectors` call. */
+const LIST_PAGE = 500;
 
 /** How to reach one network's dispatcher and send to it. */
 export type DispatcherNetwork = {
@@ -164,6 +168,23 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
     return { ok: true, tx: { hash: outcome.hash, blockNumber: outcome.blockNumber, blockTimestamp: block.timestamp, gasUsed: outcome.gasUsed } };
   }
 
+  /**
+   * The dispatcher's raw selector list with each entry's dead flag, paged through `listedSelectors` at one
+   * block. @throws UnknownNetworkError; RPC failures propagate.
+   */
+  async listSelectors(network: string): Promise<ListedSelector[]> {
+    const { provider, views } = this.#target(network);
+    const blockTag = await provider.getBlockNumber();
+    const list: ListedSelector[] = [];
+    let cursor = "0x00000000";
+    do {
+      const [selectors, dead, next] = await views.listedSelectors(cursor, LIST_PAGE, { blockTag });
+      (selectors as string[]).forEach((selector, i) => list.push({ selector: selector.toLowerCase(), dead: Boolean((dead as boolean[])[i]) }));
+      cursor = String(next);
+    } while (cursor !== "0x00000000");
+    return list;
+  }
+
   #target(network: string): Target {
     const target = this.#targets.get(network);
     if (!target) throw new UnknownNetworkError(network, [...this.#targets.keys()]);
@@ -184,6 +205,8 @@ export function encodeDispatcherCall(call: DispatcherCall): string {
       return lifecycle.encodeFunctionData("activateCommittedRoot", [call.facets.map((f) => [f.facet, f.codehash]), [call.init.facet, call.init.codehash, call.init.data]]);
     case "cancel":
       return lifecycle.encodeFunctionData("cancelCommittedRoot", [call.root, call.epoch, call.maxUnstage]);
+    case "prune":
+      return lifecycle.encodeFunctionData("pruneSelectors", [[...call.predecessors]]);
   }
 }
 

@@ -3,6 +3,7 @@
  * ManifestDispatcher. Implemented in packages/chain (TxSender + a signer); core never imports ethers
  * clients or SDKs.
  */
+import type { ListedSelector } from "../manifest/prune.js";
 import type { ApplyBatch, FacetPin, Initializer } from "../manifest/merkle.js";
 
 /** The dispatcher's lifecycle state on one network (from its views, at one block). */
@@ -36,7 +37,9 @@ export type DispatcherCall =
   /** `activateCommittedRoot(facets, init)`: the manifest's facet list and initializer, as bound at commit. */
   | { kind: "activate"; facets: readonly FacetPin[]; init: Initializer }
   /** One chunk of `cancelCommittedRoot(root, epoch, maxUnstage)`: names the pending root it cancels. */
-  | { kind: "cancel"; root: string; epoch: bigint; maxUnstage: number };
+  | { kind: "cancel"; root: string; epoch: bigint; maxUnstage: number }
+  /** `pruneSelectors(predecessors)`: unlinks dead selectors from the loupe's list (see `planPrune`). */
+  | { kind: "prune"; predecessors: readonly string[] };
 
 /** A confirmed transaction. */
 export interface SentTransaction {
@@ -64,4 +67,9 @@ export interface DispatcherGateway {
    * resumed call returns the same transaction, never a second one.
    */
   send(network: string, stepId: string, call: DispatcherCall): Promise<SendResult>;
+  /**
+   * The dispatcher's raw selector list (`listedSelectors` pages, read at one block), for pruning dead
+   * entries after an activation. Optional: a gateway without it never prunes.
+   */
+  listSelectors?(network: string): Promise<ListedSelector[]>;
 }

@@ -13,7 +13,8 @@ import { StepName, type Proposal, type Run } from "../run/types.js";
 import { cancelRunOnChain } from "./cancel-proposal.js";
 import { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
 import { activationNotReadyRule, dispatcherPausedRule, lateActivationRule } from "../alerts/rules.js";
-import { manifestInitializer } from "../manifest/format.js";
+import { isRemoval, manifestInitializer } from "../manifest/format.js";
+import { planPrune, pruneHintsPerTx } from "../manifest/prune.js";
 import { activateArgs, buildManifestTree } from "../manifest/merkle.js";
 import { parseManifest } from "../manifest/validate.js";
 import { AlertType, runIncidentKey } from "../alerts/types.js";
@@ -59,7 +60,39 @@ export async function activateBody({ proposal, run }: StepContext, deps: Schedul
   await reportActivation(deps, run, network.graceSeconds, sent.tx);
   await resolveStuckTx(deps, run, sent.tx);
   await checkGas(deps, run, "activate", sent.tx);
+  if (manifest.entries.some(isRemoval)) await pruneDeadSelectors(deps, run, network.maxTxGas);
   return { outcome: "done", run: activated, tx: sent.tx, latenessSeconds };
+}
+
+/**
+ * After an activation that removed selectors, unlinks the dispatcher's dead list entries (removed and
+ * disabled selectors) so its loupe keeps to the live ones — in chunks that fit the network's
+ * per-transaction limit, each journaled as its own step. Best effort: housekeeping never fails a run; a
+ * failure is audited and the next activation prunes again.
+ */
+async function pruneDeadSelectors(deps: SchedulerDeps, run: Run, maxTxGas: number): Promise<void> {
+  if (!deps.gateway.listSelectors) return;
+  const base = `${txStepId(run, StepName.ACTIVATE)}:prune`;
+  try {
+    const chunks = planPrune(await deps.gateway.listSelectors(run.network), pruneHintsPerTx(maxTxGas));
+    for (const [k, predecessors] of chunks.entries()) {
+      const sent = await deps.gateway.send(run.network, `${base}:${k}`, { kind: "prune", predecessors });
+      if (!sent.ok) {
+        await record(deps, { proposalId: run.proposalId, network: run.network, event: "prune.refused", details: { chunk: k, revert: sent.revert.name } });
+        return;
+      }
+      await record(deps, {
+        proposalId: run.proposalId,
+        network: run.network,
+        event: "prune.confirmed",
+        txHash: sent.tx.hash,
+        gasUsed: sent.tx.gasUsed.toString(),
+        details: { chunk: k, chunks: chunks.length, entries: predecessors.length },
+      });
+    }
+  } catch (error) {
+    await record(deps, { proposalId: run.proposalId, network: run.network, event: "prune.failed", details: { message: (error as Error).message } });
+  }
 }
 
 /**
