@@ -172,8 +172,7 @@ export function schedulerDeps(world: E2eWorld, { wrapJournal, wrapGateway = (g) 
 
 /**
  * Deploys a fresh CounterFacetV1 on every network (same deployer nonce, so the same address) and returns
- * it. A manifest root covers only its routes, and a dispatcher never accepts a root twice: each epoch
- * routes to a new facet instance.
+ * it, so a test can give a manifest routes to a facet instance no earlier manifest used.
  */
 export async function deployCounterEverywhere(world: E2eWorld): Promise<string> {
   const addresses = new Set<string>();
