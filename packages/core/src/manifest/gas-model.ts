@@ -31,16 +31,16 @@ export interface GasModel {
 }
 
 /**
- * Measured on dispatcher v2 (bench:gas "gas model", solc 0.8.30, cancun): batchFixed 41,235, perListedFacet
- * 1,070, perFacet 4,497 (incl. its list entry), newLeaf 24,111, replaceLeaf 29,275 and removeLeaf 28,987
+ * Measured on dispatcher v2 (bench:gas "gas model", solc 0.8.30, cancun): batchFixed 41,240, perListedFacet
+ * 1,119, perFacet 4,503 (incl. its list entry), newLeaf 23,988, replaceLeaf 29,152 and removeLeaf 28,865
  * (each net of the replaced-list slot, 22,100), rounded up to the next 500; repeatPin is the same check as
  * perFacet.
  */
 export const GAS_MODEL: GasModel = {
   batchFixed: 41_500,
   perListedFacet: 1_500,
-  perFacet: 4_500,
-  repeatPin: 4_500,
+  perFacet: 5_000,
+  repeatPin: 5_000,
   newLeaf: 24_500,
   replaceLeaf: 29_500,
   removeLeaf: 29_500,
