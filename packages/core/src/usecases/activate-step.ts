@@ -32,11 +32,12 @@ export const PAUSED_RETRY_MS = 60_000;
 export async function activateBody({ proposal, run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
   const network = deps.networks(run.network);
   if (!network) throw new RangeError(`network ${run.network} of run ${run.proposalId} is not in the registry`);
+  // Built before the hold: rebuilding a large manifest's tree after the ETA block would delay the send.
+  const manifest = parseManifest(proposal.manifestJson);
+  const args = activateArgs(buildManifestTree(manifest.entries, manifestInitializer(manifest)));
   const held = await holdUntilDue(run, network.blockTimeSeconds, deps);
   if (held) return held;
 
-  const manifest = parseManifest(proposal.manifestJson);
-  const args = activateArgs(buildManifestTree(manifest.entries, manifestInitializer(manifest)));
   const sent = await deps.gateway.send(run.network, txStepId(run, StepName.ACTIVATE), { kind: "activate", ...args });
   if (!sent.ok) {
     const { name, args } = sent.revert;
