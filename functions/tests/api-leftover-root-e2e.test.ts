@@ -1,9 +1,10 @@
 /**
  * Issue 13, defect 2, through the API handler on the real local services (DynamoDB Local, the local KMS
  * server, an anvil node with the dispatcher, from the devnet's e2e harness): a run that failed after its
- * commit left its root pending, and `POST /proposals/{id}/cancel` answered 409 `proposal-finished`.
+ * commit left its root pending, and `POST /proposals/{id}/cancel` answered 409 `proposal-finished`. The
+ * run now cancels its own root; when that cancel could not go through, the API's cancel does it.
  */
-import { buildManifest, proposeUpgrade, serializeManifest, type SchedulerDeps } from "@payrox/core";
+import { buildManifest, proposeUpgrade, serializeManifest } from "@payrox/core";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Contract, ZeroHash } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +17,7 @@ const NET = "devnet-1";
 /** An address with no code on the fresh chain: the commit succeeds, the first apply reverts `FacetHasNoCode`. */
 const NO_CODE = "0x00000000000000000000000000000000000c0de1";
 let world: E2eWorld;
-let deps: SchedulerDeps;
+let deps: ReturnType<typeof schedulerDeps>;
 let api: ReturnType<typeof createApiHandler>;
 
 beforeAll(async () => {
@@ -44,15 +45,46 @@ async function pending(): Promise<{ root: string; epoch: bigint }> {
   return { root, epoch };
 }
 
+/** A proposal of a manifest routing CounterFacetV1's selectors to {@link NO_CODE}, on top of the active `epoch`. */
+async function noCodeProposal(name: string, epoch: number, previousRoot: string) {
+  const artifact = loadArtifact("CounterFacetV1");
+  const manifest = await buildManifest({ name, baseEpoch: epoch, previousRoot, facets: [{ name: artifact.contractName, abi: artifact.abi as never, deployedBytecode: artifact.deployedBytecode, address: NO_CODE }] });
+  return (await proposeUpgrade({ manifestJson: serializeManifest(manifest), networks: [NET], proposer: "e2e" }, deps)).proposal;
+}
+
+describe("a run failing after its commit", () => {
+  it("cancels its own pending root when an apply reverts with FacetHasNoCode", async () => {
+    // Prepare
+    const proposal = await noCodeProposal("no-code-released", 0, ZeroHash);
+    // Act
+    const runs = await driveToTerminal(deps, world.scheduler, proposal.id, [NET]);
+    // Assess: the commit took epoch 1; nothing pending after, and the next commit takes epoch 2
+    expect(runs[NET]).toMatchObject({ state: "FAILED", failure: { code: "FacetHasNoCode" }, committedEpoch: 1 });
+    expect(await pending()).toEqual({ root: ZeroHash, epoch: 0n });
+    const cancelled = (await world.audit.list(proposal.id)).find((e) => e.event === "run.root-cancelled");
+    expect(cancelled).toMatchObject({ details: { root: proposal.root, epoch: 1, chunks: 1 } });
+    expect((await world.networks[NET]!.provider.getTransactionReceipt(cancelled!.txHash!))!.status).toBe(1);
+    expect(deps.alerts.alerts).toMatchObject([{ type: "run-failed", message: expect.stringContaining(`was cancelled on ${NET}`) }]);
+  });
+});
+
 describe("POST /proposals/{id}/cancel of a finished proposal", () => {
   it("cancels the root a run left pending when it failed after its commit, then answers 409", async () => {
-    // Prepare: a manifest routing to an address without code; its run commits (epoch 1) and fails at apply
-    const artifact = loadArtifact("CounterFacetV1");
-    const manifest = await buildManifest({ name: "no-code", baseEpoch: 0, previousRoot: ZeroHash, facets: [{ name: artifact.contractName, abi: artifact.abi as never, deployedBytecode: artifact.deployedBytecode, address: NO_CODE }] });
-    const { proposal } = await proposeUpgrade({ manifestJson: serializeManifest(manifest), networks: [NET], proposer: "e2e" }, deps);
-    const runs = await driveToTerminal(deps, world.scheduler, proposal.id, [NET]);
-    expect(runs[NET]).toMatchObject({ state: "FAILED", failure: { code: "FacetHasNoCode" }, committedEpoch: 1 });
-    expect(await pending()).toEqual({ root: proposal.root, epoch: 1n });
+    // Prepare: the run commits (epoch 2) and fails at apply; its own cancel can't reach the chain (an RPC outage)
+    const proposal = await noCodeProposal("no-code-leftover", 0, ZeroHash);
+    const outage = schedulerDeps(world, {
+      wrapGateway: (gateway) => ({
+        readState: (network) => gateway.readState(network),
+        latestBlock: (network) => gateway.latestBlock(network),
+        send: async (network, stepId, call) => {
+          if (call.kind === "cancel") throw new Error("rpc down");
+          return gateway.send(network, stepId, call);
+        },
+      }),
+    });
+    const runs = await driveToTerminal(outage, world.scheduler, proposal.id, [NET]);
+    expect(runs[NET]).toMatchObject({ state: "FAILED", failure: { code: "FacetHasNoCode" }, committedEpoch: 2 });
+    expect(await pending()).toEqual({ root: proposal.root, epoch: 2n });
 
     // Act
     const first = await cancel(proposal.id);

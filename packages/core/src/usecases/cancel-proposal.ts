@@ -117,7 +117,7 @@ async function cancelLeftoverRoots(proposal: Proposal, runs: Run[], deps: Schedu
  * Whether a final run left its own commitment pending: FAILED or EXPIRED, committed at a recorded epoch,
  * and the dispatcher's pending root and epoch are exactly those (never another proposal's root).
  */
-async function holdsOwnPendingRoot(proposal: Proposal, run: Run, gateway: DispatcherGateway): Promise<boolean> {
+export async function holdsOwnPendingRoot(proposal: Proposal, run: Run, gateway: DispatcherGateway): Promise<boolean> {
   if ((run.state !== RunState.FAILED && run.state !== RunState.EXPIRED) || run.committedEpoch === undefined) return false;
   const live = await gateway.readState(run.network);
   return isTarget(live, { root: proposal.root.toLowerCase(), epoch: BigInt(run.committedEpoch) });
