@@ -2,9 +2,10 @@
  * Issue 13, defect 2, through the API handler on the real local services (DynamoDB Local, the local KMS
  * server, an anvil node with the dispatcher, from the devnet's e2e harness): a run that failed after its
  * commit left its root pending, and `POST /proposals/{id}/cancel` answered 409 `proposal-finished`. The
- * run now cancels its own root; when that cancel could not go through, the API's cancel does it.
+ * run now cancels its own root; when that cancel could not go through, the API's cancel does it; and a
+ * proposal of a facet without code is refused before it commits.
  */
-import { buildManifest, proposeUpgrade, serializeManifest } from "@payrox/core";
+import { buildManifest, proposeUpgrade, serializeManifest, type DispatcherGateway } from "@payrox/core";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Contract, ZeroHash } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,17 +46,36 @@ async function pending(): Promise<{ root: string; epoch: bigint }> {
   return { root, epoch };
 }
 
-/** A proposal of a manifest routing CounterFacetV1's selectors to {@link NO_CODE}, on top of the active `epoch`. */
-async function noCodeProposal(name: string, epoch: number, previousRoot: string) {
+/** A manifest routing CounterFacetV1's selectors to {@link NO_CODE}, on top of epoch 0. */
+async function noCodeManifest(name: string): Promise<string> {
   const artifact = loadArtifact("CounterFacetV1");
-  const manifest = await buildManifest({ name, baseEpoch: epoch, previousRoot, facets: [{ name: artifact.contractName, abi: artifact.abi as never, deployedBytecode: artifact.deployedBytecode, address: NO_CODE }] });
-  return (await proposeUpgrade({ manifestJson: serializeManifest(manifest), networks: [NET], proposer: "e2e" }, deps)).proposal;
+  return serializeManifest(await buildManifest({ name, baseEpoch: 0, previousRoot: ZeroHash, facets: [{ name: artifact.contractName, abi: artifact.abi as never, deployedBytecode: artifact.deployedBytecode, address: NO_CODE }] }));
 }
+
+/**
+ * A proposal of {@link noCodeManifest}, made through a gateway that can't read code (so the proposal's
+ * facet check is skipped, as for a proposal made before it existed): its run commits, then fails.
+ */
+async function noCodeProposal(name: string) {
+  const blind: DispatcherGateway = { readState: (n) => deps.gateway.readState(n), latestBlock: (n) => deps.gateway.latestBlock(n), send: (n, id, call) => deps.gateway.send(n, id, call) };
+  return (await proposeUpgrade({ manifestJson: await noCodeManifest(name), networks: [NET], proposer: "e2e" }, { ...deps, gateway: blind })).proposal;
+}
+
+describe("POST /proposals", () => {
+  it("refuses with 400 facet-has-no-code a manifest whose facet has no code on the target network, before any commit", async () => {
+    // Act
+    const response = await api(apiEvent({ method: "POST", path: "/proposals", body: JSON.stringify({ manifest: await noCodeManifest("no-code-refused"), networks: [NET] }) }), { awsRequestId: "e2e" });
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).error).toMatchObject({ code: "facet-has-no-code", field: "networks[0]", message: expect.stringContaining(`has no code on ${NET}`) });
+    expect(await pending()).toEqual({ root: ZeroHash, epoch: 0n });
+  });
+});
 
 describe("a run failing after its commit", () => {
   it("cancels its own pending root when an apply reverts with FacetHasNoCode", async () => {
     // Prepare
-    const proposal = await noCodeProposal("no-code-released", 0, ZeroHash);
+    const proposal = await noCodeProposal("no-code-released");
     // Act
     const runs = await driveToTerminal(deps, world.scheduler, proposal.id, [NET]);
     // Assess: the commit took epoch 1; nothing pending after, and the next commit takes epoch 2
@@ -71,7 +91,7 @@ describe("a run failing after its commit", () => {
 describe("POST /proposals/{id}/cancel of a finished proposal", () => {
   it("cancels the root a run left pending when it failed after its commit, then answers 409", async () => {
     // Prepare: the run commits (epoch 2) and fails at apply; its own cancel can't reach the chain (an RPC outage)
-    const proposal = await noCodeProposal("no-code-leftover", 0, ZeroHash);
+    const proposal = await noCodeProposal("no-code-leftover");
     const outage = schedulerDeps(world, {
       wrapGateway: (gateway) => ({
         readState: (network) => gateway.readState(network),
