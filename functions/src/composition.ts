@@ -106,7 +106,7 @@ export function once<T>(build: () => T): () => T {
   return () => (built ??= { value: build() }).value;
 }
 
-/** Loads the chain gateway (ethers, KMS) only when a chain step needs it: the API never pulls it in. */
+/** Loads the chain gateway (ethers, KMS) only when it is first used: a chain step, or a proposal's facet code check. */
 const chainGatewayOnDemand: GatewayFactory = async (context) => (await import("./gateway.js")).chainGateway(context);
 
 /** Loads the chain event reader only when the watchdog watches the chain. */
@@ -144,7 +144,7 @@ function networkLookup(configured: readonly ResolvedNetwork[] | undefined): (id:
   return (id) => byId.get(id);
 }
 
-/** A gateway built by `factory` on first use (the API never needs one), then reused. */
+/** A gateway built by `factory` on first use (the API only to read facet code), then reused. */
 function lazyGateway(factory: GatewayFactory, context: GatewayContext): DispatcherGateway {
   const gateway = once(async () => factory(context));
   return {
@@ -154,6 +154,12 @@ function lazyGateway(factory: GatewayFactory, context: GatewayContext): Dispatch
     listSelectors: async (network) => {
       const inner = await gateway();
       return inner.listSelectors ? inner.listSelectors(network) : [];
+    },
+    // The API's proposal check reads facet code through it, so proposing builds the gateway (no signing).
+    codeHash: async (network, address) => {
+      const inner = await gateway();
+      if (!inner.codeHash) throw new Error("this deployment's gateway cannot read code; give its factory a codeHash");
+      return inner.codeHash(network, address);
     },
   };
 }

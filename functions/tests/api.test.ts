@@ -1,6 +1,6 @@
 /**
  * The HTTP API handler against the real DynamoDB Local, composed by `buildDeps` with the real Dynamo
- * adapters and the devnet's LocalScheduler on the same table; the gateway factory must never be used.
+ * adapters and the devnet's LocalScheduler on the same table; the gateway only reads facet code.
  */
 import { readFileSync } from "node:fs";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
@@ -13,6 +13,7 @@ import { ZeroHash } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDeps } from "../src/composition.js";
 import { ENV, readEnv } from "../src/env.js";
+import { codeReadingGateway } from "./support/api-harness.js";
 
 const TABLE = "payrox-functions-api";
 const CALLER = "arn:aws:iam::123456789012:user/alice";
@@ -27,7 +28,8 @@ let deps: SchedulerDeps;
 let jobs: DynamoJobStore;
 let handler: Handler;
 let manifest: Manifest;
-let gatewayBuilds = 0;
+/** Chain calls beyond reading facet code: the API must make none. */
+const chain = { calls: 0 };
 
 function event(method: string, path: string, options: { body?: string; query?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
   return {
@@ -95,10 +97,7 @@ beforeAll(async () => {
     dynamoClient: db.client,
     scheduler: new LocalScheduler({ store: jobs }),
     alerts: { raise: async (alert) => void alerts.push(alert) },
-    gatewayFactory: () => {
-      gatewayBuilds++;
-      throw new Error("the API tests must not reach the chain");
-    },
+    gatewayFactory: () => codeReadingGateway(chain),
   });
   handler = (await import("../src/api.js")).createApiHandler(() => deps);
   const artifact = JSON.parse(readFileSync(new URL("../../contracts/artifacts/src/examples/CounterFacetV1.sol/CounterFacetV1.json", import.meta.url), "utf8"));
@@ -198,6 +197,12 @@ describe("api handler", () => {
     it("answers 404 for the audit of an unknown proposal", () => expectRefused(call("GET", "/proposals/unknown/audit"), 404, "proposal-not-found"));
     it("answers 404 for an unknown route", () => expectRefused(call("GET", "/nope"), 404, "route-not-found"));
     it("answers 405 for a wrong method", () => expectRefused(call("DELETE", "/proposals"), 405, "method-not-allowed"));
+    // Issue 13, defect 2: a facet whose code differs on a target network would commit, then revert at apply.
+    it("rejects a manifest whose facet has another code hash on a target network, before any commit", async () => {
+      const v2 = JSON.parse(readFileSync(new URL("../../contracts/artifacts/src/examples/CounterFacetV2.sol/CounterFacetV2.json", import.meta.url), "utf8"));
+      const other = await buildManifest({ name: "counter-v2", baseEpoch: 0, previousRoot: ZeroHash, facets: [{ name: "CounterFacetV2", abi: v2.abi, deployedBytecode: v2.deployedBytecode, address: "0x00000000000000000000000000000000000c0de2" }] });
+      await expectRefused(call("POST", "/proposals", { body: JSON.stringify({ manifest: JSON.parse(serializeManifest(other)), networks: TARGETS }) }), 400, "facet-codehash-mismatch");
+    });
     it("answers 404 for the cancel of an unknown proposal", () => expectRefused(call("POST", "/proposals/unknown-id/cancel"), 404, "proposal-not-found"));
 
     // Issue 13, defect 3: each of these was a 500.
@@ -241,6 +246,6 @@ describe("api handler", () => {
     const audit = await call("GET", `/proposals/${id}/audit`);
     expect(audit.body.entries.filter((e: { event: string; actor: string }) => e.event === "run.cancelled" && e.actor === CALLER)).toHaveLength(2);
     expect(audit.body.verification.ok).toBe(true);
-    expect(gatewayBuilds).toBe(0);
+    expect(chain.calls).toBe(0);
   });
 });

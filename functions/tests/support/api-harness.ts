@@ -1,15 +1,15 @@
 /**
  * The HTTP API handler over the real DynamoDB Local, as the API tests build it: `buildDeps` with the
- * real Dynamo adapters, the devnet's LocalScheduler on the same table, and a gateway factory that fails
- * the test if the API ever reaches for the chain.
+ * real Dynamo adapters, the devnet's LocalScheduler on the same table, and a gateway that only reads facet
+ * code (every other chain call is counted and fails).
  */
 import { readFileSync } from "node:fs";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { createTable, DynamoJobStore } from "@payrox/aws";
-import { buildManifest, type Manifest, type SchedulerDeps } from "@payrox/core";
+import { buildManifest, type DispatcherGateway, type Manifest, type SchedulerDeps } from "@payrox/core";
 import { LocalScheduler } from "@payrox/devnet";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { ZeroHash } from "ethers";
+import { keccak256, ZeroHash } from "ethers";
 import { buildDeps, type CompositionOverrides } from "../../src/composition.js";
 import { ENV, readEnv } from "../../src/env.js";
 
@@ -81,15 +81,12 @@ export async function apiOverTable(
 ) {
   if (options.createTable !== false) await createTable(client, tableName);
   const jobs = new DynamoJobStore({ client, tableName });
-  let gatewayBuilds = 0;
+  const chain = { calls: 0 };
   const deps: SchedulerDeps = buildDeps(readEnv(harnessEnv(tableName, options.env)), {
     ...(!options.storeClientFromEnv && { dynamoClient: client }),
     scheduler: new LocalScheduler({ store: jobs }),
     alerts: { raise: async () => {} },
-    gatewayFactory: () => {
-      gatewayBuilds++;
-      throw new Error("the API must not reach the chain");
-    },
+    gatewayFactory: () => codeReadingGateway(chain),
     ...options.overrides,
   });
   // Imported late, so the caller's POWERTOOLS_* settings apply to the handler's logger and metrics.
@@ -98,8 +95,8 @@ export async function apiOverTable(
   return {
     deps,
     handler,
-    /** How many times the API asked for the chain gateway (must stay 0). */
-    gatewayBuilds: () => gatewayBuilds,
+    /** How many times the API reached the chain beyond reading facet code (must stay 0). */
+    chainCalls: () => chain.calls,
     /** Sends one request and returns the status, headers and parsed body. */
     async call(parts: RequestParts): Promise<{ status: number; headers: Record<string, string | number | boolean>; body: any }> {
       const response = await handler(apiEvent(parts), { awsRequestId: "test-request" });
@@ -120,9 +117,28 @@ export async function tableSnapshot(client: DynamoDBClient, tableName: string): 
   return lines.sort();
 }
 
+/** CounterFacetV1's artifact (the facet of the API tests' manifests). */
+function counterArtifact(): { abi: never; deployedBytecode: string; bytecode: string } {
+  return JSON.parse(readFileSync(new URL("../../../contracts/artifacts/src/examples/CounterFacetV1.sol/CounterFacetV1.json", import.meta.url), "utf8"));
+}
+
+/**
+ * The chain as the API tests give it: reading code answers CounterFacetV1's code hash for any address
+ * (the facet every test manifest routes to), so a proposal's facet check passes; any other call — the API
+ * must never send or read dispatcher state — is counted in `chain.calls` and fails.
+ */
+export function codeReadingGateway(chain: { calls: number }): DispatcherGateway {
+  const codehash = keccak256(counterArtifact().deployedBytecode);
+  const refuse = async (): Promise<never> => {
+    chain.calls++;
+    throw new Error("the API must not reach the chain beyond reading facet code");
+  };
+  return { codeHash: async () => codehash, readState: refuse, latestBlock: refuse, send: refuse };
+}
+
 /** The CounterFacetV1 example manifest (one facet, built from the contracts' artifacts). */
 export async function counterManifest(): Promise<Manifest> {
-  const artifact = JSON.parse(readFileSync(new URL("../../../contracts/artifacts/src/examples/CounterFacetV1.sol/CounterFacetV1.json", import.meta.url), "utf8"));
+  const artifact = counterArtifact();
   return buildManifest({
     name: "counter-v1",
     baseEpoch: 0,

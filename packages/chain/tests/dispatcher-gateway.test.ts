@@ -182,6 +182,15 @@ describe("JournaledDispatcherGateway (anvil)", () => {
     expect(result).toEqual({ ok: false, revert: { name: "AccessControlUnauthorizedAccount", args: [stranger.address, commitRole] } });
   });
 
+  it("reads a facet's code hash as the manifest has it, and none for an address without code", async () => {
+    // Act
+    const facet = await gateway.codeHash(NETWORK, manifest.entries[0]!.facet);
+    const empty = await gateway.codeHash(NETWORK, "0x00000000000000000000000000000000000c0de1");
+    // Assess
+    expect(facet).toBe(manifest.entries[0]!.codehash);
+    expect(empty).toBeUndefined();
+  });
+
   it("throws UnknownNetworkError for a network it was not configured with", async () => {
     await expect(gateway.readState("mainnet")).rejects.toBeInstanceOf(UnknownNetworkError);
     await expect(gateway.send("mainnet", "x", { kind: "activate", ...activateArgs(tree) })).rejects.toThrow(/configured: devnet/);

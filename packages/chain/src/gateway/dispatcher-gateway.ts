@@ -3,7 +3,7 @@
  * views at one block, and sends commit / apply / activate / cancel through a {@link TxSender} per network,
  * so every send is journaled first and idempotent by step id.
  */
-import { Contract, getAddress, Interface, isError, type JsonRpcApiProvider } from "ethers";
+import { Contract, getAddress, Interface, isError, keccak256, type JsonRpcApiProvider } from "ethers";
 import type { DispatcherCall, ListedSelector, DispatcherGateway, DispatcherState, SendResult } from "@payrox/core";
 import { SimulationRevertedError, TxGasLimitExceededError } from "../errors.js";
 import { DispatcherReadError } from "../dispatcher/errors.js";
@@ -183,6 +183,15 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
       cursor = String(next);
     } while (cursor !== "0x00000000");
     return list;
+  }
+
+  /**
+   * EXTCODEHASH of the code at `address` (keccak256 of its runtime code), undefined when it has none;
+   * `proposeUpgrade` refuses a facet whose code is missing or differs. @throws UnknownNetworkError
+   */
+  async codeHash(network: string, address: string): Promise<string | undefined> {
+    const code = await this.#target(network).provider.getCode(address);
+    return code === "0x" ? undefined : keccak256(code);
   }
 
   #target(network: string): Target {

@@ -72,4 +72,9 @@ export interface DispatcherGateway {
    * entries after an activation. Optional: a gateway without it never prunes.
    */
   listSelectors?(network: string): Promise<ListedSelector[]>;
+  /**
+   * EXTCODEHASH of the code at `address` on `network`, undefined when it has no code. Optional: a gateway
+   * without it skips `proposeUpgrade`'s facet code check.
+   */
+  codeHash?(network: string, address: string): Promise<string | undefined>;
 }

@@ -177,7 +177,7 @@ async function holdWhilePaused(proposal: Proposal, run: Run, deps: SchedulerDeps
 /**
  * The root expired: the run is EXPIRED, and the expired root — still pending on chain, where it would
  * refuse every later commit — is cancelled in chunks (best effort: a refusal or an error is audited, the
- * run stays EXPIRED either way; `payrox cancel` can't reach a finished run, the dispatcher's admin can).
+ * run stays EXPIRED either way; `payrox cancel` of the proposal retries it, see `cancelProposal`).
  */
 async function expire(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
   const expired = await saveTransition(deps, run, { type: "expired" });

@@ -10,6 +10,7 @@ import { StepName } from "../run/types.js";
 import { checkGas } from "./gas-check.js";
 import { resolveStuckTx } from "./stuck-tx.js";
 import { failRun, record, saveTransition, scheduleStep, txStepId, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { releaseOwnRoot } from "./release-root.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
 
@@ -25,7 +26,7 @@ export async function applyBatchBody({ proposal, run }: StepContext, deps: Sched
   const plan = planBatches(parseManifest(proposal.manifestJson), { ...deps.options?.planOptions, ...proposal.plan, maxTxGas: network.maxTxGas });
   if (plan.batches.length !== run.batchCount) {
     const message = `the plan now has ${plan.batches.length} batches, the run was created with ${run.batchCount}; the planner or its options changed`;
-    return failRun(deps, run, "plan-mismatch", message);
+    return failRun(deps, run, "plan-mismatch", message, undefined, (failed) => releaseOwnRoot(failed, deps));
   }
   const { facets, initHash, leaves, proof, proofFlags } = plan.batches[k]!;
   const sent = await deps.gateway.send(run.network, txStepId(run, StepName.APPLY), { kind: "apply", batch: { facets, initHash, leaves, proof, proofFlags } });

@@ -9,12 +9,17 @@
  * (`CancelTargetMismatch`), so PayRox never cancels another proposal's root. Chunk k is the journaled step
  * `${proposalId}:${network}:cancel:${k}`: a retried cancel follows its chunks instead of sending new ones.
  * The loop ends when the dispatcher no longer reports the run's root pending.
+ *
+ * A finished proposal can still hold a leftover root: a run that FAILED or EXPIRED after its commit whose
+ * own root (its root and committed epoch) is still pending refuses every later commit (`pending-root`).
+ * Cancelling such a proposal cancels those roots (`root-cancelled`; the run keeps its final state); only
+ * when no final run holds its root does the cancel refuse with {@link ProposalFinishedError}.
  */
 import { cancelChunkSize } from "../manifest/gas-model.js";
 import { ZeroHash } from "../manifest/format.js";
 import type { DispatcherGateway, SentTransaction } from "../run/gateway.js";
 import { isTerminalRun } from "../run/state-machine.js";
-import type { Proposal, Run } from "../run/types.js";
+import { RunState, type Proposal, type Run } from "../run/types.js";
 import { record, saveTransition, type SchedulerDeps } from "./deps.js";
 import { ProposalFinishedError, ProposalNotFoundError } from "./errors.js";
 
@@ -24,6 +29,8 @@ export type CancelRunResult =
   | { network: string; outcome: "cancelled"; txHash?: string; chunks: number }
   /** Already final before the cancel (or moved there concurrently). */
   | { network: string; outcome: "already-final"; state: string }
+  /** A FAILED or EXPIRED run whose own root was still pending: that root was cancelled; the run keeps `state`. */
+  | { network: string; outcome: "root-cancelled"; state: string; txHash?: string; chunks: number }
   /** The dispatcher refused the cancel (or the run's root is not the pending one); the run is unchanged. */
   | { network: string; outcome: "refused"; revert: string };
 
@@ -36,15 +43,15 @@ export interface CancelProposalReturnType {
 /**
  * Cancels every unfinished run of a proposal.
  * @throws {ProposalNotFoundError} when there is no such proposal
- * @throws {ProposalFinishedError} when every run is already final; nothing is written then
+ * @throws {ProposalFinishedError} when every run is already final and none left its root pending; nothing is written then
  * @example await cancelProposal(id, "alice", deps)
  */
 export async function cancelProposal(proposalId: string, actor: string, deps: SchedulerDeps): Promise<CancelProposalReturnType> {
   const proposal = await deps.store.getProposal(proposalId);
   if (!proposal) throw new ProposalNotFoundError(proposalId);
   const runs = await deps.store.listRuns(proposalId);
-  if (runs.every(isTerminalRun)) throw new ProposalFinishedError(proposalId, Object.fromEntries(runs.map((r) => [r.network, r.state])));
   const asActor: SchedulerDeps = { ...deps, actor };
+  if (runs.every(isTerminalRun)) return cancelLeftoverRoots(proposal, runs, asActor);
   const results: CancelRunResult[] = [];
   for (const run of runs) {
     if (isTerminalRun(run)) {
@@ -71,6 +78,49 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
     results.push({ network: run.network, outcome: "cancelled", ...(txHash && { txHash }), chunks: chunks.length });
   }
   return { proposalId, runs: results };
+}
+
+/**
+ * Cancels the roots that finished runs left pending; the runs keep their final state. Reads the chain only
+ * for FAILED/EXPIRED runs that committed, so a cancelled or activated proposal never reaches the gateway.
+ * @throws {ProposalFinishedError} when no run left its own root pending
+ */
+async function cancelLeftoverRoots(proposal: Proposal, runs: Run[], deps: SchedulerDeps): Promise<CancelProposalReturnType> {
+  const leftovers = new Set<string>();
+  for (const run of runs) if (await holdsOwnPendingRoot(proposal, run, deps.gateway)) leftovers.add(run.network);
+  if (leftovers.size === 0) throw new ProposalFinishedError(proposal.id, Object.fromEntries(runs.map((r) => [r.network, r.state])));
+  const results: CancelRunResult[] = [];
+  for (const run of runs) {
+    if (!leftovers.has(run.network)) {
+      results.push({ network: run.network, outcome: "already-final", state: run.state });
+      continue;
+    }
+    const onChain = await cancelRunOnChain(proposal, run, deps);
+    if (!onChain.ok) {
+      results.push({ network: run.network, outcome: "refused", revert: onChain.revert });
+      continue;
+    }
+    const txHash = onChain.chunks.at(-1)?.hash;
+    await record(deps, {
+      proposalId: proposal.id,
+      network: run.network,
+      event: "run.root-cancelled",
+      ...(txHash && { txHash }),
+      details: { state: run.state, root: proposal.root, epoch: run.committedEpoch, chunks: onChain.chunks.length },
+    });
+    results.push({ network: run.network, outcome: "root-cancelled", state: run.state, ...(txHash && { txHash }), chunks: onChain.chunks.length });
+  }
+  return { proposalId: proposal.id, runs: results };
+}
+
+/**
+ * Whether a final run left its own commitment pending: FAILED or EXPIRED, committed at a recorded epoch,
+ * and the dispatcher's pending root and epoch are exactly those (never another proposal's root).
+ */
+export async function holdsOwnPendingRoot(proposal: Proposal, run: Run, gateway: DispatcherGateway): Promise<boolean> {
+  if ((run.state !== RunState.FAILED && run.state !== RunState.EXPIRED) || run.committedEpoch === undefined) return false;
+  const live = await gateway.readState(run.network);
+  return isTarget(live, { root: proposal.root.toLowerCase(), epoch: BigInt(run.committedEpoch) });
 }
 
 /** The commitment a run's cancel names: its root and the epoch its commit took. */

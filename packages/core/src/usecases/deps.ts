@@ -169,13 +169,21 @@ export async function resolve(deps: SchedulerDeps, draft: AlertDraft): Promise<v
   await deps.alerts.raise({ ...draft, severity: "info", id: alertId(draft.dedupeKey, AlertStatus.RESOLVED), status: AlertStatus.RESOLVED, atMs: deps.clock.now() });
 }
 
-/** Moves `run` to FAILED(code), then audits `run.failed` and raises `alert` (default: a `run-failed` alert) when the save won. */
-export async function failRun(deps: SchedulerDeps, run: Run, code: string, message: string, alert?: AlertDraft): Promise<StepOutcome> {
+/**
+ * Runs after a failure is saved and audited, before its alert; the sentence it returns (if any) ends the
+ * alert's message. Lets a step clean up after a failed run (e.g. `releaseOwnRoot`) without deps.ts
+ * importing the use cases.
+ */
+export type AfterFailure = (failed: Run) => Promise<string | undefined>;
+
+/** Moves `run` to FAILED(code), then audits `run.failed`, runs `after` and raises `alert` (default: a `run-failed` alert) when the save won. */
+export async function failRun(deps: SchedulerDeps, run: Run, code: string, message: string, alert?: AlertDraft, after?: AfterFailure): Promise<StepOutcome> {
   const failed = await saveTransition(deps, run, { type: "failed", code, message });
   if (!failed) return { outcome: "skipped", reason: "run moved concurrently" };
   await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.failed", details: { code, message, ...alert?.evidence?.values } });
+  const note = await after?.(failed);
   const draft = alert ?? runFailedRule(run, code, message);
-  await raise(deps, { ...draft, evidence: { ...draft.evidence, values: { code, ...draft.evidence?.values } } });
+  await raise(deps, { ...draft, ...(note && { message: `${draft.message}; ${note}` }), evidence: { ...draft.evidence, values: { code, ...draft.evidence?.values } } });
   return { outcome: "done", run: failed };
 }
 

@@ -20,6 +20,10 @@ export const ProposalRejection = {
   UNSUPPORTED_NETWORK: "unsupported-network",
   /** An apply batch, the commit or the activation can't fit a target network's per-transaction gas limit. */
   OVER_NETWORK_GAS_CAP: "over-network-gas-cap",
+  /** A facet of the manifest has no code on a target network: its commit would go through and its apply revert `FacetHasNoCode`. */
+  FACET_HAS_NO_CODE: "facet-has-no-code",
+  /** A facet's code on a target network has another code hash than the manifest's: apply would revert `CodehashMismatch`. */
+  FACET_CODEHASH_MISMATCH: "facet-codehash-mismatch",
 } as const;
 /** One of {@link ProposalRejection}. */
 export type ProposalRejection = (typeof ProposalRejection)[keyof typeof ProposalRejection];

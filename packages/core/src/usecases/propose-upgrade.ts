@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { CoreError } from "../errors.js";
-import { manifestInitializer, type Manifest } from "../manifest/format.js";
+import { manifestInitializer, ZeroAddress, type Manifest } from "../manifest/format.js";
 import { buildManifestTree } from "../manifest/merkle.js";
 import { DEFAULT_GAS_CAP, DEFAULT_MAX_BATCH_SIZE, DEFAULT_PLAN_MARGIN, lifecycleGas, planBatches } from "../manifest/planner.js";
 import { Create2UnsupportedError } from "../networks/errors.js";
@@ -47,7 +47,8 @@ export interface ProposeUpgradeReturnType {
  * (after a cancel), and a hash including `createdAt` would not make client retries idempotent anyway.
  * @throws {ProposalRejectedError} on bad input; nothing is written then. Among them
  * `unsupported-network` (a network without the canonical CREATE2 address, e.g. ZKsync Era) and
- * {@link NetworkGasCapError} (an apply batch, the commit or the activation over a network's gas limit).
+ * {@link NetworkGasCapError} (an apply batch, the commit or the activation over a network's gas limit),
+ * `facet-has-no-code` and `facet-codehash-mismatch` (checked when the gateway can read code).
  * @example const { proposal } = await proposeUpgrade({ manifestJson, networks: ["base"], proposer: "alice" }, deps)
  */
 export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: SchedulerDeps): Promise<ProposeUpgradeReturnType> {
@@ -60,6 +61,7 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
   }
   const planLimits = planLimitsOf(deps);
   const batchCounts = checkNetworkFit(manifest, input.networks, planLimits, deps);
+  await checkFacetCode(manifest, input.networks, deps);
 
   const proposal: Proposal = {
     id: randomUUID(),
@@ -175,5 +177,31 @@ function planOrReject(manifest: Manifest, limits: ProposalPlanLimits, network: N
     return planBatches(manifest, { ...deps.options?.planOptions, ...limits, maxTxGas: network.maxTxGas }).batches.length;
   } catch (error) {
     throw new NetworkGasCapError(network.id, network.maxTxGas, "apply", undefined, field, `an apply batch can't fit: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Refuses a manifest whose facet (or initializer) has no code, or code with another hash, on a target
+ * network: its commit would go through and its apply or activation revert, leaving the root pending.
+ * Skipped when the gateway can't read code.
+ */
+async function checkFacetCode(manifest: Manifest, networkIds: readonly string[], deps: SchedulerDeps): Promise<void> {
+  const codeHash = deps.gateway.codeHash?.bind(deps.gateway);
+  if (!codeHash) return;
+  const expected = new Map<string, string>();
+  for (const entry of [...manifest.entries, ...(manifest.init ? [manifest.init] : [])]) {
+    if (entry.facet.toLowerCase() !== ZeroAddress) expected.set(entry.facet.toLowerCase(), entry.codehash.toLowerCase());
+  }
+  for (const [i, network] of networkIds.entries()) {
+    for (const [facet, codehash] of expected) {
+      const live = await codeHash(network, facet);
+      const field = `networks[${i}]`;
+      if (live === undefined) {
+        throw new ProposalRejectedError(ProposalRejection.FACET_HAS_NO_CODE, field, `facet ${facet} has no code on ${network}; deploy it there (or fix the manifest's address) and propose again`);
+      }
+      if (live.toLowerCase() !== codehash) {
+        throw new ProposalRejectedError(ProposalRejection.FACET_CODEHASH_MISMATCH, field, `facet ${facet} on ${network} has code hash ${live}, the manifest says ${codehash}; rebuild the manifest against the deployed code`);
+      }
+    }
   }
 }

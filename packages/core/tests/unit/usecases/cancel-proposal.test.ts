@@ -99,6 +99,91 @@ describe("cancelProposal", () => {
     expect(h.gateway.state("base")).toMatchObject({ activeEpoch: 2n, activeRoot: second.root });
   });
 
+  // Issue 13, defect 2: a run that failed after its commit left its root pending; cancel answered 409.
+  it("cancels the root a run left pending when it failed after its commit, so the next proposal commits", async () => {
+    // Prepare: base committed (epoch 1), then the first apply reverted with FacetHasNoCode; the run's own cancel errored
+    const { h, deps, proposal } = await proposed(["base"]);
+    h.gateway.script = (_n, call) => (call.kind === "apply" ? { name: "FacetHasNoCode", args: ["0x1000"] } : undefined);
+    const send = h.gateway.send.bind(h.gateway);
+    h.gateway.send = async (network, stepId, call) => {
+      if (call.kind === "cancel") throw new Error("rpc down");
+      return send(network, stepId, call);
+    };
+    await fireDueJobs(h, deps);
+    Object.assign(h.gateway, { send, script: () => undefined });
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", committedEpoch: 1 });
+    expect(h.gateway.state("base")).toMatchObject({ pendingRoot: proposal.root, pendingEpoch: 1n });
+    // Act
+    const result = await cancelProposal(proposal.id, "alice", deps);
+    const { proposal: second } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["base"], proposer: "alice" }, deps);
+    await fireDueJobs(h, deps);
+    // Assess
+    expect(result.runs).toEqual([{ network: "base", outcome: "root-cancelled", state: "FAILED", txHash: expect.any(String), chunks: 1 }]);
+    expect(h.gateway.sends.filter((s) => s.call.kind === "cancel").map((s) => [s.stepId, s.call])).toEqual([
+      [`${proposal.id}:base:cancel:0`, { kind: "cancel", root: proposal.root, epoch: 1n, maxUnstage: 1393 }],
+    ]);
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("FAILED");
+    expect((await h.audit.list(proposal.id)).find((e) => e.event === "run.root-cancelled")).toMatchObject({ actor: "alice", details: { state: "FAILED", root: proposal.root, epoch: 1, chunks: 1 } });
+    expect(await h.store.getRun(second.id, "base")).toMatchObject({ state: "ACTIVATED", committedEpoch: 2 });
+  });
+
+  it("cancels the root of an EXPIRED run whose own best-effort cancel failed", async () => {
+    // Prepare: base applied, the activation job lost until after the expiry window; expire's cancel errors once
+    const { h, deps, proposal } = await proposed(["base"]);
+    for (let i = 0; i < 4; i++) await fireDueJobs(h, deps, () => 0, 1);
+    const run = (await h.store.getRun(proposal.id, "base"))!;
+    expect(run.state).toBe("APPLIED");
+    const send = h.gateway.send.bind(h.gateway);
+    h.gateway.send = async (network, stepId, call) => {
+      if (call.kind === "cancel") throw new Error("rpc down");
+      return send(network, stepId, call);
+    };
+    await fireDueJobs(h, deps, () => 90_000_000);
+    h.gateway.send = send;
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("EXPIRED");
+    expect(h.gateway.state("base").pendingRoot).toBe(proposal.root);
+    // Act
+    const result = await cancelProposal(proposal.id, "alice", deps);
+    // Assess
+    expect(result.runs).toMatchObject([{ network: "base", outcome: "root-cancelled", state: "EXPIRED", chunks: 1 }]);
+    expect(h.gateway.state("base")).toMatchObject({ pendingRoot: ZeroHash, applied: 0 });
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("EXPIRED");
+  });
+
+  it("never cancels another proposal's root: a failed run whose commitment is gone still answers ProposalFinishedError", async () => {
+    // Prepare: base failed after committing epoch 1; someone cancelled it and the same root is pending again as epoch 2
+    const { h, deps, proposal } = await proposed(["base"]);
+    h.gateway.script = (_n, call) => (call.kind === "apply" ? { name: "FacetHasNoCode", args: ["0x1000"] } : undefined);
+    await fireDueJobs(h, deps);
+    h.gateway.script = () => undefined;
+    Object.assign(h.gateway.state("base"), { pendingRoot: proposal.root, pendingEpoch: 2n, nextEpoch: 3n });
+    const auditBefore = (await h.audit.list(proposal.id)).length;
+    const sendsBefore = h.gateway.sends.length;
+    // Act
+    const error = await cancelProposal(proposal.id, "alice", deps).catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(ProposalFinishedError);
+    expect(h.gateway.sends.slice(sendsBefore)).toEqual([]);
+    expect(h.gateway.state("base")).toMatchObject({ pendingRoot: proposal.root, pendingEpoch: 2n });
+    expect(await h.audit.list(proposal.id)).toHaveLength(auditBefore);
+  });
+
+  it("answers ProposalFinishedError without reading the chain when no run failed after a commit", async () => {
+    // Prepare: the commit itself reverted, so the run FAILED with nothing pending of its own
+    const { h, deps, proposal } = await proposed(["base"]);
+    h.gateway.script = (_n, call) => (call.kind === "commit" ? { name: "AccessControlUnauthorizedAccount", args: ["0xabc", "0x01"] } : undefined);
+    await fireDueJobs(h, deps);
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("FAILED");
+    let reads = 0;
+    const readState = h.gateway.readState.bind(h.gateway);
+    h.gateway.readState = async (network) => (reads++, readState(network));
+    // Act
+    const error = await cancelProposal(proposal.id, "alice", deps).catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(ProposalFinishedError);
+    expect(reads).toBe(0);
+  });
+
   it("throws ProposalNotFoundError for an unknown id", async () => {
     const { deps } = await proposed(["base"]);
     await expect(cancelProposal("nope", "alice", deps)).rejects.toBeInstanceOf(ProposalNotFoundError);

@@ -122,3 +122,50 @@ describe("proposeUpgrade › network fit", () => {
     ]);
   });
 });
+
+// Issue 13, defect 2: a facet without code committed, then reverted FacetHasNoCode at apply, leaving its root pending.
+describe("proposeUpgrade › facet code on the target networks", () => {
+  /** The in-memory ports with a gateway that reads code: `codes` maps `network:facet` to its hash (missing: no code). */
+  function withCode(codes: (network: string, facet: string) => string | undefined) {
+    const h = inMemoryPorts();
+    const reads: string[] = [];
+    const gateway = Object.assign(Object.create(h.gateway) as typeof h.gateway, {
+      codeHash: async (network: string, facet: string) => (reads.push(`${network}:${facet}`), codes(network, facet)),
+    });
+    return { h, deps: h.deps({ gateway }), reads };
+  }
+  const manifest = parseManifest(JSON.parse(syntheticManifestJson()));
+  const hashOf = (facet: string) => manifest.entries.find((e) => e.facet.toLowerCase() === facet.toLowerCase())?.codehash;
+
+  it("accepts a manifest whose every facet has the manifest's code hash on every target network", async () => {
+    // Prepare
+    const { h, deps, reads } = withCode((_n, facet) => hashOf(facet));
+    // Act
+    const { proposal } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["base", "ethereum"], proposer: "alice" }, deps);
+    // Assess: 2 facets × 2 networks read
+    expect(reads).toHaveLength(4);
+    expect(await h.store.getProposal(proposal.id)).toBeDefined();
+  });
+
+  it("refuses a manifest whose facet has no code on one target network, writing nothing", async () => {
+    // Prepare: the second facet is missing on ethereum only
+    const missing = manifest.entries.map((e) => e.facet.toLowerCase()).sort().at(-1)!;
+    const { h, deps } = withCode((network, facet) => (network === "ethereum" && facet === missing ? undefined : hashOf(facet)));
+    // Act
+    const error = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["base", "ethereum"], proposer: "alice" }, deps).catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(ProposalRejectedError);
+    expect(error).toMatchObject({ code: "facet-has-no-code", field: "networks[1]", message: expect.stringContaining(`facet ${missing} has no code on ethereum`) });
+    expect(await h.store.listProposals({ limit: 10 })).toMatchObject({ proposals: [] });
+    expect(h.scheduler.jobs.size).toBe(0);
+  });
+
+  it("refuses a manifest whose facet has another code hash on a target network", async () => {
+    // Prepare
+    const { deps } = withCode(() => `0x${"ab".repeat(32)}`);
+    // Act
+    const error = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["base"], proposer: "alice" }, deps).catch((e: unknown) => e);
+    // Assess
+    expect(error).toMatchObject({ code: "facet-codehash-mismatch", field: "networks[0]", message: expect.stringContaining(`has code hash 0x${"ab".repeat(32)}`) });
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * `releaseOwnRoot`: a run that fails after its commit leaves its root pending on chain, where it refuses
+ * every later commit on that network (`pending-root`). Right after the failure is saved, the run cancels
+ * that root — only when the dispatcher's pending root and epoch are exactly the run's root and
+ * `committedEpoch`, never another proposal's — in the same journaled chunks as a cancel
+ * (`<proposal>:<network>:cancel:<k>`). Best effort: a refusal or an error is audited and said in the
+ * failure's alert, the run stays FAILED, and `POST /proposals/{id}/cancel` retries it later.
+ */
+import type { Run } from "../run/types.js";
+import { cancelRunOnChain, holdsOwnPendingRoot } from "./cancel-proposal.js";
+import { record, type SchedulerDeps } from "./deps.js";
+
+/**
+ * Cancels the root `failed` (a run just moved to FAILED) left pending; returns the sentence its failure
+ * alert ends with, or undefined when it had nothing pending of its own.
+ * @example await failRun(deps, run, code, message, alert, (failed) => releaseOwnRoot(failed, deps))
+ */
+export async function releaseOwnRoot(failed: Run, deps: SchedulerDeps): Promise<string | undefined> {
+  if (failed.committedEpoch === undefined) return undefined;
+  const where = { proposalId: failed.proposalId, network: failed.network };
+  try {
+    const proposal = await deps.store.getProposal(failed.proposalId);
+    if (!proposal || !(await holdsOwnPendingRoot(proposal, failed, deps.gateway))) return undefined;
+    const onChain = await cancelRunOnChain(proposal, failed, deps);
+    if (!onChain.ok) return `its root is still pending on ${failed.network} (cancel refused: ${onChain.revert}); cancel the proposal to retry`;
+    const txHash = onChain.chunks.at(-1)?.hash;
+    await record(deps, {
+      ...where,
+      event: "run.root-cancelled",
+      ...(txHash && { txHash }),
+      details: { state: failed.state, root: proposal.root, epoch: failed.committedEpoch, chunks: onChain.chunks.length },
+    });
+    return `its root (epoch ${failed.committedEpoch}) was cancelled on ${failed.network}, so later proposals can commit`;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await record(deps, { ...where, event: "cancel.failed", details: { reason } });
+    return `its root may still be pending on ${failed.network} (cancel failed: ${reason}); cancel the proposal to retry`;
+  }
+}
