@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { InvalidCursorError, isServiceUnavailable, ItemTooLargeError, ProposalExistsError, StoreInputError } from "@payrox/aws";
-import { isRunVersionConflict, NetworkGasCapError, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
+import { isRunVersionConflict, NetworkGasCapError, NetworkReadError, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
 
 /** A response of the API. */
 export type ApiResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
@@ -53,6 +53,10 @@ export function knownErrorResponse(error: unknown): ApiResponse | undefined {
   if (error instanceof ItemTooLargeError) return errorResponse(413, "manifest-too-large", `${error.message}; split the upgrade into several manifests`);
   if (error instanceof StoreInputError) return errorResponse(400, "invalid-request", error.message);
   if (isServiceUnavailable(error)) return serviceUnavailable();
+  if (error instanceof NetworkReadError) {
+    const response = errorResponse(503, "network-unavailable", error.message, { network: error.network });
+    return { ...response, headers: { ...response.headers, "retry-after": String(RETRY_AFTER_SECONDS) } };
+  }
   return undefined;
 }
 

@@ -59,6 +59,16 @@ export class NetworkGasCapError extends ProposalRejectedError {
   }
 }
 
+/** A target network's RPC did not answer a read the proposal needs (e.g. a facet's code): retry later. */
+export class NetworkReadError extends CoreError {
+  constructor(
+    readonly network: string,
+    options?: ErrorOptions,
+  ) {
+    super(`network ${network} did not answer while checking the manifest's facets; retry the proposal in a moment`, options);
+  }
+}
+
 /** No proposal has this id. */
 export class ProposalNotFoundError extends CoreError {
   constructor(readonly proposalId: string) {

@@ -15,7 +15,7 @@ import { parseManifest } from "../manifest/validate.js";
 import { createRun } from "../run/state-machine.js";
 import { StepName, type Proposal, type ProposalPlanLimits, type Run } from "../run/types.js";
 import { record, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps } from "./deps.js";
-import { NetworkGasCapError, ProposalRejectedError, ProposalRejection } from "./errors.js";
+import { NetworkGasCapError, NetworkReadError, ProposalRejectedError, ProposalRejection } from "./errors.js";
 
 /** Most networks one proposal may target (every public network of the registry a dispatcher can be on). */
 export const MAX_PROPOSAL_NETWORKS = 21;
@@ -180,6 +180,9 @@ function planOrReject(manifest: Manifest, limits: ProposalPlanLimits, network: N
   }
 }
 
+/** Code reads in flight at once while checking a proposal's facets. */
+const CODE_READS_IN_FLIGHT = 16;
+
 /**
  * Refuses a manifest whose facet (or initializer) has no code, or code with another hash, on a target
  * network: its commit would go through and its apply or activation revert, leaving the root pending.
@@ -192,15 +195,31 @@ async function checkFacetCode(manifest: Manifest, networkIds: readonly string[],
   for (const entry of [...manifest.entries, ...(manifest.init ? [manifest.init] : [])]) {
     if (entry.facet.toLowerCase() !== ZeroAddress) expected.set(entry.facet.toLowerCase(), entry.codehash.toLowerCase());
   }
+  // Every (network, facet) read at once, a bounded number in flight: a 255-facet manifest on 21
+  // networks must still answer within an API request's time.
+  const reads = networkIds.flatMap((network, i) => [...expected.keys()].map((facet) => ({ network, i, facet })));
+  const live = new Map<string, string | undefined>();
+  let next = 0;
+  const worker = async () => {
+    while (next < reads.length) {
+      const { network, facet } = reads[next++]!;
+      try {
+        live.set(`${network}:${facet}`, await codeHash(network, facet));
+      } catch (error) {
+        throw new NetworkReadError(network, { cause: error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CODE_READS_IN_FLIGHT, reads.length) }, worker));
   for (const [i, network] of networkIds.entries()) {
     for (const [facet, codehash] of expected) {
-      const live = await codeHash(network, facet);
+      const found = live.get(`${network}:${facet}`);
       const field = `networks[${i}]`;
-      if (live === undefined) {
+      if (found === undefined) {
         throw new ProposalRejectedError(ProposalRejection.FACET_HAS_NO_CODE, field, `facet ${facet} has no code on ${network}; deploy it there (or fix the manifest's address) and propose again`);
       }
-      if (live.toLowerCase() !== codehash) {
-        throw new ProposalRejectedError(ProposalRejection.FACET_CODEHASH_MISMATCH, field, `facet ${facet} on ${network} has code hash ${live}, the manifest says ${codehash}; rebuild the manifest against the deployed code`);
+      if (found.toLowerCase() !== codehash) {
+        throw new ProposalRejectedError(ProposalRejection.FACET_CODEHASH_MISMATCH, field, `facet ${facet} on ${network} has code hash ${found}, the manifest says ${codehash}; rebuild the manifest against the deployed code`);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findNetwork, jobName, NetworkGasCapError, parseManifest, planBatches, ProposalRejectedError, proposeUpgrade, RunState, type Network, type ProposeUpgradeParameters } from "../../../src/index.js";
+import { findNetwork, jobName, NetworkGasCapError, NetworkReadError, parseManifest, planBatches, ProposalRejectedError, proposeUpgrade, RunState, type Network, type ProposeUpgradeParameters } from "../../../src/index.js";
 import { inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
 
 const NETWORKS = ["ethereum", "base"];
@@ -167,5 +167,22 @@ describe("proposeUpgrade › facet code on the target networks", () => {
     const error = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["base"], proposer: "alice" }, deps).catch((e: unknown) => e);
     // Assess
     expect(error).toMatchObject({ code: "facet-codehash-mismatch", field: "networks[0]", message: expect.stringContaining(`has code hash 0x${"ab".repeat(32)}`) });
+  });
+
+  it("answers NetworkReadError naming the network when a code read fails, writing nothing", async () => {
+    // Prepare: ethereum's RPC is down
+    const h = inMemoryPorts();
+    const gateway = Object.assign(Object.create(h.gateway) as typeof h.gateway, {
+      codeHash: async (network: string, facet: string) => {
+        if (network === "ethereum") throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+        return hashOf(facet);
+      },
+    });
+    // Act
+    const error = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["base", "ethereum"], proposer: "alice" }, h.deps({ gateway })).catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(NetworkReadError);
+    expect(error).toMatchObject({ network: "ethereum" });
+    expect(await h.store.listProposals({ limit: 10 })).toMatchObject({ proposals: [] });
   });
 });
