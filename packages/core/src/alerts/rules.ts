@@ -112,14 +112,24 @@ export function gasSpikeRule(input: { network: string; step: GasStep; gasUsed: b
   const baseline = median(recent);
   const { numerator, denominator } = ALERT_THRESHOLDS.gasSpikeRatio;
   if (gasUsed * denominator <= baseline * numerator) return undefined;
+  return gasSpikeDraft(network, txHash, input.proposalId, `${step} on ${network} used ${gasUsed} gas, over 1.5 × the median ${baseline} of the last ${recent.length} ${step} steps`, {
+    step,
+    gasUsed: gasUsed.toString(),
+    baseline: baseline.toString(),
+    samples: recent.length,
+  });
+}
+
+/** The gas-spike incident of one transaction (both gas rules raise it). */
+function gasSpikeDraft(network: string, txHash: string, proposalId: string | undefined, message: string, values: Record<string, string | number>): AlertDraft {
   return {
     type: AlertType.GAS_SPIKE,
     severity: "warning",
     dedupeKey: `${AlertType.GAS_SPIKE}:${network}:${txHash}`,
-    ...(input.proposalId !== undefined && { proposalId: input.proposalId }),
+    ...(proposalId !== undefined && { proposalId }),
     network,
-    message: `${step} on ${network} used ${gasUsed} gas, over 1.5 × the median ${baseline} of the last ${recent.length} ${step} steps`,
-    evidence: { txHash, values: { step, gasUsed: gasUsed.toString(), baseline: baseline.toString(), samples: recent.length } },
+    message,
+    evidence: { txHash, values },
   };
 }
 
@@ -135,15 +145,12 @@ export function applyGasSpikeRule(input: { network: string; batch: number; gasUs
   if (!Number.isSafeInteger(estimatedGas) || estimatedGas <= 0) throw new AlertRuleInputError("estimatedGas", `must be a positive integer, got ${estimatedGas}`);
   const { numerator, denominator } = ALERT_THRESHOLDS.gasSpikeRatio;
   if (gasUsed * denominator <= BigInt(estimatedGas) * numerator) return undefined;
-  return {
-    type: AlertType.GAS_SPIKE,
-    severity: "warning",
-    dedupeKey: `${AlertType.GAS_SPIKE}:${network}:${txHash}`,
-    ...(input.proposalId !== undefined && { proposalId: input.proposalId }),
-    network,
-    message: `apply batch ${batch} on ${network} used ${gasUsed} gas, over 1.5 × the planner's estimate of ${estimatedGas} for that batch`,
-    evidence: { txHash, values: { step: "apply", batch, gasUsed: gasUsed.toString(), estimatedGas: String(estimatedGas) } },
-  };
+  return gasSpikeDraft(network, txHash, input.proposalId, `apply batch ${batch} on ${network} used ${gasUsed} gas, over 1.5 × the planner's estimate of ${estimatedGas} for that batch`, {
+    step: "apply",
+    batch,
+    gasUsed: gasUsed.toString(),
+    estimatedGas: String(estimatedGas),
+  });
 }
 
 /** The incident key of a stuck transaction: one per network and step. */
