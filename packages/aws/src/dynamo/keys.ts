@@ -4,6 +4,7 @@
  * (proposal id, network, step attempt) must not contain `#`. See packages/aws/README.md for the access
  * patterns these keys serve.
  */
+import { createHash } from "node:crypto";
 import type { StepName } from "@payrox/core";
 import { StoreInputError } from "../errors.js";
 
@@ -25,6 +26,7 @@ export const ItemType = {
   RUN: "run",
   STEP: "step",
   AUDIT: "audit",
+  AUDIT_KEY: "audit-key",
   NONCE: "nonce",
   TX: "tx",
   INCIDENT: "incident",
@@ -47,7 +49,7 @@ const STORAGE_ATTRIBUTES: ReadonlySet<string> = new Set([TableKeys.PK, TableKeys
 /** The partition of the proposal listing GSI (one partition: proposals are created rarely). */
 export const PROPOSAL_LIST_PARTITION = "PROPOSALS";
 /** SK prefixes inside a proposal's partition. */
-export const SkPrefix = { RUN: "RUN#", STEP: "STEP#", AUDIT: "AUDIT#" } as const;
+export const SkPrefix = { RUN: "RUN#", STEP: "STEP#", AUDIT: "AUDIT#", AUDIT_KEY: "AUDITKEY#" } as const;
 
 /**
  * Longest key part, in UTF-8 bytes. DynamoDB refuses a partition key over 2,048 bytes and a sort key over
@@ -100,6 +102,15 @@ export function stepKey(proposalId: string, network: string, step: StepName, att
 /** Key of an audit entry; seq is zero-padded to 10 digits so SK order is seq order. */
 export function auditKey(proposalId: string, seq: number): ItemKey {
   return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.AUDIT}${padNumber("seq", seq, 10)}` };
+}
+
+/**
+ * Key of the marker that an audit entry with idempotency key `key` exists (it holds the entry's seq). The
+ * key is hashed: it is caller-chosen (a journal step id) and may be long or contain `#`.
+ */
+export function auditMarkerKey(proposalId: string, key: string): ItemKey {
+  if (typeof key !== "string" || key.length === 0) throw new StoreInputError("key", "must be a non-empty string");
+  return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.AUDIT_KEY}${createHash("sha256").update(key).digest("hex")}` };
 }
 
 /** Key of the nonce state of one (network, signer); the signer is compared case-insensitively. */

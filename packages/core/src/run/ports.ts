@@ -46,6 +46,13 @@ export interface AuditEventInput {
   gasUsed?: string;
   /** Extra JSON-serialisable details. */
   details?: Record<string, unknown>;
+  /**
+   * Idempotency key, unique within the proposal's trail: appending an entry whose key the trail already
+   * holds writes nothing and returns the stored entry. A step records its transaction under the
+   * transaction's journal step id *before* moving the run, so a crash between the two writes neither
+   * loses the entry (the retry records it) nor doubles it (the retry finds it).
+   */
+  key?: string;
   atMs: number;
 }
 
@@ -58,7 +65,10 @@ export interface AuditEntry extends AuditEventInput {
 
 /** Append-only, tamper-evident audit trail per proposal. */
 export interface AuditLog {
-  /** Appends after the proposal's last entry (seq + 1, prevHash = last hash); retries on a concurrent append. */
+  /**
+   * Appends after the proposal's last entry (seq + 1, prevHash = last hash); retries on a concurrent append.
+   * An input whose `key` the proposal's trail already holds is not appended: the stored entry is returned.
+   */
   append(input: AuditEventInput): Promise<AuditEntry>;
   list(proposalId: string): Promise<AuditEntry[]>;
 }

@@ -160,7 +160,8 @@ export async function cancelRunOnChain(proposal: Proposal, run: Run, deps: Sched
     }
     // Chunk 0 is sent even when the root looks gone: after a crash its journal entry holds the answer, and
     // the dispatcher refuses a cancel naming a root that is not pending.
-    const sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:cancel:${k}`, { kind: "cancel", root: target.root, epoch: target.epoch, maxUnstage });
+    const stepId = `${run.proposalId}:${run.network}:cancel:${k}`;
+    const sent = await deps.gateway.send(run.network, stepId, { kind: "cancel", root: target.root, epoch: target.epoch, maxUnstage });
     if (!sent.ok) {
       if (k === 0) return refuse(sent.revert.name, sent.revert.args);
       // A later chunk refused: another canceller finished the same cancel first.
@@ -173,6 +174,7 @@ export async function cancelRunOnChain(proposal: Proposal, run: Run, deps: Sched
       proposalId: run.proposalId,
       network: run.network,
       event: "cancel.confirmed",
+      key: stepId,
       txHash: sent.tx.hash,
       gasUsed: sent.tx.gasUsed.toString(),
       details: { chunk: k, maxUnstage, root: target.root, epoch: Number(target.epoch), blockNumber: sent.tx.blockNumber },

@@ -60,15 +60,18 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
   const etaMs = after.pendingEta * 1000;
   const epoch = Number(call.epoch);
   const activateAtMs = Math.max(etaMs, proposal.cutoverAtMs ?? 0);
-  const committed = await saveTransition(deps, run, { type: "committed", etaMs, activateAtMs, epoch });
-  if (!committed) return { outcome: "skipped", reason: "run moved concurrently" };
+  // Audited before the run moves, under the transaction's step id: a crash between the two writes is
+  // retried from the journal and finds the entry instead of losing or doubling it.
   await record(deps, {
     proposalId: run.proposalId,
     network: run.network,
     event: "commit.confirmed",
+    key: stepId,
     ...(sent?.ok && { txHash: sent.tx.hash, gasUsed: sent.tx.gasUsed.toString() }),
     details: { root: manifest.root, epoch, baseEpoch: manifest.baseEpoch, etaMs, activateAtMs, ...(sent?.ok ? { blockNumber: sent.tx.blockNumber } : { recovered: true }) },
   });
+  const committed = await saveTransition(deps, run, { type: "committed", etaMs, activateAtMs, epoch });
+  if (!committed) return { outcome: "skipped", reason: "run moved concurrently" };
   await scheduleStep(deps, committed, StepName.APPLY, "0", deps.clock.now());
   if (sent?.ok) {
     await resolveStuckTx(deps, run, sent.tx);

@@ -121,6 +121,8 @@ export class InMemoryAuditLog {
   async append(input: AuditEventInput): Promise<AuditEntry> {
     await tick();
     const list = this.entries.get(input.proposalId) ?? [];
+    const stored = input.key === undefined ? undefined : list.find((e) => e.key === input.key);
+    if (stored) return copy(stored);
     const entry = chainEntry(input, list.at(-1));
     list.push(entry);
     this.entries.set(input.proposalId, list);
