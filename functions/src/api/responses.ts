@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { InvalidCursorError, isServiceUnavailable, ItemTooLargeError, ProposalExistsError, StoreInputError } from "@payrox/aws";
-import { isRunVersionConflict, NetworkGasCapError, NetworkReadError, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
+import { isNetworkBusy, isRunVersionConflict, NetworkGasCapError, NetworkReadError, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
 
 /** A response of the API. */
 export type ApiResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
@@ -48,6 +48,7 @@ export function knownErrorResponse(error: unknown): ApiResponse | undefined {
   }
   if (error instanceof ProposalNotFoundError) return errorResponse(404, "proposal-not-found", error.message);
   if (error instanceof ProposalFinishedError) return errorResponse(409, "proposal-finished", error.message, { states: error.states });
+  if (isNetworkBusy(error)) return errorResponse(409, "network-busy", error.message, { network: error.network, holder: error.holder });
   if (error instanceof ProposalExistsError || isRunVersionConflict(error)) return errorResponse(409, "conflict", `${(error as Error).message}; retry the request`);
   if (error instanceof InvalidCursorError) return errorResponse(400, "invalid-cursor", `${error.message}; pass the cursor of a previous GET /proposals response unchanged`);
   if (error instanceof ItemTooLargeError) return errorResponse(413, "manifest-too-large", `${error.message}; split the upgrade into several manifests`);

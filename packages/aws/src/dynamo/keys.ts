@@ -27,6 +27,7 @@ export const ItemType = {
   STEP: "step",
   AUDIT: "audit",
   AUDIT_KEY: "audit-key",
+  NETWORK_LOCK: "network-lock",
   NONCE: "nonce",
   TX: "tx",
   INCIDENT: "incident",
@@ -111,6 +112,11 @@ export function auditKey(proposalId: string, seq: number): ItemKey {
 export function auditMarkerKey(proposalId: string, key: string): ItemKey {
   if (typeof key !== "string" || key.length === 0) throw new StoreInputError("key", "must be a non-empty string");
   return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.AUDIT_KEY}${createHash("sha256").update(key).digest("hex")}` };
+}
+
+/** Key of a network's lock: the one proposal whose unfinished run may commit there. */
+export function networkLockKey(network: string): ItemKey {
+  return { PK: `NETLOCK#${keyPart("network", network)}`, SK: "NETLOCK" };
 }
 
 /** Key of the nonce state of one (network, signer); the signer is compared case-insensitively. */

@@ -12,8 +12,17 @@ export interface Clock {
 
 /** Persistence of proposals, runs and step leases. Every mutation is conditional. */
 export interface RunStore {
-  /** Writes the proposal and its initial runs atomically; fails with a conflict if the id exists. */
+  /**
+   * Writes the proposal and its initial runs atomically, each run taking its network's lock; fails with a
+   * conflict if the id exists, and with `NetworkBusyError` (naming the holder) when another proposal's
+   * unfinished run holds one of the networks — then nothing is written. A lock whose holder's run is
+   * final (its release was lost in a crash) is taken over.
+   */
   createProposal(proposal: Proposal, runs: Run[]): Promise<void>;
+  /** Gives up `proposalId`'s lock on `network` (a no-op when another proposal holds it, or nobody). */
+  releaseNetwork(network: string, proposalId: string): Promise<void>;
+  /** The proposal holding `network`'s lock, if any (diagnostics, status). */
+  networkHolder(network: string): Promise<string | undefined>;
   getProposal(id: string): Promise<Proposal | undefined>;
   listProposals(options?: { limit?: number; cursor?: string }): Promise<{ proposals: Proposal[]; cursor?: string }>;
   getRun(proposalId: string, network: string): Promise<Run | undefined>;

@@ -14,7 +14,7 @@ import { alertId, AlertStatus, type AlertDraft } from "../alerts/types.js";
 import type { TxJournal } from "../ports/tx-journal.js";
 import type { SentTransaction } from "../run/gateway.js";
 import type { AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
-import { transition, type RunEvent } from "../run/state-machine.js";
+import { isTerminalRun, transition, type RunEvent } from "../run/state-machine.js";
 import { StepName, type Run } from "../run/types.js";
 import { isRunVersionConflict } from "./errors.js";
 
@@ -137,14 +137,15 @@ export async function scheduleStep(deps: SchedulerDeps, run: Pick<Run, "proposal
 }
 
 /**
- * Applies `event` and stores it conditionally on `run.version`.
+ * Applies `event` and stores it conditionally on `run.version`. A run that became final gives up its
+ * network's lock, so the next proposal can take the network (a crash before the release leaves a lock
+ * the next proposal takes over, its holder's run being final).
  * @returns the stored run, or undefined when another worker moved the run first (the caller skips).
  */
 export async function saveTransition(deps: SchedulerDeps, run: Run, event: RunEvent): Promise<Run | undefined> {
   const next = transition(run, event, deps.clock.now());
   try {
     await deps.store.saveRun(next, run.version);
-    return next;
   } catch (error) {
     if (isRunVersionConflict(error)) return undefined;
     // An adapter whose conflict error we don't recognise: decide by re-reading.
@@ -152,6 +153,8 @@ export async function saveTransition(deps: SchedulerDeps, run: Run, event: RunEv
     if (stored && stored.version !== run.version) return undefined;
     throw error;
   }
+  if (isTerminalRun(next)) await deps.store.releaseNetwork(next.network, next.proposalId);
+  return next;
 }
 
 /** Appends an audit entry as `deps.actor` now. */

@@ -14,6 +14,8 @@ import {
   MANIFEST_FORMAT,
   manifestRoot,
   RunVersionConflictError,
+  isTerminalRun,
+  NetworkBusyError,
   serializeManifest,
   DedupingAlertSink,
   type Alert,
@@ -60,11 +62,28 @@ export class InMemoryRunStore {
   readonly leases = new Map<string, StoredLease>();
   constructor(private readonly clock: ManualClock) {}
 
+  readonly locks = new Map<string, string>();
   async createProposal(proposal: Proposal, runs: Run[]): Promise<void> {
     await tick();
     if (this.proposals.has(proposal.id)) throw new Error(`proposal ${proposal.id} exists`);
+    for (const run of runs) {
+      const holder = this.locks.get(run.network);
+      const held = holder && this.runs.get(`${holder}/${run.network}`);
+      if (holder && held && !isTerminalRun(held)) throw new NetworkBusyError(run.network, holder);
+    }
     this.proposals.set(proposal.id, copy(proposal));
-    for (const run of runs) this.runs.set(`${run.proposalId}/${run.network}`, copy(run));
+    for (const run of runs) {
+      this.runs.set(`${run.proposalId}/${run.network}`, copy(run));
+      this.locks.set(run.network, proposal.id);
+    }
+  }
+  async releaseNetwork(network: string, proposalId: string): Promise<void> {
+    await tick();
+    if (this.locks.get(network) === proposalId) this.locks.delete(network);
+  }
+  async networkHolder(network: string): Promise<string | undefined> {
+    await tick();
+    return this.locks.get(network);
   }
   async getProposal(id: string): Promise<Proposal | undefined> {
     await tick();
