@@ -151,6 +151,7 @@ function lazyGateway(factory: GatewayFactory, context: GatewayContext): Dispatch
     readState: async (network) => (await gateway()).readState(network),
     latestBlock: async (network) => (await gateway()).latestBlock(network),
     send: async (network, stepId, call) => (await gateway()).send(network, stepId, call),
+    resume: async (network, stepId) => (await gateway()).resume(network, stepId),
     listSelectors: async (network) => {
       const inner = await gateway();
       return inner.listSelectors ? inner.listSelectors(network) : [];

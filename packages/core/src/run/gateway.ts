@@ -68,6 +68,12 @@ export interface DispatcherGateway {
    */
   send(network: string, stepId: string, call: DispatcherCall): Promise<SendResult>;
   /**
+   * Follows the transaction journaled as `stepId` to its end, sending nothing new; undefined when nothing
+   * was ever journaled under it. How a step tells its own earlier transaction from the chain merely
+   * looking like it (e.g. the same root pending under another proposal).
+   */
+  resume(network: string, stepId: string): Promise<SendResult | undefined>;
+  /**
    * The dispatcher's raw selector list (`listedSelectors` pages, read at one block), for pruning dead
    * entries after an activation. Optional: a gateway without it never prunes.
    */

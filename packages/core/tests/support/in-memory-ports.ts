@@ -353,6 +353,10 @@ export class ScriptedGateway {
     this.journal.set(stepId, result);
     return result;
   }
+  async resume(_network: string, stepId: string): Promise<SendResult | undefined> {
+    await tick();
+    return this.journal.get(stepId);
+  }
   /** Sends of one step id. */
   sendsOf(stepId: string): SentCall[] {
     return this.sends.filter((s) => s.stepId === stepId);

@@ -98,17 +98,18 @@ describe("runStep", () => {
     expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("APPLIED");
   });
 
-  it("treats our root already pending (committed by no journaled send of ours) as committed, sending nothing", async () => {
+  it("does not take the manifest's root pending without a journaled commit of its own for its commit: fails pending-root, sends nothing", async () => {
+    // Prepare: the same root is pending, committed by another proposal (or out of band)
     const { h, deps, proposal } = await proposed(["base"]);
     Object.assign(h.gateway.state("base"), { pendingRoot: proposal.root, pendingEpoch: 1n, nextEpoch: 2n, pendingEta: 1_800_003_600 });
+    // Act
     await fireDueJobs(h, deps, () => 0, 1);
+    // Assess
     const run = await h.store.getRun(proposal.id, "base");
-    expect(run).toMatchObject({ state: "COMMITTED", etaMs: 1_800_003_600_000, committedEpoch: 1 });
-    // The one look at the journal was refused by the dispatcher (root pending): no transaction.
-    expect(h.gateway.sends.map((s) => s.call.kind)).toEqual(["commit"]);
-    const [entry] = (await h.audit.list(proposal.id)).filter((e) => e.event === "commit.confirmed");
-    expect(entry).toMatchObject({ details: { recovered: true } });
-    expect(entry!.txHash).toBeUndefined();
+    expect(run).toMatchObject({ state: "FAILED", failure: { code: "pending-root" } });
+    expect(run!.failure!.message).toContain("not by this proposal's commit");
+    expect(h.gateway.sends).toEqual([]);
+    expect((await h.audit.list(proposal.id)).filter((e) => e.event === "commit.confirmed")).toEqual([]);
   });
 
   it("records the journaled commit's transaction when an attempt crashed after sending and before recording", async () => {
