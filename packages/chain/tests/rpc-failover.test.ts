@@ -125,8 +125,12 @@ describe("RPC failover: one node stopped mid-run (k = 1, two replicas)", () => {
   });
 });
 
+/** `values`: {@link lie} about state; `unseen`: answer like a node that hasn't seen the block or receipt yet. */
+let lieMode: "values" | "unseen" = "values";
+
 /** Lies about what decides a signature: the pending root, a facet's code, the signer's nonce. */
 function lie(method: string, params: unknown[], result: unknown): unknown {
+  if (lieMode === "unseen") return method === "eth_getTransactionReceipt" || method === "eth_getBlockByHash" ? null : undefined;
   const pendingManifest = new Interface(DISPATCHER_STATE_ABI).getFunction("pendingManifest")!.selector;
   if (method === "eth_call" && String((params[0] as { data?: string })?.data ?? (params[0] as { input?: string })?.input).startsWith(pendingManifest)) {
     return id("a root nobody committed") + String(result).slice(66);
@@ -205,6 +209,21 @@ describe("RPC quorum: k = 2 of 3, one endpoint answering wrongly", () => {
     expect((await fixture.gateway.send(NETWORK, "q1/apply/0", { kind: "apply", batch })).ok).toBe(true);
     expect((await fixture.gateway.readState(NETWORK)).applied).toBe(batch.routes.length);
     expect(provider.health().map((h) => h.state)).toEqual(["healthy", "healthy", "down"]);
+  });
+
+  it("does not call an endpoint that hasn't seen a receipt yet a liar: too few answers, not a disagreement", async () => {
+    const { hash } = (await fixture.stores.journal.get("q1/commit"))!.attempts[0]!;
+    proxy.enabled = true;
+    lieMode = "unseen";
+    try {
+      const refused = await provider.getTransactionReceipt(hash).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(RpcQuorumUnavailableError);
+      expect(refused).toMatchObject({ method: "eth_getTransactionReceipt", quorum: 2, answered: 1 });
+    } finally {
+      proxy.enabled = false;
+      lieMode = "values";
+    }
+    expect((await provider.getTransactionReceipt(hash))?.status).toBe(1);
   });
 
   it("with two of three endpoints down, fails reads with a typed error naming the quorum", async () => {

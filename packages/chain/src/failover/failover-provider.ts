@@ -78,6 +78,9 @@ const OptionsSchema = z
     if (o.maxBackoffMs < o.backoffMs) ctx.addIssue({ code: "custom", path: ["maxBackoffMs"], message: "is below backoffMs" });
   });
 
+/** Methods whose `null` means "not seen (yet)": a lagging endpoint, not a contradicting one. */
+const NOT_SEEN_YET = new Set(["eth_getBlockByNumber", "eth_getBlockByHash", "eth_getTransactionReceipt"]);
+
 interface AgreedHead {
   /** A block every voter has reached. */
   block: number;
@@ -262,10 +265,12 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
     const answersOf = (key: string, group: { answers: Map<RpcEndpoint, RpcAnswer> }) =>
       byPriority([...group.answers.keys()]).map((e) => ({ endpoint: e.label, answer: abbreviate(key) }));
     const winner = [...votes.entries()].find(([, group]) => group.answers.size >= this.#quorum);
-    const dissent = [...votes.entries()].filter(([key]) => key !== winner?.[0]);
+    // "No such block/receipt" from an endpoint that hasn't seen it yet contradicts nothing.
+    const unseen = NOT_SEEN_YET.has(method) ? "null" : undefined;
+    const dissent = [...votes.entries()].filter(([key]) => key !== winner?.[0] && key !== unseen);
     if (!winner) {
-      if (votes.size > 1) throw new RpcDisagreementError(this.network, method, block, this.#quorum, dissent.flatMap(([key, group]) => answersOf(key, group)));
-      const answered = [...votes.values()].reduce((n, g) => n + g.answers.size, 0);
+      if (dissent.length > 1) throw new RpcDisagreementError(this.network, method, block, this.#quorum, dissent.flatMap(([key, group]) => answersOf(key, group)));
+      const answered = Math.max(0, ...dissent.map(([, g]) => g.answers.size));
       throw new RpcQuorumUnavailableError(this.network, method, this.#quorum, answered, failures);
     }
     if (dissent.length > 0) {
