@@ -6,6 +6,7 @@ import { Transaction, type TransactionReceipt } from "ethers";
 import { RelayState, type RelaySubmission } from "@payrox/core";
 import { TxRecordStatus, type TxAttempt, type TxRecord } from "@payrox/core";
 import { BroadcastRejectedError, JournalConflictError, NonceConsumedError, RelayRefusedError, RelayUnavailableError, TxConfirmationTimeoutError } from "../errors.js";
+import { RpcFailoverError } from "../failover/errors.js";
 import { bumpFees, suggestFees } from "./fees.js";
 import type { LifecycleContext, RebroadcastReason, TxOutcome } from "./types.js";
 
@@ -234,8 +235,12 @@ export class ConfirmationLoop {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** Network-level failures (timeouts, refused connections) that a later poll may not see again. */
+/**
+ * Network-level failures (timeouts, refused connections) that a later poll may not see again; with several
+ * endpoints, all of them down or a quorum not (yet) met — e.g. one endpoint has the receipt, another not yet.
+ */
 function isTransient(error: unknown): boolean {
+  if (error instanceof RpcFailoverError) return true;
   const code = (error as { code?: string })?.code;
   return code === "TIMEOUT" || code === "NETWORK_ERROR" || code === "SERVER_ERROR" || code === "ECONNREFUSED" || code === "ECONNRESET";
 }
