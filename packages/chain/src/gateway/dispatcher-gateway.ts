@@ -5,6 +5,7 @@
  */
 import { Contract, getAddress, Interface, isError, keccak256, type JsonRpcApiProvider } from "ethers";
 import type { DispatcherCall, ListedSelector, DispatcherGateway, DispatcherState, SendResult } from "@payrox/core";
+import { TX_VOIDED } from "@payrox/core";
 import { NothingToResumeError, SimulationRevertedError, TxGasLimitExceededError } from "../errors.js";
 import { DispatcherReadError } from "../dispatcher/errors.js";
 import { TxSender } from "../tx/tx-sender.js";
@@ -184,6 +185,8 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
 
   async #result(network: string, stepId: string, outcome: TxOutcome): Promise<SendResult> {
     if (outcome.status === "reverted") return { ok: false, revert: { name: "Reverted", args: [outcome.hash] } };
+    // The step's transaction could never land; the no-op that freed its nonce did.
+    if (outcome.status === "voided") return { ok: false, revert: { name: TX_VOIDED, args: [outcome.hash, outcome.voidReason ?? "never includable", outcome.blockNumber] } };
     const block = await this.#target(network).provider.getBlock(outcome.blockHash);
     if (!block) throw new Error(`block ${outcome.blockHash} of step ${stepId} is not available on ${network}; retry (the step resumes)`);
     return { ok: true, tx: { hash: outcome.hash, blockNumber: outcome.blockNumber, blockTimestamp: block.timestamp, gasUsed: outcome.gasUsed } };

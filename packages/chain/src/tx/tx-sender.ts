@@ -151,6 +151,8 @@ export class TxSender {
       bumpPercent: o.bumpPercent ?? 12,
       replaceAfterMs: o.replaceAfterMs ?? 120_000,
       replaceAfterBlocks: o.replaceAfterBlocks,
+      voidAfterMs: o.voidAfterMs ?? 1_800_000,
+      publicRelay: new PublicMempoolRelay({ provider: o.provider }),
       pollIntervalMs: o.pollIntervalMs ?? 1_000,
       timeoutMs: o.timeoutMs ?? 600_000,
       emit: (event: TxEvent) => {

@@ -29,6 +29,8 @@ export const AlertType = {
   ROOT_EXPIRED: "root-expired",
   /** A step's lease expired twice without the step finishing: the watchdog had to re-drive it a second time. */
   LEASE_EXPIRED: "lease-expired",
+  /** A step's transaction could never be included; a no-op at its nonce landed instead, freeing the signer. */
+  TX_VOIDED: "tx-voided",
 } as const;
 /** One of {@link AlertType}. */
 export type AlertType = (typeof AlertType)[keyof typeof AlertType];

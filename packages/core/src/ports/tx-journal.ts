@@ -28,8 +28,13 @@ export interface TxAttempt {
   /** Decimal wei strings (JSON- and DynamoDB-safe). */
   maxFeePerGas: string;
   maxPriorityFeePerGas: string;
-  /** Why this attempt was signed. */
-  reason: "initial" | "replacement";
+  /**
+   * Why this attempt was signed. `void`: a 0-value self-transfer at the same nonce that frees a nonce
+   * whose transaction can never be included (it carries nothing of the step; if it lands, the step did not).
+   */
+  reason: "initial" | "replacement" | "void";
+  /** For a `void` attempt: why the step's transaction was judged never includable. */
+  voidReason?: string;
   /** ISO-8601 time of signing. */
   signedAt: string;
 }

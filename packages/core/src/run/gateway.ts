@@ -57,6 +57,12 @@ export interface SentTransaction {
  */
 export type SendResult = { ok: true; tx: SentTransaction } | { ok: false; revert: { name: string; args: unknown[] } };
 
+/**
+ * The revert name of a send whose transaction could never be included and was voided: a no-op at its
+ * nonce landed instead. Args: `[voidHash, reason, blockNumber]`.
+ */
+export const TX_VOIDED = "TxVoided";
+
 /** Access to the dispatchers of every configured network. */
 export interface DispatcherGateway {
   readState(network: string): Promise<DispatcherState>;

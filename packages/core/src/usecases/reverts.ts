@@ -4,9 +4,10 @@
  * `unauthorized` (access control) are critical, any other revert a `run-failed` warning.
  */
 import { accessControlRevertRule, codehashMismatchRule, runFailedRule } from "../alerts/rules.js";
-import type { AlertDraft } from "../alerts/types.js";
+import { AlertType, runIncidentKey, type AlertDraft } from "../alerts/types.js";
+import { TX_VOIDED } from "../run/gateway.js";
 import type { Run } from "../run/types.js";
-import { failRun, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { failRun, record, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { releaseOwnRoot } from "./release-root.js";
 
 /** The alert of a step's revert: codehash mismatch, access control, or a generic run failure. */
@@ -23,8 +24,30 @@ export function revertAlert(run: Run, step: string, revert: { name: string; args
  * Fails `run` because `step` reverted with `revert`, alerting per {@link revertAlert}; a run that had
  * committed cancels its own pending root first ({@link releaseOwnRoot}), and the alert says so.
  */
-export function failOnRevert(deps: SchedulerDeps, run: Run, step: string, revert: { name: string; args: unknown[] }): Promise<StepOutcome> {
+export async function failOnRevert(deps: SchedulerDeps, run: Run, step: string, revert: { name: string; args: unknown[] }): Promise<StepOutcome> {
+  if (revert.name === TX_VOIDED) return failVoided(deps, run, step, revert.args);
   const message = `${step} on ${run.network} reverted with ${revert.name}(${revert.args.map(String).join(", ")})`;
   const code = revert.name === "CodehashMismatch" ? "codehash-mismatch" : revert.name;
   return failRun(deps, run, code, message, revertAlert(run, step, revert, message), (failed) => releaseOwnRoot(failed, deps));
+}
+
+/**
+ * The step's transaction could never be included and the no-op that replaced it landed: audit the no-op
+ * (`tx.voided`: it spent the signer's nonce), fail the run (`tx-voided`, cancelling its own root if it
+ * committed) with a `tx-voided` alert.
+ */
+async function failVoided(deps: SchedulerDeps, run: Run, step: string, args: unknown[]): Promise<StepOutcome> {
+  const [hash, reason, blockNumber] = [String(args[0]), String(args[1] ?? "never includable"), Number(args[2])];
+  await record(deps, { proposalId: run.proposalId, network: run.network, event: "tx.voided", key: `void:${run.network}:${hash}`, txHash: hash, details: { step, reason, blockNumber } });
+  const message = `the ${step} transaction on ${run.network} could never be included (${reason}); a no-op at its nonce (tx ${hash}) freed the signer`;
+  const alert: AlertDraft = {
+    type: AlertType.TX_VOIDED,
+    severity: "warning",
+    dedupeKey: runIncidentKey(AlertType.TX_VOIDED, run.proposalId, run.network),
+    proposalId: run.proposalId,
+    network: run.network,
+    message,
+    evidence: { txHash: hash, ...(Number.isFinite(blockNumber) && { blockNumber }), values: { step, reason } },
+  };
+  return failRun(deps, run, "tx-voided", message, alert, (failed) => releaseOwnRoot(failed, deps));
 }
