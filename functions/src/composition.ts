@@ -71,6 +71,8 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
   const signing = (c: GatewayContext): GatewayContext => ({ ...c, networks: withDeploymentSigner([...c.networks], env.signerKeyId) });
   const gatewayFactory = overrides.gatewayFactory ?? unconfiguredGateway;
   const eventSourceFactory = overrides.eventSourceFactory;
+  // The chain watcher's proof that PayRox sent a transaction is this journal, not the sender's address.
+  const journal = new DynamoTxJournal(table);
   return {
     store: new DynamoRunStore({ ...table, clock }),
     audit: new DynamoAuditLog(table),
@@ -80,7 +82,8 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
     monitoring: {
       gasHistory: new DynamoGasHistory(table),
       cursors: new DynamoChainCursorStore(table),
-      journal: new DynamoTxJournal(table),
+      journal,
+      journaledTxs: journal,
       ...(eventSourceFactory && { events: lazyEventSource((c) => eventSourceFactory(signing(c)), context) }),
     },
     clock,

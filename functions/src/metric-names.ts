@@ -33,13 +33,21 @@ export const MetricDimension = {
   TYPE: "type",
 } as const;
 
-/** The `AlertsRaised` `type` values the stacks alarm on (each pages a human). */
-export const ALARMED_ALERT_TYPES = [AlertType.LATE_ACTIVATION, AlertType.CODEHASH_MISMATCH, AlertType.UNAUTHORIZED, AlertType.GAS_SPIKE] as const;
-
 /** {@link ALARMED_ALERT_TYPES} by name, for the stacks. */
 export const PagingAlertType = {
   LATE_ACTIVATION: AlertType.LATE_ACTIVATION,
   CODEHASH_MISMATCH: AlertType.CODEHASH_MISMATCH,
   UNAUTHORIZED: AlertType.UNAUTHORIZED,
   GAS_SPIKE: AlertType.GAS_SPIKE,
+  // Every privileged dispatcher event PayRox did not cause pages, whatever its family.
+  OUT_OF_BAND_ROLE_CHANGE: AlertType.OUT_OF_BAND_ROLE_CHANGE,
+  OUT_OF_BAND_ADMIN_TRANSFER: AlertType.OUT_OF_BAND_ADMIN_TRANSFER,
+  OUT_OF_BAND_DELAY_CHANGE: AlertType.OUT_OF_BAND_DELAY_CHANGE,
+  OUT_OF_BAND_PAUSE: AlertType.OUT_OF_BAND_PAUSE,
+  OUT_OF_BAND_SELECTOR_DISABLED: AlertType.OUT_OF_BAND_SELECTOR_DISABLED,
+  OUT_OF_BAND_COMMIT: AlertType.OUT_OF_BAND_COMMIT,
+  OUT_OF_BAND_CANCEL: AlertType.OUT_OF_BAND_CANCEL,
 } as const;
+
+/** The `AlertsRaised` `type` values the stacks alarm on (each pages a human). */
+export const ALARMED_ALERT_TYPES = Object.values(PagingAlertType);

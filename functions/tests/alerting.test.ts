@@ -46,8 +46,11 @@ describe("observability metrics", () => {
     ]);
   });
 
-  it("names the four alarmed alert types", () => {
-    expect(ALARMED_ALERT_TYPES).toEqual(["late-activation", "codehash-mismatch", "unauthorized", "gas-spike"]);
+  it("names the alarmed alert types: the four seed ones and every out-of-band dispatcher event family", () => {
+    expect(ALARMED_ALERT_TYPES).toEqual([
+      "late-activation", "codehash-mismatch", "unauthorized", "gas-spike",
+      "out-of-band-role-change", "out-of-band-admin-transfer", "out-of-band-delay-change", "out-of-band-pause", "out-of-band-selector-disabled", "out-of-band-commit", "out-of-band-cancel",
+    ]);
   });
 });
 

@@ -30,6 +30,7 @@ export const ItemType = {
   NETWORK_LOCK: "network-lock",
   NONCE: "nonce",
   TX: "tx",
+  TX_HASH: "tx-hash",
   INCIDENT: "incident",
   GAS: "gas",
   CURSOR: "cursor",
@@ -128,6 +129,12 @@ export function nonceKey(network: string, signer: string): ItemKey {
 export function txKey(stepId: string): ItemKey {
   if (typeof stepId !== "string" || stepId.length === 0) throw new StoreInputError("stepId", "must be a non-empty string");
   return { PK: `TX#${stepId}`, SK: "TX" };
+}
+
+/** Key of the journal's index by transaction hash (lower-case): which step signed it. */
+export function txHashKey(txHash: string): ItemKey {
+  if (typeof txHash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(txHash)) throw new StoreInputError("txHash", `must be a 32-byte 0x-hex hash, got ${JSON.stringify(String(txHash).slice(0, 80))}`);
+  return { PK: `TXHASH#${txHash.toLowerCase()}`, SK: "TXHASH" };
 }
 
 /** Key of an alert incident (dedupe and resolution state). */

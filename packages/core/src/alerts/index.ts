@@ -4,4 +4,5 @@ export * from "./rules.js";
 export * from "./ports.js";
 export * from "./sinks.js";
 export * from "./chain-events.js";
+export * from "./out-of-band.js";
 export * from "./webhook-signature.js";

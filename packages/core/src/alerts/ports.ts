@@ -105,6 +105,16 @@ export interface DispatcherEvent {
   logIndex: number;
 }
 
+/**
+ * Whether PayRox signed a transaction: its write-ahead journal looked up by transaction hash. Every
+ * transaction PayRox broadcasts is journaled before it is sent, so a hash it does not know was not
+ * PayRox's doing, even when it came from PayRox's signer address.
+ */
+export interface JournaledTxLookup {
+  /** The step id of the journal record one of whose attempts is `txHash` on `network`, or undefined. */
+  findByTxHash(network: string, txHash: string): Promise<{ stepId: string } | undefined>;
+}
+
 /** Reads the dispatchers' events in bounded block ranges. */
 export interface DispatcherEventSource {
   /** The networks it can read. */
@@ -115,6 +125,10 @@ export interface DispatcherEventSource {
   head(network: string): Promise<BlockRef>;
   /** The canonical hash of block `blockNumber`, or undefined when the chain is shorter. */
   blockHash(network: string, blockNumber: number): Promise<string | undefined>;
-  /** Every dispatcher event in `[fromBlock, toBlock]`, in chain order; the range must not exceed the adapter's bound. */
+  /**
+   * Every dispatcher event in `[fromBlock, toBlock]`, in chain order.
+   * @throws LogRangeRefusedError when the provider (or the adapter's own bound) refuses the range as too
+   *   large — too many blocks or too many results; the caller splits it
+   */
   getLogs(network: string, fromBlock: number, toBlock: number): Promise<DispatcherEvent[]>;
 }

@@ -8,7 +8,7 @@ import type { PlanOptions } from "../manifest/planner.js";
 import type { Network } from "../networks/types.js";
 import type { DispatcherGateway } from "../run/gateway.js";
 import type { ChainWatchOptions } from "../alerts/chain-events.js";
-import type { ChainCursorStore, DispatcherEventSource, GasHistory } from "../alerts/ports.js";
+import type { ChainCursorStore, DispatcherEventSource, GasHistory, JournaledTxLookup } from "../alerts/ports.js";
 import { runFailedRule } from "../alerts/rules.js";
 import { alertId, AlertStatus, type AlertDraft } from "../alerts/types.js";
 import type { TxJournal } from "../ports/tx-journal.js";
@@ -67,6 +67,11 @@ export interface MonitoringPorts {
   gasHistory?: GasHistory;
   /** The write-ahead journal, for the stuck-transaction rule. */
   journal?: TxJournal;
+  /**
+   * The journal by transaction hash, for the chain watcher: a dispatcher event is PayRox's only when its
+   * transaction is journaled (or audited). Without it the sender decides, which can't see a stolen signer key.
+   */
+  journaledTxs?: JournaledTxLookup;
   /** Chain watcher tunables. */
   watch?: ChainWatchOptions;
 }

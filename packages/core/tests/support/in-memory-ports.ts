@@ -18,6 +18,7 @@ import {
   NetworkBusyError,
   serializeManifest,
   DedupingAlertSink,
+  LogRangeRefusedError,
   type Alert,
   type BlockRef,
   type ChainCursor,
@@ -173,10 +174,15 @@ export class InMemoryScheduler {
   }
 }
 
-/** AlertSink collecting alerts. */
+/** AlertSink collecting alerts; `failNext` makes the next deliveries throw like an unreachable endpoint. */
 export class InMemoryAlertSink {
   readonly alerts: Alert[] = [];
+  failNext = 0;
   async raise(alert: Alert): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("webhook endpoint unreachable");
+    }
     this.alerts.push(copy(alert));
   }
 }
@@ -236,14 +242,17 @@ export class InMemoryCursorStore {
 
 /**
  * A scripted chain of blocks per network for the chain watcher: `mine(events)` appends a block,
- * `reorg(depth)` replaces the last blocks with fresh hashes (events dropped unless re-mined), and
- * `failNext` makes the next call throw like an unreachable RPC. Records every getLogs range.
+ * `reorg(depth)` replaces the last blocks with fresh hashes (events dropped unless re-mined),
+ * `failNext` makes the next call throw like an unreachable RPC, and `providerMaxRange` makes getLogs refuse
+ * wider ranges like a capped provider (LogRangeRefusedError). Records every getLogs range it answered.
  */
 export class ScriptedEventSource {
   readonly chains = new Map<string, { hash: string; events: Omit<DispatcherEvent, "blockNumber" | "blockHash" | "network">[] }[]>();
   readonly ranges: { network: string; from: number; to: number }[] = [];
   readonly senders = new Map<string, string[]>();
   failNext = 0;
+  providerMaxRange = Number.POSITIVE_INFINITY;
+  refused = 0;
   #salt = 0;
   networks(): string[] {
     return [...this.chains.keys()];
@@ -277,6 +286,10 @@ export class ScriptedEventSource {
   }
   async getLogs(network: string, fromBlock: number, toBlock: number): Promise<DispatcherEvent[]> {
     this.#maybeFail();
+    if (toBlock - fromBlock + 1 > this.providerMaxRange) {
+      this.refused++;
+      throw new LogRangeRefusedError(network, fromBlock, toBlock, `block range limit exceeded: at most ${this.providerMaxRange} blocks`);
+    }
     this.ranges.push({ network, from: fromBlock, to: toBlock });
     const chain = this.chains.get(network)!;
     return chain.slice(fromBlock, toBlock + 1).flatMap((block, i) => block.events.map((e) => ({ ...e, network, blockNumber: fromBlock + i, blockHash: block.hash })));
