@@ -57,7 +57,7 @@ describe("MeteredAlertSink", () => {
     const counted: string[] = [];
     const delivered: Alert[] = [];
     const sink = new MeteredAlertSink({ raise: async (a) => void delivered.push(a) }, (type) => counted.push(type));
-    const raised: Alert = { id: alertId("k", "raised"), dedupeKey: "k", type: "unauthorized", status: "raised", severity: "critical", message: "m", atMs: 1 };
+    const raised: Alert = { id: alertId("k", "raised"), dedupeKey: "k", type: "unauthorized", status: "raised", severity: "critical", message: "m", atMs: 1, runbook: "packages/core/RUNBOOKS.md#unauthorized" };
     // Act
     await sink.raise(raised);
     await sink.raise({ ...raised, status: "resolved", id: alertId("k", "resolved") });
@@ -69,7 +69,7 @@ describe("MeteredAlertSink", () => {
   it("counts nothing when delivery fails", async () => {
     const counted: string[] = [];
     const sink = new MeteredAlertSink({ raise: async () => Promise.reject(new Error("bus down")) }, (type) => counted.push(type));
-    await expect(sink.raise({ id: "x", dedupeKey: "k", type: "gas-spike", status: "raised", severity: "warning", message: "m", atMs: 1 })).rejects.toThrow(/bus down/);
+    await expect(sink.raise({ id: "x", dedupeKey: "k", type: "gas-spike", status: "raised", severity: "warning", message: "m", atMs: 1, runbook: "packages/core/RUNBOOKS.md#gas-spike" })).rejects.toThrow(/bus down/);
     expect(counted).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ function incident(dedupeKey: string): Incident {
 }
 
 function alert(dedupeKey: string, status: Alert["status"] = "raised"): Alert {
-  return { ...incident(dedupeKey), id: alertId(dedupeKey, status), status, message: "m", atMs: status === "raised" ? 1 : 2 };
+  return { ...incident(dedupeKey), id: alertId(dedupeKey, status), status, message: "m", atMs: status === "raised" ? 1 : 2, runbook: "packages/core/RUNBOOKS.md#codehash-mismatch" };
 }
 
 describe("DynamoIncidentLedger", () => {
