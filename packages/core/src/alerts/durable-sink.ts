@@ -18,6 +18,8 @@ export interface DurableAlertSinkOptions extends AlertDeliveryPorts {
   owner?: string;
   /** Called once per alert this sink recorded (not for repeats it dropped), before delivery: e.g. a metric. */
   onRecorded?: (alert: Alert) => void;
+  /** Called with the results of each alert's deliveries by this sink (the watchdog reports its own). */
+  onDelivered?: (alert: Alert, results: readonly DeliveryResult[]) => void;
 }
 
 /** The deliveries {@link DurableAlertSink.record} wrote and holds. */
@@ -44,7 +46,9 @@ export class DurableAlertSink implements AlertSink {
    */
   async raise(alert: Alert): Promise<void> {
     const recorded = await this.record(alert);
-    if (recorded.recorded) await this.deliver(recorded.deliveries);
+    if (!recorded.recorded) return;
+    const results = await this.deliver(recorded.deliveries);
+    this.#options.onDelivered?.(alert, results);
   }
 
   /**
