@@ -152,10 +152,11 @@ export class InMemoryScheduler {
   }
 }
 
-/** AlertSink collecting alerts. */
+/** AlertSink collecting alerts; refuses one without its type's runbook link, so every use-case test checks it. */
 export class InMemoryAlertSink {
   readonly alerts: Alert[] = [];
   async raise(alert: Alert): Promise<void> {
+    if (!alert.runbook?.endsWith(`#${alert.type}`)) throw new Error(`alert ${alert.type} lacks its runbook link (got ${JSON.stringify(alert.runbook)})`);
     this.alerts.push(copy(alert));
   }
 }
