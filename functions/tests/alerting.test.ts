@@ -92,3 +92,48 @@ describe("readEnv › alert webhooks", () => {
     expect(attempt).toThrow(/PAYROX_ALERT_WEBHOOKS\.0\.(url|secret)/);
   });
 });
+
+describe("readEnv › PagerDuty, Slack and runbooks", () => {
+  const base = {
+    [ENV.TABLE_NAME]: "t", [ENV.SCHEDULER_GROUP]: "g", [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::1:role/s", [ENV.DLQ_ARN]: "arn:aws:sqs:us-east-1:1:dlq", [ENV.EVENT_BUS_NAME]: "b",
+    [ENV.STEP_FUNCTION_ARNS]: JSON.stringify({ commit: "arn:aws:lambda:us-east-1:1:function:c", apply: "arn:aws:lambda:us-east-1:1:function:a", activate: "arn:aws:lambda:us-east-1:1:function:v" }),
+  };
+  const KEY = "R0UT1NGKEY0123456789abcdefABCDEF";
+
+  it("reads the destinations, with PagerDuty's US endpoint by default, and none when unset", () => {
+    // Act
+    const none = readEnv(base);
+    const all = readEnv({ ...base, [ENV.PAGERDUTY_ROUTING_KEY]: KEY, [ENV.SLACK_WEBHOOK_URL]: "https://hooks.slack.com/services/T1/B2/abc", [ENV.RUNBOOK_BASE_URL]: "https://git.example/RUNBOOKS.md" });
+    // Assess
+    expect([none.pagerDuty, none.slackWebhookUrl, none.runbookBaseUrl]).toEqual([undefined, undefined, undefined]);
+    expect(all).toMatchObject({ pagerDuty: { routingKey: KEY, eventsUrl: "https://events.pagerduty.com/v2/enqueue" }, slackWebhookUrl: "https://hooks.slack.com/services/T1/B2/abc", runbookBaseUrl: "https://git.example/RUNBOOKS.md" });
+  });
+
+  it.each([
+    [ENV.PAGERDUTY_ROUTING_KEY, { [ENV.PAGERDUTY_ROUTING_KEY]: "not-a-key-but-a-secret-value" }],
+    [ENV.SLACK_WEBHOOK_URL, { [ENV.SLACK_WEBHOOK_URL]: "http://hooks.slack.com/services/T1/B2/not-https" }],
+    [ENV.PAGERDUTY_EVENTS_URL, { [ENV.PAGERDUTY_EVENTS_URL]: "https://events.eu.pagerduty.com/v2/enqueue" }],
+    [ENV.RUNBOOK_BASE_URL, { [ENV.RUNBOOK_BASE_URL]: "https://x.example/R.md#anchor" }],
+  ])("refuses a bad %s with a typed error naming it, never echoing the value", (variable, bad) => {
+    // Act
+    const attempt = () => readEnv({ ...base, ...bad });
+    // Assess
+    expect(attempt).toThrow(EnvConfigError);
+    expect(attempt).toThrow(variable);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as Error).message).not.toContain("secret-value");
+      expect((error as Error).message).not.toContain("not-https");
+    }
+  });
+});
+
+describe("PagerDutyDestination / SlackDestination", () => {
+  it("refuse unusable settings with AlertDestinationConfigError naming the field", async () => {
+    const { AlertDestinationConfigError, PagerDutyDestination, SlackDestination } = await import("@payrox/aws");
+    expect(() => new PagerDutyDestination({ routingKey: "short" })).toThrow(AlertDestinationConfigError);
+    expect(() => new PagerDutyDestination({ routingKey: "R0UT1NGKEY0123456789abcdefABCDEF", eventsUrl: "http://events.example.com/v2/enqueue" })).toThrow(/eventsUrl/);
+    expect(() => new SlackDestination({ webhookUrl: "ftp://x" })).toThrow(/Slack alert destination webhookUrl/);
+  });
+});

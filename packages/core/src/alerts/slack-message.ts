@@ -48,7 +48,8 @@ export function slackMessage(alert: Alert): SlackMessage {
   if (alert.evidence?.txHash) context.push({ type: "mrkdwn", text: cut(`tx \`${escape(alert.evidence.txHash)}\``, SLACK_LIMITS.fieldText) });
   context.push({ type: "mrkdwn", text: `alert \`${alert.id}\` · ${new Date(alert.atMs).toISOString()}` });
   return {
-    text: cut(`${icon} ${title}${where ? ` on ${where}` : ""}: ${alert.message} — runbook: ${alert.runbook}`, SLACK_LIMITS.sectionText),
+    // `text` is mrkdwn too (the notification line): escaped like the blocks, so a message can't ping a channel.
+    text: cut(`${icon} ${escape(title)}${where ? ` on ${escape(where)}` : ""}: ${escape(alert.message)} — runbook: ${link(alert.runbook, alert.type)}`, SLACK_LIMITS.sectionText),
     blocks: [
       { type: "header", text: { type: "plain_text", text: cut(`${resolved ? "Resolved" : alert.severity.toUpperCase()} · ${alert.type}${alert.network ? ` · ${alert.network}` : ""}`, SLACK_LIMITS.headerText) } },
       { type: "section", fields },

@@ -8,12 +8,10 @@ import { z } from "zod";
 import { parseJson, startHttpReceiver, type ReceivedRequest } from "./http-receiver.js";
 
 const plain = (max: number) => z.strictObject({ type: z.literal("plain_text"), text: z.string().min(1).max(max), emoji: z.boolean().optional() });
-const mrkdwn = (max: number) =>
-  z.strictObject({ type: z.literal("mrkdwn"), text: z.string().min(1).max(max), verbatim: z.boolean().optional() }).refine(
-    // Outside <link|label> tokens, a raw < or > is not allowed, and & must start an entity.
-    (t) => !/[<>]/.test(t.text.replace(/<(?:https?:\/\/|#|@|!)[^<>]*>/g, "")) && !/&(?!amp;|lt;|gt;)/.test(t.text),
-    "mrkdwn text must escape <, > and & (except in <url|label> links)",
-  );
+/** Outside <url|label> links, mrkdwn must not hold a raw < or >, and & must start an entity. */
+const escapedMrkdwn = (text: string) => !/[<>]/.test(text.replace(/<https?:\/\/[^<>\s]*>/g, "")) && !/&(?!amp;|lt;|gt;)/.test(text);
+const ESCAPE_RULE = "mrkdwn text must escape <, > and & (links only as <https://…|label>)";
+const mrkdwn = (max: number) => z.strictObject({ type: z.literal("mrkdwn"), text: z.string().min(1).max(max), verbatim: z.boolean().optional() }).refine((t) => escapedMrkdwn(t.text), ESCAPE_RULE);
 const text = (max: number) => z.union([plain(max), mrkdwn(max)]);
 
 /** The blocks a message may carry (the subset an alert uses, plus divider). */
@@ -26,7 +24,7 @@ export const SlackBlockSchema = z.discriminatedUnion("type", [
 
 /** An incoming-webhook message. */
 export const SlackMessageSchema = z.strictObject({
-  text: z.string().max(40_000).optional(),
+  text: z.string().max(40_000).refine(escapedMrkdwn, ESCAPE_RULE).optional(),
   blocks: z.array(SlackBlockSchema).max(50).optional(),
   mrkdwn: z.boolean().optional(),
   unfurl_links: z.boolean().optional(),
