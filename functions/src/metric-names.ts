@@ -24,6 +24,10 @@ export const MetricName = {
   WATCHDOG_LATE_ACTIVATIONS: "watchdog.lateActivations",
   /** Stalled runs whose lost step the watchdog scheduled again in one sweep. */
   WATCHDOG_REDRIVEN: "watchdog.redriven",
+  /** Alert deliveries that failed for good (refused, or out of attempts; each has a dead letter), count; no dimensions. */
+  ALERT_DELIVERIES_FAILED: "AlertDeliveriesFailed",
+  /** Pending alert deliveries the watchdog delivered in one sweep (left by a crash or a failed attempt). */
+  WATCHDOG_REDELIVERED: "watchdog.redelivered",
 } as const;
 
 /** Dimension names. */

@@ -150,6 +150,16 @@ export class AlertDeliveryError extends CoreError {
   }
 }
 
+/** An alert delivery setting (destination id, retry policy) is unusable; `field` names it. */
+export class AlertDeliveryConfigError extends CoreError {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`invalid alert delivery setting ${field}: ${problem}`);
+  }
+}
+
 /** A webhook request's signature header is missing, malformed, stale or does not match its body. */
 export class WebhookSignatureError extends CoreError {
   constructor(

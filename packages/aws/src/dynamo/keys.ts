@@ -35,6 +35,7 @@ export const ItemType = {
   GAS: "gas",
   CURSOR: "cursor",
   DEAD_LETTER: "dead-letter",
+  ALERT_DELIVERY: "alert-delivery",
 } as const;
 /** One of {@link ItemType}. */
 export type ItemType = (typeof ItemType)[keyof typeof ItemType];

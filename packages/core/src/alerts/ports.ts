@@ -6,6 +6,7 @@
  */
 import type { Alert } from "../run/ports.js";
 import type { AlertSeverity, AlertType } from "./types.js";
+import type { NewAlertDeliveries } from "./delivery.js";
 
 /** Where an incident stands. `released` = its alert could not be delivered; raising it again is allowed. */
 export type IncidentStatus = "open" | "resolved" | "released";
@@ -26,10 +27,16 @@ export interface Incident {
 
 /** Remembers incidents so one incident raises one alert and one resolution, across processes. */
 export interface IncidentLedger {
-  /** Opens the incident unless it exists (open or resolved). @returns whether this call opened it */
-  open(incident: Incident): Promise<boolean>;
-  /** Moves an open incident to resolved. @returns the incident if this call resolved it, else undefined */
-  resolve(dedupeKey: string, atMs: number): Promise<Incident | undefined>;
+  /**
+   * Opens the incident unless it exists (open or resolved); with `deliveries`, writes them pending in the
+   * same atomic write, so an opened incident always has its deliveries. @returns whether this call opened it
+   */
+  open(incident: Incident, deliveries?: NewAlertDeliveries): Promise<boolean>;
+  /**
+   * Moves an open incident to resolved; with `deliveries`, writes them pending in the same atomic write.
+   * @returns the incident if this call resolved it, else undefined
+   */
+  resolve(dedupeKey: string, atMs: number, deliveries?: NewAlertDeliveries): Promise<Incident | undefined>;
   /** Undoes an `open` or `resolve` whose alert could not be delivered, so a later attempt reports it. */
   revert(dedupeKey: string, status: "open" | "released"): Promise<void>;
   get(dedupeKey: string): Promise<Incident | undefined>;

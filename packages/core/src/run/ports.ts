@@ -109,6 +109,8 @@ export interface Alert extends AlertDraft {
   id: string;
   status: AlertStatus;
   atMs: number;
+  /** The runbook section of the alert's type: `<runbook base>#<type>` ({@link runbookUrl}). */
+  runbook: string;
 }
 
 /** Delivers alerts (webhook, EventBridge, console…). */

@@ -11,6 +11,8 @@ import type { ChainWatchOptions } from "../alerts/chain-events.js";
 import type { ChainCursorStore, DispatcherEventSource, GasHistory, JournaledTxLookup } from "../alerts/ports.js";
 import { runFailedRule } from "../alerts/rules.js";
 import { alertId, AlertStatus, type AlertDraft } from "../alerts/types.js";
+import { runbookUrl } from "../alerts/runbooks.js";
+import type { AlertDeliveryPorts } from "../alerts/delivery.js";
 import type { TxJournal } from "../ports/tx-journal.js";
 import type { SentTransaction } from "../run/gateway.js";
 import type { AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
@@ -34,6 +36,8 @@ export interface SchedulerOptions {
   maxManifestEntries?: number;
   /** How long after an activation refused by a paused dispatcher it is tried again. @default 60_000 */
   pausedRetryMs?: number;
+  /** Base of every alert's `runbook` link (`<base>#<type>`). @default DEFAULT_RUNBOOK_BASE_URL (the repository path of RUNBOOKS.md) */
+  runbookBaseUrl?: string;
 }
 
 /** The ports and identity every use case runs with. */
@@ -74,6 +78,8 @@ export interface MonitoringPorts {
   journaledTxs?: JournaledTxLookup;
   /** Chain watcher tunables. */
   watch?: ChainWatchOptions;
+  /** The alert delivery ledger and destinations, for the watchdog's redelivery of undelivered alerts. */
+  alertDelivery?: AlertDeliveryPorts;
 }
 
 /** Defaults of {@link SchedulerOptions}. */
@@ -169,12 +175,12 @@ export async function record(deps: SchedulerDeps, entry: Omit<AuditEventInput, "
 
 /** Raises the alert of an incident now (a deduping sink drops repeats of the same `dedupeKey`). */
 export async function raise(deps: SchedulerDeps, draft: AlertDraft): Promise<void> {
-  await deps.alerts.raise({ ...draft, id: alertId(draft.dedupeKey, AlertStatus.RAISED), status: AlertStatus.RAISED, atMs: deps.clock.now() });
+  await deps.alerts.raise({ ...draft, id: alertId(draft.dedupeKey, AlertStatus.RAISED), status: AlertStatus.RAISED, atMs: deps.clock.now(), runbook: runbookUrl(draft.type, deps.options?.runbookBaseUrl) });
 }
 
 /** Reports that the incident `draft` names cleared (a deduping sink drops it unless the incident is open). */
 export async function resolve(deps: SchedulerDeps, draft: AlertDraft): Promise<void> {
-  await deps.alerts.raise({ ...draft, severity: "info", id: alertId(draft.dedupeKey, AlertStatus.RESOLVED), status: AlertStatus.RESOLVED, atMs: deps.clock.now() });
+  await deps.alerts.raise({ ...draft, severity: "info", id: alertId(draft.dedupeKey, AlertStatus.RESOLVED), status: AlertStatus.RESOLVED, atMs: deps.clock.now(), runbook: runbookUrl(draft.type, deps.options?.runbookBaseUrl) });
 }
 
 /**

@@ -174,7 +174,10 @@ export class InMemoryScheduler {
   }
 }
 
-/** AlertSink collecting alerts; `failNext` makes the next deliveries throw like an unreachable endpoint. */
+/**
+ * AlertSink collecting alerts; `failNext` makes the next deliveries throw like an unreachable endpoint; refuses
+ * an alert without its type's runbook link, so every use-case test checks it.
+ */
 export class InMemoryAlertSink {
   readonly alerts: Alert[] = [];
   failNext = 0;
@@ -183,6 +186,7 @@ export class InMemoryAlertSink {
       this.failNext--;
       throw new Error("webhook endpoint unreachable");
     }
+    if (!alert.runbook?.endsWith(`#${alert.type}`)) throw new Error(`alert ${alert.type} lacks its runbook link (got ${JSON.stringify(alert.runbook)})`);
     this.alerts.push(copy(alert));
   }
 }
