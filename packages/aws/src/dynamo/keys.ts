@@ -28,6 +28,7 @@ export const ItemType = {
   AUDIT: "audit",
   AUDIT_KEY: "audit-key",
   NETWORK_LOCK: "network-lock",
+  TX_NONCE: "tx-nonce",
   NONCE: "nonce",
   TX: "tx",
   TX_HASH: "tx-hash",
@@ -133,6 +134,11 @@ export function txKey(stepId: string): ItemKey {
 }
 
 /** Key of the journal's index by transaction hash (lower-case): which step signed it. */
+/** Key of the index item naming the step journaled at (network, signer, nonce). */
+export function txNonceKey(network: string, from: string, nonce: number): ItemKey {
+  return { PK: `TXNONCE#${keyPart("network", network)}#${keyPart("from", from).toLowerCase()}#${padNumber("nonce", nonce, 12)}`, SK: "TXNONCE" };
+}
+
 export function txHashKey(txHash: string): ItemKey {
   if (typeof txHash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(txHash)) throw new StoreInputError("txHash", `must be a 32-byte 0x-hex hash, got ${JSON.stringify(String(txHash).slice(0, 80))}`);
   return { PK: `TXHASH#${txHash.toLowerCase()}`, SK: "TXHASH" };

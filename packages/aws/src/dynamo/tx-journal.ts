@@ -10,7 +10,7 @@
  */
 import type { JournaledTxLookup, TxJournal, TxJournalPutResult, TxRecord } from "@payrox/core";
 import { JournalRecordAbsentError, StoreInputError } from "../errors.js";
-import { fromItem, ItemType, TableKeys, txHashKey, txKey } from "./keys.js";
+import { fromItem, ItemType, TableKeys, txHashKey, txKey, txNonceKey } from "./keys.js";
 import { SingleTable, type DynamoTableOptions } from "./single-table.js";
 
 /** Options of {@link DynamoTxJournal}. */
@@ -41,6 +41,8 @@ export class DynamoTxJournal implements TxJournal, JournaledTxLookup {
     const newest = record.attempts.at(-1);
     // Attempts are append-only and each is newest in the put that adds it, so indexing the newest covers all.
     if (newest) await this.#table.conditionalPut({ Item: { ...txHashKey(newest.hash), type: ItemType.TX_HASH, txHash: newest.hash.toLowerCase(), stepId: record.stepId, network: record.network } });
+    // The nonce index, for the nonce store's reclaim of an abandoned reservation (see findByNonce).
+    if (first) await this.#table.conditionalPut({ Item: { ...txNonceKey(record.network, record.from, record.nonce), type: ItemType.TX_NONCE, stepId: record.stepId } });
     const written = await this.#table.conditionalPut({
       Item: { ...txKey(record.stepId), type: ItemType.TX, ...record },
       ConditionExpression: first ? "attribute_not_exists(#pk)" : "#version = :previous",
@@ -50,6 +52,17 @@ export class DynamoTxJournal implements TxJournal, JournaledTxLookup {
     if (written.ok) return { ok: true };
     if (!written.stored) throw new JournalRecordAbsentError(record);
     return { ok: false, existing: fromItem<TxRecord>(written.stored) };
+  }
+
+  /**
+   * The step journaled with `from`'s transaction at `nonce` on `network` (strongly consistent reads); the
+   * index item is checked against the record, so one left by a lost first write is ignored.
+   */
+  async findByNonce(network: string, from: string, nonce: number): Promise<string | undefined> {
+    const index = await this.#table.get(txNonceKey(network, from, nonce));
+    if (typeof index?.stepId !== "string") return undefined;
+    const record = await this.get(index.stepId);
+    return record && record.network === network && record.from.toLowerCase() === from.toLowerCase() && record.nonce === nonce ? record.stepId : undefined;
   }
 
   /** The step that journaled `txHash` on `network`, or undefined (strongly consistent reads). */

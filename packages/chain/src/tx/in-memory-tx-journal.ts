@@ -26,6 +26,11 @@ export class InMemoryTxJournal implements TxJournal, JournaledTxLookup {
     return { ok: true };
   }
 
+  /** The step journaled with `from`'s transaction at `nonce` on `network`, or undefined. */
+  async findByNonce(network: string, from: string, nonce: number): Promise<string | undefined> {
+    return [...this.#records.values()].find((r) => r.network === network && r.from.toLowerCase() === from.toLowerCase() && r.nonce === nonce)?.stepId;
+  }
+
   /** The step that journaled `txHash` on `network`, or undefined. */
   async findByTxHash(network: string, txHash: string): Promise<{ stepId: string } | undefined> {
     const hash = txHash.toLowerCase();

@@ -57,6 +57,7 @@ export class TxSender {
       network: ctx.network,
       signer: from,
       chainPendingNonce: () => ctx.provider.getTransactionCount(from, "pending"),
+      ...(this.#journal.findByNonce && { isJournaled: async (nonce: number) => (await this.#journal.findByNonce!(ctx.network, from, nonce)) !== undefined }),
     });
     const request: TransactionRequest = { type: 2, chainId: ctx.chainId, nonce: reservation.nonce, ...call, gasLimit, ...fees };
     let raw: string;

@@ -93,4 +93,6 @@ export interface TxJournal {
    * otherwise returns the stored record unchanged. Throws only when the outcome is unknown (I/O failure).
    */
   put(record: TxRecord): Promise<TxJournalPutResult>;
+  /** The step id journaled with `from`'s transaction at `nonce` on `network`, if any (the nonce store's reclaim check). */
+  findByNonce?(network: string, from: string, nonce: number): Promise<string | undefined>;
 }
