@@ -9,6 +9,7 @@ import { TX_VOIDED } from "../run/gateway.js";
 import type { Run } from "../run/types.js";
 import { failRun, record, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { releaseOwnRoot } from "./release-root.js";
+import { resolveStuckTx } from "./stuck-tx.js";
 
 /** The alert of a step's revert: codehash mismatch, access control, or a generic run failure. */
 export function revertAlert(run: Run, step: string, revert: { name: string; args: unknown[] }, message: string): AlertDraft {
@@ -49,5 +50,7 @@ async function failVoided(deps: SchedulerDeps, run: Run, step: string, args: unk
     message,
     evidence: { txHash: hash, ...(Number.isFinite(blockNumber) && { blockNumber }), values: { step, reason } },
   };
+  // The nonce is free again: a tx-stuck incident of that step is over.
+  await resolveStuckTx(deps, run, { hash, blockNumber: Number.isFinite(blockNumber) ? blockNumber : 0, blockTimestamp: 0, gasUsed: 21_000n });
   return failRun(deps, run, "tx-voided", message, alert, (failed) => releaseOwnRoot(failed, deps));
 }

@@ -147,6 +147,23 @@ describe("runStep", () => {
     expect(h.alerts.alerts).toMatchObject([{ type: "unauthorized", severity: "critical" }]);
   });
 
+  it("fails a run whose transaction was voided (a no-op landed at its nonce): audits the no-op, alerts tx-voided, cancels its own root", async () => {
+    // Prepare: batch 1's transaction could never be included; the gateway reports the no-op that replaced it
+    const { h, deps, proposal } = await proposed(["base"]);
+    const voidHash = `0x${"ee".repeat(32)}`;
+    h.gateway.script = (_n, call) => (call.kind === "apply" && call.batch.leaves !== undefined && h.gateway.sends.filter((s) => s.call.kind === "apply").length === 2 ? { name: "TxVoided", args: [voidHash, "not included 1800 s after it was signed", 42] } : undefined);
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "tx-voided" } });
+    const entries = await h.audit.list(proposal.id);
+    expect(entries.filter((e) => e.event === "tx.voided")).toMatchObject([{ txHash: voidHash, details: { step: "apply batch 1", blockNumber: 42 } }]);
+    expect(h.alerts.alerts.filter((a) => a.type === "tx-voided")).toMatchObject([{ severity: "warning", network: "base", evidence: { txHash: voidHash } }]);
+    // Its root, committed at epoch 1, is cancelled by the failed run itself.
+    expect(h.gateway.sends.filter((s) => s.call.kind === "cancel").length).toBeGreaterThan(0);
+    expect(h.gateway.state("base").pendingRoot).toBe(`0x${"00".repeat(32)}`);
+  });
+
   it("reschedules an early activation (ActivationNotReady) instead of failing it", async () => {
     // Prepare: the dispatcher refuses the first activation, asking for two more minutes
     const { h, deps, proposal } = await proposed(["base"]);
