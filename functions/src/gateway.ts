@@ -7,7 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import { boundedClientConfig, DynamoNonceStore, DynamoTxJournal } from "@payrox/aws";
 import { createKmsClient, DispatcherEventReader, FlashbotsRelay, JournaledDispatcherGateway, KmsSigner, networkProvider, PrivateRpcRelay, PublicMempoolRelay, RelayRouter, type DispatcherNetwork, type WatchedDispatcher } from "@payrox/chain";
-import { relayPolicyOf, rpcEndpointsOf, RelayKind, type Relay, type ResolvedNetwork } from "@payrox/core";
+import { relayPolicyOf, rpcEndpointsOf, voidAfterSecondsOf, RelayKind, type Relay, type ResolvedNetwork } from "@payrox/core";
 import { Wallet, type JsonRpcApiProvider, type Signer } from "ethers";
 import type { GatewayContext } from "./composition.js";
 
@@ -57,6 +57,8 @@ export async function chainGateway({ env, networks }: GatewayContext, options: C
       provider, dispatcher: network.dispatcher, signer, nonceStore, journal, relay, confirmations: network.confirmations,
       // No gas limit above what the network lets one transaction use (EIP-7825's 16,777,216 on Ethereum).
       maxTxGas: BigInt(network.maxTxGas),
+      // A transaction that can never land is replaced at its nonce by a no-op after this long.
+      voidAfterMs: voidAfterSecondsOf(network) * 1000,
       ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
     }]);
   }

@@ -8,7 +8,7 @@ import { NetworkConfigError, type NetworkConfigIssue } from "./errors.js";
 import { findNetwork, NETWORKS, unknownNetworkHint } from "./registry.js";
 import type { Network, NetworkConfig, ResolvedNetwork } from "./types.js";
 
-const SETTINGS_FIELDS = ["rpcUrl", "rpcUrls", "quorum", "maxLagBlocks", "kmsKeyId", "dispatcher", "relayUrl"] as const;
+const SETTINGS_FIELDS = ["rpcUrl", "rpcUrls", "quorum", "maxLagBlocks", "voidAfterSeconds", "kmsKeyId", "dispatcher", "relayUrl"] as const;
 /** Most RPC endpoints one network may list (each read may ask all of them for their head). */
 export const MAX_RPC_URLS = 8;
 
@@ -29,6 +29,7 @@ export const NetworkSettingsSchema = z.strictObject({
     .optional(),
   quorum: z.number({ error: "must be a whole number of endpoints" }).int("must be a whole number of endpoints").min(1, "must be at least 1").optional(),
   maxLagBlocks: z.number({ error: "must be a whole number of blocks" }).int("must be a whole number of blocks").min(0).max(10_000).optional(),
+  voidAfterSeconds: z.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds").min(60, "must be at least 60 s (a relay retries for several blocks)").max(86_400, "must be at most a day").optional(),
   kmsKeyId: z
     .string({ error: (issue) => (issue.input === undefined ? "required: the AWS KMS key id, ARN or alias that signs for this network" : "must be a string") })
     .regex(/^\S+$/, "must be a KMS key id, ARN or alias (non-empty, no spaces)"),
@@ -77,6 +78,14 @@ export function loadNetworkConfig(source: unknown): ResolvedNetwork[] {
     const urls = rpcUrls ?? [rpcUrl!];
     return [{ ...network, ...rest, rpcUrl: urls[0]!, rpcUrls: urls, quorum: quorum ?? 1, ...(relayUrl ? { relayUrl } : {}) }];
   });
+}
+
+/**
+ * How long a journaled transaction may stay unmined on `network` before its nonce is freed by a no-op:
+ * the configured `voidAfterSeconds`, else 150 blocks and at least 5 minutes (30 min on Ethereum's 12 s blocks).
+ */
+export function voidAfterSecondsOf(network: Pick<ResolvedNetwork, "blockTimeSeconds"> & { voidAfterSeconds?: number }): number {
+  return network.voidAfterSeconds ?? Math.max(300, Math.round(150 * network.blockTimeSeconds));
 }
 
 /** A relay the policy prefers needs a URL (configured, or the registry's default); a URL nothing uses is a mistake. */

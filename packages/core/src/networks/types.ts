@@ -103,6 +103,11 @@ export interface NetworkSettings {
   quorum?: number;
   /** An endpoint whose head is more than this many blocks behind the others is not read from. @default 8 */
   maxLagBlocks?: number;
+  /**
+   * Seconds a journaled transaction may stay unmined before its nonce is freed by a no-op (a 0-value
+   * self-transfer at the same nonce). @default 150 blocks, at least 300 (see `voidAfterSecondsOf`)
+   */
+  voidAfterSeconds?: number;
   /** AWS KMS key id, ARN or alias that signs for this network. */
   kmsKeyId: string;
   /** The ManifestDispatcher's address, once deployed. */

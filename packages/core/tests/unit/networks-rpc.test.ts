@@ -1,6 +1,6 @@
 /** Network configuration of several RPC endpoints: `rpcUrls` in priority order and the read quorum. */
 import { describe, expect, it } from "vitest";
-import { loadNetworkConfig, NetworkConfigError, rpcEndpointsOf, rpcQuorumProblem, type NetworkConfigIssue } from "../../src/networks/index.js";
+import { loadNetworkConfig, NetworkConfigError, rpcEndpointsOf, rpcQuorumProblem, voidAfterSecondsOf, type NetworkConfigIssue } from "../../src/networks/index.js";
 
 const urls = ["https://a.example/v1/key", "https://b.example", "https://c.example"];
 
@@ -56,5 +56,15 @@ describe("loadNetworkConfig: rpcUrls and quorum", () => {
     expect(rpcQuorumProblem(3, 2)).toBeUndefined();
     expect(rpcQuorumProblem(1, 1)).toBeUndefined();
     expect(rpcQuorumProblem(2, 2)).toMatch(/n ≥ k \+ 1/);
+  });
+
+  it("takes a per-network voidAfterSeconds (60 s to a day) and defaults to 150 blocks, at least 5 minutes", () => {
+    const [ethereum, base] = loadNetworkConfig({ networks: { ethereum: { rpcUrl: "https://e.example", kmsKeyId: "k" }, base: { rpcUrl: "https://b.example", kmsKeyId: "k", voidAfterSeconds: 900 } } });
+    expect(voidAfterSecondsOf(ethereum!)).toBe(1_800);
+    expect(voidAfterSecondsOf(base!)).toBe(900);
+    expect(voidAfterSecondsOf({ blockTimeSeconds: 0.25 })).toBe(300);
+    for (const bad of [59, 86_401, 1.5, "600"]) {
+      expect(() => loadNetworkConfig({ networks: { base: { rpcUrl: "https://b.example", kmsKeyId: "k", voidAfterSeconds: bad } } })).toThrow(NetworkConfigError);
+    }
   });
 });
