@@ -142,3 +142,20 @@ export class WebhookSignatureError extends CoreError {
     super(`webhook signature ${problem}: ${message}`);
   }
 }
+
+/** An audit anchor with this seq is already stored: anchors are write-once (another anchorer won the tick). */
+export class AnchorExistsError extends CoreError {
+  constructor(readonly anchorSeq: number, options?: { cause?: unknown }) {
+    super(`audit anchor ${anchorSeq} already exists; anchors are never replaced (another anchorer wrote it first: read the latest and try again)`, options);
+  }
+}
+
+/**
+ * A stored audit anchor (or its per-proposal index record) does not hash, parse or link as it says: the
+ * anchor storage itself was written by something other than the anchorer.
+ */
+export class AnchorIntegrityError extends CoreError {
+  constructor(readonly where: string, readonly problem: string, options?: { cause?: unknown }) {
+    super(`audit anchor storage is inconsistent at ${where}: ${problem}; treat the audit trail as unverified and check who wrote to the anchor bucket`, options);
+  }
+}

@@ -29,6 +29,10 @@ export const AlertType = {
   ROOT_EXPIRED: "root-expired",
   /** A step's lease expired twice without the step finishing: the watchdog had to re-drive it a second time. */
   LEASE_EXPIRED: "lease-expired",
+  /** An audit chain's stored head went back or changed under an anchored head: the table's trail was rewritten or truncated. */
+  AUDIT_TAMPERED: "audit-tampered",
+  /** A transaction signed by a signer whose roles were revoked (a rotated-out KMS key) was refused on chain. */
+  UNAUTHORIZED_SIGNER: "unauthorized-signer",
 } as const;
 /** One of {@link AlertType}. */
 export type AlertType = (typeof AlertType)[keyof typeof AlertType];

@@ -61,6 +61,8 @@ export interface AuditLog {
   /** Appends after the proposal's last entry (seq + 1, prevHash = last hash); retries on a concurrent append. */
   append(input: AuditEventInput): Promise<AuditEntry>;
   list(proposalId: string): Promise<AuditEntry[]>;
+  /** The proposal's newest entry (cheaper than `list` where the adapter can); absent: the anchorer uses `list`. */
+  last?(proposalId: string): Promise<AuditEntry | undefined>;
 }
 
 /** A one-time trigger of a step at a time. */

@@ -10,3 +10,4 @@ export * from "./watchdog-sweep.js";
 export * from "./redrive-stalled-runs.js";
 export * from "./watch-chain.js";
 export { checkGas } from "./gas-check.js";
+export * from "./anchor-audit-heads.js";
