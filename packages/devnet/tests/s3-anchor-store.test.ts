@@ -122,13 +122,15 @@ describe("S3AnchorStore", () => {
     // Prepare
     const store = storeWithPrefix("f/");
     await store.put(nextAnchor(undefined, [{ proposalId: "p1", seq: 1, hash: hash(1) }], NOW));
-    const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
+    // Raw DELETE (SigV4-shaped header: the server checks its form, not its signature).
+    const authorization = `AWS4-HMAC-SHA256 Credential=test/20270101/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=${"0".repeat(64)}`;
 
     // Act
-    const deletion = client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "f/anchors/999999999998.json" }));
+    const deletion = await fetch(`${server.url}/${BUCKET}/f/anchors/999999999998.json`, { method: "DELETE", headers: { authorization } });
 
     // Assess
-    await expect(deletion).rejects.toThrow(/Object Lock retention/);
+    expect(deletion.status).toBe(403);
+    expect(await deletion.text()).toMatch(/<Code>AccessDenied<\/Code>.*Object Lock retention/);
     expect(await store.latest()).toBeDefined();
   });
 });
