@@ -34,7 +34,7 @@ export const MetricDimension = {
 } as const;
 
 /** The `AlertsRaised` `type` values the stacks alarm on (each pages a human). */
-export const ALARMED_ALERT_TYPES = [AlertType.LATE_ACTIVATION, AlertType.CODEHASH_MISMATCH, AlertType.UNAUTHORIZED, AlertType.GAS_SPIKE] as const;
+export const ALARMED_ALERT_TYPES = [AlertType.LATE_ACTIVATION, AlertType.CODEHASH_MISMATCH, AlertType.UNAUTHORIZED, AlertType.GAS_SPIKE, AlertType.AUDIT_TAMPERED, AlertType.UNAUTHORIZED_SIGNER] as const;
 
 /** {@link ALARMED_ALERT_TYPES} by name, for the stacks. */
 export const PagingAlertType = {
@@ -42,4 +42,6 @@ export const PagingAlertType = {
   CODEHASH_MISMATCH: AlertType.CODEHASH_MISMATCH,
   UNAUTHORIZED: AlertType.UNAUTHORIZED,
   GAS_SPIKE: AlertType.GAS_SPIKE,
+  AUDIT_TAMPERED: AlertType.AUDIT_TAMPERED,
+  UNAUTHORIZED_SIGNER: AlertType.UNAUTHORIZED_SIGNER,
 } as const;

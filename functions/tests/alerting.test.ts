@@ -46,8 +46,8 @@ describe("observability metrics", () => {
     ]);
   });
 
-  it("names the four alarmed alert types", () => {
-    expect(ALARMED_ALERT_TYPES).toEqual(["late-activation", "codehash-mismatch", "unauthorized", "gas-spike"]);
+  it("names the six alarmed alert types", () => {
+    expect(ALARMED_ALERT_TYPES).toEqual(["late-activation", "codehash-mismatch", "unauthorized", "gas-spike", "audit-tampered", "unauthorized-signer"]);
   });
 });
 

@@ -10,7 +10,7 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { boundedClientConfig, DynamoAlertDeadLetters, DynamoJobStore, WebhookAlertSink } from "@payrox/aws";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import type { Alert, SchedulerOptions } from "@payrox/core";
-import { LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
+import { FileAnchorStore, LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
 import type { DevnetState } from "./state.js";
 
 /** Options of {@link startLocalPayRox}. */
@@ -53,7 +53,7 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   // Powertools writes JSON log lines and EMF metrics to stdout, where the devnet draws its display.
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-  const { buildDeps, createApiHandler, createStepHandler, createWatchdogHandler, readEnv, ENV } = await import("@payrox/functions");
+  const { buildDeps, createAnchorHandler, createApiHandler, createStepHandler, createWatchdogHandler, readEnv, ENV } = await import("@payrox/functions");
   const { chainEventSource, chainGateway } = await import("@payrox/functions/gateway");
   // The user's alert endpoint, played locally: a throwaway per-process secret.
   const webhookSecret = randomBytes(32).toString("hex");
@@ -78,11 +78,13 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
     alerts,
     gatewayFactory: (context) => chainGateway(context, { dynamoClient, kms, pollIntervalMs: 250 }),
     eventSourceFactory: (context) => chainEventSource(context, { kms }),
+    ...(state.anchorFile && { anchors: new FileAnchorStore(state.anchorFile) }),
     options: { ...DEVNET_SCHEDULER_OPTIONS, ...(options.maxBatchSize !== undefined && { planOptions: { maxBatchSize: options.maxBatchSize } }) },
   });
   const getDeps = () => deps;
   const step = createStepHandler(getDeps);
   const watchdog = createWatchdogHandler(getDeps);
+  const anchor = state.anchorFile ? createAnchorHandler(getDeps) : undefined;
   let invocations = 0;
   scheduler.start({
     dispatch: async (job) => {
@@ -96,7 +98,14 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
     pollMs: 250,
     onError: (error) => options.onStepError?.(error),
   });
-  const sweep = setInterval(() => void watchdog({}, { awsRequestId: `watchdog-${process.pid}-${++invocations}` }).catch(options.onStepError), options.watchdogIntervalMs ?? 10_000);
+  // The anchorer follows each sweep, as its own function does in AWS (there on its own schedule).
+  const sweep = setInterval(
+    () =>
+      void watchdog({}, { awsRequestId: `watchdog-${process.pid}-${++invocations}` })
+        .then(() => anchor?.())
+        .catch(options.onStepError),
+    options.watchdogIntervalMs ?? 10_000,
+  );
   let api: LocalApi;
   try {
     api = await startLocalApi({ handler: createApiHandler(getDeps), ...(options.apiPort !== undefined && { port: options.apiPort }) });

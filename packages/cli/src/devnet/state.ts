@@ -38,6 +38,8 @@ export const DevnetStateSchema = z.strictObject({
   kmsRegion: z.string().min(1),
   activationDelaySeconds: z.number().int().positive(),
   networks: z.array(DevnetNetworkSchema).min(1),
+  /** The append-only JSON-lines file the audit chains' heads are anchored in (outside DynamoDB Local's data). */
+  anchorFile: z.string().min(1).optional(),
 });
 
 /** One devnet network. */
