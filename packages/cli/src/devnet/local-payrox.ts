@@ -102,6 +102,7 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   const sweep = setInterval(
     () =>
       void watchdog({}, { awsRequestId: `watchdog-${process.pid}-${++invocations}` })
+        .catch(options.onStepError)
         .then(() => anchor?.())
         .catch(options.onStepError),
     options.watchdogIntervalMs ?? 10_000,

@@ -120,7 +120,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     const existing = store.get(key);
     if (headers["if-none-match"] === "*" && existing) throw new S3Fault(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
     if (existing?.retainUntilMs !== undefined && existing.retainUntilMs > now()) throw new S3Fault(403, "AccessDenied", `${key} is under Object Lock retention`);
-    checkIntegrity(body, headers);
+    checkIntegrity(body, headers, bucket.defaultRetention !== undefined);
     const mode = headers["x-amz-object-lock-mode"];
     const until = headers["x-amz-object-lock-retain-until-date"];
     if ((mode === undefined) !== (until === undefined)) throw new S3Fault(400, "InvalidRequest", "x-amz-object-lock-mode and x-amz-object-lock-retain-until-date go together");
@@ -149,14 +149,14 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   };
 }
 
-/** Like S3 for a PutObject with Object Lock: a Content-MD5 or a flexible checksum is required, and checked. */
-function checkIntegrity(body: Buffer, headers: Record<string, string>): void {
+/** Like S3 for a PutObject into a bucket with Object Lock (default retention or the request's): a Content-MD5 or a flexible checksum is required, and checked. */
+function checkIntegrity(body: Buffer, headers: Record<string, string>, bucketLocked: boolean): void {
   const md5 = headers["content-md5"];
   const sha256 = headers["x-amz-checksum-sha256"];
   const crc = Object.keys(headers).some((h) => h.startsWith("x-amz-checksum-") && h !== "x-amz-checksum-sha256" && h !== "x-amz-checksum-type");
   if (md5 !== undefined && md5 !== createHash("md5").update(body).digest("base64")) throw new S3Fault(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
   if (sha256 !== undefined && sha256 !== createHash("sha256").update(body).digest("base64")) throw new S3Fault(400, "BadDigest", "The x-amz-checksum-sha256 you specified did not match the calculated checksum.");
-  const locked = headers["x-amz-object-lock-mode"] !== undefined;
+  const locked = bucketLocked || headers["x-amz-object-lock-mode"] !== undefined;
   if (locked && md5 === undefined && sha256 === undefined && !crc) throw new S3Fault(400, "InvalidRequest", "Content-MD5 or x-amz-checksum-* HTTP header is required for Put Object requests with Object Lock parameters");
 }
 
