@@ -3,7 +3,7 @@
  * are thrown and mapped to responses by the handler (see responses.ts).
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { AnchorIntegrityError, cancelProposal, checkAgainstAnchors, describeRunState, listNetworks, proposeUpgrade, verifyAuditChain, ProposalNotFoundError, type AuditEntry, type SchedulerDeps } from "@payrox/core";
+import { AnchorIntegrityError, OPERATIONS_AUDIT_STREAM, cancelProposal, checkAgainstAnchors, describeRunState, listNetworks, proposeUpgrade, verifyAuditChain, ProposalNotFoundError, type AuditEntry, type SchedulerDeps } from "@payrox/core";
 import { ApiError, json, type ApiResponse } from "./responses.js";
 import { ListQuerySchema, parseJsonBody, ProposalIdSchema, ProposeBodySchema, validate } from "./schemas.js";
 
@@ -94,7 +94,8 @@ async function show({ params }: RouteRequest, deps: SchedulerDeps): Promise<ApiR
 }
 
 async function audit({ params }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
-  if (!(await deps.store.getProposal(params.id!))) throw new ProposalNotFoundError(params.id!);
+  // The operations stream (key rotations) is no proposal's, but has a trail like one.
+  if (params.id !== OPERATIONS_AUDIT_STREAM && !(await deps.store.getProposal(params.id!))) throw new ProposalNotFoundError(params.id!);
   const entries = await deps.audit.list(params.id!);
   return json(200, { entries, verification: verifyAuditChain(entries), anchoring: await anchoring(params.id!, entries, deps) });
 }

@@ -159,3 +159,37 @@ export class AnchorIntegrityError extends CoreError {
     super(`audit anchor storage is inconsistent at ${where}: ${problem}; treat the audit trail as unverified and check who wrote to the anchor bucket`, options);
   }
 }
+
+/**
+ * A step was signed by a signer that a key rotation retired (its roles revoked) and the dispatcher
+ * refused it: this worker still runs with the old key's configuration. The run is untouched; the step
+ * is retried, and a worker with the current configuration signs it.
+ */
+export class RetiredSignerError extends CoreError {
+  constructor(
+    readonly network: string,
+    readonly signer: string,
+    readonly neededRole: string,
+    readonly retiredAtMs: number,
+  ) {
+    super(`signer ${signer} on ${network} was retired by a key rotation at ${new Date(retiredAtMs).toISOString()} and the dispatcher refused it (lacks role ${neededRole}); this worker still signs with the old key: reload its network configuration (the step is retried)`);
+  }
+}
+
+/** A key rotation can't revoke the old signer yet: it still has transactions or nonce reservations in flight. */
+export class SignerBusyError extends CoreError {
+  constructor(
+    readonly network: string,
+    readonly signer: string,
+    readonly reasons: readonly string[],
+  ) {
+    super(`signer ${signer} on ${network} is still in use (${reasons.join("; ")}); the new key is granted and active — let the in-flight steps finish, then run the rotation again to revoke the old key`);
+  }
+}
+
+/** A key rotation was asked for something that can't be rotated (same key, unknown network, no roles to hand over). */
+export class SignerRotationError extends CoreError {
+  constructor(readonly network: string, problem: string) {
+    super(`key rotation on ${network}: ${problem}`);
+  }
+}

@@ -9,6 +9,7 @@ import { nextAnchor } from "../anchor/anchor-chain.js";
 import type { AnchoredHead, AuditAnchor } from "../anchor/types.js";
 import { AlertType, alertId, AlertStatus } from "../alerts/types.js";
 import type { AlertSink, AuditLog, Clock, RunStore } from "../run/ports.js";
+import { OPERATIONS_AUDIT_STREAM } from "../signers/rotation.js";
 
 /** What {@link anchorAuditHeads} reads and writes. */
 export interface AnchorAuditHeadsDeps {
@@ -30,7 +31,7 @@ export interface AnchorAuditHeadsOptions {
 export interface AnchorAuditHeadsReturnType {
   /** The anchor written, or undefined when no head moved. */
   anchor?: AuditAnchor;
-  /** Proposals whose audit chain was read. */
+  /** Audit streams read: the proposals' and the operations stream. */
   examined: number;
   /** Proposals whose stored head contradicts the latest anchor (went back, or another hash at the same seq). */
   tampered: { proposalId: string; anchored: AnchoredHead; stored?: AnchoredHead }[];
@@ -46,15 +47,17 @@ export async function anchorAuditHeads(deps: AnchorAuditHeadsDeps, options: Anch
   const latest = await deps.anchors.latest();
   const anchoredNow = new Map((latest?.heads ?? []).map((h) => [h.proposalId, h]));
   const { proposals } = await deps.store.listProposals({ limit: options.limit ?? 100 });
+  // The operations stream (key rotations) is anchored like a proposal's trail.
+  const streams = [...proposals.map((p) => p.id), OPERATIONS_AUDIT_STREAM];
   const heads: AnchoredHead[] = [];
   const tampered: AnchorAuditHeadsReturnType["tampered"] = [];
   let moved = false;
-  for (const proposal of proposals) {
-    const last = deps.audit.last ? await deps.audit.last(proposal.id) : (await deps.audit.list(proposal.id)).at(-1);
-    const stored = last && { proposalId: proposal.id, seq: last.seq, hash: last.hash };
-    const anchored = anchoredNow.get(proposal.id);
+  for (const id of streams) {
+    const last = deps.audit.last ? await deps.audit.last(id) : (await deps.audit.list(id)).at(-1);
+    const stored = last && { proposalId: id, seq: last.seq, hash: last.hash };
+    const anchored = anchoredNow.get(id);
     if (anchored && (!stored || stored.seq < anchored.seq || (stored.seq === anchored.seq && stored.hash !== anchored.hash))) {
-      tampered.push({ proposalId: proposal.id, anchored, ...(stored && { stored }) });
+      tampered.push({ proposalId: id, anchored, ...(stored && { stored }) });
       heads.push(anchored);
       continue;
     }
@@ -63,7 +66,7 @@ export async function anchorAuditHeads(deps: AnchorAuditHeadsDeps, options: Anch
     heads.push(stored);
   }
   for (const t of tampered) await raiseTampered(deps, t);
-  const result: AnchorAuditHeadsReturnType = { examined: proposals.length, tampered };
+  const result: AnchorAuditHeadsReturnType = { examined: streams.length, tampered };
   if (!moved) return result;
   const anchor = nextAnchor(latest, heads, deps.clock.now());
   await deps.anchors.put(anchor);

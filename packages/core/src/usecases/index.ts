@@ -11,3 +11,4 @@ export * from "./redrive-stalled-runs.js";
 export * from "./watch-chain.js";
 export { checkGas } from "./gas-check.js";
 export * from "./anchor-audit-heads.js";
+export * from "./rotate-signer.js";
