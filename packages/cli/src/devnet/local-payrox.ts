@@ -6,12 +6,13 @@
  * any line and started again resumes the runs.
  */
 import { randomBytes } from "node:crypto";
+import { unwatchFile, watchFile } from "node:fs";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { boundedClientConfig, DynamoAlertDeadLetters, DynamoJobStore, WebhookAlertSink } from "@payrox/aws";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import type { Alert, SchedulerOptions } from "@payrox/core";
 import { FileAnchorStore, LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
-import type { DevnetState } from "./state.js";
+import { readDevnetState, type DevnetState } from "./state.js";
 
 /** Options of {@link startLocalPayRox}. */
 export interface LocalPayRoxOptions {
@@ -27,6 +28,14 @@ export interface LocalPayRoxOptions {
   onAlert?: (alert: Alert) => void;
   /** A step that failed and will be retried (or gave up). @default none */
   onStepError?: (error: unknown) => void;
+  /**
+   * The state file `state` came from: watched, so a network switched to another signer (`payrox keys
+   * rotate`) signs its next steps with it; steps already running finish with the key they started with.
+   * @default none: the signers stay those of `state`
+   */
+  stateFile?: string;
+  /** Told when a reloaded state file switched a network's signer. @default none */
+  onSignerSwitch?: (network: string, signerAddress: string) => void;
 }
 
 /** A running PayRox process. */
@@ -72,16 +81,36 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   });
   // As in AWS minus EventBridge: deduped per incident, counted, then POSTed signed to the webhook.
   const alerts = new WebhookAlertSink({ endpoints: [{ id: "devnet", url: webhooks.url, secret: webhookSecret }], deadLetters: new DynamoAlertDeadLetters({ client: dynamoClient, tableName: state.tableName }) });
-  const deps = buildDeps(env, {
-    dynamoClient,
-    scheduler,
-    alerts,
-    gatewayFactory: (context) => chainGateway(context, { dynamoClient, kms, pollIntervalMs: 250 }),
-    eventSourceFactory: (context) => chainEventSource(context, { kms }),
-    ...(state.anchorFile && { anchors: new FileAnchorStore(state.anchorFile) }),
-    options: { ...DEVNET_SCHEDULER_OPTIONS, ...(options.maxBatchSize !== undefined && { planOptions: { maxBatchSize: options.maxBatchSize } }) },
-  });
+  const anchors = state.anchorFile ? new FileAnchorStore(state.anchorFile) : undefined;
+  // The network configuration (RPC, dispatcher, KMS key per network) comes from the state; a reload rebuilds the deps around it.
+  const depsFor = (current: DevnetState) =>
+    buildDeps(readEnv(devnetFunctionsEnv(current, ENV)), {
+      dynamoClient,
+      scheduler,
+      alerts,
+      gatewayFactory: (context) => chainGateway(context, { dynamoClient, kms, pollIntervalMs: 250 }),
+      eventSourceFactory: (context) => chainEventSource(context, { kms }),
+      ...(anchors && { anchors }),
+      options: { ...DEVNET_SCHEDULER_OPTIONS, ...(options.maxBatchSize !== undefined && { planOptions: { maxBatchSize: options.maxBatchSize } }) },
+    });
+  let loaded = state;
+  let deps = depsFor(state);
   const getDeps = () => deps;
+  const reload = () => {
+    let next: DevnetState;
+    try {
+      next = readDevnetState(options.stateFile!);
+    } catch {
+      return; // Unreadable for a moment: the next change is read again.
+    }
+    const switched = next.networks.filter((n) => loaded.networks.find((o) => o.id === n.id)?.kmsKeyId !== n.kmsKeyId);
+    if (switched.length === 0) return;
+    // Only the signers are taken over: endpoints change only with a restart of the services (attach again).
+    loaded = { ...loaded, networks: loaded.networks.map((n) => { const s = switched.find((x) => x.id === n.id); return s ? { ...n, kmsKeyId: s.kmsKeyId, signerAddress: s.signerAddress } : n; }) };
+    deps = depsFor(loaded);
+    for (const n of switched) options.onSignerSwitch?.(n.id, n.signerAddress);
+  };
+  if (options.stateFile) watchFile(options.stateFile, { interval: 250 }, reload);
   const step = createStepHandler(getDeps);
   const watchdog = createWatchdogHandler(getDeps);
   const anchor = state.anchorFile ? createAnchorHandler(getDeps) : undefined;
@@ -123,6 +152,7 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
     stop: () =>
       (stopped ??= (async () => {
         clearInterval(sweep);
+        if (options.stateFile) unwatchFile(options.stateFile, reload);
         await api.stop();
         await scheduler.stop();
         await webhooks.stop();

@@ -147,6 +147,7 @@ export async function startDevnetServices(options: DevnetServicesOptions): Promi
     activationDelaySeconds: options.activationDelaySeconds,
     networks,
     anchorFile,
+    ...(data && { deploymentFile: data.paths.deployment }),
   };
   if (data) writeDevnetState(data.paths.deployment, state);
   return { state, relays, stop };
