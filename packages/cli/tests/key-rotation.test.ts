@@ -19,7 +19,7 @@ import { Contract, JsonRpcProvider } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient } from "../src/api-client.js";
 import { exampleManifest } from "../src/devnet/example-manifest.js";
-import { devnetFunctionsEnv, startLocalPayRox, type LocalPayRox } from "../src/devnet/local-payrox.js";
+import { DEVNET_SCHEDULER_OPTIONS, devnetFunctionsEnv, startLocalPayRox, type LocalPayRox } from "../src/devnet/local-payrox.js";
 import { startDevnetServices, type DevnetServices } from "../src/devnet/services.js";
 import { readDevnetState, writeDevnetState } from "../src/devnet/state.js";
 import { run } from "../src/run.js";
@@ -60,7 +60,7 @@ async function cli(...args: string[]): Promise<{ code: number; output: string }>
   return { code, output: out.join("") };
 }
 
-const startPayRox = async () => (payrox = await startLocalPayRox(readDevnetState(stateFile), { stateFile, watchdogIntervalMs: 2_000, maxBatchSize: 24, onAlert: (a) => void alerts.push(a) }));
+const startPayRox = async () => (payrox = await startLocalPayRox(readDevnetState(stateFile), { stateFile, watchdogIntervalMs: 2_000, maxBatchSize: 24, onAlert: (a) => void alerts.push(a), ...(process.env.PAYROX_TEST_TRACE && { onStepError: (e: unknown) => console.error("step error", (e as Error).message) }) }));
 
 describe("payrox keys rotate on the devnet", () => {
   it("rotates devnet-1's signer with a run pending: the run completes, the old key is refused and alerted", async () => {
@@ -77,7 +77,9 @@ describe("payrox keys rotate on the devnet", () => {
     await until("devnet-1 committed", async () => ((await store.getRun(first, NETWORK))?.state !== "PROPOSED" ? true : undefined));
 
     // Act: rotate while the run is pending
+    if (process.env.PAYROX_TEST_TRACE) console.error("rotating");
     const rotation = await cli("keys", "rotate", "--network", NETWORK, "--state-file", stateFile, "--wait", "120", "--json");
+    if (process.env.PAYROX_TEST_TRACE) console.error("rotated", rotation.output);
     const after = readDevnetState(stateFile);
     const newSigner = after.networks.find((n) => n.id === NETWORK)!;
     await until("the first proposal activated everywhere", async () => ((await store.listRuns(first)).every((r) => r.state === "ACTIVATED") ? true : undefined));
@@ -127,6 +129,7 @@ describe("payrox keys rotate on the devnet", () => {
       scheduler: { schedule: async (job) => void (jobs.push(job), await scheduler.schedule(job)), cancel: async (name) => scheduler.cancel(name) },
       alerts: { raise: async (a) => void staleAlerts.push(a) },
       gatewayFactory: (context) => chainGateway(context, { dynamoClient: dynamo, kms, pollIntervalMs: 250 }),
+      options: DEVNET_SCHEDULER_OPTIONS,
     });
     const manifest = await exampleManifest(after, "rotation-2", { networks: [NETWORK], selectors: 70 });
     const { proposal: second } = await proposeUpgrade({ manifestJson: serializeManifest(manifest), networks: [NETWORK], proposer: "test" }, { ...stale, actor: "test", owner: "test" });
@@ -141,6 +144,7 @@ describe("payrox keys rotate on the devnet", () => {
 
     // Act: the current PayRox process (new key) picks the job up again
     await startPayRox();
+    if (process.env.PAYROX_TEST_TRACE) console.error("jobs", JSON.stringify(jobs));
     await until("the second proposal activated", async () => ((await store.getRun(second.id, NETWORK))?.state === "ACTIVATED" ? true : undefined));
 
     // Assess
@@ -149,5 +153,5 @@ describe("payrox keys rotate on the devnet", () => {
     kms.destroy();
     provider.destroy();
     dynamo.destroy();
-  });
+  }, 420_000);
 });
