@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { DynamoAuditLog, DynamoJobStore, DynamoRunStore } from "@payrox/aws";
+import { DynamoAuditLog, DynamoChainCursorStore, DynamoJobStore, DynamoRunStore } from "@payrox/aws";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import { OPERATIONS_AUDIT_STREAM, proposeUpgrade, RetiredSignerError, runStep, serializeManifest, type Alert, type ScheduledJob } from "@payrox/core";
 import { loadArtifact } from "@payrox/contracts/lib/artifacts";
@@ -103,8 +103,12 @@ describe("payrox keys rotate on the devnet", () => {
     expect(operations.at(-1)).toBe("signer.retired");
     expect(operations.filter((e) => e === "signer.role-revoked")).toHaveLength(3);
     expect((await cli("audit", OPERATIONS_AUDIT_STREAM, "--verify", "--api", payrox!.apiUrl)).code).toBe(0);
-    // The watcher knows the rotation's grants and revocations as PayRox's own: no unauthorized alert.
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // The watcher knows the rotation's grants and revocations as PayRox's own: once it has read past the
+    // last revocation's block, no unauthorized alert.
+    const rotated = JSON.parse(rotation.output.slice(rotation.output.indexOf("{"))) as { revoked: { txHash: string }[] };
+    const revokedIn = (await provider.getTransactionReceipt(rotated.revoked.at(-1)!.txHash))!.blockNumber;
+    const cursors = new DynamoChainCursorStore(table);
+    await until("the chain watcher past the revocations", async () => (((await cursors.get(NETWORK))?.blockNumber ?? 0) >= revokedIn ? true : undefined));
     expect(alerts.filter((a) => a.type === "unauthorized")).toEqual([]);
     // The devnet anchored the trail to its file, and audit --verify checks against it.
     const verified = await until("the first proposal anchored", async () => {
