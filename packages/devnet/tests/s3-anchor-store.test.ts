@@ -44,15 +44,34 @@ describe("S3AnchorStore", () => {
 
     // Assess
     expect(latest).toEqual(second);
-    // Anchor 1, its index of p1, anchor 2, its index of p2 only (p1's head did not move).
-    expect(puts.map((r) => r.key)).toEqual(["a/anchors/999999999998.json", "a/heads/p1/000000000001.json", "a/anchors/999999999997.json", "a/heads/p2/000000000002.json"]);
+    // Anchor 1, its index of p1, (anchor 1's index checked again: 412), anchor 2, its index of p2 only (p1's head did not move).
+    expect(puts.map((r) => [r.key, r.status])).toEqual([
+      ["a/anchors/999999999998.json", 200],
+      ["a/heads/p1/000000000001.json", 200],
+      ["a/heads/p1/000000000001.json", 412],
+      ["a/anchors/999999999997.json", 200],
+      ["a/heads/p2/000000000002.json", 200],
+    ]);
     for (const put of puts) {
-      expect(put.status).toBe(200);
       expect(put.headers["if-none-match"]).toBe("*");
       expect(put.headers["x-amz-object-lock-mode"]).toBe("COMPLIANCE");
       expect(Date.parse(put.headers["x-amz-object-lock-retain-until-date"]!)).toBe(NOW + 365 * 86_400_000);
       expect(put.headers["x-amz-checksum-sha256"]).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     }
+  });
+
+  it("completes an anchor's index records a crash cut short, when the next anchor is written", async () => {
+    // Prepare: anchor 1 written, its index record lost (the anchorer died between the two PutObjects)
+    const store = storeWithPrefix("g/");
+    const first = nextAnchor(undefined, [{ proposalId: "p1", seq: 3, hash: hash(3) }], NOW);
+    await store.put(first);
+    server.objects.get(BUCKET)!.delete("g/heads/p1/000000000001.json");
+
+    // Act
+    await store.put(nextAnchor(first, [{ proposalId: "p1", seq: 4, hash: hash(4) }], NOW + 1));
+
+    // Assess
+    expect((await store.headsOf("p1")).map((h) => [h.seq, h.anchorSeq])).toEqual([[3, 1], [4, 2]]);
   });
 
   it("refuses a second anchor with the same seq (412 from S3) as AnchorExistsError", async () => {

@@ -74,15 +74,19 @@ export class S3AnchorStore implements AnchorStore {
   async put(anchor: AuditAnchor): Promise<void> {
     const previous = anchor.seq > 1 ? await this.#readAnchor(this.#anchorKey(anchor.seq - 1)) : undefined;
     if (previous && previous.hash !== anchor.prevAnchorHash) throw new AnchorIntegrityError(this.#anchorKey(anchor.seq), `anchor ${anchor.seq} links to ${anchor.prevAnchorHash}, but anchor ${previous.seq} hashes to ${previous.hash}`);
+    // A crash between an anchor and its index records leaves the index short: complete the previous one first.
+    if (previous) await this.#index(previous, previous.seq > 1 ? await this.#readAnchor(this.#anchorKey(previous.seq - 1)) : undefined);
     const written = await this.#putOnce(this.#anchorKey(anchor.seq), anchor);
     if (!written) throw new AnchorExistsError(anchor.seq);
-    // Index only heads that moved: an unchanged head is already indexed under the anchor that first held it.
+    await this.#index(anchor, previous);
+  }
+
+  /** Writes the index records of the heads that moved in `anchor` since `previous` (an unchanged head is indexed under the anchor that first held it). */
+  async #index(anchor: AuditAnchor, previous: AuditAnchor | undefined): Promise<void> {
     const before = new Map((previous?.heads ?? []).map((h) => [h.proposalId, h]));
     const moved = anchor.heads.filter((h) => before.get(h.proposalId)?.seq !== h.seq || before.get(h.proposalId)?.hash !== h.hash);
-    for (const head of moved) {
-      // A retried tick may find its index record already written: identical content, nothing to do.
-      await this.#putOnce(this.#headKey(head.proposalId, anchor.seq), { ...head, anchorSeq: anchor.seq, anchorHash: anchor.hash });
-    }
+    // A record already written is refused (412) and left as it is: its content is the same.
+    for (const head of moved) await this.#putOnce(this.#headKey(head.proposalId, anchor.seq), { ...head, anchorSeq: anchor.seq, anchorHash: anchor.hash });
   }
 
   /** Every anchored head of the proposal, each confirmed by the anchor it names, oldest first. */
