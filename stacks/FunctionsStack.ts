@@ -31,7 +31,7 @@ export const DELAY_QUEUE_CONCURRENCY = 5;
 /** Step functions, their delay-queue trigger, the watchdog and its cron. */
 export function FunctionsStack({ app, stack }: StackContext) {
   const { table, indexNames } = use(StorageStack);
-  const { keys, secrets } = use(KeysStack);
+  const { keys, secrets, alertSecrets } = use(KeysStack);
   const scheduler = use(SchedulerStack);
   const { bus } = use(EventsStack);
   const environment = functionEnvironment(stack, app, { table, scheduler, bus });
@@ -48,7 +48,7 @@ export function FunctionsStack({ app, stack }: StackContext) {
         timeout: STEP_TIMEOUT,
         environment: { ...environment, [ENV.SIGNER_KEY_ID]: keys.scheduler.keyArn },
         statements: [...data, ...schedulingAccess(scheduler), signingAccess(keys.scheduler)],
-        bind: Object.values(secrets),
+        bind: [...Object.values(secrets), ...alertSecrets],
         deadLetterQueue: scheduler.deadLetterQueue,
       }),
     ]),
@@ -65,7 +65,8 @@ export function FunctionsStack({ app, stack }: StackContext) {
     reservedConcurrency: 1,
     environment,
     statements: data,
-    bind: [secrets[ENV.NETWORK_CONFIG], secrets[ENV.ALERT_WEBHOOKS]],
+    // The watchdog raises alerts and re-sends undelivered ones: it reads the destinations' secrets, not the Flashbots key.
+    bind: [secrets[ENV.NETWORK_CONFIG], secrets[ENV.ALERT_WEBHOOKS], ...alertSecrets],
   });
   const watchdogCron = new Cron(stack, "WatchdogCron", { schedule: "rate(1 minute)", job: watchdog });
 

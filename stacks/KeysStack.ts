@@ -16,6 +16,7 @@ import * as kms from "aws-cdk-lib/aws-kms";
 import { ENV } from "@payrox/functions";
 import { Config, type StackContext } from "sst/constructs";
 import { FunctionRole, functionRoleArn, isProtectedStage, resourceName } from "./naming.js";
+import { readDeploySettings, type DeploySettings } from "./settings.js";
 
 /** The on-chain signer roles PayRox holds a key for, and the functions that sign with each. */
 export const SIGNERS = {
@@ -41,6 +42,14 @@ export function signerAlias(app: StackContext["app"], signer: SignerName): strin
 
 /** The secrets functions bind; each is named after the ENV variable it fills (see functions/src/secrets.ts). */
 export const SECRET_NAMES = [ENV.NETWORK_CONFIG, ENV.ALERT_WEBHOOKS, ENV.FLASHBOTS_AUTH_KEY] as const;
+
+/** The alert destinations' credentials: a secret exists (and is bound) only when its destination is switched on. */
+export const ALERT_DESTINATION_SECRETS = { pagerDuty: ENV.PAGERDUTY_ROUTING_KEY, slack: ENV.SLACK_WEBHOOK_URL } as const;
+
+/** The names of the destination secrets `settings` switch on. */
+export function alertDestinationSecretNames(settings: Pick<DeploySettings, "alertPagerDuty" | "alertSlack">): string[] {
+  return [...(settings.alertPagerDuty ? [ALERT_DESTINATION_SECRETS.pagerDuty] : []), ...(settings.alertSlack ? [ALERT_DESTINATION_SECRETS.slack] : [])];
+}
 
 /** Signer keys with their aliases, and the SST secrets. */
 export function KeysStack({ app, stack }: StackContext) {
@@ -73,5 +82,6 @@ export function KeysStack({ app, stack }: StackContext) {
     }),
   ) as Record<SignerName, kms.Key>;
   const secrets = Object.fromEntries(SECRET_NAMES.map((name) => [name, new Config.Secret(stack, name)])) as Record<(typeof SECRET_NAMES)[number], Config.Secret>;
-  return { keys, secrets };
+  const alertSecrets = alertDestinationSecretNames(readDeploySettings(process.env)).map((name) => new Config.Secret(stack, name));
+  return { keys, secrets, alertSecrets };
 }

@@ -1,6 +1,7 @@
 /**
- * Alarms to the alerts topic: each paging alert type (`AlertsRaised` by `type`), every function's
- * errors and throttles, and the dead-letter queue's depth. Metric names come from
+ * Alarms to the alerts topic: each paging alert type (`AlertsRaised` by `type`), an alert that could not
+ * be delivered (`AlertDeliveriesFailed`), every function's errors and throttles, and the dead-letter
+ * queue's depth. Metric names come from
  * functions/src/metric-names.ts, the module the functions emit with.
  */
 import { Duration } from "aws-cdk-lib";
@@ -56,6 +57,11 @@ export function MonitoringStack({ app, stack }: StackContext) {
     alarm(`${name}Errors`, fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }), `${name} function failed`);
     alarm(`${name}Throttles`, fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }), `${name} function was throttled`);
   }
+  alarm(
+    "AlertDeliveryFailed",
+    new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: MetricName.ALERT_DELIVERIES_FAILED, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+    "an alert could not be delivered to a destination (refused, or out of attempts): see the dead letters and RUNBOOKS.md#alert-delivery-when-alerts-dont-arrive",
+  );
   alarm("DeadLetters", deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }), "a step invocation failed every retry and is in the dead-letter queue");
 
   return { alarms };

@@ -5,6 +5,7 @@ import type * as iam from "aws-cdk-lib/aws-iam";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type { App, Stack, Table } from "sst/constructs";
 import { stepFunctionArns } from "./naming.js";
+import { readDeploySettings } from "./settings.js";
 
 /** The resources the variables point at. */
 export interface FunctionResources {
@@ -23,5 +24,14 @@ export function functionEnvironment(stack: Stack, app: App, { table, scheduler, 
     [ENV.DLQ_ARN]: scheduler.deadLetterQueue.queueArn,
     [ENV.DELAY_QUEUE_URL]: scheduler.delayQueue.queueUrl,
     [ENV.EVENT_BUS_NAME]: bus.eventBusName,
+    ...alertEnvironment(readDeploySettings(process.env)),
+  };
+}
+
+/** The non-secret alert settings the functions read (the secrets arrive through `bind`). */
+export function alertEnvironment(settings: ReturnType<typeof readDeploySettings>): Record<string, string> {
+  return {
+    ...(settings.pagerDutyEventsUrl && { [ENV.PAGERDUTY_EVENTS_URL]: settings.pagerDutyEventsUrl }),
+    ...(settings.runbookBaseUrl && { [ENV.RUNBOOK_BASE_URL]: settings.runbookBaseUrl }),
   };
 }

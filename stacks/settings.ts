@@ -1,6 +1,7 @@
 /**
  * Deploy-time choices that are not secrets, read from the deployer's environment (`.env.<stage>` is
- * loaded by SST): alert destinations and the API's authorization mode.
+ * loaded by SST): alert destinations and the API's authorization mode. PagerDuty and Slack are switched
+ * on here; their credentials (routing key, webhook URL) are SST secrets (SSM SecureStrings), never here.
  */
 import { z } from "zod";
 
@@ -14,6 +15,14 @@ export const DEPLOY_ENV = {
   API_JWT_ISSUER: "PAYROX_API_JWT_ISSUER",
   /** Comma-separated JWT audiences. */
   API_JWT_AUDIENCE: "PAYROX_API_JWT_AUDIENCE",
+  /** `true`: alerts go to PagerDuty too; the routing key is the secret `PAYROX_PAGERDUTY_ROUTING_KEY`. */
+  ALERT_PAGERDUTY: "PAYROX_ALERT_PAGERDUTY",
+  /** PagerDuty Events API v2 URL (e.g. the EU one). Unset: `https://events.pagerduty.com/v2/enqueue`. */
+  PAGERDUTY_EVENTS_URL: "PAYROX_PAGERDUTY_EVENTS_URL",
+  /** `true`: alerts go to Slack too; the incoming-webhook URL is the secret `PAYROX_SLACK_WEBHOOK_URL`. */
+  ALERT_SLACK: "PAYROX_ALERT_SLACK",
+  /** Base URL of the alerts' runbook links (your repository's RUNBOOKS.md). Unset: the repository path. */
+  RUNBOOK_BASE_URL: "PAYROX_RUNBOOK_BASE_URL",
 } as const;
 
 /** How API callers are authorized. */
@@ -24,13 +33,25 @@ export interface DeploySettings {
   alertWebhookUrl?: string;
   alertEmail?: string;
   apiAuthorization: ApiAuthorization;
+  /** PagerDuty is a destination (its routing key a bound secret). */
+  alertPagerDuty?: true;
+  pagerDutyEventsUrl?: string;
+  /** Slack is a destination (its webhook URL a bound secret). */
+  alertSlack?: true;
+  runbookBaseUrl?: string;
 }
+
+const flag = z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional();
 
 const Schema = z.object({
   [DEPLOY_ENV.ALERT_WEBHOOK_URL]: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
   [DEPLOY_ENV.ALERT_EMAIL]: z.email({ error: "must be an e-mail address" }).optional(),
   [DEPLOY_ENV.API_JWT_ISSUER]: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
   [DEPLOY_ENV.API_JWT_AUDIENCE]: z.string().min(1).optional(),
+  [DEPLOY_ENV.ALERT_PAGERDUTY]: flag,
+  [DEPLOY_ENV.PAGERDUTY_EVENTS_URL]: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
+  [DEPLOY_ENV.ALERT_SLACK]: flag,
+  [DEPLOY_ENV.RUNBOOK_BASE_URL]: z.url({ protocol: /^https$/, error: "must be an https URL" }).refine((u) => !u.includes("#"), "must not carry a #fragment (each alert adds #<type>)").optional(),
 });
 
 /**
@@ -47,8 +68,15 @@ export function readDeploySettings(source: Record<string, string | undefined>): 
   if (Boolean(issuer) !== Boolean(audience?.length)) {
     throw new Error(`invalid deploy settings: set both ${DEPLOY_ENV.API_JWT_ISSUER} and ${DEPLOY_ENV.API_JWT_AUDIENCE} for JWT authorization, or neither for IAM`);
   }
+  if (e[DEPLOY_ENV.PAGERDUTY_EVENTS_URL] && e[DEPLOY_ENV.ALERT_PAGERDUTY] !== "true") {
+    throw new Error(`invalid deploy settings: ${DEPLOY_ENV.PAGERDUTY_EVENTS_URL} is set but ${DEPLOY_ENV.ALERT_PAGERDUTY} is not "true"`);
+  }
   return {
     ...(e[DEPLOY_ENV.ALERT_WEBHOOK_URL] && { alertWebhookUrl: e[DEPLOY_ENV.ALERT_WEBHOOK_URL] }),
+    ...(e[DEPLOY_ENV.ALERT_PAGERDUTY] === "true" && { alertPagerDuty: true as const }),
+    ...(e[DEPLOY_ENV.PAGERDUTY_EVENTS_URL] && { pagerDutyEventsUrl: e[DEPLOY_ENV.PAGERDUTY_EVENTS_URL] }),
+    ...(e[DEPLOY_ENV.ALERT_SLACK] === "true" && { alertSlack: true as const }),
+    ...(e[DEPLOY_ENV.RUNBOOK_BASE_URL] && { runbookBaseUrl: e[DEPLOY_ENV.RUNBOOK_BASE_URL] }),
     ...(e[DEPLOY_ENV.ALERT_EMAIL] && { alertEmail: e[DEPLOY_ENV.ALERT_EMAIL] }),
     apiAuthorization: issuer && audience ? { kind: "jwt", issuer, audience } : { kind: "iam" },
   };

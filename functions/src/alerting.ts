@@ -1,12 +1,29 @@
 /**
- * How the Lambdas deliver alerts: deduped by incident in the DynamoDB ledger, counted as `AlertsRaised`,
- * then fanned out to the EventBridge bus and every configured webhook (signed, retried, dead-lettered).
+ * How the Lambdas deliver alerts: each incident's alert is written to the DynamoDB ledger with a pending
+ * delivery per destination (EventBridge bus, each signed webhook, PagerDuty, Slack), counted as
+ * `AlertsRaised`, then delivered; what a crashed or failing delivery leaves pending, the watchdog
+ * re-sends (`redeliverAlerts`).
  */
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { boundedClientConfig, DynamoAlertDeadLetters, DynamoIncidentLedger, EventBridgeAlertSink, EventBridgePublisher, WebhookAlertSink, type DynamoTableOptions } from "@payrox/aws";
-import { AlertStatus, DedupingAlertSink, FanOutAlertSink, type Alert, type AlertSink, type Clock } from "@payrox/core";
+import {
+  boundedClientConfig,
+  DynamoAlertDeadLetters,
+  DynamoAlertDeliveries,
+  DynamoIncidentLedger,
+  EventBridgeAlertSink,
+  EventBridgePublisher,
+  PagerDutyDestination,
+  SignedWebhookDestination,
+  SlackDestination,
+  type DynamoTableOptions,
+  type HttpDestinationOptions,
+} from "@payrox/aws";
+import { AlertStatus, DurableAlertSink, sinkDestination, type Alert, type AlertDeliveryPolicy, type AlertDeliveryPorts, type AlertDestination, type AlertSink, type Clock } from "@payrox/core";
 import type { FunctionsEnv } from "./env.js";
-import { recordAlertRaised } from "./observability.js";
+import { recordAlertDeliveriesFailed, recordAlertRaised } from "./observability.js";
+
+/** Destination id of the EventBridge bus (and of a sink standing in for it). */
+export const EVENT_BUS_DESTINATION = "eventbridge";
 
 /** Counts each raised alert it passes on (`AlertsRaised` by type); put it after the dedupe. */
 export class MeteredAlertSink implements AlertSink {
@@ -22,16 +39,47 @@ export class MeteredAlertSink implements AlertSink {
   }
 }
 
+/** Choices of {@link alertDelivery}. */
+export interface AlertDeliveryOptions {
+  /**
+   * What stands in for the EventBridge bus: a sink (delivered as destination `eventbridge`), or null for
+   * no bus (the devnet). @default EventBridge on `env.eventBusName`
+   */
+  bus?: AlertSink | null;
+  /** Retries, leases. @default ALERT_DELIVERY_DEFAULTS */
+  policy?: AlertDeliveryPolicy;
+  /** The HTTP destinations' clock and in-call retries. */
+  http?: HttpDestinationOptions;
+}
+
 /**
- * The production alert sink: dedupe (ledger) → metric → EventBridge + webhooks.
- * @param delivery the sink(s) behind the dedupe; @default EventBridge on `env.eventBusName` plus `env.alertWebhooks`
+ * The delivery ledger and every configured destination: the bus, `env.alertWebhooks`, PagerDuty and Slack.
+ * @throws AlertDestinationConfigError / WebhookConfigError for a destination that can't work
  */
-export function alertSink(env: FunctionsEnv, table: DynamoTableOptions, clock: Clock, delivery?: AlertSink): AlertSink {
-  const sinks: AlertSink[] = [];
-  if (delivery) sinks.push(delivery);
-  else {
-    sinks.push(new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient(boundedClientConfig(env.awsClientBounds)), eventBusName: env.eventBusName })));
-    if (env.alertWebhooks.length) sinks.push(new WebhookAlertSink({ endpoints: env.alertWebhooks, deadLetters: new DynamoAlertDeadLetters(table), clock }));
-  }
-  return new DedupingAlertSink({ ledger: new DynamoIncidentLedger(table), sink: new MeteredAlertSink(sinks.length === 1 ? sinks[0]! : new FanOutAlertSink(sinks)) });
+export function alertDelivery(env: FunctionsEnv, table: DynamoTableOptions, clock: Clock, options: AlertDeliveryOptions = {}): AlertDeliveryPorts {
+  const http = { clock, ...options.http };
+  const bus = options.bus === undefined ? new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient(boundedClientConfig(env.awsClientBounds)), eventBusName: env.eventBusName })) : options.bus;
+  const destinations: AlertDestination[] = [
+    ...(bus ? [sinkDestination(EVENT_BUS_DESTINATION, bus)] : []),
+    ...env.alertWebhooks.map((endpoint) => new SignedWebhookDestination(endpoint, http)),
+    ...(env.pagerDuty ? [new PagerDutyDestination(env.pagerDuty, http)] : []),
+    ...(env.slackWebhookUrl ? [new SlackDestination({ webhookUrl: env.slackWebhookUrl }, http)] : []),
+  ];
+  return { deliveries: new DynamoAlertDeliveries(table), destinations, deadLetters: new DynamoAlertDeadLetters(table), ...(options.policy && { policy: options.policy }) };
+}
+
+/**
+ * The production alert sink: dedupe + ledger (with a pending delivery per destination) → `AlertsRaised`
+ * → delivery; the watchdog re-sends what stays pending.
+ */
+export function alertSink(ports: AlertDeliveryPorts, table: DynamoTableOptions, clock: Clock, record: (type: string) => void = recordAlertRaised): DurableAlertSink {
+  return new DurableAlertSink({
+    ...ports,
+    ledger: new DynamoIncidentLedger(table),
+    clock,
+    onRecorded: (alert) => {
+      if (alert.status === AlertStatus.RAISED) record(alert.type);
+    },
+    onDelivered: (_alert, results) => recordAlertDeliveriesFailed(results.filter((r) => r === "failed").length),
+  });
 }

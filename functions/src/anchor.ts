@@ -22,7 +22,7 @@ export function createAnchorHandler(getDeps: () => SchedulerDeps) {
     try {
       const deps = getDeps();
       if (!deps.anchors) throw new EnvConfigError([{ variable: ENV.ANCHOR_BUCKET, message: "is required by the anchor function" }]);
-      const { anchor, examined, tampered } = await anchorAuditHeads({ store: deps.store, audit: deps.audit, anchors: deps.anchors, clock: deps.clock, alerts: deps.alerts });
+      const { anchor, examined, tampered } = await anchorAuditHeads({ store: deps.store, audit: deps.audit, anchors: deps.anchors, clock: deps.clock, alerts: deps.alerts, ...(deps.options?.runbookBaseUrl && { runbookBaseUrl: deps.options.runbookBaseUrl }) });
       logger.info("audit anchor tick", { examined, anchorSeq: anchor?.seq, heads: anchor?.heads.length ?? 0, tampered: tampered.map((t) => t.proposalId) });
       count("anchor.tampered", tampered.length);
       return { examined, tampered, ...(anchor && { anchorSeq: anchor.seq }) };

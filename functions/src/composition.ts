@@ -8,7 +8,7 @@ import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { boundedClientConfig, DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoRunStore, DynamoTxJournal, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
 import { findNetwork, loadNetworkConfig, type AnchorStore, type AlertSink, type Clock, type DispatcherEventSource, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core";
-import { alertSink } from "./alerting.js";
+import { alertDelivery, alertSink, type AlertDeliveryOptions } from "./alerting.js";
 import { DEPLOYMENT_SIGNER, ENV, EnvConfigError, readEnv, type FunctionsEnv } from "./env.js";
 
 /** What a gateway factory gets: the environment and the configured networks (RPC URLs, KMS key ids). */
@@ -44,8 +44,14 @@ export interface CompositionOverrides {
   dynamoClient?: DynamoDBClient;
   /** @default EventBridge Scheduler, routed through the SQS delay queue when `env.delayQueueUrl` is set */
   scheduler?: Scheduler;
-  /** Where alerts are delivered, behind the incident dedupe and the `AlertsRaised` metric. @default events on `env.eventBusName` + `env.alertWebhooks` */
-  alerts?: AlertSink;
+  /**
+   * What stands in for the EventBridge bus among the alert destinations (behind the ledger and the
+   * `AlertsRaised` metric); null = no bus. The configured webhooks, PagerDuty and Slack are added either way.
+   * @default events on `env.eventBusName`
+   */
+  alerts?: AlertSink | null;
+  /** Retries and leases of alert delivery, and the HTTP destinations' in-call retries. @default ALERT_DELIVERY_DEFAULTS */
+  alertDelivery?: Omit<AlertDeliveryOptions, "bus">;
   /** @default none: the watchdog does not watch the chain */
   eventSourceFactory?: EventSourceFactory;
   /** @default the system clock */
@@ -73,16 +79,22 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
   const signing = (c: GatewayContext): GatewayContext => ({ ...c, networks: withDeploymentSigner([...c.networks], env.signerKeyId) });
   const gatewayFactory = overrides.gatewayFactory ?? unconfiguredGateway;
   const eventSourceFactory = overrides.eventSourceFactory;
+  // The chain watcher's proof that PayRox sent a transaction is this journal, not the sender's address.
+  const journal = new DynamoTxJournal(table);
+  const delivery = alertDelivery(env, table, clock, { ...overrides.alertDelivery, ...(overrides.alerts !== undefined && { bus: overrides.alerts }) });
+  const options: SchedulerOptions | undefined = env.runbookBaseUrl ? { runbookBaseUrl: env.runbookBaseUrl, ...overrides.options } : overrides.options;
   return {
     store: new DynamoRunStore({ ...table, clock }),
     audit: new DynamoAuditLog(table),
     scheduler: overrides.scheduler ?? awsScheduler(env, clock),
-    alerts: alertSink(env, table, clock, overrides.alerts),
+    alerts: alertSink(delivery, table, clock),
     gateway: lazyGateway((c) => gatewayFactory(signing(c)), context),
     monitoring: {
       gasHistory: new DynamoGasHistory(table),
       cursors: new DynamoChainCursorStore(table),
-      journal: new DynamoTxJournal(table),
+      journal,
+      journaledTxs: journal,
+      alertDelivery: delivery,
       ...(eventSourceFactory && { events: lazyEventSource((c) => eventSourceFactory(signing(c)), context) }),
     },
     ...anchorsOf(env, overrides.anchors),
@@ -90,7 +102,7 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
     networks: networkLookup(configured),
     actor: "scheduler",
     owner: "lambda",
-    ...(overrides.options && { options: overrides.options }),
+    ...(options && { options }),
   };
 }
 
@@ -172,6 +184,7 @@ function lazyGateway(factory: GatewayFactory, context: GatewayContext): Dispatch
     readState: async (network) => (await gateway()).readState(network),
     latestBlock: async (network) => (await gateway()).latestBlock(network),
     send: async (network, stepId, call) => (await gateway()).send(network, stepId, call),
+    resume: async (network, stepId) => (await gateway()).resume(network, stepId),
     listSelectors: async (network) => {
       const inner = await gateway();
       return inner.listSelectors ? inner.listSelectors(network) : [];

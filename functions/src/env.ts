@@ -2,7 +2,7 @@
  * Environment of the PayRox Lambdas: the variable names (exported, so the stack sets exactly these) and
  * `readEnv`, which validates them once per container and names the offending variable on failure.
  */
-import type { AwsClientBounds } from "@payrox/aws";
+import { deliveryUrl, pagerDutyRoutingKey, PAGERDUTY_EVENTS_URL, type AwsClientBounds } from "@payrox/aws";
 import { StepName } from "@payrox/core";
 import { z } from "zod";
 
@@ -32,6 +32,14 @@ export const ENV = {
   FLASHBOTS_AUTH_KEY: "PAYROX_FLASHBOTS_AUTH_KEY",
   /** Optional JSON `[{ "id", "url", "secret" }]`: webhook endpoints alerts are POSTed to (signed with each secret). */
   ALERT_WEBHOOKS: "PAYROX_ALERT_WEBHOOKS",
+  /** Optional PagerDuty Events API v2 integration (routing) key: alerts trigger and resolve PagerDuty incidents (an SST secret in AWS). */
+  PAGERDUTY_ROUTING_KEY: "PAYROX_PAGERDUTY_ROUTING_KEY",
+  /** Optional Events API v2 URL; default `https://events.pagerduty.com/v2/enqueue` (EU: `https://events.eu.pagerduty.com/v2/enqueue`). */
+  PAGERDUTY_EVENTS_URL: "PAYROX_PAGERDUTY_EVENTS_URL",
+  /** Optional Slack incoming-webhook URL: alerts as readable channel messages (an SST secret in AWS: the URL is the credential). */
+  SLACK_WEBHOOK_URL: "PAYROX_SLACK_WEBHOOK_URL",
+  /** Optional base of every alert's `runbook` link (`<base>#<type>`), e.g. your repository's URL of packages/core/RUNBOOKS.md; default the repository path. */
+  RUNBOOK_BASE_URL: "PAYROX_RUNBOOK_BASE_URL",
   /** Optional milliseconds to connect to an AWS endpoint (DynamoDB, Scheduler, SQS, EventBridge); default `AWS_CLIENT_BOUNDS`. */
   AWS_CONNECT_TIMEOUT_MS: "PAYROX_AWS_CONNECT_TIMEOUT_MS",
   /** Optional milliseconds one attempt of an AWS call may take; default `AWS_CLIENT_BOUNDS`. */
@@ -64,6 +72,12 @@ export interface FunctionsEnv {
   flashbotsAuthKey?: string;
   /** Webhook endpoints of alerts; empty when none are configured. */
   alertWebhooks: { id: string; url: string; secret: string }[];
+  /** PagerDuty destination, when a routing key is configured. */
+  pagerDuty?: { routingKey: string; eventsUrl: string };
+  /** Slack destination, when a webhook URL is configured. */
+  slackWebhookUrl?: string;
+  /** Base of alerts' runbook links; unset = the repository path. */
+  runbookBaseUrl?: string;
   /** Timeouts and attempts of the AWS clients the functions build; unset fields take `AWS_CLIENT_BOUNDS`. */
   awsClientBounds?: Partial<AwsClientBounds>;
   /** Bucket of the audit anchors (its default Object Lock retention applies to every object). */
@@ -114,10 +128,17 @@ const EnvSchema = z.object({
       return z.NEVER;
     }
   }).pipe(webhooks).optional(),
+  [ENV.PAGERDUTY_ROUTING_KEY]: pagerDutyRoutingKey.optional(),
+  [ENV.PAGERDUTY_EVENTS_URL]: deliveryUrl.optional(),
+  [ENV.SLACK_WEBHOOK_URL]: deliveryUrl.optional(),
+  [ENV.RUNBOOK_BASE_URL]: z.string().trim().min(1).regex(/^[^\s#]+$/, "must be a URL or path without spaces or #").optional(),
   [ENV.AWS_CONNECT_TIMEOUT_MS]: milliseconds("AWS connection timeout", 60_000).optional(),
   [ENV.AWS_REQUEST_TIMEOUT_MS]: milliseconds("AWS request timeout per attempt", 300_000).optional(),
   [ENV.ANCHOR_BUCKET]: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name").optional(),
   [ENV.AWS_MAX_ATTEMPTS]: z.coerce.number({ error: "must be a number of attempts" }).int("must be an integer").min(1, "must be at least 1").max(10, "must be at most 10").optional(),
+}).refine((e) => e[ENV.PAGERDUTY_EVENTS_URL] === undefined || e[ENV.PAGERDUTY_ROUTING_KEY] !== undefined, {
+  path: [ENV.PAGERDUTY_EVENTS_URL],
+  error: `is set without ${ENV.PAGERDUTY_ROUTING_KEY}: set the routing key too, or unset it`,
 });
 
 /**
@@ -132,6 +153,7 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
   }
   const e = parsed.data;
   const boundEntries = Object.entries({ connectionTimeoutMs: e[ENV.AWS_CONNECT_TIMEOUT_MS], requestTimeoutMs: e[ENV.AWS_REQUEST_TIMEOUT_MS], maxAttempts: e[ENV.AWS_MAX_ATTEMPTS] }).filter(([, v]) => v !== undefined);
+  const routingKey = e[ENV.PAGERDUTY_ROUTING_KEY];
   const bounds = boundEntries.length ? (Object.fromEntries(boundEntries) as Partial<AwsClientBounds>) : undefined;
   return {
     tableName: e[ENV.TABLE_NAME],
@@ -146,6 +168,9 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
     ...(e[ENV.SIGNER_KEY_ID] && { signerKeyId: e[ENV.SIGNER_KEY_ID] }),
     ...(e[ENV.FLASHBOTS_AUTH_KEY] && { flashbotsAuthKey: e[ENV.FLASHBOTS_AUTH_KEY] }),
     alertWebhooks: e[ENV.ALERT_WEBHOOKS] ?? [],
+    ...(routingKey && { pagerDuty: { routingKey, eventsUrl: e[ENV.PAGERDUTY_EVENTS_URL] ?? PAGERDUTY_EVENTS_URL } }),
+    ...(e[ENV.SLACK_WEBHOOK_URL] && { slackWebhookUrl: e[ENV.SLACK_WEBHOOK_URL] }),
+    ...(e[ENV.RUNBOOK_BASE_URL] && { runbookBaseUrl: e[ENV.RUNBOOK_BASE_URL] }),
     ...(bounds && { awsClientBounds: bounds }),
     ...(e[ENV.ANCHOR_BUCKET] && { anchorBucket: e[ENV.ANCHOR_BUCKET] }),
   };

@@ -1,13 +1,14 @@
 /**
- * The production {@link GatewayFactory}: one JSON-RPC provider, KMS signer, relay policy, DynamoDB nonce
+ * The production {@link GatewayFactory}: one JSON-RPC provider (failover over the network's `rpcUrls`, with
+ * its quorum, when it lists several), KMS signer, relay policy, DynamoDB nonce
  * store and transaction journal per configured network, behind the chain package's journaled gateway.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import { boundedClientConfig, DynamoNonceStore, DynamoTxJournal } from "@payrox/aws";
-import { createKmsClient, DispatcherEventReader, FlashbotsRelay, JournaledDispatcherGateway, KmsSigner, PrivateRpcRelay, PublicMempoolRelay, RelayRouter, type DispatcherNetwork, type WatchedDispatcher } from "@payrox/chain";
-import { relayPolicyOf, RelayKind, type Relay, type ResolvedNetwork } from "@payrox/core";
-import { JsonRpcProvider, Wallet, type Signer } from "ethers";
+import { createKmsClient, DispatcherEventReader, FlashbotsRelay, JournaledDispatcherGateway, KmsSigner, networkProvider, PrivateRpcRelay, PublicMempoolRelay, RelayRouter, type DispatcherNetwork, type WatchedDispatcher } from "@payrox/chain";
+import { relayPolicyOf, rpcEndpointsOf, voidAfterSecondsOf, RelayKind, type Relay, type ResolvedNetwork } from "@payrox/core";
+import { Wallet, type JsonRpcApiProvider, type Signer } from "ethers";
 import type { GatewayContext } from "./composition.js";
 
 /** A configured network the gateway can't reach (no dispatcher address, no relay URL). */
@@ -49,17 +50,24 @@ export async function chainGateway({ env, networks }: GatewayContext, options: C
   const entries: [string, DispatcherNetwork][] = [];
   for (const network of networks) {
     if (!network.dispatcher) throw new GatewayConfigError(network.id, "no `dispatcher` address in the network configuration");
-    const provider = new JsonRpcProvider(network.rpcUrl, network.chainId, { staticNetwork: true });
+    const provider = providerOf(network);
     const signer = new KmsSigner({ keyId: network.kmsKeyId, client: kms }, provider);
     const relay = await relayOf(network, provider, authSigner);
     entries.push([network.id, {
       provider, dispatcher: network.dispatcher, signer, nonceStore, journal, relay, confirmations: network.confirmations,
       // No gas limit above what the network lets one transaction use (EIP-7825's 16,777,216 on Ethereum).
       maxTxGas: BigInt(network.maxTxGas),
+      // A transaction that can never land is replaced at its nonce by a no-op after this long.
+      voidAfterMs: voidAfterSecondsOf(network) * 1000,
       ...(options.pollIntervalMs !== undefined && { pollIntervalMs: options.pollIntervalMs }),
     }]);
   }
   return new JournaledDispatcherGateway({ networks: Object.fromEntries(entries) });
+}
+
+/** The network's provider: a plain JsonRpcProvider for one URL, failover (and its quorum) for several. */
+function providerOf(network: ResolvedNetwork): JsonRpcApiProvider {
+  return networkProvider({ id: network.id, chainId: network.chainId, ...rpcEndpointsOf(network) });
 }
 
 /**
@@ -77,7 +85,7 @@ function relayIdentity(privateKey: string | undefined): Signer {
 }
 
 /** The network's relay policy as a {@link RelayRouter} over the adapters it names. */
-async function relayOf(network: ResolvedNetwork, provider: JsonRpcProvider, authSigner: Signer): Promise<Relay> {
+async function relayOf(network: ResolvedNetwork, provider: JsonRpcApiProvider, authSigner: Signer): Promise<Relay> {
   const policy = relayPolicyOf(network);
   const kinds = new Set([...policy.preferred, ...(policy.allowPublicFallback ? [RelayKind.PUBLIC] : [])]);
   const relays: Partial<Record<RelayKind, Relay>> = {};
@@ -103,7 +111,7 @@ export function chainEventSource({ networks }: GatewayContext, options: Pick<Cha
   const kms = options.kms ?? createKmsClient();
   const entries = networks.flatMap((network): [string, WatchedDispatcher][] => {
     if (!network.dispatcher) return [];
-    const provider = new JsonRpcProvider(network.rpcUrl, network.chainId, { staticNetwork: true });
+    const provider = providerOf(network);
     const signer = new KmsSigner({ keyId: network.kmsKeyId, client: kms }, provider);
     return [[network.id, { provider, dispatcher: network.dispatcher, senders: async () => [await signer.getAddress()] }]];
   });

@@ -1,7 +1,7 @@
 /** @payrox/functions — the Lambda entry points' building blocks, for the stack and tests. */
 export { ENV, DEPLOYMENT_SIGNER, readEnv, EnvConfigError, type EnvName, type FunctionsEnv } from "./env.js";
 export { buildDeps, containerDeps, once, withDeploymentSigner, unconfiguredGateway, GatewayNotConfiguredError, type CompositionOverrides, type EventSourceFactory, type GatewayContext, type GatewayFactory } from "./composition.js";
-export { alertSink, MeteredAlertSink } from "./alerting.js";
+export { alertDelivery, alertSink, EVENT_BUS_DESTINATION, MeteredAlertSink, type AlertDeliveryOptions } from "./alerting.js";
 export { createApiHandler } from "./api.js";
 export { createStepHandler, ScheduledJobSchema, type StepEvent } from "./step.js";
 export { createWatchdogHandler } from "./watchdog.js";

@@ -24,6 +24,10 @@ export const MetricName = {
   WATCHDOG_LATE_ACTIVATIONS: "watchdog.lateActivations",
   /** Stalled runs whose lost step the watchdog scheduled again in one sweep. */
   WATCHDOG_REDRIVEN: "watchdog.redriven",
+  /** Alert deliveries that failed for good (refused, or out of attempts; each has a dead letter), count; no dimensions. */
+  ALERT_DELIVERIES_FAILED: "AlertDeliveriesFailed",
+  /** Pending alert deliveries the watchdog delivered in one sweep (left by a crash or a failed attempt). */
+  WATCHDOG_REDELIVERED: "watchdog.redelivered",
 } as const;
 
 /** Dimension names. */
@@ -33,15 +37,24 @@ export const MetricDimension = {
   TYPE: "type",
 } as const;
 
-/** The `AlertsRaised` `type` values the stacks alarm on (each pages a human). */
-export const ALARMED_ALERT_TYPES = [AlertType.LATE_ACTIVATION, AlertType.CODEHASH_MISMATCH, AlertType.UNAUTHORIZED, AlertType.GAS_SPIKE, AlertType.AUDIT_TAMPERED, AlertType.UNAUTHORIZED_SIGNER] as const;
-
 /** {@link ALARMED_ALERT_TYPES} by name, for the stacks. */
 export const PagingAlertType = {
   LATE_ACTIVATION: AlertType.LATE_ACTIVATION,
   CODEHASH_MISMATCH: AlertType.CODEHASH_MISMATCH,
   UNAUTHORIZED: AlertType.UNAUTHORIZED,
   GAS_SPIKE: AlertType.GAS_SPIKE,
+  // Every privileged dispatcher event PayRox did not cause pages, whatever its family.
+  OUT_OF_BAND_ROLE_CHANGE: AlertType.OUT_OF_BAND_ROLE_CHANGE,
+  OUT_OF_BAND_ADMIN_TRANSFER: AlertType.OUT_OF_BAND_ADMIN_TRANSFER,
+  OUT_OF_BAND_DELAY_CHANGE: AlertType.OUT_OF_BAND_DELAY_CHANGE,
+  OUT_OF_BAND_PAUSE: AlertType.OUT_OF_BAND_PAUSE,
+  OUT_OF_BAND_SELECTOR_DISABLED: AlertType.OUT_OF_BAND_SELECTOR_DISABLED,
+  OUT_OF_BAND_COMMIT: AlertType.OUT_OF_BAND_COMMIT,
+  OUT_OF_BAND_CANCEL: AlertType.OUT_OF_BAND_CANCEL,
+  // Tampering with the audit trail, and a retired signer still in use, are security incidents.
   AUDIT_TAMPERED: AlertType.AUDIT_TAMPERED,
   UNAUTHORIZED_SIGNER: AlertType.UNAUTHORIZED_SIGNER,
 } as const;
+
+/** The `AlertsRaised` `type` values the stacks alarm on (each pages a human). */
+export const ALARMED_ALERT_TYPES = Object.values(PagingAlertType);

@@ -38,6 +38,11 @@ export function recordAlertRaised(type: string): void {
   exactMetric({ [MetricDimension.TYPE]: type }).addMetric(MetricName.ALERTS_RAISED, MetricUnit.Count, 1);
 }
 
+/** Counts alert deliveries that failed for good (`AlertDeliveriesFailed`, no dimensions: one alarm watches it). */
+export function recordAlertDeliveriesFailed(count: number): void {
+  if (count > 0) exactMetric({}).addMetric(MetricName.ALERT_DELIVERIES_FAILED, MetricUnit.Count, count);
+}
+
 /** A single metric (published at once) with exactly `dimensions`: the default `service` one is dropped. */
 function exactMetric(dimensions: Record<string, string>): Metrics {
   const single = metrics.singleMetric();

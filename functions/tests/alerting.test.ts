@@ -46,8 +46,12 @@ describe("observability metrics", () => {
     ]);
   });
 
-  it("names the six alarmed alert types", () => {
-    expect(ALARMED_ALERT_TYPES).toEqual(["late-activation", "codehash-mismatch", "unauthorized", "gas-spike", "audit-tampered", "unauthorized-signer"]);
+  it("names the alarmed alert types: the four seed ones, every out-of-band dispatcher event family, audit tampering and a retired signer", () => {
+    expect(ALARMED_ALERT_TYPES).toEqual([
+      "late-activation", "codehash-mismatch", "unauthorized", "gas-spike",
+      "out-of-band-role-change", "out-of-band-admin-transfer", "out-of-band-delay-change", "out-of-band-pause", "out-of-band-selector-disabled", "out-of-band-commit", "out-of-band-cancel",
+      "audit-tampered", "unauthorized-signer",
+    ]);
   });
 });
 
@@ -57,7 +61,7 @@ describe("MeteredAlertSink", () => {
     const counted: string[] = [];
     const delivered: Alert[] = [];
     const sink = new MeteredAlertSink({ raise: async (a) => void delivered.push(a) }, (type) => counted.push(type));
-    const raised: Alert = { id: alertId("k", "raised"), dedupeKey: "k", type: "unauthorized", status: "raised", severity: "critical", message: "m", atMs: 1 };
+    const raised: Alert = { id: alertId("k", "raised"), dedupeKey: "k", type: "unauthorized", status: "raised", severity: "critical", message: "m", atMs: 1, runbook: "packages/core/RUNBOOKS.md#unauthorized" };
     // Act
     await sink.raise(raised);
     await sink.raise({ ...raised, status: "resolved", id: alertId("k", "resolved") });
@@ -69,7 +73,7 @@ describe("MeteredAlertSink", () => {
   it("counts nothing when delivery fails", async () => {
     const counted: string[] = [];
     const sink = new MeteredAlertSink({ raise: async () => Promise.reject(new Error("bus down")) }, (type) => counted.push(type));
-    await expect(sink.raise({ id: "x", dedupeKey: "k", type: "gas-spike", status: "raised", severity: "warning", message: "m", atMs: 1 })).rejects.toThrow(/bus down/);
+    await expect(sink.raise({ id: "x", dedupeKey: "k", type: "gas-spike", status: "raised", severity: "warning", message: "m", atMs: 1, runbook: "packages/core/RUNBOOKS.md#gas-spike" })).rejects.toThrow(/bus down/);
     expect(counted).toEqual([]);
   });
 });
@@ -90,5 +94,50 @@ describe("readEnv › alert webhooks", () => {
     const attempt = () => readEnv({ ...base, [ENV.ALERT_WEBHOOKS]: JSON.stringify([{ id: "ops", url: "ftp://x", secret: "short" }]) });
     expect(attempt).toThrow(EnvConfigError);
     expect(attempt).toThrow(/PAYROX_ALERT_WEBHOOKS\.0\.(url|secret)/);
+  });
+});
+
+describe("readEnv › PagerDuty, Slack and runbooks", () => {
+  const base = {
+    [ENV.TABLE_NAME]: "t", [ENV.SCHEDULER_GROUP]: "g", [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::1:role/s", [ENV.DLQ_ARN]: "arn:aws:sqs:us-east-1:1:dlq", [ENV.EVENT_BUS_NAME]: "b",
+    [ENV.STEP_FUNCTION_ARNS]: JSON.stringify({ commit: "arn:aws:lambda:us-east-1:1:function:c", apply: "arn:aws:lambda:us-east-1:1:function:a", activate: "arn:aws:lambda:us-east-1:1:function:v" }),
+  };
+  const KEY = "R0UT1NGKEY0123456789abcdefABCDEF";
+
+  it("reads the destinations, with PagerDuty's US endpoint by default, and none when unset", () => {
+    // Act
+    const none = readEnv(base);
+    const all = readEnv({ ...base, [ENV.PAGERDUTY_ROUTING_KEY]: KEY, [ENV.SLACK_WEBHOOK_URL]: "https://hooks.slack.com/services/T1/B2/abc", [ENV.RUNBOOK_BASE_URL]: "https://git.example/RUNBOOKS.md" });
+    // Assess
+    expect([none.pagerDuty, none.slackWebhookUrl, none.runbookBaseUrl]).toEqual([undefined, undefined, undefined]);
+    expect(all).toMatchObject({ pagerDuty: { routingKey: KEY, eventsUrl: "https://events.pagerduty.com/v2/enqueue" }, slackWebhookUrl: "https://hooks.slack.com/services/T1/B2/abc", runbookBaseUrl: "https://git.example/RUNBOOKS.md" });
+  });
+
+  it.each([
+    [ENV.PAGERDUTY_ROUTING_KEY, { [ENV.PAGERDUTY_ROUTING_KEY]: "not-a-key-but-a-secret-value" }],
+    [ENV.SLACK_WEBHOOK_URL, { [ENV.SLACK_WEBHOOK_URL]: "http://hooks.slack.com/services/T1/B2/not-https" }],
+    [ENV.PAGERDUTY_EVENTS_URL, { [ENV.PAGERDUTY_EVENTS_URL]: "https://events.eu.pagerduty.com/v2/enqueue" }],
+    [ENV.RUNBOOK_BASE_URL, { [ENV.RUNBOOK_BASE_URL]: "https://x.example/R.md#anchor" }],
+  ])("refuses a bad %s with a typed error naming it, never echoing the value", (variable, bad) => {
+    // Act
+    const attempt = () => readEnv({ ...base, ...bad });
+    // Assess
+    expect(attempt).toThrow(EnvConfigError);
+    expect(attempt).toThrow(variable);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as Error).message).not.toContain("secret-value");
+      expect((error as Error).message).not.toContain("not-https");
+    }
+  });
+});
+
+describe("PagerDutyDestination / SlackDestination", () => {
+  it("refuse unusable settings with AlertDestinationConfigError naming the field", async () => {
+    const { AlertDestinationConfigError, PagerDutyDestination, SlackDestination } = await import("@payrox/aws");
+    expect(() => new PagerDutyDestination({ routingKey: "short" })).toThrow(AlertDestinationConfigError);
+    expect(() => new PagerDutyDestination({ routingKey: "R0UT1NGKEY0123456789abcdefABCDEF", eventsUrl: "http://events.example.com/v2/enqueue" })).toThrow(/eventsUrl/);
+    expect(() => new SlackDestination({ webhookUrl: "ftp://x" })).toThrow(/Slack alert destination webhookUrl/);
   });
 });

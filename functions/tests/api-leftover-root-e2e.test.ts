@@ -57,7 +57,7 @@ async function noCodeManifest(name: string): Promise<string> {
  * facet check is skipped, as for a proposal made before it existed): its run commits, then fails.
  */
 async function noCodeProposal(name: string) {
-  const blind: DispatcherGateway = { readState: (n) => deps.gateway.readState(n), latestBlock: (n) => deps.gateway.latestBlock(n), send: (n, id, call) => deps.gateway.send(n, id, call) };
+  const blind: DispatcherGateway = { readState: (n) => deps.gateway.readState(n), latestBlock: (n) => deps.gateway.latestBlock(n), send: (n, id, call) => deps.gateway.send(n, id, call), resume: (n, id) => deps.gateway.resume(n, id) };
   return (await proposeUpgrade({ manifestJson: await noCodeManifest(name), networks: [NET], proposer: "e2e" }, { ...deps, gateway: blind })).proposal;
 }
 
@@ -96,6 +96,7 @@ describe("POST /proposals/{id}/cancel of a finished proposal", () => {
       wrapGateway: (gateway) => ({
         readState: (network) => gateway.readState(network),
         latestBlock: (network) => gateway.latestBlock(network),
+        resume: (network, stepId) => gateway.resume(network, stepId),
         send: async (network, stepId, call) => {
           if (call.kind === "cancel") throw new Error("rpc down");
           return gateway.send(network, stepId, call);

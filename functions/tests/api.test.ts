@@ -130,9 +130,13 @@ describe("api handler", () => {
     for (const network of TARGETS) expect((await jobs.get(jobName(id, network, "commit", "0")))?.runAtMs).toBe(Date.parse("2030-01-01T00:00:00Z"));
   });
 
-  it("accepts the manifest as JSON text too", async () => {
-    const { status } = await call("POST", "/proposals", { body: JSON.stringify({ manifest: serializeManifest(manifest), networks: ["base"] }) });
-    expect(status).toBe(201);
+  it("refuses a second proposal on a network the first holds with 409 network-busy naming it (the manifest as JSON text parses the same) and writes nothing", async () => {
+    const before = await itemCount();
+    const { status, body } = await call("POST", "/proposals", { body: JSON.stringify({ manifest: serializeManifest(manifest), networks: ["base"] }) });
+    expect(status).toBe(409);
+    expect(body.error).toMatchObject({ code: "network-busy", network: "base", holder: id });
+    expect(body.error.message).toContain(id);
+    expect(await itemCount()).toBe(before);
   });
 
   it("shows a proposal with its run state per network", async () => {
@@ -247,5 +251,29 @@ describe("api handler", () => {
     expect(audit.body.entries.filter((e: { event: string; actor: string }) => e.event === "run.cancelled" && e.actor === CALLER)).toHaveLength(2);
     expect(audit.body.verification.ok).toBe(true);
     expect(chain.calls).toBe(0);
+  });
+
+  it("accepts exactly one of 20 concurrent identical proposals once the networks are free; the 19 others get 409 naming it and write nothing", async () => {
+    // Prepare: the first proposal was cancelled above, freeing both networks
+    const before = await itemCount();
+    const body = JSON.stringify({ manifest: JSON.parse(serializeManifest(manifest)), networks: TARGETS, earliestCommitAt: "2030-01-01T00:00:00Z" });
+    // Act
+    const responses = await Promise.all(Array.from({ length: 20 }, () => call("POST", "/proposals", { body })));
+    // Assess
+    const accepted = responses.filter((r) => r.status === 201);
+    expect(accepted).toHaveLength(1);
+    const winner = accepted[0]!.body.id;
+    const refused = responses.filter((r) => r.status !== 201);
+    expect(refused).toHaveLength(19);
+    for (const r of refused) {
+      expect(r.status).toBe(409);
+      expect(r.body.error).toMatchObject({ code: "network-busy", holder: winner });
+    }
+    const listed = await call("GET", "/proposals", { query: { limit: "100" } });
+    expect(listed.body.proposals.filter((p: { id: string; root: string }) => p.root === manifest.root && p.id !== id).map((p: { id: string }) => p.id)).toEqual([winner]);
+    // The winner's proposal, 2 runs, 2 locks, its audit entry, its 2 commit jobs — nothing of the losers'.
+    expect(await itemCount()).toBeGreaterThan(before);
+    const audit = await call("GET", `/proposals/${winner}/audit`);
+    expect(audit.body.entries.map((e: { event: string }) => e.event)).toEqual(["proposal.created"]);
   });
 });

@@ -93,7 +93,7 @@ describe("buildDeps with networks on the deployment key", () => {
     const deps = buildDeps(env, {
       gatewayFactory: ({ networks }) => {
         keyIds = networks.map((n) => n.kmsKeyId);
-        return { readState: async () => { throw new Error("unused"); }, latestBlock: async () => ({ number: 1n, timestamp: 1n }) as never, send: async () => { throw new Error("unused"); } };
+        return { readState: async () => { throw new Error("unused"); }, latestBlock: async () => ({ number: 1n, timestamp: 1n }) as never, send: async () => { throw new Error("unused"); }, resume: async () => { throw new Error("unused"); } };
       },
     });
     await deps.gateway.latestBlock("base");

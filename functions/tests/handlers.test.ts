@@ -103,7 +103,7 @@ describe("watchdog handler", () => {
   it("sweeps recent proposals", async () => {
     const { createWatchdogHandler } = await import("../src/watchdog.js");
     const result = await createWatchdogHandler(() => deps)({}, { awsRequestId: "w1" });
-    expect(result).toEqual({ checked: 1, late: [], stuck: [], redriven: [] }); // the PROPOSED run of p-gw above
+    expect(result).toEqual({ checked: 1, late: [], stuck: [], redriven: [], alertDeliveries: { delivered: [], retrying: [], failed: [] } }); // the PROPOSED run of p-gw above
   });
 });
 

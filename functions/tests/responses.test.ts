@@ -1,5 +1,6 @@
 /** The API's error mapping (pure: no services). */
-import { NetworkGasCapError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
+import { BundleSimulationRevertedError, RelayRefusedError, RelayUnavailableError, TxConfirmationTimeoutError } from "@payrox/chain";
+import { NetworkBusyError, NetworkGasCapError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
 import { describe, expect, it } from "vitest";
 import { knownErrorResponse } from "../src/api/responses.js";
 
@@ -20,5 +21,27 @@ describe("knownErrorResponse", () => {
     const response = knownErrorResponse(new ProposalRejectedError(ProposalRejection.UNSUPPORTED_NETWORK, "networks[1]", "ZKsync Era (zksync-era) derives CREATE2 addresses differently"))!;
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body).error).toMatchObject({ code: "unsupported-network", field: "networks[1]" });
+  });
+
+  it("answers 409 network-busy naming the network and the proposal holding it", () => {
+    const response = knownErrorResponse(new NetworkBusyError("devnet-1", "p-holder"))!;
+    expect(response.statusCode).toBe(409);
+    expect(JSON.parse(response.body).error).toMatchObject({ code: "network-busy", network: "devnet-1", holder: "p-holder", message: expect.stringContaining("p-holder") });
+  });
+
+  it("answers 503 with Retry-After, never 500, when a relay or the chain did not take a transaction yet", () => {
+    const cases: [Error, string][] = [
+      [new RelayUnavailableError("devnet-1", [{ relay: "flashbots", reason: "nonce too high" }], false), "relay-unavailable"],
+      [new RelayRefusedError("flashbots", "HTTP 502"), "relay-unavailable"],
+      [new BundleSimulationRevertedError("flashbots", "0xabc", "PendingRootExists"), "relay-unavailable"],
+      [new TxConfirmationTimeoutError("p:devnet-1:cancel:0", ["0xabc"], 600_000), "not-confirmed-yet"],
+      [Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8545"), { code: "NETWORK_ERROR" }), "network-unavailable"],
+    ];
+    for (const [error, code] of cases) {
+      const response = knownErrorResponse(error)!;
+      expect(response.statusCode, code).toBe(503);
+      expect(response.headers).toMatchObject({ "retry-after": expect.any(String) });
+      expect(JSON.parse(response.body).error.code).toBe(code);
+    }
   });
 });

@@ -4,7 +4,8 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { InvalidCursorError, isServiceUnavailable, ItemTooLargeError, ProposalExistsError, StoreInputError } from "@payrox/aws";
-import { isRunVersionConflict, NetworkGasCapError, NetworkReadError, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
+import { BundleSimulationRevertedError, RelayRefusedError, RelayUnavailableError, TxConfirmationTimeoutError } from "@payrox/chain";
+import { isNetworkBusy, isRunVersionConflict, NetworkGasCapError, NetworkReadError, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
 
 /** A response of the API. */
 export type ApiResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
@@ -48,16 +49,32 @@ export function knownErrorResponse(error: unknown): ApiResponse | undefined {
   }
   if (error instanceof ProposalNotFoundError) return errorResponse(404, "proposal-not-found", error.message);
   if (error instanceof ProposalFinishedError) return errorResponse(409, "proposal-finished", error.message, { states: error.states });
+  if (isNetworkBusy(error)) return errorResponse(409, "network-busy", error.message, { network: error.network, holder: error.holder });
   if (error instanceof ProposalExistsError || isRunVersionConflict(error)) return errorResponse(409, "conflict", `${(error as Error).message}; retry the request`);
   if (error instanceof InvalidCursorError) return errorResponse(400, "invalid-cursor", `${error.message}; pass the cursor of a previous GET /proposals response unchanged`);
   if (error instanceof ItemTooLargeError) return errorResponse(413, "manifest-too-large", `${error.message}; split the upgrade into several manifests`);
   if (error instanceof StoreInputError) return errorResponse(400, "invalid-request", error.message);
   if (isServiceUnavailable(error)) return serviceUnavailable();
-  if (error instanceof NetworkReadError) {
-    const response = errorResponse(503, "network-unavailable", error.message, { network: error.network });
-    return { ...response, headers: { ...response.headers, "retry-after": String(RETRY_AFTER_SECONDS) } };
+  if (error instanceof NetworkReadError) return retryLater(errorResponse(503, "network-unavailable", error.message, { network: error.network }));
+  // A cancel (or any send) that a relay or the chain did not take yet: the transaction is journaled, and
+  // the same request resumes it instead of signing another.
+  if (error instanceof RelayUnavailableError || error instanceof RelayRefusedError || error instanceof BundleSimulationRevertedError) {
+    return retryLater(errorResponse(503, "relay-unavailable", `${error.message}; retry the request: a journaled transaction is resumed, never sent twice`));
   }
+  if (error instanceof TxConfirmationTimeoutError) return retryLater(errorResponse(503, "not-confirmed-yet", `${error.message}; retry the request to keep following it`));
+  if (isTransientChainError(error)) return retryLater(errorResponse(503, "network-unavailable", `a network's RPC did not answer (${(error as Error).message.slice(0, 200)}); retry the request`));
   return undefined;
+}
+
+/** An ethers transport failure (timeout, refused connection, server error): the node may answer later. */
+function isTransientChainError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === "NETWORK_ERROR" || code === "TIMEOUT" || code === "SERVER_ERROR" || code === "ECONNREFUSED" || code === "ECONNRESET";
+}
+
+/** `response` with `Retry-After`. */
+function retryLater(response: ApiResponse): ApiResponse {
+  return { ...response, headers: { ...response.headers, "retry-after": String(RETRY_AFTER_SECONDS) } };
 }
 
 /**

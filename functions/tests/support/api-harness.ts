@@ -133,7 +133,7 @@ export function codeReadingGateway(chain: { calls: number }): DispatcherGateway 
     chain.calls++;
     throw new Error("the API must not reach the chain beyond reading facet code");
   };
-  return { codeHash: async () => codehash, readState: refuse, latestBlock: refuse, send: refuse };
+  return { codeHash: async () => codehash, readState: refuse, latestBlock: refuse, send: refuse, resume: refuse };
 }
 
 /** The CounterFacetV1 example manifest (one facet, built from the contracts' artifacts). */

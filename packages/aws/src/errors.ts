@@ -171,6 +171,17 @@ export class WebhookConfigError extends AwsAdapterError {
   }
 }
 
+/** An alert destination (PagerDuty, Slack) is misconfigured; `field` names the setting, never its secret value. */
+export class AlertDestinationConfigError extends AwsAdapterError {
+  constructor(
+    readonly destination: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${destination} alert destination ${field}: ${problem}`);
+  }
+}
+
 /** A gas-history append kept colliding with concurrent appends of the same (network, step). */
 export class GasHistoryContentionError extends AwsAdapterError {
   constructor(

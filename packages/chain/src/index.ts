@@ -7,3 +7,4 @@ export * from "./dispatcher/index.js";
 export * from "./tx/index.js";
 export * from "./relay/index.js";
 export * from "./gateway/index.js";
+export * from "./failover/index.js";

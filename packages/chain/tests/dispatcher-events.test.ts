@@ -1,14 +1,16 @@
 /**
  * DispatcherEventReader against a real anvil node: decoded dispatcher events with their transaction's
- * sender, the range bound, and a reorg (snapshot/revert) seen as a changed canonical block hash.
+ * sender, the range bound, a provider's range refusal (through a capping JSON-RPC proxy) recognised in
+ * several wordings, and a reorg (snapshot/revert) seen as a changed canonical block hash.
  */
-import { Contract, type JsonRpcProvider, type Wallet } from "ethers";
+import { Contract, JsonRpcProvider, type Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildManifestTree, commitArgs, ZeroHash } from "@payrox/core";
+import { buildManifestTree, commitArgs, LogRangeRefusedError, ZeroHash } from "@payrox/core";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
 import { devWallet, startLocalChain, type LocalChain } from "../../../contracts/lib/local-chain.js";
 import { DispatcherEventReader, encodeDispatcherCall, LogRangeError, UnknownNetworkError } from "../src/gateway/index.js";
+import { ALCHEMY_STYLE, INFURA_STYLE, RANGE_CAP_STYLE, startCappedRpcProxy } from "./support/capped-rpc-proxy.js";
 import { devAccount, rpc } from "./support/lifecycle-fixtures.js";
 
 const NETWORK = "devnet";
@@ -80,9 +82,36 @@ describe("DispatcherEventReader (anvil)", () => {
 
   it("reads nothing from blocks before the deployment and refuses ranges over its bound", async () => {
     expect(await reader().getLogs(NETWORK, 0, Math.max(0, deployedAt - 1))).toEqual([]);
-    await expect(reader(10).getLogs(NETWORK, 0, 10)).rejects.toBeInstanceOf(LogRangeError);
+    await expect(reader(10).getLogs(NETWORK, 0, 10)).rejects.toBeInstanceOf(LogRangeRefusedError);
     await expect(reader().getLogs(NETWORK, 5, 4)).rejects.toBeInstanceOf(LogRangeError);
     await expect(reader().head("mainnet")).rejects.toBeInstanceOf(UnknownNetworkError);
+  });
+
+  it("turns a provider's refusal of a wide range into LogRangeRefusedError, whatever its wording, but not a rate limit", async () => {
+    // Prepare: a provider that lets through at most 3 blocks per eth_getLogs
+    const proxy = await startCappedRpcProxy(chain.rpcUrl, 3);
+    const capped = new JsonRpcProvider(proxy.url, chain.chainId, { staticNetwork: true, cacheTimeout: -1 });
+    const through = new DispatcherEventReader({ networks: { [NETWORK]: { provider: capped, dispatcher, senders: [wallet.address] } } });
+    const head = await provider.getBlockNumber();
+    try {
+      // Act + Assess: each wording is recognised
+      for (const refusal of [RANGE_CAP_STYLE, INFURA_STYLE, ALCHEMY_STYLE]) {
+        proxy.refusal = refusal;
+        const error = await through.getLogs(NETWORK, head - 3, head).catch((e: unknown) => e);
+        expect(error, refusal.message).toBeInstanceOf(LogRangeRefusedError);
+        expect(error).toMatchObject({ network: NETWORK, fromBlock: head - 3, toBlock: head });
+      }
+      // A range within the cap is read; a rate limit is a plain failure, never a reason to split.
+      expect(await through.getLogs(NETWORK, head - 2, head)).toEqual(await reader().getLogs(NETWORK, head - 2, head));
+      proxy.rateLimited = 1;
+      const limited = await through.getLogs(NETWORK, head, head).catch((e: unknown) => e);
+      expect(limited).toBeInstanceOf(Error);
+      expect(limited).not.toBeInstanceOf(LogRangeRefusedError);
+      expect(proxy.refusedCount).toBe(3);
+    } finally {
+      capped.destroy();
+      await proxy.stop();
+    }
   });
 
   it("reports a different canonical hash for a block replaced by a reorg", async () => {

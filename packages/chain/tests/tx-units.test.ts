@@ -1,10 +1,11 @@
-/** Unit tests of the lifecycle's pure parts: nonce store, mutex, fee bumps, revert decoding, error ABI drift. */
+/** Unit tests of the lifecycle's pure parts: nonce store, journal lookup, mutex, fee bumps, revert decoding, error ABI drift. */
 import fc from "fast-check";
 import { AbiCoder, Interface, id } from "ethers";
 import { describe, expect, it } from "vitest";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { SimulationRevertedError, UnauthorizedAccountError } from "../src/errors.js";
-import { bumpFees, DISPATCHER_ERROR_ABI, decodeRevert, dispatcherErrorInterface, InMemoryNonceStore, KeyedMutex, type NonceKeySnapshot } from "../src/tx/index.js";
+import { TxRecordStatus, type TxRecord } from "@payrox/core";
+import { bumpFees, DISPATCHER_ERROR_ABI, decodeRevert, dispatcherErrorInterface, InMemoryNonceStore, InMemoryTxJournal, KeyedMutex, type NonceKeySnapshot } from "../src/tx/index.js";
 
 const KEY = { network: "devnet", signer: "0x00000000000000000000000000000000000000A1" };
 const at = (n: number) => ({ ...KEY, chainPendingNonce: async () => n });
@@ -87,6 +88,21 @@ describe("InMemoryNonceStore", () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("InMemoryTxJournal.findByTxHash", () => {
+  it("finds the step of any attempt's hash on its network only", async () => {
+    // Prepare: one step signed twice (initial + replacement)
+    const journal = new InMemoryTxJournal();
+    const attempt = (byte: string, reason: "initial" | "replacement") => ({ hash: `0x${byte.repeat(32)}`, raw: "0x02", maxFeePerGas: "2", maxPriorityFeePerGas: "1", reason, signedAt: "2027-01-01T00:00:00.000Z" });
+    const record: TxRecord = { stepId: "p/devnet/commit", network: "devnet", chainId: 31337, from: KEY.signer, nonce: 0, attempts: [attempt("aa", "initial"), attempt("bb", "replacement")], status: TxRecordStatus.SUBMITTED, reorgs: 0, version: 1, updatedAt: "2027-01-01T00:00:00.000Z" };
+    await journal.put(record);
+    // Act + Assess
+    expect(await journal.findByTxHash("devnet", `0x${"BB".repeat(32)}`)).toEqual({ stepId: "p/devnet/commit" });
+    expect(await journal.findByTxHash("devnet", `0x${"aa".repeat(32)}`)).toEqual({ stepId: "p/devnet/commit" });
+    expect(await journal.findByTxHash("other", `0x${"aa".repeat(32)}`)).toBeUndefined();
+    expect(await journal.findByTxHash("devnet", `0x${"cc".repeat(32)}`)).toBeUndefined();
   });
 });
 

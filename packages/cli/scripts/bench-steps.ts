@@ -60,6 +60,7 @@ function timedGateway(inner: DispatcherGateway, spent: { ms: number }): Dispatch
     readState: (n) => time(() => inner.readState(n)),
     latestBlock: (n) => time(() => inner.latestBlock(n)),
     send: (n, id, call) => time(() => inner.send(n, id, call)),
+    resume: (n, id) => time(() => inner.resume(n, id)),
   };
 }
 

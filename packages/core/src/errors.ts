@@ -123,6 +123,23 @@ export class AlertRuleInputError extends CoreError {
   }
 }
 
+/**
+ * An RPC provider (or an event source's own bound) refused an `eth_getLogs` range as too large: too many
+ * blocks or too many results. Providers word it differently; the adapter recognises it and throws this so
+ * the chain watcher splits the range instead of failing the sweep.
+ */
+export class LogRangeRefusedError extends CoreError {
+  constructor(
+    readonly network: string,
+    readonly fromBlock: number,
+    readonly toBlock: number,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${network}: eth_getLogs of blocks ${fromBlock}–${toBlock} refused as too large (${reason}); read it in smaller ranges`, options);
+  }
+}
+
 /** An alert reached none, or only some, of its sinks; `failures` names each sink that failed and why. */
 export class AlertDeliveryError extends CoreError {
   constructor(
@@ -130,6 +147,16 @@ export class AlertDeliveryError extends CoreError {
     readonly failures: readonly { sink: string; error: unknown }[],
   ) {
     super(`alert ${alertId} was not delivered to ${failures.map((f) => `${f.sink} (${f.error instanceof Error ? f.error.message : String(f.error)})`).join(", ")}`, { cause: failures[0]?.error });
+  }
+}
+
+/** An alert delivery setting (destination id, retry policy) is unusable; `field` names it. */
+export class AlertDeliveryConfigError extends CoreError {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`invalid alert delivery setting ${field}: ${problem}`);
   }
 }
 

@@ -45,7 +45,7 @@ beforeAll(async () => {
   deps = {
     ...schedulerDeps(world),
     alerts: new DedupingAlertSink({ ledger: new DynamoIncidentLedger(world.table), sink: delivery }),
-    monitoring: { events, cursors, gasHistory: new DynamoGasHistory(world.table), journal: world.journal, watch: { maxBlockRange: 20 } },
+    monitoring: { events, cursors, gasHistory: new DynamoGasHistory(world.table), journal: world.journal, journaledTxs: world.journal, watch: { maxBlockRange: 20 } },
   };
 }, 180_000);
 
@@ -81,14 +81,14 @@ describe("alerts end to end", () => {
     expect(final[NET_2]!.state).toBe("ACTIVATED");
     const critical = recorded.alerts.filter((a) => a.severity === "critical");
     expect(critical).toEqual([expect.objectContaining({ type: "codehash-mismatch", status: "raised", network: NET_1, proposalId: proposal.id, evidence: expect.objectContaining({ values: expect.objectContaining({ step: "activate", facet }) }) })]);
-    // PayRox's own commits, applies and activation are not out-of-band events.
-    for (const sweep of sweeps) expect(sweep.chain).toEqual(expect.arrayContaining([expect.objectContaining({ network: NET_1, ok: true, unauthorized: 0 }), expect.objectContaining({ network: NET_2, ok: true, unauthorized: 0 })]));
+    // PayRox's own commits, applies and activation (journaled) are not out-of-band events.
+    for (const sweep of sweeps) expect(sweep.chain).toEqual(expect.arrayContaining([expect.objectContaining({ network: NET_1, ok: true, outOfBand: 0 }), expect.objectContaining({ network: NET_2, ok: true, outOfBand: 0 })]));
     expect(sweeps[0]!.chain!.every((c) => c.ok && c.events > 0)).toBe(true);
     expect(ofType(receiver.alerts, "codehash-mismatch")).toEqual([expect.objectContaining({ id: critical[0]!.id })]);
     expect(printed.some((line) => line.startsWith("[ALERT critical] codehash-mismatch devnet-1"))).toBe(true);
   });
 
-  it("raises one unauthorized alert for a commit sent by an outside key, and no duplicate across watchdog runs", async () => {
+  it("raises one out-of-band alert for an outside role grant and one for the commit of that key, and no duplicate across watchdog runs", async () => {
     // Prepare: the admin grants an outside key COMMIT_ROLE (itself out-of-band), and that key commits a root
     const n = world.networks[NET_2]!;
     // Dev account #5 of the public test mnemonic: a key PayRox never uses.
@@ -98,7 +98,8 @@ describe("alerts end to end", () => {
     const epoch = BigInt(await admin.getFunction("nextEpoch")());
     const tree = buildManifestTree([{ selector: "0x5e5e5e5e", facet: outsider.address, codehash: `0x${"5e".repeat(32)}` }]);
     const commit = (await (await outsider.sendTransaction({ to: n.dispatcher, data: encodeDispatcherCall({ kind: "commit", ...commitArgs(tree), epoch }) })).wait())!;
-    const before = ofType(recorded.alerts, "unauthorized").length;
+    const outOfBand = (alerts: readonly Alert[]) => alerts.filter((a) => a.type.startsWith("out-of-band-"));
+    const before = outOfBand(recorded.alerts).length;
 
     // Act
     const first = await watchdog();
@@ -106,13 +107,13 @@ describe("alerts end to end", () => {
     const third = await watchdog();
 
     // Assess
-    const unauthorized = ofType(recorded.alerts, "unauthorized").slice(before);
-    const commits = unauthorized.filter((a) => a.evidence?.values?.event === "RootCommitted");
+    const raised = outOfBand(recorded.alerts).slice(before);
+    const commits = ofType(raised, "out-of-band-commit");
     expect(commits).toEqual([expect.objectContaining({ severity: "critical", network: NET_2, evidence: expect.objectContaining({ txHash: commit.hash, blockNumber: commit.blockNumber, values: expect.objectContaining({ from: outsider.address }) }) })]);
-    expect(unauthorized.map((a) => a.evidence?.values?.event)).toEqual(["RoleGranted", "RootCommitted"]);
-    expect(first.chain!.find((c) => c.network === NET_2)).toMatchObject({ ok: true, unauthorized: 2 });
-    for (const later of [second, third]) expect(later.chain!.find((c) => c.network === NET_2)).toMatchObject({ ok: true, unauthorized: 0 });
-    expect(ofType(receiver.alerts, "unauthorized").filter((a) => a.evidence?.txHash === commit.hash)).toHaveLength(1);
+    expect(raised.map((a) => [a.type, a.evidence?.values?.event])).toEqual([["out-of-band-role-change", "RoleGranted"], ["out-of-band-commit", "RootCommitted"]]);
+    expect(first.chain!.find((c) => c.network === NET_2)).toMatchObject({ ok: true, outOfBand: 2 });
+    for (const later of [second, third]) expect(later.chain!.find((c) => c.network === NET_2)).toMatchObject({ ok: true, outOfBand: 0 });
+    expect(ofType(receiver.alerts, "out-of-band-commit").filter((a) => a.evidence?.txHash === commit.hash)).toHaveLength(1);
     expect(receiver.deliveries.every((d) => d.status === 200)).toBe(true);
   });
 });

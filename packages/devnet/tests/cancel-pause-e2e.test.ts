@@ -104,11 +104,15 @@ describe("dispatcher v2 lifecycle end to end", () => {
     expect(await world.journal.get(`${proposal.id}:${NET}:cancel:0`)).toBeUndefined();
     // The chain watcher: their cancel (CancelStarted, RoutesUnstaged, RootCancelled) is one incident, their commit another.
     const reader = new DispatcherEventReader({ networks: { [NET]: { provider: n.provider, dispatcher: n.dispatcher, senders: [n.signerAddress] } } });
-    const [report] = await watchChain(deps, reader, cursors, new Set());
-    expect(report).toMatchObject({ ok: true, events: 4, unauthorized: 4 });
-    expect(deps.alerts.alerts.filter((a) => a.type === "unauthorized").map((a) => a.evidence?.values?.event)).toEqual(["CancelStarted", "RootCommitted"]);
-    // Clean up: they withdraw their root.
+    const [report] = await watchChain({ ...deps, monitoring: { journaledTxs: world.journal } }, reader, cursors, new Set());
+    expect(report).toMatchObject({ ok: true, events: 4, outOfBand: 2 });
+    expect(deps.alerts.alerts.filter((a) => a.type.startsWith("out-of-band-")).map((a) => [a.type, a.evidence?.values?.event])).toEqual([["out-of-band-cancel", "CancelStarted"], ["out-of-band-commit", "RootCommitted"]]);
+    // Clean up: they withdraw their root; our run's next step finds its root gone and fails, which frees
+    // the network for the next proposal.
     await (await n.wallet.sendTransaction({ to: n.dispatcher, data: encodeDispatcherCall({ kind: "cancel", root: theirs.root, epoch: 3n, maxUnstage: 100 }) })).wait();
+    await runStep(job(proposal.id, StepName.APPLY, "0"), deps);
+    expect((await world.store.getRun(proposal.id, NET))!.state).toBe("FAILED");
+    expect(await world.store.networkHolder(NET)).toBeUndefined();
   });
 
   it("commits the same manifest again at the dispatcher's next epoch after the cancels, and activates it", async () => {

@@ -244,6 +244,7 @@ describe("scheduler end to end", () => {
       wrapGateway: (gateway) => ({
         readState: (network) => gateway.readState(network),
         latestBlock: (network) => gateway.latestBlock(network),
+        resume: (network, id) => gateway.resume(network, id),
         send: async (network, id, call) => {
           const sent = await gateway.send(network, id, call);
           if (id === stepId && firstHash === undefined && sent.ok) {

@@ -33,7 +33,7 @@ afterEach(async () => {
 /** A fresh critical alert (its own incident). */
 function alert(): Alert {
   const dedupeKey = `unauthorized:devnet-1:0x${(++n).toString(16).padStart(4, "0")}:RootCommitted:0`;
-  return { id: alertId(dedupeKey, "raised"), dedupeKey, type: "unauthorized", status: "raised", severity: "critical", network: "devnet-1", message: "outside commit", evidence: { txHash: "0x01", blockNumber: 7 }, atMs: Date.now() };
+  return { id: alertId(dedupeKey, "raised"), dedupeKey, type: "unauthorized", status: "raised", severity: "critical", network: "devnet-1", message: "outside commit", evidence: { txHash: "0x01", blockNumber: 7 }, atMs: Date.now(), runbook: "packages/core/RUNBOOKS.md#unauthorized" };
 }
 
 function sink(secret = SECRET, retry = FAST) {

@@ -4,6 +4,7 @@
  * (proposal id, network, step attempt) must not contain `#`. See packages/aws/README.md for the access
  * patterns these keys serve.
  */
+import { createHash } from "node:crypto";
 import type { StepName } from "@payrox/core";
 import { StoreInputError } from "../errors.js";
 
@@ -25,12 +26,17 @@ export const ItemType = {
   RUN: "run",
   STEP: "step",
   AUDIT: "audit",
+  AUDIT_KEY: "audit-key",
+  NETWORK_LOCK: "network-lock",
+  TX_NONCE: "tx-nonce",
   NONCE: "nonce",
   TX: "tx",
+  TX_HASH: "tx-hash",
   INCIDENT: "incident",
   GAS: "gas",
   CURSOR: "cursor",
   DEAD_LETTER: "dead-letter",
+  ALERT_DELIVERY: "alert-delivery",
 } as const;
 /** One of {@link ItemType}. */
 export type ItemType = (typeof ItemType)[keyof typeof ItemType];
@@ -47,7 +53,7 @@ const STORAGE_ATTRIBUTES: ReadonlySet<string> = new Set([TableKeys.PK, TableKeys
 /** The partition of the proposal listing GSI (one partition: proposals are created rarely). */
 export const PROPOSAL_LIST_PARTITION = "PROPOSALS";
 /** SK prefixes inside a proposal's partition. */
-export const SkPrefix = { RUN: "RUN#", STEP: "STEP#", AUDIT: "AUDIT#" } as const;
+export const SkPrefix = { RUN: "RUN#", STEP: "STEP#", AUDIT: "AUDIT#", AUDIT_KEY: "AUDITKEY#" } as const;
 
 /**
  * Longest key part, in UTF-8 bytes. DynamoDB refuses a partition key over 2,048 bytes and a sort key over
@@ -102,6 +108,20 @@ export function auditKey(proposalId: string, seq: number): ItemKey {
   return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.AUDIT}${padNumber("seq", seq, 10)}` };
 }
 
+/**
+ * Key of the marker that an audit entry with idempotency key `key` exists (it holds the entry's seq). The
+ * key is hashed: it is caller-chosen (a journal step id) and may be long or contain `#`.
+ */
+export function auditMarkerKey(proposalId: string, key: string): ItemKey {
+  if (typeof key !== "string" || key.length === 0) throw new StoreInputError("key", "must be a non-empty string");
+  return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.AUDIT_KEY}${createHash("sha256").update(key).digest("hex")}` };
+}
+
+/** Key of a network's lock: the one proposal whose unfinished run may commit there. */
+export function networkLockKey(network: string): ItemKey {
+  return { PK: `NETLOCK#${keyPart("network", network)}`, SK: "NETLOCK" };
+}
+
 /** Key of the nonce state of one (network, signer); the signer is compared case-insensitively. */
 export function nonceKey(network: string, signer: string): ItemKey {
   return { PK: `NONCE#${keyPart("network", network)}#${keyPart("signer", signer).toLowerCase()}`, SK: "NONCE" };
@@ -111,6 +131,17 @@ export function nonceKey(network: string, signer: string): ItemKey {
 export function txKey(stepId: string): ItemKey {
   if (typeof stepId !== "string" || stepId.length === 0) throw new StoreInputError("stepId", "must be a non-empty string");
   return { PK: `TX#${stepId}`, SK: "TX" };
+}
+
+/** Key of the journal's index by transaction hash (lower-case): which step signed it. */
+/** Key of the index item naming the step journaled at (network, signer, nonce). */
+export function txNonceKey(network: string, from: string, nonce: number): ItemKey {
+  return { PK: `TXNONCE#${keyPart("network", network)}#${keyPart("from", from).toLowerCase()}#${padNumber("nonce", nonce, 12)}`, SK: "TXNONCE" };
+}
+
+export function txHashKey(txHash: string): ItemKey {
+  if (typeof txHash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(txHash)) throw new StoreInputError("txHash", `must be a 32-byte 0x-hex hash, got ${JSON.stringify(String(txHash).slice(0, 80))}`);
+  return { PK: `TXHASH#${txHash.toLowerCase()}`, SK: "TXHASH" };
 }
 
 /** Key of an alert incident (dedupe and resolution state). */

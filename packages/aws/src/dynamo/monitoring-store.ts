@@ -3,8 +3,10 @@
  * dedupe key; conditional writes make "first raise wins" hold across Lambdas), the gas history per
  * (network, step), the chain watcher's cursor per network, and the alert dead letters.
  */
-import type { AlertDeadLetters, ChainCursor, ChainCursorStore, DeadLetter, GasHistory, GasSample, Incident, IncidentLedger } from "@payrox/core";
+import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import type { AlertDeadLetters, ChainCursor, ChainCursorStore, DeadLetter, GasHistory, GasSample, Incident, IncidentLedger, NewAlertDeliveries } from "@payrox/core";
 import { GasHistoryContentionError, StoreInputError } from "../errors.js";
+import { deliveryPuts } from "./alert-deliveries.js";
 import { retryOnCollision, type CollisionRetryOptions } from "./collision-retry.js";
 import { chainCursorKey, DEAD_LETTER_PARTITION, deadLetterKey, fromItem, gasHistoryKey, incidentKey, ItemType, TableKeys } from "./keys.js";
 import { SingleTable, type DynamoTableOptions } from "./single-table.js";
@@ -16,28 +18,56 @@ export class DynamoIncidentLedger implements IncidentLedger {
     this.#table = new SingleTable(options);
   }
 
-  /** Opens the incident if absent (or released after a failed delivery). */
-  async open(incident: Incident): Promise<boolean> {
-    const written = await this.#table.conditionalPut({
+  /** Opens the incident if absent (or released after a failed delivery); with `deliveries`, writes them in the same transaction. */
+  async open(incident: Incident, deliveries?: NewAlertDeliveries): Promise<boolean> {
+    const write = {
       // The item's `type` attribute is the item kind; the alert type is stored as `alertType`.
       Item: { ...incidentKey(incident.dedupeKey), ...incident, type: ItemType.INCIDENT, alertType: incident.type, status: "open" },
       ConditionExpression: "attribute_not_exists(#pk) OR #status = :released",
       ExpressionAttributeNames: { "#pk": TableKeys.PK, "#status": "status" },
       ExpressionAttributeValues: { ":released": "released" },
-    });
-    return written.ok;
+    };
+    if (!deliveries) return (await this.#table.conditionalPut(write)).ok;
+    return this.#transact([{ Put: { TableName: this.#table.name, ...write } }, ...deliveryPuts(this.#table.name, deliveries)]);
   }
 
-  /** Resolves an open incident; @returns it, or undefined when it was not open. */
-  async resolve(dedupeKey: string, atMs: number): Promise<Incident | undefined> {
-    const written = await this.#table.conditionalUpdate({
+  /** Resolves an open incident (with `deliveries`, written in the same transaction); @returns it, or undefined when it was not open. */
+  async resolve(dedupeKey: string, atMs: number, deliveries?: NewAlertDeliveries): Promise<Incident | undefined> {
+    const update = {
       Key: incidentKey(dedupeKey),
       UpdateExpression: "SET #status = :resolved, #resolvedAt = :at",
       ConditionExpression: "#status = :open",
       ExpressionAttributeNames: { "#status": "status", "#resolvedAt": "resolvedAtMs" },
       ExpressionAttributeValues: { ":resolved": "resolved", ":open": "open", ":at": atMs },
+    };
+    const written = deliveries
+      ? await this.#transact([{ Update: { TableName: this.#table.name, ...update } }, ...deliveryPuts(this.#table.name, deliveries)])
+      : (await this.#table.conditionalUpdate(update)).ok;
+    return written ? this.get(dedupeKey) : undefined;
+  }
+
+  /**
+   * Runs a transaction whose first item is the incident's conditional write.
+   * @returns false when that condition failed (nothing was written)
+   */
+  async #transact(items: NonNullable<TransactWriteCommandInput["TransactItems"]>): Promise<boolean> {
+    let lastError: unknown;
+    const outcome = await retryOnCollision<boolean>({ maxAttempts: 5 }, async () => {
+      try {
+        await this.#table.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return { done: true, value: true };
+      } catch (error) {
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+        if ((error as Error).name !== "TransactionCanceledException" || !reasons) throw this.#table.translate("TransactWriteItems", error);
+        if (reasons[0]?.Code === "ConditionalCheckFailed") return { done: true, value: false };
+        lastError = error;
+        // A concurrent writer of the same incident: retry, and the retry sees its result.
+        if (reasons.some((r) => r.Code === "TransactionConflict")) return { done: false };
+        throw this.#table.translate("TransactWriteItems", error);
+      }
     });
-    return written.ok ? this.get(dedupeKey) : undefined;
+    if ("exhausted" in outcome) throw this.#table.translate("TransactWriteItems", lastError);
+    return outcome.value;
   }
 
   /** Puts the incident back to `status` (delivery of its alert failed). */

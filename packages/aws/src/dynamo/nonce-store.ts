@@ -65,7 +65,9 @@ export class DynamoNonceStore implements NonceStore {
 
   /**
    * Reserves the lowest released nonce ≥ the chain's pending nonce, else the next new one. The chain is
-   * asked right before each conditional write.
+   * asked right before each conditional write. An abandoned reservation (older than the timeout) gives its
+   * nonce back only when `request.isJournaled` says no transaction was journaled with it; `next` never goes
+   * down, whatever the chain's pending count says.
    * @throws NonceContentionError when every retry collided with another writer of the key.
    */
   async reserve(request: NonceReserveRequest): Promise<NonceReservation> {
@@ -79,7 +81,8 @@ export class DynamoNonceStore implements NonceStore {
       for (const [id, held] of Object.entries(state.outstanding)) {
         if (held.reservedAtMs + this.#timeoutMs <= now) {
           delete state.outstanding[id];
-          state.released.push(held.nonce);
+          // Crashed after journaling, before confirming: the nonce was used (maybe in a private relay).
+          if (!(await request.isJournaled?.(held.nonce))) state.released.push(held.nonce);
         }
       }
       // Nonces below the chain's count were used by someone: never hand them out.

@@ -3,15 +3,15 @@
  * (`PROPOSAL#<id>`), step leases too; GSI1 lists proposals newest first. Every mutation is a
  * conditional write; a lost race surfaces as a typed error carrying the stored record.
  */
-import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { Clock, Proposal, Run, RunStore, StepLease, StepName } from "@payrox/core";
+import { isTerminalRun, NetworkBusyError, type Clock, type Proposal, type Run, type RunStore, type StepLease, type StepName } from "@payrox/core";
 import { z } from "zod";
 import { ProposalExistsError, RunNotFoundError, StoreInputError, VersionConflictError } from "../errors.js";
 import { retryOnCollision } from "./collision-retry.js";
-import { fromItem, isKeyPart, ItemType, PROPOSAL_LIST_PARTITION, proposalKey, proposalListKeys, runKey, SkPrefix, TableKeys } from "./keys.js";
+import { fromItem, isKeyPart, ItemType, networkLockKey, PROPOSAL_LIST_PARTITION, proposalKey, proposalListKeys, runKey, SkPrefix, TableKeys } from "./keys.js";
 import { decodeCursor, encodeCursor } from "./list-cursor.js";
-import { SingleTable, type DynamoTableOptions, type Item } from "./single-table.js";
+import { isConditionalCheckFailed, SingleTable, type DynamoTableOptions, type Item } from "./single-table.js";
 import { claimStepLease, completeStepLease, getStepLease } from "./step-leases.js";
 
 /** Options of {@link DynamoRunStore}. */
@@ -32,8 +32,10 @@ export interface DynamoRunStoreOptions extends DynamoTableOptions {
 export const DEFAULT_PROPOSAL_PAGE_SIZE = 25;
 /** Largest page size {@link DynamoRunStore.listProposals} accepts. */
 export const MAX_PROPOSAL_PAGE_SIZE = 100;
-/** TransactWriteItems takes at most 100 items: the proposal and up to 99 runs. */
-const MAX_RUNS_PER_PROPOSAL = 99;
+/** TransactWriteItems takes at most 100 items: the proposal, and up to 49 runs with their network locks. */
+const MAX_RUNS_PER_PROPOSAL = 49;
+/** Rounds of taking over stale locks before createProposal gives up. */
+const LOCK_TAKEOVER_ROUNDS = 3;
 const LIST_CURSOR_ATTRIBUTES = [TableKeys.PK, TableKeys.SK, TableKeys.GSI1PK, TableKeys.GSI1SK] as const;
 /**
  * The key a proposal listing cursor carries: exactly the proposal item's key as {@link proposalKey} and
@@ -65,11 +67,26 @@ export class DynamoRunStore implements RunStore {
   }
 
   /**
-   * Writes the proposal and its runs in one transaction, each only if absent.
-   * @throws ProposalExistsError (carrying the stored proposal) if the id exists; nothing is written.
+   * Writes the proposal, its runs and their networks' locks in one transaction, each only if absent.
+   * @throws ProposalExistsError (carrying the stored proposal) if the id exists; NetworkBusyError naming
+   * the holder when another proposal's unfinished run holds a network's lock. Nothing is written then.
    */
   async createProposal(proposal: Proposal, runs: Run[]): Promise<void> {
     checkNewProposal(proposal, runs);
+    for (let round = 0; ; round++) {
+      const busy = await this.#tryCreate(proposal, runs);
+      if (!busy) return;
+      // A lock whose holder's run is final was left by a crash between the final save and the release.
+      const holder = await this.networkHolder(busy);
+      if (holder === undefined) continue;
+      const run = await this.getRun(holder, busy);
+      if ((run && !isTerminalRun(run)) || round >= LOCK_TAKEOVER_ROUNDS) throw new NetworkBusyError(busy, holder);
+      await this.releaseNetwork(busy, holder);
+    }
+  }
+
+  /** One attempt at the creation transaction; returns the network whose lock was taken, if that refused it. */
+  async #tryCreate(proposal: Proposal, runs: Run[]): Promise<string | undefined> {
     const condition = { ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": TableKeys.PK } };
     const command = new TransactWriteCommand({
       TransactItems: [
@@ -82,28 +99,58 @@ export class DynamoRunStore implements RunStore {
           },
         },
         ...runs.map((run) => ({ Put: { TableName: this.#table.name, Item: { ...runKey(run.proposalId, run.network), type: ItemType.RUN, ...run }, ...condition } })),
+        ...runs.map((run) => ({
+          Put: { TableName: this.#table.name, Item: { ...networkLockKey(run.network), type: ItemType.NETWORK_LOCK, network: run.network, holder: proposal.id, sinceMs: proposal.createdAtMs }, ...condition },
+        })),
       ],
     });
     // A concurrent transaction on the same items cancels with TransactionConflict: retry, and the
     // retry then sees the winner's items (ConditionalCheckFailed) or writes.
     let lastError: unknown;
-    const outcome = await retryOnCollision({ maxAttempts: 5 }, async () => {
+    const outcome = await retryOnCollision<string | undefined>({ maxAttempts: 30 }, async () => {
       try {
         await this.#table.doc.send(command);
         return { done: true, value: undefined };
       } catch (error) {
         const reasons = (error as { CancellationReasons?: { Code?: string; Item?: Parameters<typeof unmarshall>[0] }[] }).CancellationReasons;
         if ((error as Error).name !== "TransactionCanceledException" || !reasons) throw this.#table.translate("TransactWriteItems", error);
-        if (reasons.some((r) => r.Code === "ConditionalCheckFailed")) {
+        if (reasons[0]?.Code === "ConditionalCheckFailed" || reasons.slice(1, 1 + runs.length).some((r) => r.Code === "ConditionalCheckFailed")) {
           const stored = reasons[0]?.Item ? fromItem<Proposal>(unmarshall(reasons[0].Item)) : await this.getProposal(proposal.id);
           throw new ProposalExistsError(proposal.id, stored, { cause: error });
         }
+        const locked = reasons.slice(1 + runs.length).findIndex((r) => r.Code === "ConditionalCheckFailed");
+        if (locked >= 0) return { done: true, value: runs[locked]!.network };
         lastError = error;
         if (reasons.some((r) => r.Code === "TransactionConflict")) return { done: false };
         throw this.#table.translate("TransactWriteItems", error);
       }
     });
     if ("exhausted" in outcome) throw this.#table.translate("TransactWriteItems", lastError);
+    return outcome.value;
+  }
+
+  /** Deletes `network`'s lock if `proposalId` holds it. */
+  async releaseNetwork(network: string, proposalId: string): Promise<void> {
+    try {
+      await this.#table.doc.send(
+        new DeleteCommand({
+          TableName: this.#table.name,
+          Key: networkLockKey(network),
+          ConditionExpression: "#holder = :holder",
+          ExpressionAttributeNames: { "#holder": "holder" },
+          ExpressionAttributeValues: { ":holder": proposalId },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return;
+      throw this.#table.translate("DeleteItem", error);
+    }
+  }
+
+  /** The proposal holding `network`'s lock (strongly consistent read). */
+  async networkHolder(network: string): Promise<string | undefined> {
+    const item = await this.#table.get(networkLockKey(network));
+    return typeof item?.holder === "string" ? item.holder : undefined;
   }
 
   /** The proposal, or undefined (strongly consistent read). */

@@ -44,6 +44,29 @@ describe("DynamoAuditLog", () => {
     expect([...appended].sort((a, b) => a.seq - b.seq)).toEqual(stored);
   });
 
+  it("writes an entry with an idempotency key once: 10 concurrent and 3 later appends of the key return the one stored entry", async () => {
+    // Prepare
+    const keyed = (i: number) => event("p-keyed", "apply.confirmed", { key: "p-keyed:devnet-1:apply:0", txHash: `0x${"22".repeat(32)}`, details: { attempt: i } });
+    await log().append(event("p-keyed", "proposal.created"));
+    // Act: concurrent appends of the key, interleaved with unkeyed ones
+    const results = await Promise.all([...Array.from({ length: 10 }, (_, i) => log().append(keyed(i))), ...Array.from({ length: 5 }, (_, i) => log().append(event("p-keyed", "note", { details: { i } })))]);
+    const later = await Promise.all([1, 2, 3].map((i) => log().append(keyed(100 + i))));
+    const other = await log().append({ ...keyed(0), key: "p-keyed:devnet-1:apply:1" });
+    // Assess
+    const stored = await log().list("p-keyed");
+    const withKey = stored.filter((e) => e.key === "p-keyed:devnet-1:apply:0");
+    expect(withKey).toHaveLength(1);
+    for (const r of [...results.slice(0, 10), ...later]) expect(r).toEqual(withKey[0]);
+    expect(stored).toHaveLength(1 + 1 + 5 + 1);
+    expect(other.seq).toBe(8);
+    expect(verifyAuditChain(stored)).toEqual({ ok: true, length: 8 });
+  });
+
+  it("refuses an empty idempotency key with a typed error and writes nothing", async () => {
+    await expect(log().append(event("p-empty-key", "note", { key: "" }))).rejects.toBeInstanceOf(StoreInputError);
+    expect(await log().list("p-empty-key")).toEqual([]);
+  });
+
   it("round-trips nested details so the stored chain verifies", async () => {
     // Prepare
     const details = { batch: { index: 2, selectors: ["0x2baeceb7", "0xcfae3217"] }, fees: { maxFeePerGas: "30000000000" }, retried: false, note: null, skipped: undefined };

@@ -1,6 +1,6 @@
 import { alertId, DedupingAlertSink, type Alert, type Incident } from "@payrox/core";
 import { describe, expect, it } from "vitest";
-import { DynamoAlertDeadLetters, DynamoChainCursorStore, DynamoGasHistory, DynamoIncidentLedger, StoreInputError } from "../../src/index.js";
+import { DynamoAlertDeadLetters, DynamoAlertDeliveries, DynamoChainCursorStore, DynamoGasHistory, DynamoIncidentLedger, StoreInputError } from "../../src/index.js";
 import { useLocalTable } from "../support/dynamodb-local.js";
 
 const db = useLocalTable("monitoring-store-test");
@@ -10,7 +10,7 @@ function incident(dedupeKey: string): Incident {
 }
 
 function alert(dedupeKey: string, status: Alert["status"] = "raised"): Alert {
-  return { ...incident(dedupeKey), id: alertId(dedupeKey, status), status, message: "m", atMs: status === "raised" ? 1 : 2 };
+  return { ...incident(dedupeKey), id: alertId(dedupeKey, status), status, message: "m", atMs: status === "raised" ? 1 : 2, runbook: "packages/core/RUNBOOKS.md#codehash-mismatch" };
 }
 
 describe("DynamoIncidentLedger", () => {
@@ -47,6 +47,24 @@ describe("DynamoIncidentLedger", () => {
     await b.raise(alert("unauthorized:base:0x1:RootCommitted:0"));
     // Assess
     expect(delivered).toHaveLength(1);
+  });
+
+  it("writes an incident's pending deliveries in the same transaction, and none when the incident was open already", async () => {
+    // Prepare
+    const ledger = new DynamoIncidentLedger(db.options);
+    const deliveries = new DynamoAlertDeliveries(db.options);
+    const key = "drift:p9:base";
+    const pending = (owner: string) => ({ alert: alert(key), destinations: ["pagerduty", "slack"], owner, leaseMs: 60_000, nowMs: 10 });
+    // Act
+    const first = await ledger.open(incident(key), pending("first"));
+    const second = await ledger.open(incident(key), pending("second"));
+    // Assess
+    expect([first, second]).toEqual([true, false]);
+    for (const destination of ["pagerduty", "slack"]) {
+      expect(await deliveries.get(alert(key).id, destination)).toMatchObject({ status: "pending", attempts: 1, leaseOwner: "first", leaseExpiresAtMs: 60_010 });
+    }
+    expect(await deliveries.listDue(60_009, 10)).toEqual([]);
+    expect((await deliveries.listDue(60_010, 10)).map((d) => d.destination).sort()).toEqual(["pagerduty", "slack"]);
   });
 
   it("refuses a dedupe key with the key separator", async () => {

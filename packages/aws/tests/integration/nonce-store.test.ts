@@ -1,6 +1,6 @@
 import type { NonceReserveRequest } from "@payrox/core";
 import { describe, expect, it } from "vitest";
-import { DynamoNonceStore, NonceReservationNotOutstandingError } from "../../src/index.js";
+import { DynamoNonceStore, DynamoTxJournal, NonceReservationNotOutstandingError } from "../../src/index.js";
 import { createLocalDynamoClient } from "../../src/testing/dynamodb-local.js";
 import { useLocalTable } from "../support/dynamodb-local.js";
 
@@ -117,5 +117,25 @@ describe("DynamoNonceStore", () => {
     await expect(store.confirm(abandoned)).rejects.toBeInstanceOf(NonceReservationNotOutstandingError);
     await store.confirm(reclaimed);
     expect(await store.snapshot(request(signer))).toEqual({ next: 2, released: [], outstanding: [1] });
+  });
+
+  it("keeps an abandoned reservation's nonce used when the journal holds a transaction with it (crash between journal write and confirm)", async () => {
+    // Prepare: the holder journaled a transaction at nonce 0 (e.g. into a private relay: the chain's
+    // pending count still says 0) and died before confirming
+    let now = 2_000_000;
+    const store = nonces({ now: () => now, reservationTimeoutMs: 60_000 });
+    const journal = new DynamoTxJournal(db.options);
+    const signer = "0x1111000000000000000000000000000000000007";
+    const abandoned = await store.reserve(request(signer));
+    await journal.put({ stepId: "p:devnet-1:commit", network: "devnet-1", chainId: 31337, from: signer, nonce: abandoned.nonce, attempts: [{ hash: `0x${"ab".repeat(32)}`, raw: "0x02", maxFeePerGas: "1", maxPriorityFeePerGas: "1", reason: "initial", signedAt: new Date(now).toISOString() }], status: "SIGNED", reorgs: 0, version: 1, updatedAt: new Date(now).toISOString() });
+    const isJournaled = async (nonce: number) => (await journal.findByNonce("devnet-1", signer, nonce)) !== undefined;
+    // Act
+    now += 60_000;
+    const next = await store.reserve({ ...request(signer, 0), isJournaled });
+    // Assess: nonce 0 is not handed out again, whatever the chain's pending count says
+    expect(next.nonce).toBe(1);
+    expect(await store.snapshot(request(signer))).toEqual({ next: 2, released: [], outstanding: [1] });
+    expect(await journal.findByNonce("devnet-1", signer.toUpperCase().replace("0X", "0x"), 0)).toBe("p:devnet-1:commit");
+    expect(await journal.findByNonce("devnet-1", signer, 1)).toBeUndefined();
   });
 });

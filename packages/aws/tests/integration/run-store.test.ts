@@ -1,5 +1,6 @@
 import { RunState, type Run } from "@payrox/core";
 import { describe, expect, it } from "vitest";
+import { NetworkBusyError } from "@payrox/core";
 import { createTable, DynamoRunStore, InvalidCursorError, ItemTooLargeError, ProposalExistsError, RunNotFoundError, StoreInputError, VersionConflictError } from "../../src/index.js";
 import { useLocalTable } from "../support/dynamodb-local.js";
 import { aProposal, aProposalWithRuns, aRun } from "../support/fixtures.js";
@@ -36,9 +37,9 @@ describe("DynamoRunStore", () => {
 
     it("rejects a duplicate id with the stored proposal and writes nothing", async () => {
       // Prepare
-      const first = aProposalWithRuns("p-dup", { networks: ["devnet-1"] });
+      const first = aProposalWithRuns("p-dup", { networks: ["net-dup"] });
       await store().createProposal(first.proposal, first.runs);
-      const second = aProposalWithRuns("p-dup", { name: "impostor", networks: ["devnet-1", "devnet-2"] });
+      const second = aProposalWithRuns("p-dup", { name: "impostor", networks: ["net-dup", "devnet-2"] });
 
       // Act
       const error = await store().createProposal(second.proposal, second.runs).catch((e: unknown) => e);
@@ -143,39 +144,91 @@ describe("DynamoRunStore", () => {
     });
   });
 
+  describe("network locks", () => {
+    it("lets exactly one of 20 concurrent proposals on one network in; the others get NetworkBusyError naming it and write nothing", async () => {
+      // Prepare
+      const attempts = Array.from({ length: 20 }, (_, i) => aProposalWithRuns(`p-lock-${i}`, { networks: ["lock-net-a", `lock-own-${i}`] }));
+      // Act
+      const results = await Promise.allSettled(attempts.map(({ proposal, runs }) => store().createProposal(proposal, runs)));
+      // Assess
+      const winners = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+      expect(winners).toHaveLength(1);
+      const winner = `p-lock-${winners[0]}`;
+      expect(await store().networkHolder("lock-net-a")).toBe(winner);
+      for (const [i, r] of results.entries()) {
+        if (r.status === "fulfilled") continue;
+        expect(r.reason).toBeInstanceOf(NetworkBusyError);
+        expect(r.reason).toMatchObject({ network: "lock-net-a", holder: winner });
+        expect(await store().getProposal(`p-lock-${i}`)).toBeUndefined();
+        expect(await store().listRuns(`p-lock-${i}`)).toEqual([]);
+        // Its other network's lock was not taken either.
+        expect(await store().networkHolder(`lock-own-${i}`)).toBeUndefined();
+      }
+    });
+
+    it("frees the network when the holder releases it, and only the holder can", async () => {
+      // Prepare
+      const first = aProposalWithRuns("p-lock-first", { networks: ["lock-net-b"] });
+      await store().createProposal(first.proposal, first.runs);
+      const second = aProposalWithRuns("p-lock-second", { networks: ["lock-net-b"] });
+      // Act
+      await store().releaseNetwork("lock-net-b", "p-lock-second");
+      const refused = await store().createProposal(second.proposal, second.runs).catch((e: unknown) => e);
+      await store().saveRun({ ...first.runs[0]!, state: RunState.ACTIVATED, version: 2 }, 1);
+      await store().releaseNetwork("lock-net-b", "p-lock-first");
+      await store().createProposal(second.proposal, second.runs);
+      // Assess
+      expect(refused).toMatchObject({ holder: "p-lock-first" });
+      expect(await store().networkHolder("lock-net-b")).toBe("p-lock-second");
+    });
+
+    it("takes over a lock whose holder's run is final (its release was lost in a crash)", async () => {
+      // Prepare: the holder's run failed, and the process died before releasing the lock
+      const first = aProposalWithRuns("p-lock-stale", { networks: ["lock-net-c"] });
+      await store().createProposal(first.proposal, first.runs);
+      await store().saveRun({ ...first.runs[0]!, state: RunState.FAILED, failure: { code: "drift", message: "x" }, version: 2 }, 1);
+      const next = aProposalWithRuns("p-lock-next", { networks: ["lock-net-c"] });
+      // Act
+      await store().createProposal(next.proposal, next.runs);
+      // Assess
+      expect(await store().networkHolder("lock-net-c")).toBe("p-lock-next");
+      expect(await store().getProposal("p-lock-next")).toEqual(next.proposal);
+    });
+  });
+
   describe("saveRun", () => {
     it("stores the next version and replaces the whole run (cleared fields disappear)", async () => {
       // Prepare
-      const { proposal, runs } = aProposalWithRuns("p-save", { networks: ["devnet-1"] });
+      const { proposal, runs } = aProposalWithRuns("p-save", { networks: ["net-save"] });
       await store().createProposal(proposal, runs);
       const failed: Run = { ...runs[0]!, state: RunState.FAILED, failure: { code: "drift", message: "root drifted" }, version: 2 };
       const { failure: _cleared, ...recovered } = { ...failed, state: RunState.PROPOSED, version: 3 };
 
       // Act
       await store().saveRun(failed, 1);
-      const afterFailure = await store().getRun("p-save", "devnet-1");
+      const afterFailure = await store().getRun("p-save", "net-save");
       await store().saveRun(recovered, 2);
 
       // Assess
       expect(afterFailure).toEqual(failed);
-      expect(await store().getRun("p-save", "devnet-1")).toEqual(recovered);
+      expect(await store().getRun("p-save", "net-save")).toEqual(recovered);
     });
 
     it("keeps the epoch a run's commit took (dispatcher v2: nextEpoch, not baseEpoch + 1)", async () => {
       // Prepare
-      const { proposal, runs } = aProposalWithRuns("p-epoch", { networks: ["devnet-1"] });
+      const { proposal, runs } = aProposalWithRuns("p-epoch", { networks: ["net-epoch"] });
       await store().createProposal(proposal, runs);
       const committed: Run = { ...runs[0]!, state: RunState.COMMITTED, etaMs: 1_800_000_600_000, activateAtMs: 1_800_000_600_000, committedEpoch: 7, version: runs[0]!.version + 1 };
       // Act
       await store().saveRun(committed, runs[0]!.version);
       // Assess
-      expect(await store().getRun("p-epoch", "devnet-1")).toEqual(committed);
+      expect(await store().getRun("p-epoch", "net-epoch")).toEqual(committed);
       expect((await store().listRuns("p-epoch"))[0]!.committedEpoch).toBe(7);
     });
 
     it("throws VersionConflictError carrying the stored run when the version moved on", async () => {
       // Prepare
-      const { proposal, runs } = aProposalWithRuns("p-conflict", { networks: ["devnet-1"] });
+      const { proposal, runs } = aProposalWithRuns("p-conflict", { networks: ["net-conflict"] });
       await store().createProposal(proposal, runs);
       const committed: Run = { ...runs[0]!, state: RunState.COMMITTED, etaMs: 1_800_000_600_000, version: 2 };
       await store().saveRun(committed, 1);
@@ -189,12 +242,12 @@ describe("DynamoRunStore", () => {
       expect(error).toBeInstanceOf(VersionConflictError);
       expect((error as VersionConflictError).stored).toEqual(committed);
       expect((error as VersionConflictError).expectedVersion).toBe(1);
-      expect(await store().getRun("p-conflict", "devnet-1")).toEqual(committed);
+      expect(await store().getRun("p-conflict", "net-conflict")).toEqual(committed);
     });
 
     it("lets exactly one of 20 concurrent saves with the same expected version win", async () => {
       // Prepare
-      const { proposal, runs } = aProposalWithRuns("p-race-save", { networks: ["devnet-1"] });
+      const { proposal, runs } = aProposalWithRuns("p-race-save", { networks: ["net-race-save"] });
       await store().createProposal(proposal, runs);
       const candidates = Array.from({ length: 20 }, (_, i): Run => ({ ...runs[0]!, state: RunState.APPLYING, batchesApplied: i, version: 2 }));
 
@@ -204,7 +257,7 @@ describe("DynamoRunStore", () => {
       // Assess
       const winners = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
       expect(winners).toHaveLength(1);
-      const stored = await store().getRun("p-race-save", "devnet-1");
+      const stored = await store().getRun("p-race-save", "net-race-save");
       expect(stored).toEqual(candidates[winners[0]!]);
       for (const r of results) {
         if (r.status === "fulfilled") continue;

@@ -34,6 +34,29 @@ function mined(record: TxRecord): TxRecord {
 }
 
 describe("DynamoTxJournal", () => {
+  it("finds the step of each journaled attempt's hash on its network, and nothing else", async () => {
+    // Prepare: a step signed (hash 0x11…), then replaced (0x22…); another step's write of hash 0x33… lost its race
+    const stepId = "p/devnet-1/commit/lookup";
+    const v1 = signed(stepId, "11");
+    await journal().put(v1);
+    const replacement = { ...v1.attempts[0]!, hash: `0x${"22".repeat(32)}`, reason: "replacement" as const };
+    await journal().put({ ...v1, attempts: [...v1.attempts, replacement], status: TxRecordStatus.SUBMITTED, version: 2 });
+    const lost = await journal().put(signed(stepId, "33"));
+
+    // Act
+    const found = await Promise.all([`0x${"11".repeat(32)}`, `0x${"22".repeat(32)}`.toUpperCase().replace("0X", "0x")].map((hash) => journal().findByTxHash("devnet-1", hash)));
+    const notFound = await Promise.all([
+      journal().findByTxHash("devnet-1", `0x${"33".repeat(32)}`),
+      journal().findByTxHash("devnet-2", `0x${"11".repeat(32)}`),
+      journal().findByTxHash("devnet-1", `0x${"44".repeat(32)}`),
+    ]);
+
+    // Assess
+    expect(lost.ok).toBe(false);
+    expect(found).toEqual([{ stepId }, { stepId }]);
+    expect(notFound).toEqual([undefined, undefined, undefined]);
+  });
+
   it("returns undefined for a step never journaled", async () => {
     expect(await journal().get("p/devnet-1/commit/0")).toBeUndefined();
   });

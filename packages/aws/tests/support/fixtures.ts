@@ -1,14 +1,14 @@
 /** Domain objects for the store tests. */
 import { RunState, type Proposal, type Run } from "@payrox/core";
 
-/** A proposal on `networks`, created at `createdAtMs`. */
+/** A proposal on `networks` (default: two networks of its own, so proposals don't contend for network locks), created at `createdAtMs`. */
 export function aProposal(id: string, overrides: Partial<Proposal> = {}): Proposal {
   return {
     id,
     manifestJson: JSON.stringify({ format: "payrox-manifest/v2", name: `m-${id}`, entries: [] }),
     root: `0x${"ab".repeat(32)}`,
     name: `upgrade ${id}`,
-    networks: ["devnet-1", "devnet-2"],
+    networks: [`${id}-net-1`, `${id}-net-2`],
     createdAtMs: 1_800_000_000_000,
     proposer: "arn:aws:iam::123456789012:user/alice",
     ...overrides,

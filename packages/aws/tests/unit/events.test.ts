@@ -85,7 +85,7 @@ describe("EventBridgePublisher", () => {
 describe("EventBridgeAlertSink", () => {
   const alert: Alert = {
     id: alertId("codehash-mismatch:p1:base", "raised"), dedupeKey: "codehash-mismatch:p1:base", type: "codehash-mismatch", status: "raised",
-    severity: "critical", proposalId: "p1", network: "base", message: "facet code changed", evidence: { values: { facet: "0x01" } }, atMs: AT,
+    severity: "critical", proposalId: "p1", network: "base", message: "facet code changed", evidence: { values: { facet: "0x01" } }, atMs: AT, runbook: "packages/core/RUNBOOKS.md#codehash-mismatch",
   };
 
   it("publishes the alert as alert.raised with the alert as detail", async () => {

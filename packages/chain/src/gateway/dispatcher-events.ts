@@ -4,8 +4,9 @@
  * sender of its transaction, so the watchdog can tell PayRox's own transactions from everyone else's.
  */
 import { getAddress, Interface, type JsonRpcApiProvider, type Log } from "ethers";
-import type { BlockRef, DispatcherEvent, DispatcherEventSource } from "@payrox/core";
+import { LogRangeRefusedError, type BlockRef, type DispatcherEvent, type DispatcherEventSource } from "@payrox/core";
 import { LogRangeError, UnknownNetworkError } from "./errors.js";
+import { logRangeRefusal } from "./log-range-refusal.js";
 
 /** Every event the ManifestDispatcher and its admin facet (AccessControlDefaultAdminRules) emit. */
 export const DISPATCHER_EVENT_ABI = [
@@ -45,7 +46,10 @@ export interface WatchedDispatcher {
 /** Options of {@link DispatcherEventReader}. */
 export interface DispatcherEventReaderOptions {
   networks: Readonly<Record<string, WatchedDispatcher>>;
-  /** Most blocks one `getLogs` may span (the RPC's own cap is often 1,000–10,000). @default 1_000 */
+  /**
+   * Most blocks one `getLogs` may span; a wider request is refused (LogRangeRefusedError) without asking
+   * the RPC, whose own cap is often 1,000–10,000 and is recognised from its error. @default 1_000
+   */
   maxBlockRange?: number;
 }
 
@@ -85,14 +89,24 @@ export class DispatcherEventReader implements DispatcherEventSource {
 
   /**
    * The dispatcher's events in `[fromBlock, toBlock]`, chain order, each with its transaction's sender.
-   * @throws LogRangeError for an empty, negative or too large range; UnknownNetworkError
+   * @throws LogRangeRefusedError (core) when the range is wider than this reader's bound or the RPC refuses
+   *   it as too large (block-range or result-count cap): split it; LogRangeError for an empty or negative
+   *   range; UnknownNetworkError
    */
   async getLogs(network: string, fromBlock: number, toBlock: number): Promise<DispatcherEvent[]> {
-    if (!Number.isSafeInteger(fromBlock) || !Number.isSafeInteger(toBlock) || fromBlock < 0 || toBlock < fromBlock || toBlock - fromBlock + 1 > this.#maxBlockRange) {
+    if (!Number.isSafeInteger(fromBlock) || !Number.isSafeInteger(toBlock) || fromBlock < 0 || toBlock < fromBlock) {
       throw new LogRangeError(network, fromBlock, toBlock, this.#maxBlockRange);
     }
+    if (toBlock - fromBlock + 1 > this.#maxBlockRange) throw new LogRangeRefusedError(network, fromBlock, toBlock, `over the reader's bound of ${this.#maxBlockRange} blocks`);
     const { provider, dispatcher } = this.#target(network);
-    const logs = await provider.getLogs({ address: dispatcher, fromBlock, toBlock });
+    let logs: Log[];
+    try {
+      logs = await provider.getLogs({ address: dispatcher, fromBlock, toBlock });
+    } catch (error) {
+      const refusal = logRangeRefusal(error);
+      if (refusal) throw new LogRangeRefusedError(network, fromBlock, toBlock, refusal, { cause: error });
+      throw error;
+    }
     const senders = new Map<string, string>();
     for (const hash of new Set(logs.map((l) => l.transactionHash))) {
       const tx = await provider.getTransaction(hash);

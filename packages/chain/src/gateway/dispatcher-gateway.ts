@@ -5,7 +5,8 @@
  */
 import { Contract, getAddress, Interface, isError, keccak256, type JsonRpcApiProvider } from "ethers";
 import type { DispatcherCall, ListedSelector, DispatcherGateway, DispatcherState, SendResult } from "@payrox/core";
-import { SimulationRevertedError, TxGasLimitExceededError } from "../errors.js";
+import { TX_VOIDED } from "@payrox/core";
+import { NothingToResumeError, SimulationRevertedError, TxGasLimitExceededError } from "../errors.js";
 import { DispatcherReadError } from "../dispatcher/errors.js";
 import { TxSender } from "../tx/tx-sender.js";
 import type { TxOutcome, TxSenderOptions } from "../tx/types.js";
@@ -150,7 +151,7 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
    * transient failure (RPC, signer, journal, confirmation timeout), after which the step can be retried.
    */
   async send(network: string, stepId: string, call: DispatcherCall): Promise<SendResult> {
-    const { provider, dispatcher, sender } = this.#target(network);
+    const { dispatcher, sender } = this.#target(network);
     let outcome: TxOutcome;
     try {
       outcome = await sender.send({ stepId, to: dispatcher, data: encodeDispatcherCall(call) });
@@ -162,8 +163,31 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
       if (error instanceof TxGasLimitExceededError) return { ok: false, revert: { name: "TxGasLimitExceeded", args: [error.estimatedGas, error.maxTxGas] } };
       throw error;
     }
+    return this.#result(network, stepId, outcome);
+  }
+
+  /**
+   * Follows the transaction journaled as `stepId` (re-broadcasting or replacing it as a send would), never
+   * signing a new call; undefined when nothing was journaled under `stepId`.
+   * @throws UnknownNetworkError; transient failures, as {@link send}.
+   */
+  async resume(network: string, stepId: string): Promise<SendResult | undefined> {
+    const { sender } = this.#target(network);
+    let outcome: TxOutcome;
+    try {
+      outcome = await sender.resume(stepId);
+    } catch (error) {
+      if (error instanceof NothingToResumeError) return undefined;
+      throw error;
+    }
+    return this.#result(network, stepId, outcome);
+  }
+
+  async #result(network: string, stepId: string, outcome: TxOutcome): Promise<SendResult> {
     if (outcome.status === "reverted") return { ok: false, revert: { name: "Reverted", args: [outcome.hash] } };
-    const block = await provider.getBlock(outcome.blockHash);
+    // The step's transaction could never land; the no-op that freed its nonce did.
+    if (outcome.status === "voided") return { ok: false, revert: { name: TX_VOIDED, args: [outcome.hash, outcome.voidReason ?? "never includable", outcome.blockNumber] } };
+    const block = await this.#target(network).provider.getBlock(outcome.blockHash);
     if (!block) throw new Error(`block ${outcome.blockHash} of step ${stepId} is not available on ${network}; retry (the step resumes)`);
     return { ok: true, tx: { hash: outcome.hash, blockNumber: outcome.blockNumber, blockTimestamp: block.timestamp, gasUsed: outcome.gasUsed } };
   }

@@ -15,7 +15,7 @@ export class UnknownNetworkError extends ChainError {
   }
 }
 
-/** A `getLogs` range is empty, negative or wider than the reader's bound: split it (core's `blockRanges`). */
+/** A `getLogs` range is empty or negative (a caller's bug; a too wide one is core's `LogRangeRefusedError`). */
 export class LogRangeError extends ChainError {
   constructor(
     readonly network: string,
@@ -23,6 +23,6 @@ export class LogRangeError extends ChainError {
     readonly toBlock: number,
     readonly maxBlockRange: number,
   ) {
-    super(`cannot read logs of blocks ${fromBlock}..${toBlock} on ${network}: a range must be non-empty, start at block 0 or later and span at most ${maxBlockRange} blocks; split it`);
+    super(`cannot read logs of blocks ${fromBlock}..${toBlock} on ${network}: a range must be non-empty and start at block 0 or later (and span at most ${maxBlockRange} blocks)`);
   }
 }

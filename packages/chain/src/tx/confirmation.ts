@@ -3,9 +3,10 @@
  * dropped or reorged out, replaces them (same nonce, bumped fees) when stuck, and counts confirmations.
  */
 import { Transaction, type TransactionReceipt } from "ethers";
-import { RelayState, type RelaySubmission } from "@payrox/core";
+import { RelayState, type Relay, type RelaySubmission } from "@payrox/core";
 import { TxRecordStatus, type TxAttempt, type TxRecord } from "@payrox/core";
-import { BroadcastRejectedError, JournalConflictError, NonceConsumedError, RelayRefusedError, RelayUnavailableError, TxConfirmationTimeoutError } from "../errors.js";
+import { BroadcastRejectedError, BundleSimulationRevertedError, JournalConflictError, NonceConsumedError, RelayRefusedError, RelayUnavailableError, TxConfirmationTimeoutError } from "../errors.js";
+import { RpcFailoverError } from "../failover/errors.js";
 import { bumpFees, suggestFees } from "./fees.js";
 import type { LifecycleContext, RebroadcastReason, TxOutcome } from "./types.js";
 
@@ -13,6 +14,8 @@ import type { LifecycleContext, RebroadcastReason, TxOutcome } from "./types.js"
 export class ConfirmationLoop {
   #record: TxRecord;
   #submission?: RelaySubmission;
+  /** The relay that took {@link #submission} (the policy's, or the public mempool for a void). */
+  #submissionRelay?: Relay;
   /** When (wall clock, block) the current attempt was first submitted: the clock of "stuck". */
   #attemptSince?: { ms: number; block: number };
   #capReachedFor?: string;
@@ -66,11 +69,16 @@ export class ConfirmationLoop {
       return undefined;
     }
     this.#foreignSightings = 0;
+    const unminedMs = Date.now() - Date.parse(this.#record.attempts[0]!.signedAt);
+    if (this.#current().reason !== "void" && unminedMs >= this.ctx.voidAfterMs) {
+      await this.#void(`not included ${Math.round(unminedMs / 1000)} s after it was signed (deadline ${Math.round(this.ctx.voidAfterMs / 1000)} s)`);
+      return undefined;
+    }
     if (!this.#submission) {
       await this.#submit(resumed ? "resume" : "retry");
       return undefined;
     }
-    const status = await this.ctx.relay.status(this.#submission);
+    const status = await (this.#submissionRelay ?? this.ctx.relay).status(this.#submission);
     if (status.state === RelayState.DROPPED || status.state === RelayState.EXPIRED) {
       await this.#submit(status.state === RelayState.DROPPED ? "dropped" : "expired");
     } else if (status.state === RelayState.PENDING && this.#isStuck(head)) {
@@ -118,8 +126,10 @@ export class ConfirmationLoop {
   }
 
   #outcome(receipt: TransactionReceipt, confirmations: number): TxOutcome {
-    const status = receipt.status === 0 ? "reverted" : "success";
-    this.#emit({ type: "confirmed", hash: receipt.hash, blockNumber: receipt.blockNumber, confirmations, status });
+    const landed = this.#record.attempts.find((a) => a.hash.toLowerCase() === receipt.hash.toLowerCase());
+    const voided = landed?.reason === "void";
+    const status = voided ? "voided" : receipt.status === 0 ? "reverted" : "success";
+    this.#emit({ type: "confirmed", hash: receipt.hash, blockNumber: receipt.blockNumber, confirmations, status: receipt.status === 0 ? "reverted" : "success" });
     return {
       stepId: this.#record.stepId,
       network: this.ctx.network,
@@ -128,6 +138,7 @@ export class ConfirmationLoop {
       blockNumber: receipt.blockNumber,
       blockHash: receipt.blockHash,
       status,
+      ...(voided && { voidReason: landed.voidReason ?? "never includable" }),
       gasUsed: receipt.gasUsed,
       attempts: this.#hashes(),
       record: structuredClone(this.#record),
@@ -141,9 +152,10 @@ export class ConfirmationLoop {
   async #submit(reason: RebroadcastReason | undefined, mayReplace = true): Promise<void> {
     const attempt = this.#current();
     const { ctx } = this;
+    const relay = attempt.reason === "void" ? ctx.publicRelay : ctx.relay;
     let submission: RelaySubmission;
     try {
-      submission = await ctx.relay.submit({ network: ctx.network, signedTransactions: [attempt.raw] });
+      submission = await relay.submit({ network: ctx.network, signedTransactions: [attempt.raw] });
     } catch (error) {
       if (error instanceof BroadcastRejectedError && error.rejection === "underpriced" && mayReplace) return this.#replace("underpriced");
       // The nonce is used: the next poll finds our receipt, or reports the foreign transaction. Relays
@@ -151,6 +163,15 @@ export class ConfirmationLoop {
       // these very bytes landed after the last look at the chain.
       if (error instanceof BroadcastRejectedError && error.rejection === "nonce-too-low") return;
       if (error instanceof RelayUnavailableError && error.failures.length > 0 && error.failures.every((f) => /nonce too low/i.test(f.reason))) return;
+      // A relay that simulates it says it reverts: if the chain agrees (the call reverts at the latest
+      // block), these bytes can never land — free the nonce now rather than at the deadline.
+      if (attempt.reason !== "void" && (error instanceof BundleSimulationRevertedError || error instanceof RelayUnavailableError || error instanceof RelayRefusedError)) {
+        const revert = await this.#revertsNow(attempt);
+        if (revert !== undefined) {
+          await this.#void(`the relay's simulation reverts (${error.message.slice(0, 300)}) and so does the call at the latest block (${revert})`);
+          return;
+        }
+      }
       // A single relay's hiccup is retried on the next poll; everything else needs the operator.
       const retryable = error instanceof RelayRefusedError || isTransient(error) || (error instanceof BroadcastRejectedError && error.rejection === "underpriced");
       if (!retryable) throw error;
@@ -159,6 +180,7 @@ export class ConfirmationLoop {
       return;
     }
     this.#submission = submission;
+    this.#submissionRelay = relay;
     if (!this.#attemptSince) this.#attemptSince = { ms: Date.now(), block: submission.submittedAtBlock };
     if (reason) this.#emit({ type: "rebroadcast", hash: attempt.hash, reason });
     this.#emit({ type: "submitted", hash: attempt.hash, relay: submission.relay, submissionId: submission.id });
@@ -193,7 +215,9 @@ export class ConfirmationLoop {
     });
     const attempt: TxAttempt = {
       hash: Transaction.from(raw).hash!, raw, maxFeePerGas: String(fees.maxFeePerGas), maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas),
-      reason: "replacement", signedAt: new Date().toISOString(),
+      // A stuck void is replaced by a void: the step's call is not signed again.
+      ...(current.reason === "void" ? { reason: "void" as const, ...(current.voidReason !== undefined && { voidReason: current.voidReason }) } : { reason: "replacement" as const }),
+      signedAt: new Date().toISOString(),
     };
     // Write-ahead: the replacement is journaled before any node sees it.
     await this.#save({ attempts: [...this.#record.attempts, attempt] });
@@ -202,6 +226,53 @@ export class ConfirmationLoop {
     this.#submission = undefined;
     this.#attemptSince = undefined;
     await this.#submit(undefined, false);
+  }
+
+  /**
+   * Frees the nonce of a transaction that can never be included: signs a 0-value self-transfer at the same
+   * nonce (21,000 gas, fees bumped over the current attempt so a node takes it as a replacement; the fee
+   * cap does not hold it back — its cost is bounded by its 21,000 gas), journals it as a `void` attempt
+   * before sending it to the public mempool (it reveals nothing). Every attempt stays watched: if the
+   * original lands after all, the step succeeded; if the void lands, the step's call did not happen.
+   */
+  async #void(reason: string): Promise<void> {
+    const { ctx } = this;
+    const current = this.#current();
+    const previous = { maxFeePerGas: BigInt(current.maxFeePerGas), maxPriorityFeePerGas: BigInt(current.maxPriorityFeePerGas) };
+    const market = await suggestFees(ctx.provider, ctx.fees);
+    const fees = bumpFees(previous, market, { ...ctx.fees, bumpPercent: ctx.bumpPercent }) ?? bumpFees(previous, market, { bumpPercent: ctx.bumpPercent })!;
+    const raw = await ctx.signer.signTransaction({ type: 2, chainId: ctx.chainId, nonce: this.#record.nonce, to: this.#record.from, value: 0n, data: "0x", gasLimit: 21_000n, ...fees });
+    const attempt: TxAttempt = {
+      hash: Transaction.from(raw).hash!, raw, maxFeePerGas: String(fees.maxFeePerGas), maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas),
+      reason: "void", voidReason: reason, signedAt: new Date().toISOString(),
+    };
+    // Write-ahead, like every attempt: journaled before any node sees it.
+    await this.#save({ attempts: [...this.#record.attempts, attempt] });
+    this.#emit({ type: "signed", hash: attempt.hash, nonce: this.#record.nonce, ...fees, reason: "replacement" });
+    this.#emit({ type: "voided", previousHash: current.hash, hash: attempt.hash, reason });
+    this.#submission = undefined;
+    this.#submissionRelay = undefined;
+    this.#attemptSince = undefined;
+    await this.#submit(undefined, true);
+  }
+
+  /** The revert of `attempt`'s call at the latest block (eth_call from the signer), or undefined when it passes. */
+  async #revertsNow(attempt: TxAttempt): Promise<string | undefined> {
+    const tx = Transaction.from(attempt.raw);
+    try {
+      await this.ctx.provider.call({ from: this.#record.from, to: tx.to, data: tx.data, value: tx.value, blockTag: "latest" });
+      return undefined;
+    } catch (error) {
+      if ((error as { code?: string })?.code !== "CALL_EXCEPTION") return undefined;
+      const data = (error as { data?: string }).data;
+      try {
+        const parsed = data ? this.ctx.errors.parseError(data) : null;
+        if (parsed) return parsed.name;
+      } catch {
+        // undecodable: the raw data says enough
+      }
+      return data && data !== "0x" ? data.slice(0, 74) : "execution reverted";
+    }
   }
 
   #isStuck(head: number): boolean {
@@ -234,8 +305,12 @@ export class ConfirmationLoop {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** Network-level failures (timeouts, refused connections) that a later poll may not see again. */
+/**
+ * Network-level failures (timeouts, refused connections) that a later poll may not see again; with several
+ * endpoints, all of them down or a quorum not (yet) met — e.g. one endpoint has the receipt, another not yet.
+ */
 function isTransient(error: unknown): boolean {
+  if (error instanceof RpcFailoverError) return true;
   const code = (error as { code?: string })?.code;
   return code === "TIMEOUT" || code === "NETWORK_ERROR" || code === "SERVER_ERROR" || code === "ECONNREFUSED" || code === "ECONNRESET";
 }

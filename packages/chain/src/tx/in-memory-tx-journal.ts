@@ -1,11 +1,11 @@
 /** In-memory {@link TxJournal}: conditional writes on a version, deep copies in and out. */
-import type { TxJournal, TxJournalPutResult, TxRecord } from "@payrox/core";
+import type { JournaledTxLookup, TxJournal, TxJournalPutResult, TxRecord } from "@payrox/core";
 
 /**
  * A write-ahead journal in this process's memory, with the same conditional-write contract as the
  * DynamoDB adapter. It survives a "crash" of a sender object (tests, the embedded devnet), not of the process.
  */
-export class InMemoryTxJournal implements TxJournal {
+export class InMemoryTxJournal implements TxJournal, JournaledTxLookup {
   readonly #records = new Map<string, TxRecord>();
 
   /** The stored record of `stepId`, or undefined. */
@@ -24,6 +24,18 @@ export class InMemoryTxJournal implements TxJournal {
     }
     this.#records.set(record.stepId, structuredClone(record));
     return { ok: true };
+  }
+
+  /** The step journaled with `from`'s transaction at `nonce` on `network`, or undefined. */
+  async findByNonce(network: string, from: string, nonce: number): Promise<string | undefined> {
+    return [...this.#records.values()].find((r) => r.network === network && r.from.toLowerCase() === from.toLowerCase() && r.nonce === nonce)?.stepId;
+  }
+
+  /** The step that journaled `txHash` on `network`, or undefined. */
+  async findByTxHash(network: string, txHash: string): Promise<{ stepId: string } | undefined> {
+    const hash = txHash.toLowerCase();
+    const record = [...this.#records.values()].find((r) => r.network === network && r.attempts.some((a) => a.hash.toLowerCase() === hash));
+    return record && { stepId: record.stepId };
   }
 
   /** Every stored record (copies), for inspection. */

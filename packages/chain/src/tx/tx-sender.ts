@@ -57,6 +57,7 @@ export class TxSender {
       network: ctx.network,
       signer: from,
       chainPendingNonce: () => ctx.provider.getTransactionCount(from, "pending"),
+      ...(this.#journal.findByNonce && { isJournaled: async (nonce: number) => (await this.#journal.findByNonce!(ctx.network, from, nonce)) !== undefined }),
     });
     const request: TransactionRequest = { type: 2, chainId: ctx.chainId, nonce: reservation.nonce, ...call, gasLimit, ...fees };
     let raw: string;
@@ -151,6 +152,8 @@ export class TxSender {
       bumpPercent: o.bumpPercent ?? 12,
       replaceAfterMs: o.replaceAfterMs ?? 120_000,
       replaceAfterBlocks: o.replaceAfterBlocks,
+      voidAfterMs: o.voidAfterMs ?? 1_800_000,
+      publicRelay: new PublicMempoolRelay({ provider: o.provider }),
       pollIntervalMs: o.pollIntervalMs ?? 1_000,
       timeoutMs: o.timeoutMs ?? 600_000,
       emit: (event: TxEvent) => {

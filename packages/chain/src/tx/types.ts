@@ -45,6 +45,13 @@ export interface TxSenderOptions {
   replaceAfterMs?: number;
   /** Also replace it once this many blocks passed without it. @default off */
   replaceAfterBlocks?: number;
+  /**
+   * A journaled transaction still unmined this long after it was first signed — or refused by every relay
+   * for this long — can never be included as far as PayRox can tell: its nonce is freed by a no-op
+   * (0-value self-transfer, same nonce, bumped fees, public mempool). Both stay watched; whichever lands
+   * decides the step. Per network (a chain with 12 s blocks wants longer than one with 2 s). @default 1_800_000
+   */
+  voidAfterMs?: number;
   /** Delay between two looks at the chain, in ms. @default 1_000 */
   pollIntervalMs?: number;
   /** Give up watching (the journal keeps the record; `resume` continues), in ms. @default 600_000 */
@@ -68,6 +75,8 @@ export type TxEvent = { stepId: string; network: string } & (
   | { type: "rebroadcast"; hash: string; reason: RebroadcastReason }
   | { type: "replaced"; previousHash: string; hash: string; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; reason: "stuck" | "underpriced" }
   | { type: "fee-cap-reached"; hash: string }
+  /** The step's transaction can never be included: a no-op at its nonce (`hash`) replaces it. */
+  | { type: "voided"; previousHash: string; hash: string; reason: string }
   | { type: "mined"; hash: string; blockNumber: number; blockHash: string }
   | { type: "reorged"; hash: string; blockNumber: number; blockHash: string }
   | { type: "confirmed"; hash: string; blockNumber: number; confirmations: number; status: "success" | "reverted" }
@@ -82,8 +91,13 @@ export interface TxOutcome {
   nonce: number;
   blockNumber: number;
   blockHash: string;
-  /** `reverted` when the receipt's status is 0 (mined, fees paid, no effect). */
-  status: "success" | "reverted";
+  /**
+   * `reverted` when the receipt's status is 0 (mined, fees paid, no effect); `voided` when the no-op that
+   * replaced a never-includable transaction landed (the step's call did not happen; `voidReason` says why).
+   */
+  status: "success" | "reverted" | "voided";
+  /** Why the step's transaction was voided (status `voided`). */
+  voidReason?: string;
   gasUsed: bigint;
   /** Every hash signed for the step, oldest first. */
   attempts: string[];
@@ -105,6 +119,9 @@ export interface LifecycleContext {
   bumpPercent: number;
   replaceAfterMs: number;
   replaceAfterBlocks: number | undefined;
+  voidAfterMs: number;
+  /** Where no-op voids go: the network's public mempool (they reveal nothing). */
+  publicRelay: Relay;
   pollIntervalMs: number;
   timeoutMs: number;
   emit: (event: TxEvent) => void;

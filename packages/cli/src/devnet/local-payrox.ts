@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { unwatchFile, watchFile } from "node:fs";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { boundedClientConfig, DynamoAlertDeadLetters, DynamoJobStore, WebhookAlertSink } from "@payrox/aws";
+import { boundedClientConfig, DynamoJobStore } from "@payrox/aws";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import type { Alert, SchedulerOptions } from "@payrox/core";
 import { FileAnchorStore, LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
@@ -68,7 +68,15 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   const webhookSecret = randomBytes(32).toString("hex");
   const webhooks = await startWebhookReceiver({ secret: webhookSecret, ...(options.onAlert && { onAlert: options.onAlert }) });
 
-  const env = readEnv(devnetFunctionsEnv(state, ENV));
+  // The receiver is one more signed webhook of the functions' own configuration; PagerDuty, Slack and the
+  // runbook base come from this shell's environment when set (see README: alerts on the devnet).
+  const envFor = (current: DevnetState) =>
+    readEnv({
+      ...alertDestinationsFromShell(process.env, ENV),
+      ...devnetFunctionsEnv(current, ENV),
+      [ENV.ALERT_WEBHOOKS]: JSON.stringify([{ id: "devnet", url: webhooks.url, secret: webhookSecret }]),
+    });
+  const env = envFor(state);
   // Bounded like the functions' own clients: a paused DynamoDB Local fails calls (API: 503) instead of hanging them.
   const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint, boundedClientConfig(env.awsClientBounds));
   const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
@@ -79,15 +87,15 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
     // Retries must outlast a dead process's step lease (a busy step is retried, never dropped).
     retry: { baseDelayMs: 1_000, maxDelayMs: 10_000, maxAttempts: 60 },
   });
-  // As in AWS minus EventBridge: deduped per incident, counted, then POSTed signed to the webhook.
-  const alerts = new WebhookAlertSink({ endpoints: [{ id: "devnet", url: webhooks.url, secret: webhookSecret }], deadLetters: new DynamoAlertDeadLetters({ client: dynamoClient, tableName: state.tableName }) });
   const anchors = state.anchorFile ? new FileAnchorStore(state.anchorFile) : undefined;
+  // As in AWS minus EventBridge: written to the ledger per incident, counted, then POSTed signed to the
+  // webhook (and PagerDuty / Slack when configured); the watchdog re-sends what a crash left pending.
   // The network configuration (RPC, dispatcher, KMS key per network) comes from the state; a reload rebuilds the deps around it.
   const depsFor = (current: DevnetState) =>
-    buildDeps(readEnv(devnetFunctionsEnv(current, ENV)), {
+    buildDeps(current === state ? env : envFor(current), {
       dynamoClient,
       scheduler,
-      alerts,
+      alerts: null,
       gatewayFactory: (context) => chainGateway(context, { dynamoClient, kms, pollIntervalMs: 250 }),
       eventSourceFactory: (context) => chainEventSource(context, { kms }),
       ...(anchors && { anchors }),
@@ -160,6 +168,12 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
         dynamoClient.destroy();
       })()),
   };
+}
+
+/** The alert destination variables (PagerDuty, Slack, runbook base) set in the devnet's shell, passed on to the functions. */
+export function alertDestinationsFromShell(shell: Record<string, string | undefined>, names: typeof import("@payrox/functions").ENV): Record<string, string> {
+  const passed = [names.PAGERDUTY_ROUTING_KEY, names.PAGERDUTY_EVENTS_URL, names.SLACK_WEBHOOK_URL, names.RUNBOOK_BASE_URL];
+  return Object.fromEntries(passed.flatMap((name) => (shell[name] ? [[name, shell[name]]] : [])));
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Alert } from "../run/ports.js";
 import type { AlertSeverity, AlertType } from "./types.js";
+import type { NewAlertDeliveries } from "./delivery.js";
 
 /** Where an incident stands. `released` = its alert could not be delivered; raising it again is allowed. */
 export type IncidentStatus = "open" | "resolved" | "released";
@@ -26,10 +27,16 @@ export interface Incident {
 
 /** Remembers incidents so one incident raises one alert and one resolution, across processes. */
 export interface IncidentLedger {
-  /** Opens the incident unless it exists (open or resolved). @returns whether this call opened it */
-  open(incident: Incident): Promise<boolean>;
-  /** Moves an open incident to resolved. @returns the incident if this call resolved it, else undefined */
-  resolve(dedupeKey: string, atMs: number): Promise<Incident | undefined>;
+  /**
+   * Opens the incident unless it exists (open or resolved); with `deliveries`, writes them pending in the
+   * same atomic write, so an opened incident always has its deliveries. @returns whether this call opened it
+   */
+  open(incident: Incident, deliveries?: NewAlertDeliveries): Promise<boolean>;
+  /**
+   * Moves an open incident to resolved; with `deliveries`, writes them pending in the same atomic write.
+   * @returns the incident if this call resolved it, else undefined
+   */
+  resolve(dedupeKey: string, atMs: number, deliveries?: NewAlertDeliveries): Promise<Incident | undefined>;
   /** Undoes an `open` or `resolve` whose alert could not be delivered, so a later attempt reports it. */
   revert(dedupeKey: string, status: "open" | "released"): Promise<void>;
   get(dedupeKey: string): Promise<Incident | undefined>;
@@ -105,6 +112,16 @@ export interface DispatcherEvent {
   logIndex: number;
 }
 
+/**
+ * Whether PayRox signed a transaction: its write-ahead journal looked up by transaction hash. Every
+ * transaction PayRox broadcasts is journaled before it is sent, so a hash it does not know was not
+ * PayRox's doing, even when it came from PayRox's signer address.
+ */
+export interface JournaledTxLookup {
+  /** The step id of the journal record one of whose attempts is `txHash` on `network`, or undefined. */
+  findByTxHash(network: string, txHash: string): Promise<{ stepId: string } | undefined>;
+}
+
 /** Reads the dispatchers' events in bounded block ranges. */
 export interface DispatcherEventSource {
   /** The networks it can read. */
@@ -115,6 +132,10 @@ export interface DispatcherEventSource {
   head(network: string): Promise<BlockRef>;
   /** The canonical hash of block `blockNumber`, or undefined when the chain is shorter. */
   blockHash(network: string, blockNumber: number): Promise<string | undefined>;
-  /** Every dispatcher event in `[fromBlock, toBlock]`, in chain order; the range must not exceed the adapter's bound. */
+  /**
+   * Every dispatcher event in `[fromBlock, toBlock]`, in chain order.
+   * @throws LogRangeRefusedError when the provider (or the adapter's own bound) refuses the range as too
+   *   large — too many blocks or too many results; the caller splits it
+   */
   getLogs(network: string, fromBlock: number, toBlock: number): Promise<DispatcherEvent[]>;
 }

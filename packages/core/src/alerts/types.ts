@@ -13,8 +13,22 @@ export const AlertType = {
   ACTIVATION_NOT_READY: "activation-not-ready",
   /** A facet's code changed after the manifest pinned it (apply or activate); the network's run halts. */
   CODEHASH_MISMATCH: "codehash-mismatch",
-  /** An access-control revert on PayRox's transaction, or a dispatcher event PayRox did not send. */
+  /** An access-control revert on PayRox's transaction, or a dispatcher event PayRox did not send that no `out-of-band-*` type covers. */
   UNAUTHORIZED: "unauthorized",
+  /** A role granted or revoked (or a role's admin changed) in a transaction PayRox did not send. */
+  OUT_OF_BAND_ROLE_CHANGE: "out-of-band-role-change",
+  /** A default-admin transfer (or its delay change) scheduled, cancelled or accepted outside PayRox. */
+  OUT_OF_BAND_ADMIN_TRANSFER: "out-of-band-admin-transfer",
+  /** An activation-delay change (a scheduled decrease, an increase, a cancelled change) outside PayRox. */
+  OUT_OF_BAND_DELAY_CHANGE: "out-of-band-delay-change",
+  /** The dispatcher paused or unpaused outside PayRox. */
+  OUT_OF_BAND_PAUSE: "out-of-band-pause",
+  /** A live selector disabled by the emergency role outside PayRox. */
+  OUT_OF_BAND_SELECTOR_DISABLED: "out-of-band-selector-disabled",
+  /** An upgrade step (commit, apply, activate, prune) PayRox did not send. */
+  OUT_OF_BAND_COMMIT: "out-of-band-commit",
+  /** A cancel of a pending root (all its chunks: one incident) PayRox did not send. */
+  OUT_OF_BAND_CANCEL: "out-of-band-cancel",
   /** A step's gas above 1.5 × the median of the last same steps on the network. */
   GAS_SPIKE: "gas-spike",
   /** A transaction still unconfirmed after its replacement budget. */
@@ -29,6 +43,8 @@ export const AlertType = {
   ROOT_EXPIRED: "root-expired",
   /** A step's lease expired twice without the step finishing: the watchdog had to re-drive it a second time. */
   LEASE_EXPIRED: "lease-expired",
+  /** A step's transaction could never be included; a no-op at its nonce landed instead, freeing the signer. */
+  TX_VOIDED: "tx-voided",
   /** An audit chain's stored head went back or changed under an anchored head: the table's trail was rewritten or truncated. */
   AUDIT_TAMPERED: "audit-tampered",
   /** A transaction signed by a signer whose roles were revoked (a rotated-out KMS key) was refused on chain. */

@@ -8,7 +8,9 @@ import { NetworkConfigError, type NetworkConfigIssue } from "./errors.js";
 import { findNetwork, NETWORKS, unknownNetworkHint } from "./registry.js";
 import type { Network, NetworkConfig, ResolvedNetwork } from "./types.js";
 
-const SETTINGS_FIELDS = ["rpcUrl", "kmsKeyId", "dispatcher", "relayUrl"] as const;
+const SETTINGS_FIELDS = ["rpcUrl", "rpcUrls", "quorum", "maxLagBlocks", "voidAfterSeconds", "kmsKeyId", "dispatcher", "relayUrl"] as const;
+/** Most RPC endpoints one network may list (each read may ask all of them for their head). */
+export const MAX_RPC_URLS = 8;
 
 const httpUrl = (what: string) =>
   z.url({
@@ -18,7 +20,16 @@ const httpUrl = (what: string) =>
 
 /** Schema of one network's settings. */
 export const NetworkSettingsSchema = z.strictObject({
-  rpcUrl: httpUrl("the network's JSON-RPC endpoint"),
+  // One of rpcUrl / rpcUrls is required; that rule and the quorum's live in rpcIssues (cross-field).
+  rpcUrl: httpUrl("the network's JSON-RPC endpoint").optional(),
+  rpcUrls: z
+    .array(httpUrl("one of the network's JSON-RPC endpoints"), { error: "must be a list of http(s) URLs, most preferred first" })
+    .min(1, "must list at least one URL")
+    .max(MAX_RPC_URLS, `lists more than ${MAX_RPC_URLS} URLs`)
+    .optional(),
+  quorum: z.number({ error: "must be a whole number of endpoints" }).int("must be a whole number of endpoints").min(1, "must be at least 1").optional(),
+  maxLagBlocks: z.number({ error: "must be a whole number of blocks" }).int("must be a whole number of blocks").min(0).max(10_000).optional(),
+  voidAfterSeconds: z.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds").min(60, "must be at least 60 s (a relay retries for several blocks)").max(86_400, "must be at most a day").optional(),
   kmsKeyId: z
     .string({ error: (issue) => (issue.input === undefined ? "required: the AWS KMS key id, ARN or alias that signs for this network" : "must be a string") })
     .regex(/^\S+$/, "must be a KMS key id, ARN or alias (non-empty, no spaces)"),
@@ -52,6 +63,7 @@ export function loadNetworkConfig(source: unknown): ResolvedNetwork[] {
     const network = findNetwork(id);
     if (!network) issues.push({ path: `networks.${id}`, network: id, message: unknownNetworkHint(id) });
     else if (isRecord(entry)) issues.push(...relayIssues(network, typeof entry.relayUrl === "string" ? entry.relayUrl : undefined));
+    if (isRecord(entry)) issues.push(...rpcIssues(id, entry));
   }
   if (parsed.success && entries.length === 0) issues.push({ path: "networks", field: "networks", message: "configure at least one network" });
   if (issues.length > 0 || !parsed.success) {
@@ -61,8 +73,19 @@ export function loadNetworkConfig(source: unknown): ResolvedNetwork[] {
     const settings = parsed.data.networks[network.id];
     if (!settings) return [];
     const relayUrl = settings.relayUrl ?? network.relay.flashbotsRelayUrl;
-    return [{ ...network, ...settings, ...(relayUrl ? { relayUrl } : {}) }];
+    const { rpcUrl, rpcUrls, quorum, ...rest } = settings;
+    // rpcIssues guarantees exactly one of rpcUrl / rpcUrls.
+    const urls = rpcUrls ?? [rpcUrl!];
+    return [{ ...network, ...rest, rpcUrl: urls[0]!, rpcUrls: urls, quorum: quorum ?? 1, ...(relayUrl ? { relayUrl } : {}) }];
   });
+}
+
+/**
+ * How long a journaled transaction may stay unmined on `network` before its nonce is freed by a no-op:
+ * the configured `voidAfterSeconds`, else 150 blocks and at least 5 minutes (30 min on Ethereum's 12 s blocks).
+ */
+export function voidAfterSecondsOf(network: Pick<ResolvedNetwork, "blockTimeSeconds"> & { voidAfterSeconds?: number }): number {
+  return network.voidAfterSeconds ?? Math.max(300, Math.round(150 * network.blockTimeSeconds));
 }
 
 /** A relay the policy prefers needs a URL (configured, or the registry's default); a URL nothing uses is a mistake. */
@@ -74,6 +97,47 @@ function relayIssues(network: Network, configured: string | undefined): NetworkC
   }
   if (!needsUrl && configured !== undefined) return [{ ...at, message: `${network.id} submits through its ${network.relay.preferred.join("/")} RPC and uses no relay; remove relayUrl` }];
   return [];
+}
+
+/** A network's endpoints in priority order and its quorum, for networks loaded or built by hand. */
+export function rpcEndpointsOf(network: Pick<ResolvedNetwork, "rpcUrl" | "rpcUrls" | "quorum" | "maxLagBlocks">): { rpcUrls: readonly string[]; quorum: number; maxLagBlocks?: number } {
+  return {
+    rpcUrls: network.rpcUrls && network.rpcUrls.length > 0 ? network.rpcUrls : [network.rpcUrl],
+    quorum: network.quorum ?? 1,
+    ...(network.maxLagBlocks !== undefined && { maxLagBlocks: network.maxLagBlocks }),
+  };
+}
+
+/**
+ * Why `quorum` agreeing endpoints out of `endpoints` can't work, or undefined when they can: a quorum above
+ * one needs a spare endpoint (n ≥ k + 1), so one endpoint down never stalls the network's reads.
+ */
+export function rpcQuorumProblem(endpoints: number, quorum: number): string | undefined {
+  if (quorum > endpoints) return `asks ${quorum} endpoints to agree but only ${endpoints} are configured`;
+  if (quorum > 1 && endpoints < quorum + 1) {
+    return `${quorum} of ${endpoints} endpoints would stall on the first endpoint down: list at least ${quorum + 1} URLs (n ≥ k + 1) or lower the quorum`;
+  }
+  return undefined;
+}
+
+/** Exactly one of rpcUrl / rpcUrls, no URL twice, and a quorum the endpoints can meet with one of them down. */
+function rpcIssues(id: string, entry: Record<string, unknown>): NetworkConfigIssue[] {
+  const at = (field: string, message: string): NetworkConfigIssue => ({ path: `networks.${id}.${field}`, network: id, field, message });
+  const { rpcUrl, rpcUrls, quorum } = entry;
+  if (rpcUrl === undefined && rpcUrls === undefined) return [at("rpcUrl", "required: the network's JSON-RPC endpoint (rpcUrl), or several in priority order (rpcUrls)")];
+  if (rpcUrl !== undefined && rpcUrls !== undefined) return [at("rpcUrls", "give rpcUrl (one endpoint) or rpcUrls (several), not both")];
+  const urls = Array.isArray(rpcUrls) ? rpcUrls : [rpcUrl];
+  const issues: NetworkConfigIssue[] = [];
+  const seen = new Set<unknown>();
+  for (const url of urls) {
+    if (seen.has(url)) issues.push(at("rpcUrls", `lists ${typeof url === "string" ? new URL(url, "http://x").origin : "a URL"} twice: each endpoint counts once toward the quorum`));
+    seen.add(url);
+  }
+  if (typeof quorum === "number" && Number.isInteger(quorum) && quorum >= 1) {
+    const problem = rpcQuorumProblem(urls.length, quorum);
+    if (problem) issues.push(at("quorum", problem));
+  }
+  return issues;
 }
 
 function toIssues(issue: z.core.$ZodIssue): NetworkConfigIssue[] {
@@ -98,7 +162,7 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new NetworkConfigError([{ path: "", message: `not valid JSON (${(error as Error).message}); expected {"networks": {"<id>": {"rpcUrl": ..., "kmsKeyId": ...}}}` }], { cause: error });
+    throw new NetworkConfigError([{ path: "", message: `not valid JSON (${(error as Error).message}); expected {"networks": {"<id>": {"rpcUrl" or "rpcUrls": ..., "kmsKeyId": ...}}}` }], { cause: error });
   }
 }
 

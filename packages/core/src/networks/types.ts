@@ -89,8 +89,25 @@ export interface Network {
 
 /** Operator configuration of one network (from a config file or an environment variable). */
 export interface NetworkSettings {
-  /** JSON-RPC endpoint (http/https); may carry a provider API key, hence never in code. */
-  rpcUrl: string;
+  /** JSON-RPC endpoint (http/https); may carry a provider API key, hence never in code. Give this or `rpcUrls`. */
+  rpcUrl?: string;
+  /**
+   * Several JSON-RPC endpoints of the same chain, most preferred first: reads fail over (health-checked, with
+   * backoff), transactions go to every healthy one. Give this or `rpcUrl`.
+   */
+  rpcUrls?: string[];
+  /**
+   * How many endpoints must return the same answer at the same block for a read that decides what to sign
+   * (pending root, ETA, code hashes, nonces, receipts). Above 1 it needs at least `quorum + 1` URLs. @default 1
+   */
+  quorum?: number;
+  /** An endpoint whose head is more than this many blocks behind the others is not read from. @default 8 */
+  maxLagBlocks?: number;
+  /**
+   * Seconds a journaled transaction may stay unmined before its nonce is freed by a no-op (a 0-value
+   * self-transfer at the same nonce). @default 150 blocks, at least 300 (see `voidAfterSecondsOf`)
+   */
+  voidAfterSeconds?: number;
   /** AWS KMS key id, ARN or alias that signs for this network. */
   kmsKeyId: string;
   /** The ManifestDispatcher's address, once deployed. */
@@ -105,7 +122,16 @@ export interface NetworkConfig {
 }
 
 /** A registry network merged with its configuration: everything a step needs to reach it. */
-export interface ResolvedNetwork extends Network, Readonly<Omit<NetworkSettings, "relayUrl">> {
+export interface ResolvedNetwork extends Network, Readonly<Omit<NetworkSettings, "relayUrl" | "rpcUrl" | "rpcUrls" | "quorum">> {
+  /** The most preferred endpoint (`rpcUrls[0]`), for single-endpoint tools. */
+  readonly rpcUrl: string;
+  /**
+   * Every endpoint, most preferred first; `loadNetworkConfig` always sets it (a lone `rpcUrl` becomes a list
+   * of one). Optional so hand-built networks keep working: read it through `rpcEndpointsOf`.
+   */
+  readonly rpcUrls?: readonly string[];
+  /** Endpoints that must agree on a read that decides what to sign (1: plain failover). @default 1 */
+  readonly quorum?: number;
   /** The relay endpoint in effect: configuration's `relayUrl`, else the registry's Flashbots relay. */
   readonly relayUrl?: string;
 }

@@ -28,6 +28,13 @@ export interface NonceReserveRequest extends NonceKey {
    * a nonce the chain already counts was used by someone.
    */
   chainPendingNonce: () => Promise<number>;
+  /**
+   * Whether the write-ahead journal holds a transaction of this signer at `nonce`. A store that reclaims an
+   * abandoned reservation (its holder crashed) asks first: a holder that crashed after journaling and
+   * before confirming used the nonce — its journaled transaction may be in a private relay, invisible to
+   * the pending count — so the nonce is kept used, never handed out again.
+   */
+  isJournaled?: (nonce: number) => Promise<boolean>;
 }
 
 /** A nonce handed out by {@link NonceStore.reserve}; pass it back to `confirm` or `release` exactly once. */

@@ -28,8 +28,13 @@ export interface TxAttempt {
   /** Decimal wei strings (JSON- and DynamoDB-safe). */
   maxFeePerGas: string;
   maxPriorityFeePerGas: string;
-  /** Why this attempt was signed. */
-  reason: "initial" | "replacement";
+  /**
+   * Why this attempt was signed. `void`: a 0-value self-transfer at the same nonce that frees a nonce
+   * whose transaction can never be included (it carries nothing of the step; if it lands, the step did not).
+   */
+  reason: "initial" | "replacement" | "void";
+  /** For a `void` attempt: why the step's transaction was judged never includable. */
+  voidReason?: string;
   /** ISO-8601 time of signing. */
   signedAt: string;
 }
@@ -88,4 +93,6 @@ export interface TxJournal {
    * otherwise returns the stored record unchanged. Throws only when the outcome is unknown (I/O failure).
    */
   put(record: TxRecord): Promise<TxJournalPutResult>;
+  /** The step id journaled with `from`'s transaction at `nonce` on `network`, if any (the nonce store's reclaim check). */
+  findByNonce?(network: string, from: string, nonce: number): Promise<string | undefined>;
 }

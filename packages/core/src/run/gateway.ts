@@ -57,6 +57,12 @@ export interface SentTransaction {
  */
 export type SendResult = { ok: true; tx: SentTransaction } | { ok: false; revert: { name: string; args: unknown[] } };
 
+/**
+ * The revert name of a send whose transaction could never be included and was voided: a no-op at its
+ * nonce landed instead. Args: `[voidHash, reason, blockNumber]`.
+ */
+export const TX_VOIDED = "TxVoided";
+
 /** Access to the dispatchers of every configured network. */
 export interface DispatcherGateway {
   readState(network: string): Promise<DispatcherState>;
@@ -67,6 +73,12 @@ export interface DispatcherGateway {
    * resumed call returns the same transaction, never a second one.
    */
   send(network: string, stepId: string, call: DispatcherCall): Promise<SendResult>;
+  /**
+   * Follows the transaction journaled as `stepId` to its end, sending nothing new; undefined when nothing
+   * was ever journaled under it. How a step tells its own earlier transaction from the chain merely
+   * looking like it (e.g. the same root pending under another proposal).
+   */
+  resume(network: string, stepId: string): Promise<SendResult | undefined>;
   /**
    * The dispatcher's raw selector list (`listedSelectors` pages, read at one block), for pruning dead
    * entries after an activation. Optional: a gateway without it never prunes.

@@ -12,8 +12,17 @@ export interface Clock {
 
 /** Persistence of proposals, runs and step leases. Every mutation is conditional. */
 export interface RunStore {
-  /** Writes the proposal and its initial runs atomically; fails with a conflict if the id exists. */
+  /**
+   * Writes the proposal and its initial runs atomically, each run taking its network's lock; fails with a
+   * conflict if the id exists, and with `NetworkBusyError` (naming the holder) when another proposal's
+   * unfinished run holds one of the networks — then nothing is written. A lock whose holder's run is
+   * final (its release was lost in a crash) is taken over.
+   */
   createProposal(proposal: Proposal, runs: Run[]): Promise<void>;
+  /** Gives up `proposalId`'s lock on `network` (a no-op when another proposal holds it, or nobody). */
+  releaseNetwork(network: string, proposalId: string): Promise<void>;
+  /** The proposal holding `network`'s lock, if any (diagnostics, status). */
+  networkHolder(network: string): Promise<string | undefined>;
   getProposal(id: string): Promise<Proposal | undefined>;
   listProposals(options?: { limit?: number; cursor?: string }): Promise<{ proposals: Proposal[]; cursor?: string }>;
   getRun(proposalId: string, network: string): Promise<Run | undefined>;
@@ -46,6 +55,13 @@ export interface AuditEventInput {
   gasUsed?: string;
   /** Extra JSON-serialisable details. */
   details?: Record<string, unknown>;
+  /**
+   * Idempotency key, unique within the proposal's trail: appending an entry whose key the trail already
+   * holds writes nothing and returns the stored entry. A step records its transaction under the
+   * transaction's journal step id *before* moving the run, so a crash between the two writes neither
+   * loses the entry (the retry records it) nor doubles it (the retry finds it).
+   */
+  key?: string;
   atMs: number;
 }
 
@@ -58,7 +74,10 @@ export interface AuditEntry extends AuditEventInput {
 
 /** Append-only, tamper-evident audit trail per proposal. */
 export interface AuditLog {
-  /** Appends after the proposal's last entry (seq + 1, prevHash = last hash); retries on a concurrent append. */
+  /**
+   * Appends after the proposal's last entry (seq + 1, prevHash = last hash); retries on a concurrent append.
+   * An input whose `key` the proposal's trail already holds is not appended: the stored entry is returned.
+   */
   append(input: AuditEventInput): Promise<AuditEntry>;
   list(proposalId: string): Promise<AuditEntry[]>;
   /** The proposal's newest entry (cheaper than `list` where the adapter can); absent: the anchorer uses `list`. */
@@ -92,6 +111,8 @@ export interface Alert extends AlertDraft {
   id: string;
   status: AlertStatus;
   atMs: number;
+  /** The runbook section of the alert's type: `<runbook base>#<type>` ({@link runbookUrl}). */
+  runbook: string;
 }
 
 /** Delivers alerts (webhook, EventBridge, console…). */

@@ -38,7 +38,8 @@ export async function activateBody({ proposal, run }: StepContext, deps: Schedul
   const held = await holdUntilDue(run, network.blockTimeSeconds, deps);
   if (held) return held;
 
-  const sent = await deps.gateway.send(run.network, txStepId(run, StepName.ACTIVATE), { kind: "activate", ...args });
+  const stepId = txStepId(run, StepName.ACTIVATE);
+  const sent = await deps.gateway.send(run.network, stepId, { kind: "activate", ...args });
   if (!sent.ok) {
     const { name, args } = sent.revert;
     if (name === "ActivationNotReady") return retryLater(run, Number(args[0] ?? 0), Number(args[1] ?? 0), deps);
@@ -46,18 +47,20 @@ export async function activateBody({ proposal, run }: StepContext, deps: Schedul
     if (name === "ActivationPaused") return holdWhilePaused(proposal, run, deps);
     return failOnRevert(deps, run, "activate", sent.revert);
   }
-  const activated = await saveTransition(deps, run, { type: "activated" });
-  if (!activated) return { outcome: "skipped", reason: "run moved concurrently" };
   const etaSeconds = Math.ceil(run.activateAtMs! / 1000);
   const latenessSeconds = sent.tx.blockTimestamp - etaSeconds;
+  // Audited before the run moves (see commitBody): a crash in between neither loses nor doubles the entry.
   await record(deps, {
     proposalId: run.proposalId,
     network: run.network,
     event: "run.activated",
+    key: stepId,
     txHash: sent.tx.hash,
     gasUsed: sent.tx.gasUsed.toString(),
     details: { etaSeconds, blockTimestamp: sent.tx.blockTimestamp, blockNumber: sent.tx.blockNumber, latenessSeconds },
   });
+  const activated = await saveTransition(deps, run, { type: "activated" });
+  if (!activated) return { outcome: "skipped", reason: "run moved concurrently" };
   await reportActivation(deps, run, network.graceSeconds, sent.tx);
   await resolveStuckTx(deps, run, sent.tx);
   await checkGas(deps, run, "activate", sent.tx);
@@ -86,6 +89,7 @@ async function pruneDeadSelectors(deps: SchedulerDeps, run: Run, maxTxGas: numbe
         proposalId: run.proposalId,
         network: run.network,
         event: "prune.confirmed",
+        key: `${base}:${k}`,
         txHash: sent.tx.hash,
         gasUsed: sent.tx.gasUsed.toString(),
         details: { chunk: k, chunks: chunks.length, entries: predecessors.length },

@@ -7,6 +7,7 @@
 import type { AnchorStore } from "../anchor/ports.js";
 import { nextAnchor } from "../anchor/anchor-chain.js";
 import type { AnchoredHead, AuditAnchor } from "../anchor/types.js";
+import { runbookUrl } from "../alerts/runbooks.js";
 import { AlertType, alertId, AlertStatus } from "../alerts/types.js";
 import type { AlertSink, AuditLog, Clock, RunStore } from "../run/ports.js";
 import { OPERATIONS_AUDIT_STREAM } from "../signers/rotation.js";
@@ -19,6 +20,8 @@ export interface AnchorAuditHeadsDeps {
   clock: Clock;
   /** Where `audit-tampered` goes. @default none: the result still lists the proposals */
   alerts?: AlertSink;
+  /** Base of the alerts' runbook links. @default DEFAULT_RUNBOOK_BASE_URL */
+  runbookBaseUrl?: string;
 }
 
 /** Options of {@link anchorAuditHeads}. */
@@ -87,5 +90,6 @@ async function raiseTampered(deps: AnchorAuditHeadsDeps, t: AnchorAuditHeadsRetu
     id: alertId(dedupeKey, AlertStatus.RAISED),
     status: AlertStatus.RAISED,
     atMs: deps.clock.now(),
+    runbook: runbookUrl(AlertType.AUDIT_TAMPERED, deps.runbookBaseUrl),
   });
 }

@@ -29,18 +29,21 @@ export async function applyBatchBody({ proposal, run }: StepContext, deps: Sched
     return failRun(deps, run, "plan-mismatch", message, undefined, (failed) => releaseOwnRoot(failed, deps));
   }
   const { facets, initHash, leaves, proof, proofFlags } = plan.batches[k]!;
-  const sent = await deps.gateway.send(run.network, txStepId(run, StepName.APPLY), { kind: "apply", batch: { facets, initHash, leaves, proof, proofFlags } });
+  const stepId = txStepId(run, StepName.APPLY);
+  const sent = await deps.gateway.send(run.network, stepId, { kind: "apply", batch: { facets, initHash, leaves, proof, proofFlags } });
   if (!sent.ok) return failOnRevert(deps, run, `apply batch ${k}`, sent.revert);
-  const applied = await saveTransition(deps, run, { type: "batchApplied", index: k });
-  if (!applied) return { outcome: "skipped", reason: "run moved concurrently" };
+  // Audited before the run moves (see commitBody): a crash in between neither loses nor doubles the entry.
   await record(deps, {
     proposalId: run.proposalId,
     network: run.network,
     event: "apply.confirmed",
+    key: stepId,
     txHash: sent.tx.hash,
     gasUsed: sent.tx.gasUsed.toString(),
     details: { batch: k, batchCount: run.batchCount, leaves: plan.batches[k]!.routes.length, blockNumber: sent.tx.blockNumber },
   });
+  const applied = await saveTransition(deps, run, { type: "batchApplied", index: k });
+  if (!applied) return { outcome: "skipped", reason: "run moved concurrently" };
   const now = deps.clock.now();
   if (applied.state === "APPLYING") {
     await scheduleStep(deps, applied, StepName.APPLY, String(applied.batchesApplied), now + APPLY_BATCH_GAP_MS);

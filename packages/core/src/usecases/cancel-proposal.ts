@@ -19,8 +19,8 @@ import { cancelChunkSize } from "../manifest/gas-model.js";
 import { ZeroHash } from "../manifest/format.js";
 import type { DispatcherGateway, SentTransaction } from "../run/gateway.js";
 import { isTerminalRun } from "../run/state-machine.js";
-import { RunState, type Proposal, type Run } from "../run/types.js";
-import { record, saveTransition, type SchedulerDeps } from "./deps.js";
+import { RunState, StepName, type Proposal, type Run } from "../run/types.js";
+import { record, saveTransition, txStepId, type SchedulerDeps } from "./deps.js";
 import { ProposalFinishedError, ProposalNotFoundError } from "./errors.js";
 
 /** What happened to one network's run. */
@@ -141,7 +141,7 @@ export async function cancelRunOnChain(proposal: Proposal, run: Run, deps: Sched
   const network = deps.networks(run.network);
   if (!network) throw new RangeError(`network ${run.network} of run ${run.proposalId} is not in the registry`);
   const maxUnstage = cancelChunkSize(network.maxTxGas);
-  const target = await targetOf(proposal, run, deps.gateway);
+  const target = await targetOf(proposal, run, deps);
   const refuse = async (revert: string, args: unknown[]): Promise<OnChainCancel> => {
     await record(deps, { proposalId: run.proposalId, network: run.network, event: "cancel.refused", details: { revert, args: args.map(String) } });
     return { ok: false, revert };
@@ -160,7 +160,8 @@ export async function cancelRunOnChain(proposal: Proposal, run: Run, deps: Sched
     }
     // Chunk 0 is sent even when the root looks gone: after a crash its journal entry holds the answer, and
     // the dispatcher refuses a cancel naming a root that is not pending.
-    const sent = await deps.gateway.send(run.network, `${run.proposalId}:${run.network}:cancel:${k}`, { kind: "cancel", root: target.root, epoch: target.epoch, maxUnstage });
+    const stepId = `${run.proposalId}:${run.network}:cancel:${k}`;
+    const sent = await deps.gateway.send(run.network, stepId, { kind: "cancel", root: target.root, epoch: target.epoch, maxUnstage });
     if (!sent.ok) {
       if (k === 0) return refuse(sent.revert.name, sent.revert.args);
       // A later chunk refused: another canceller finished the same cancel first.
@@ -173,6 +174,7 @@ export async function cancelRunOnChain(proposal: Proposal, run: Run, deps: Sched
       proposalId: run.proposalId,
       network: run.network,
       event: "cancel.confirmed",
+      key: stepId,
       txHash: sent.tx.hash,
       gasUsed: sent.tx.gasUsed.toString(),
       details: { chunk: k, maxUnstage, root: target.root, epoch: Number(target.epoch), blockNumber: sent.tx.blockNumber },
@@ -182,12 +184,15 @@ export async function cancelRunOnChain(proposal: Proposal, run: Run, deps: Sched
 
 /**
  * The commitment to cancel: the run's root and the epoch recorded at its commit. A run committed before
- * the epoch was recorded falls back to the pending epoch when the pending root is the proposal's.
+ * the epoch was recorded falls back to the pending epoch — only when its own journaled commit confirmed:
+ * the same root pending under another proposal is not this run's to cancel.
  */
-async function targetOf(proposal: Proposal, run: Run, gateway: DispatcherGateway): Promise<CancelTarget | undefined> {
+async function targetOf(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<CancelTarget | undefined> {
   const root = proposal.root.toLowerCase();
   if (run.committedEpoch !== undefined) return { root, epoch: BigInt(run.committedEpoch) };
-  const live = await gateway.readState(run.network);
+  const ours = await deps.gateway.resume(run.network, txStepId(run, StepName.COMMIT));
+  if (!ours?.ok) return undefined;
+  const live = await deps.gateway.readState(run.network);
   if (live.pendingRoot === ZeroHash || live.pendingRoot.toLowerCase() !== root) return undefined;
   return { root, epoch: live.pendingEpoch };
 }

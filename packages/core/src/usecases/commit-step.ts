@@ -10,7 +10,6 @@ import { manifestInitializer, ZeroHash } from "../manifest/format.js";
 import { buildManifestTree, commitArgs } from "../manifest/merkle.js";
 import { assertNotDrifted } from "../manifest/diff.js";
 import { parseManifest } from "../manifest/validate.js";
-import type { SendResult } from "../run/gateway.js";
 import { StepName } from "../run/types.js";
 import { checkGas } from "./gas-check.js";
 import { resolveStuckTx } from "./stuck-tx.js";
@@ -21,14 +20,14 @@ import type { StepContext } from "./run-step.js";
 /** Commit body; see {@link commitStep}. */
 export async function commitBody({ proposal, run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
   const manifest = parseManifest(proposal.manifestJson);
-  const live = await deps.gateway.readState(run.network);
-  let sent: SendResult | undefined;
   const stepId = txStepId(run, StepName.COMMIT);
-  const args = commitArgs(buildManifestTree(manifest.entries, manifestInitializer(manifest)));
-  const ours = live.pendingRoot.toLowerCase() === manifest.root && !live.cancelling;
-  // A recovered commit names the epoch it took (the pending one), so its calldata matches the journal's.
-  const call = { kind: "commit", ...args, epoch: ours ? live.pendingEpoch : live.nextEpoch } as const;
-  if (!ours) {
+  // Our commit is the one in our journal, never a pending root that merely equals ours: the same root
+  // can be pending under another proposal, or committed out of band.
+  let sent = await deps.gateway.resume(run.network, stepId);
+  if (sent) {
+    if (!sent.ok) return failOnRevert(deps, run, "commit", sent.revert);
+  } else {
+    const live = await deps.gateway.readState(run.network);
     try {
       assertNotDrifted(manifest, live);
     } catch (error) {
@@ -44,35 +43,39 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
       });
     }
     if (live.pendingRoot !== ZeroHash) {
-      const message = `another root ${live.pendingRoot} is pending on ${run.network}; cancel it on chain or wait for it before committing ${manifest.root}`;
+      const same = live.pendingRoot.toLowerCase() === manifest.root;
+      const message = same
+        ? `the manifest's root ${manifest.root} is already pending on ${run.network}, but not by this proposal's commit (another proposal or an out-of-band commit made it); cancel it on chain or wait for it`
+        : `another root ${live.pendingRoot} is pending on ${run.network}; cancel it on chain or wait for it before committing ${manifest.root}`;
       return failRun(deps, run, "pending-root", message);
     }
-    sent = await deps.gateway.send(run.network, stepId, call);
+    const args = commitArgs(buildManifestTree(manifest.entries, manifestInitializer(manifest)));
+    sent = await deps.gateway.send(run.network, stepId, { kind: "commit", ...args, epoch: live.nextEpoch });
     if (!sent.ok) return failOnRevert(deps, run, "commit", sent.revert);
-  } else {
-    // Ours already pending: an earlier attempt committed it and crashed before recording. The send is
-    // idempotent by step id: it follows the journaled transaction (its hash, gas, confirmations) and
-    // sends nothing new. Refused (nothing journaled: not committed by us) → recorded without a hash.
-    const observed = await deps.gateway.send(run.network, stepId, call);
-    if (observed.ok) sent = observed;
   }
-  const after = sent ? await deps.gateway.readState(run.network) : live;
+  const after = await deps.gateway.readState(run.network);
+  if (after.pendingRoot.toLowerCase() !== manifest.root) {
+    // Our commit landed, and the root is no longer pending: cancelled (or activated) by someone else since.
+    return failRun(deps, run, "root-gone", `the commit of ${manifest.root} on ${run.network} confirmed (tx ${sent.tx.hash}) but the root is no longer pending there (cancelled out of band?); propose again`);
+  }
+  const epoch = after.pendingEpoch;
   const etaMs = after.pendingEta * 1000;
-  const epoch = Number(call.epoch);
   const activateAtMs = Math.max(etaMs, proposal.cutoverAtMs ?? 0);
-  const committed = await saveTransition(deps, run, { type: "committed", etaMs, activateAtMs, epoch });
-  if (!committed) return { outcome: "skipped", reason: "run moved concurrently" };
+  // Audited before the run moves, under the transaction's step id: a crash between the two writes is
+  // retried from the journal and finds the entry instead of losing or doubling it.
   await record(deps, {
     proposalId: run.proposalId,
     network: run.network,
     event: "commit.confirmed",
-    ...(sent?.ok && { txHash: sent.tx.hash, gasUsed: sent.tx.gasUsed.toString() }),
-    details: { root: manifest.root, epoch, baseEpoch: manifest.baseEpoch, etaMs, activateAtMs, ...(sent?.ok ? { blockNumber: sent.tx.blockNumber } : { recovered: true }) },
+    key: stepId,
+    txHash: sent.tx.hash,
+    gasUsed: sent.tx.gasUsed.toString(),
+    details: { root: manifest.root, epoch: Number(epoch), baseEpoch: manifest.baseEpoch, etaMs, activateAtMs, blockNumber: sent.tx.blockNumber },
   });
+  const committed = await saveTransition(deps, run, { type: "committed", etaMs, activateAtMs, epoch: Number(epoch) });
+  if (!committed) return { outcome: "skipped", reason: "run moved concurrently" };
   await scheduleStep(deps, committed, StepName.APPLY, "0", deps.clock.now());
-  if (sent?.ok) {
-    await resolveStuckTx(deps, run, sent.tx);
-    await checkGas(deps, run, "commit", sent.tx);
-  }
-  return { outcome: "done", run: committed, ...(sent?.ok && { tx: sent.tx }) };
+  await resolveStuckTx(deps, run, sent.tx);
+  await checkGas(deps, run, "commit", sent.tx);
+  return { outcome: "done", run: committed, tx: sent.tx };
 }

@@ -8,14 +8,16 @@ import type { PlanOptions } from "../manifest/planner.js";
 import type { Network } from "../networks/types.js";
 import type { DispatcherGateway } from "../run/gateway.js";
 import type { ChainWatchOptions } from "../alerts/chain-events.js";
-import type { ChainCursorStore, DispatcherEventSource, GasHistory } from "../alerts/ports.js";
+import type { ChainCursorStore, DispatcherEventSource, GasHistory, JournaledTxLookup } from "../alerts/ports.js";
 import { runFailedRule } from "../alerts/rules.js";
 import { alertId, AlertStatus, type AlertDraft } from "../alerts/types.js";
+import { runbookUrl } from "../alerts/runbooks.js";
+import type { AlertDeliveryPorts } from "../alerts/delivery.js";
 import type { TxJournal } from "../ports/tx-journal.js";
 import type { AnchorStore } from "../anchor/ports.js";
 import type { SentTransaction } from "../run/gateway.js";
 import type { AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
-import { transition, type RunEvent } from "../run/state-machine.js";
+import { isTerminalRun, transition, type RunEvent } from "../run/state-machine.js";
 import { StepName, type Run } from "../run/types.js";
 import { isRunVersionConflict } from "./errors.js";
 
@@ -35,6 +37,8 @@ export interface SchedulerOptions {
   maxManifestEntries?: number;
   /** How long after an activation refused by a paused dispatcher it is tried again. @default 60_000 */
   pausedRetryMs?: number;
+  /** Base of every alert's `runbook` link (`<base>#<type>`). @default DEFAULT_RUNBOOK_BASE_URL (the repository path of RUNBOOKS.md) */
+  runbookBaseUrl?: string;
 }
 
 /** The ports and identity every use case runs with. */
@@ -70,8 +74,15 @@ export interface MonitoringPorts {
   gasHistory?: GasHistory;
   /** The write-ahead journal, for the stuck-transaction rule. */
   journal?: TxJournal;
+  /**
+   * The journal by transaction hash, for the chain watcher: a dispatcher event is PayRox's only when its
+   * transaction is journaled (or audited). Without it the sender decides, which can't see a stolen signer key.
+   */
+  journaledTxs?: JournaledTxLookup;
   /** Chain watcher tunables. */
   watch?: ChainWatchOptions;
+  /** The alert delivery ledger and destinations, for the watchdog's redelivery of undelivered alerts. */
+  alertDelivery?: AlertDeliveryPorts;
 }
 
 /** Defaults of {@link SchedulerOptions}. */
@@ -140,14 +151,15 @@ export async function scheduleStep(deps: SchedulerDeps, run: Pick<Run, "proposal
 }
 
 /**
- * Applies `event` and stores it conditionally on `run.version`.
+ * Applies `event` and stores it conditionally on `run.version`. A run that became final gives up its
+ * network's lock, so the next proposal can take the network (a crash before the release leaves a lock
+ * the next proposal takes over, its holder's run being final).
  * @returns the stored run, or undefined when another worker moved the run first (the caller skips).
  */
 export async function saveTransition(deps: SchedulerDeps, run: Run, event: RunEvent): Promise<Run | undefined> {
   const next = transition(run, event, deps.clock.now());
   try {
     await deps.store.saveRun(next, run.version);
-    return next;
   } catch (error) {
     if (isRunVersionConflict(error)) return undefined;
     // An adapter whose conflict error we don't recognise: decide by re-reading.
@@ -155,6 +167,8 @@ export async function saveTransition(deps: SchedulerDeps, run: Run, event: RunEv
     if (stored && stored.version !== run.version) return undefined;
     throw error;
   }
+  if (isTerminalRun(next)) await deps.store.releaseNetwork(next.network, next.proposalId);
+  return next;
 }
 
 /** Appends an audit entry as `deps.actor` now. */
@@ -164,12 +178,12 @@ export async function record(deps: SchedulerDeps, entry: Omit<AuditEventInput, "
 
 /** Raises the alert of an incident now (a deduping sink drops repeats of the same `dedupeKey`). */
 export async function raise(deps: SchedulerDeps, draft: AlertDraft): Promise<void> {
-  await deps.alerts.raise({ ...draft, id: alertId(draft.dedupeKey, AlertStatus.RAISED), status: AlertStatus.RAISED, atMs: deps.clock.now() });
+  await deps.alerts.raise({ ...draft, id: alertId(draft.dedupeKey, AlertStatus.RAISED), status: AlertStatus.RAISED, atMs: deps.clock.now(), runbook: runbookUrl(draft.type, deps.options?.runbookBaseUrl) });
 }
 
 /** Reports that the incident `draft` names cleared (a deduping sink drops it unless the incident is open). */
 export async function resolve(deps: SchedulerDeps, draft: AlertDraft): Promise<void> {
-  await deps.alerts.raise({ ...draft, severity: "info", id: alertId(draft.dedupeKey, AlertStatus.RESOLVED), status: AlertStatus.RESOLVED, atMs: deps.clock.now() });
+  await deps.alerts.raise({ ...draft, severity: "info", id: alertId(draft.dedupeKey, AlertStatus.RESOLVED), status: AlertStatus.RESOLVED, atMs: deps.clock.now(), runbook: runbookUrl(draft.type, deps.options?.runbookBaseUrl) });
 }
 
 /**

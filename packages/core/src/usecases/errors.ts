@@ -69,6 +69,28 @@ export class NetworkReadError extends CoreError {
   }
 }
 
+/**
+ * A target network is held by another proposal's unfinished run: one proposal at a time per network (and
+ * its dispatcher), from the proposal's creation until its run there is final — a second commit would race
+ * the first in a private relay, where neither sees the other. Nothing was written.
+ */
+export class NetworkBusyError extends CoreError {
+  readonly code = "NETWORK_BUSY";
+  constructor(
+    readonly network: string,
+    /** The proposal whose unfinished run holds the network. */
+    readonly holder: string,
+    options?: ErrorOptions,
+  ) {
+    super(`network ${network} is held by proposal ${holder}, whose run there is not final yet; wait for it to finish (payrox status ${holder}) or cancel it (payrox cancel ${holder}), then propose again`, options);
+  }
+}
+
+/** Whether `error` is a {@link NetworkBusyError} from any store adapter (matched by code and fields). */
+export function isNetworkBusy(error: unknown): error is NetworkBusyError {
+  return error instanceof NetworkBusyError || (typeof error === "object" && error !== null && (error as { code?: unknown }).code === "NETWORK_BUSY" && typeof (error as { holder?: unknown }).holder === "string");
+}
+
 /** No proposal has this id. */
 export class ProposalNotFoundError extends CoreError {
   constructor(readonly proposalId: string) {

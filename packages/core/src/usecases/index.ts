@@ -8,6 +8,7 @@ export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type Ste
 export * from "./cancel-proposal.js";
 export * from "./watchdog-sweep.js";
 export * from "./redrive-stalled-runs.js";
+export * from "./redeliver-alerts.js";
 export * from "./watch-chain.js";
 export { checkGas } from "./gas-check.js";
 export * from "./anchor-audit-heads.js";

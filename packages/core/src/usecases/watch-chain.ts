@@ -1,29 +1,54 @@
 /**
- * The watchdog's chain watcher: reads each network's dispatcher events since the block it last saw (a
- * cursor per network in the store), in bounded ranges, and raises a critical `unauthorized` alert for
- * every event in a transaction PayRox did not send (a chunked cancel's CancelStarted / RoutesUnstaged /
- * RootCancelled are one incident, see `outOfBandEventRule`). A reorg (the cursor's block no longer canonical)
- * steps back and re-reads; an RPC error leaves the cursor where it was for the next sweep. Re-reading
- * never repeats an alert: the alert sink dedupes by incident.
+ * The watchdog's chain watcher: reads each network's dispatcher events from the block after its cursor
+ * (one per network in the store) up to the last block with the network's confirmations, and raises one
+ * alert per privileged event PayRox did not cause (out-of-band.ts says which type and severity).
+ *
+ * It never skips a block: the cursor moves only past a range that was read whole; a range the provider
+ * refuses as too large (block-range or result-count caps, worded differently by each provider: the event
+ * source throws LogRangeRefusedError) is read again in halves; an RPC error ends the sweep with the cursor
+ * after the last range read, so the next sweep resumes there — after any downtime. A reorg deeper than
+ * the confirmations (the cursor's block no longer canonical) steps back `reorgDepth` blocks and re-reads.
+ * Re-reading, overlapping sweeps and duplicate invocations never repeat an alert: the alert sink dedupes by
+ * incident, and an incident's key is the transaction hash and the event's content, not its block.
+ *
+ * "PayRox did not cause it" is decided by PayRox's own records, not by the sender: a transaction is
+ * PayRox's when its hash is in the write-ahead journal (every transaction PayRox broadcasts is journaled
+ * first) or in the audit trail. A transaction from PayRox's signer address that neither knows is an alert —
+ * the signer key was used outside PayRox. Only without a journal lookup (`monitoring.journaledTxs`) does
+ * the sender count as proof, which can't see a stolen key.
  */
-import { blockRanges, outOfBandEventRule, planScan, resolveWatchOptions } from "../alerts/chain-events.js";
-import type { ChainCursorStore, DispatcherEventSource } from "../alerts/ports.js";
+import { narrowedSpan, planScan, resolveWatchOptions, type ResolvedChainWatchOptions } from "../alerts/chain-events.js";
+import { outOfBandTransactionAlerts } from "../alerts/out-of-band.js";
+import type { ChainCursorStore, DispatcherEvent, DispatcherEventSource, JournaledTxLookup } from "../alerts/ports.js";
+import { LogRangeRefusedError } from "../errors.js";
 import { raise, type SchedulerDeps } from "./deps.js";
 
 /** What one sweep did on one network. */
 export type ChainWatchReport =
-  | { network: string; ok: true; from: number; to: number; reorged: boolean; events: number; unauthorized: number }
+  | {
+      network: string;
+      ok: true;
+      /** The range planned; `to` is where the cursor now stands (below the plan's end only when the chain moved under the sweep). */
+      from: number;
+      to: number;
+      reorged: boolean;
+      events: number;
+      /** Alerts raised for events PayRox did not cause (before the sink's dedupe). */
+      outOfBand: number;
+      /** Ranges the provider refused and the sweep read again in halves. */
+      splits: number;
+    }
   | { network: string; ok: false; error: string };
 
 /**
  * Watches every network the event source reads.
- * @param ownTxHashes hashes of transactions PayRox recorded (lower-case), besides those from its signers
+ * @param auditedTxHashes hashes of transactions in PayRox's audit trail (lower-case), PayRox's own besides the journaled ones
  */
-export async function watchChain(deps: SchedulerDeps, events: DispatcherEventSource, cursors: ChainCursorStore, ownTxHashes: ReadonlySet<string>): Promise<ChainWatchReport[]> {
+export async function watchChain(deps: SchedulerDeps, events: DispatcherEventSource, cursors: ChainCursorStore, auditedTxHashes: ReadonlySet<string>): Promise<ChainWatchReport[]> {
   const reports: ChainWatchReport[] = [];
   for (const network of events.networks()) {
     try {
-      reports.push(await watchNetwork(deps, events, cursors, network, ownTxHashes));
+      reports.push(await watchNetwork(deps, events, cursors, network, auditedTxHashes));
     } catch (error) {
       reports.push({ network, ok: false, error: error instanceof Error ? error.message : String(error) });
     }
@@ -31,35 +56,104 @@ export async function watchChain(deps: SchedulerDeps, events: DispatcherEventSou
   return reports;
 }
 
-async function watchNetwork(deps: SchedulerDeps, events: DispatcherEventSource, cursors: ChainCursorStore, network: string, txHashes: ReadonlySet<string>): Promise<ChainWatchReport> {
+async function watchNetwork(deps: SchedulerDeps, events: DispatcherEventSource, cursors: ChainCursorStore, network: string, audited: ReadonlySet<string>): Promise<ChainWatchReport> {
   const options = resolveWatchOptions(deps.monitoring?.watch ?? {});
   const head = await events.head(network);
   const cursor = await cursors.get(network);
   const canonical = cursor && (await events.blockHash(network, cursor.blockNumber));
-  const plan = planScan(cursor, canonical, head, options);
-  const own = { senders: new Set((await events.ownSenders(network)).map((a) => a.toLowerCase())), txHashes };
-  let seen = 0;
-  let unauthorized = 0;
-  let to = plan.from - 1;
-  for (const [from, end] of blockRanges(plan.from, plan.to, options.maxBlockRange)) {
-    const endHash = await events.blockHash(network, end);
-    if (!endHash) break;
-    const logs = await events.getLogs(network, from, end);
-    // The range changed under us (reorg while reading): leave the cursor; the next sweep re-reads.
-    if ((await events.blockHash(network, end)) !== endHash) break;
-    const ordinals = new Map<string, number>();
-    for (const event of logs) {
-      const key = `${event.txHash}:${event.name}`;
-      const ordinal = ordinals.get(key) ?? 0;
-      ordinals.set(key, ordinal + 1);
-      seen++;
-      const draft = outOfBandEventRule(event, own, ordinal);
-      if (!draft) continue;
-      unauthorized++;
-      await raise(deps, draft);
+  const plan = planScan(cursor, canonical, head, options, deps.networks(network)?.confirmations ?? 1);
+  const ownership = new Ownership(network, audited, deps.monitoring?.journaledTxs, await events.ownSenders(network));
+  const report = { network, ok: true as const, from: plan.from, to: plan.from - 1, reorged: plan.reorged, events: 0, outOfBand: 0, splits: 0 };
+  let span = options.maxBlockRange;
+  while (report.to < plan.to) {
+    const from = report.to + 1;
+    const end = Math.min(plan.to, from + span - 1);
+    const read = await readRange(events, network, from, end);
+    if (read === "refused") {
+      span = narrowedSpan(from, end) ?? span;
+      report.splits++;
+      continue;
     }
-    await cursors.put({ network, blockNumber: end, blockHash: endHash, updatedAtMs: deps.clock.now() });
-    to = end;
+    if (read === "moved") break;
+    report.events += read.logs.length;
+    for (const txEvents of byTransaction(read.logs)) {
+      const origin = await ownership.outside(txEvents[0]!);
+      if (!origin) continue;
+      for (const draft of outOfBandTransactionAlerts(txEvents, origin)) {
+        report.outOfBand++;
+        await raise(deps, draft);
+      }
+    }
+    // Only after every alert of the range was raised (a failed delivery throws: the range is read again).
+    await cursors.put({ network, blockNumber: end, blockHash: read.endHash, updatedAtMs: deps.clock.now() });
+    report.to = end;
   }
-  return { network, ok: true, from: plan.from, to, reorged: plan.reorged, events: seen, unauthorized };
+  return report;
+}
+
+type RangeRead = { logs: DispatcherEvent[]; endHash: string } | "refused" | "moved";
+
+/**
+ * The events of `[from, end]` and the hash of `end`, or "moved" when the chain changed under the read (the
+ * block is gone or was replaced: the next sweep re-reads), or "refused" when the provider refused the range
+ * and it can be split.
+ */
+async function readRange(events: DispatcherEventSource, network: string, from: number, end: number): Promise<RangeRead> {
+  const endHash = await events.blockHash(network, end);
+  if (!endHash) return "moved";
+  let logs: DispatcherEvent[];
+  try {
+    logs = await events.getLogs(network, from, end);
+  } catch (error) {
+    if (error instanceof LogRangeRefusedError && narrowedSpan(from, end) !== undefined) return "refused";
+    throw error;
+  }
+  if ((await events.blockHash(network, end)) !== endHash) return "moved";
+  if (logs.some((log) => log.blockNumber === end && log.blockHash.toLowerCase() !== endHash.toLowerCase())) return "moved";
+  return { logs, endHash };
+}
+
+/** The events grouped by transaction, transactions and events in chain order. */
+function byTransaction(logs: readonly DispatcherEvent[]): DispatcherEvent[][] {
+  const groups = new Map<string, DispatcherEvent[]>();
+  for (const log of logs) {
+    const key = log.txHash.toLowerCase();
+    const group = groups.get(key);
+    if (group) group.push(log);
+    else groups.set(key, [log]);
+  }
+  return [...groups.values()];
+}
+
+/** Tells PayRox's transactions from everyone else's on one network (see the module comment). */
+class Ownership {
+  readonly #senders: ReadonlySet<string>;
+  readonly #known = new Map<string, boolean>();
+
+  constructor(
+    private readonly network: string,
+    private readonly audited: ReadonlySet<string>,
+    private readonly journal: JournaledTxLookup | undefined,
+    senders: readonly string[],
+  ) {
+    this.#senders = new Set(senders.map((s) => s.toLowerCase()));
+  }
+
+  /** How `event`'s transaction relates to PayRox when PayRox did not cause it; undefined when it did. */
+  async outside(event: DispatcherEvent): Promise<{ fromPayRoxSigner: boolean } | undefined> {
+    const fromPayRoxSigner = this.#senders.has(event.from.toLowerCase());
+    if (await this.#isOwn(event.txHash.toLowerCase(), fromPayRoxSigner)) return undefined;
+    return { fromPayRoxSigner };
+  }
+
+  async #isOwn(txHash: string, fromPayRoxSigner: boolean): Promise<boolean> {
+    if (this.audited.has(txHash)) return true;
+    if (!this.journal) return fromPayRoxSigner;
+    let own = this.#known.get(txHash);
+    if (own === undefined) {
+      own = (await this.journal.findByTxHash(this.network, txHash)) !== undefined;
+      this.#known.set(txHash, own);
+    }
+    return own;
+  }
 }

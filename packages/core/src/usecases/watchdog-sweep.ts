@@ -1,8 +1,8 @@
 /**
  * `watchdogSweep` (every minute): raises `late-activation` for runs not activated `grace + 300 s` after
  * their activation time, `tx-stuck` for a run's pending transaction past its replacement budget, and —
- * with an event source and a cursor store — `unauthorized` for dispatcher events PayRox did not send
- * (watch-chain.ts). Alerts are deduped by incident in the alert sink, so repeated sweeps don't repeat
+ * with an event source and a cursor store — one `out-of-band-*` alert per privileged dispatcher event PayRox
+ * did not cause (watch-chain.ts). Alerts are deduped by incident in the alert sink, so repeated sweeps don't repeat
  * them; the activation step reports the resolution.
  */
 import { lateActivationRule, txStuckRule } from "../alerts/rules.js";
@@ -41,7 +41,7 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
   const now = deps.clock.now();
   const { proposals } = await deps.store.listProposals({ limit: options.limit ?? 100 });
   const result: WatchdogSweepReturnType = { checked: 0, late: [], stuck: [] };
-  const ownTxHashes = new Set<string>();
+  const auditedTxHashes = new Set<string>();
   for (const proposal of proposals) {
     const open = (await deps.store.listRuns(proposal.id)).filter((run) => !isTerminalRun(run));
     if (open.length === 0) continue;
@@ -55,12 +55,12 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
       const stuck = await stuckTransaction(deps, run, now);
       if (stuck) result.stuck.push(stuck);
     }
-    if (deps.monitoring?.events) for (const entry of await deps.audit.list(proposal.id)) if (entry.txHash) ownTxHashes.add(entry.txHash.toLowerCase());
+    if (deps.monitoring?.events) for (const entry of await deps.audit.list(proposal.id)) if (entry.txHash) auditedTxHashes.add(entry.txHash.toLowerCase());
   }
   // Key rotations' role grants and revocations are PayRox's own too.
-  if (deps.monitoring?.events) for (const entry of await deps.audit.list(OPERATIONS_AUDIT_STREAM)) if (entry.txHash) ownTxHashes.add(entry.txHash.toLowerCase());
+  if (deps.monitoring?.events) for (const entry of await deps.audit.list(OPERATIONS_AUDIT_STREAM)) if (entry.txHash) auditedTxHashes.add(entry.txHash.toLowerCase());
   const { events, cursors } = deps.monitoring ?? {};
-  if (events && cursors) result.chain = await watchChain(deps, events, cursors, ownTxHashes);
+  if (events && cursors) result.chain = await watchChain(deps, events, cursors, auditedTxHashes);
   return result;
 }
 

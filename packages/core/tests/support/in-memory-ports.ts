@@ -14,8 +14,11 @@ import {
   MANIFEST_FORMAT,
   manifestRoot,
   RunVersionConflictError,
+  isTerminalRun,
+  NetworkBusyError,
   serializeManifest,
   DedupingAlertSink,
+  LogRangeRefusedError,
   type Alert,
   type BlockRef,
   type ChainCursor,
@@ -60,11 +63,28 @@ export class InMemoryRunStore {
   readonly leases = new Map<string, StoredLease>();
   constructor(private readonly clock: ManualClock) {}
 
+  readonly locks = new Map<string, string>();
   async createProposal(proposal: Proposal, runs: Run[]): Promise<void> {
     await tick();
     if (this.proposals.has(proposal.id)) throw new Error(`proposal ${proposal.id} exists`);
+    for (const run of runs) {
+      const holder = this.locks.get(run.network);
+      const held = holder && this.runs.get(`${holder}/${run.network}`);
+      if (holder && held && !isTerminalRun(held)) throw new NetworkBusyError(run.network, holder);
+    }
     this.proposals.set(proposal.id, copy(proposal));
-    for (const run of runs) this.runs.set(`${run.proposalId}/${run.network}`, copy(run));
+    for (const run of runs) {
+      this.runs.set(`${run.proposalId}/${run.network}`, copy(run));
+      this.locks.set(run.network, proposal.id);
+    }
+  }
+  async releaseNetwork(network: string, proposalId: string): Promise<void> {
+    await tick();
+    if (this.locks.get(network) === proposalId) this.locks.delete(network);
+  }
+  async networkHolder(network: string): Promise<string | undefined> {
+    await tick();
+    return this.locks.get(network);
   }
   async getProposal(id: string): Promise<Proposal | undefined> {
     await tick();
@@ -121,6 +141,8 @@ export class InMemoryAuditLog {
   async append(input: AuditEventInput): Promise<AuditEntry> {
     await tick();
     const list = this.entries.get(input.proposalId) ?? [];
+    const stored = input.key === undefined ? undefined : list.find((e) => e.key === input.key);
+    if (stored) return copy(stored);
     const entry = chainEntry(input, list.at(-1));
     list.push(entry);
     this.entries.set(input.proposalId, list);
@@ -152,10 +174,19 @@ export class InMemoryScheduler {
   }
 }
 
-/** AlertSink collecting alerts. */
+/**
+ * AlertSink collecting alerts; `failNext` makes the next deliveries throw like an unreachable endpoint; refuses
+ * an alert without its type's runbook link, so every use-case test checks it.
+ */
 export class InMemoryAlertSink {
   readonly alerts: Alert[] = [];
+  failNext = 0;
   async raise(alert: Alert): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("webhook endpoint unreachable");
+    }
+    if (!alert.runbook?.endsWith(`#${alert.type}`)) throw new Error(`alert ${alert.type} lacks its runbook link (got ${JSON.stringify(alert.runbook)})`);
     this.alerts.push(copy(alert));
   }
 }
@@ -215,14 +246,17 @@ export class InMemoryCursorStore {
 
 /**
  * A scripted chain of blocks per network for the chain watcher: `mine(events)` appends a block,
- * `reorg(depth)` replaces the last blocks with fresh hashes (events dropped unless re-mined), and
- * `failNext` makes the next call throw like an unreachable RPC. Records every getLogs range.
+ * `reorg(depth)` replaces the last blocks with fresh hashes (events dropped unless re-mined),
+ * `failNext` makes the next call throw like an unreachable RPC, and `providerMaxRange` makes getLogs refuse
+ * wider ranges like a capped provider (LogRangeRefusedError). Records every getLogs range it answered.
  */
 export class ScriptedEventSource {
   readonly chains = new Map<string, { hash: string; events: Omit<DispatcherEvent, "blockNumber" | "blockHash" | "network">[] }[]>();
   readonly ranges: { network: string; from: number; to: number }[] = [];
   readonly senders = new Map<string, string[]>();
   failNext = 0;
+  providerMaxRange = Number.POSITIVE_INFINITY;
+  refused = 0;
   #salt = 0;
   networks(): string[] {
     return [...this.chains.keys()];
@@ -256,6 +290,10 @@ export class ScriptedEventSource {
   }
   async getLogs(network: string, fromBlock: number, toBlock: number): Promise<DispatcherEvent[]> {
     this.#maybeFail();
+    if (toBlock - fromBlock + 1 > this.providerMaxRange) {
+      this.refused++;
+      throw new LogRangeRefusedError(network, fromBlock, toBlock, `block range limit exceeded: at most ${this.providerMaxRange} blocks`);
+    }
     this.ranges.push({ network, from: fromBlock, to: toBlock });
     const chain = this.chains.get(network)!;
     return chain.slice(fromBlock, toBlock + 1).flatMap((block, i) => block.events.map((e) => ({ ...e, network, blockNumber: fromBlock + i, blockHash: block.hash })));
@@ -331,6 +369,10 @@ export class ScriptedGateway {
       : { ok: true, tx: { hash: keccak256(toBeHex(this.journal.size + 1, 32)), blockNumber: latest.number + 1, blockTimestamp, gasUsed: this.gas(network, call) } };
     this.journal.set(stepId, result);
     return result;
+  }
+  async resume(_network: string, stepId: string): Promise<SendResult | undefined> {
+    await tick();
+    return this.journal.get(stepId);
   }
   /** Sends of one step id. */
   sendsOf(stepId: string): SentCall[] {

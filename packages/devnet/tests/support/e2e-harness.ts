@@ -13,7 +13,7 @@ import { createTable, DynamoAuditLog, DynamoIncidentLedger, DynamoJobStore, Dyna
 import { startDynamoDbLocal, type DynamoDbLocal } from "@payrox/aws/testing";
 import { JournaledDispatcherGateway, KmsSigner } from "@payrox/chain";
 import {
-  buildManifest, DedupingAlertSink, findNetwork, runStep, TERMINAL_STATES, type Alert, type IncidentLedger, type AlertSink, type DispatcherGateway, type Manifest, type Run, type SchedulerDeps, type SchedulerOptions, type TxJournal,
+  buildManifest, DedupingAlertSink, findNetwork, runStep, TERMINAL_STATES, type Alert, type IncidentLedger, type AlertSink, type DispatcherGateway, type Manifest, type Relay, type Run, type SchedulerDeps, type SchedulerOptions, type TxJournal,
 } from "@payrox/core";
 import { loadArtifact } from "../../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../../contracts/lib/deploy.js";
@@ -146,16 +146,19 @@ export interface E2eDepsOptions {
   wrapGateway?: (gateway: DispatcherGateway) => DispatcherGateway;
   options?: SchedulerOptions;
   alerts?: RecordingAlertSink;
+  /** A relay per network (default: the public mempool of its node). */
+  relays?: Readonly<Record<string, Relay>>;
 }
 
 /** SchedulerDeps over the world's real adapters: a JournaledDispatcherGateway signing with KMS, a real clock. */
-export function schedulerDeps(world: E2eWorld, { wrapJournal, wrapGateway = (g) => g, options = E2E_OPTIONS, alerts = new RecordingAlertSink(new DynamoIncidentLedger(world.table)) }: E2eDepsOptions = {}): SchedulerDeps & { alerts: RecordingAlertSink } {
+export function schedulerDeps(world: E2eWorld, { wrapJournal, wrapGateway = (g) => g, options = E2E_OPTIONS, alerts = new RecordingAlertSink(new DynamoIncidentLedger(world.table)), relays = {} }: E2eDepsOptions = {}): SchedulerDeps & { alerts: RecordingAlertSink } {
   const gatewayNetworks = Object.fromEntries(
     Object.values(world.networks).map((n) => [
       n.id,
       {
         provider: n.provider, dispatcher: n.dispatcher, signer: n.signer, nonceStore: world.nonceStore,
         journal: wrapJournal ? wrapJournal(n.id, world.journal) : world.journal, pollIntervalMs: 100, timeoutMs: 60_000,
+        ...(relays[n.id] && { relay: relays[n.id] }),
       },
     ]),
   );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  accessControlRevertRule, ALERT_THRESHOLDS, applyGasSpikeRule, AlertRuleInputError, activationNotReadyRule, blockRanges, codehashMismatchRule, createRun, gasSpikeRule, lateActivationRule, median,
-  outOfBandEventRule, planScan, runFailedRule, txStuckRule, type DispatcherEvent, type Run, type TxRecord,
+  accessControlRevertRule, ALERT_THRESHOLDS, applyGasSpikeRule, AlertRuleInputError, activationNotReadyRule, codehashMismatchRule, createRun, DEFAULT_ADMIN_ROLE, eventMeaning, gasSpikeRule,
+  lateActivationRule, median, narrowedSpan, outOfBandTransactionAlerts, planScan, runFailedRule, txStuckRule, type DispatcherEvent, type Run, type TxRecord,
 } from "../../../src/index.js";
 
 const T0 = 1_800_000_000_000;
@@ -156,45 +156,103 @@ describe("planScan", () => {
     expect(planScan(cursor, "0xC", head, { maxBlocksPerSweep: 500 })).toEqual({ from: 4_001, to: 4_500, reorged: false });
   });
 
+  it("reads only blocks with the network's confirmations, or the configured ones", () => {
+    expect(planScan(cursor, "0xc", head, {}, 3)).toEqual({ from: 4_001, to: 4_998, reorged: false });
+    expect(planScan(cursor, "0xc", head, { confirmations: 12 }, 3)).toEqual({ from: 4_001, to: 4_989, reorged: false });
+    expect(planScan(undefined, undefined, head, { initialLookbackBlocks: 100 }, 3)).toEqual({ from: 4_899, to: 4_998, reorged: false });
+    // A cursor already at the confirmed head reads nothing (an empty range).
+    expect(planScan({ ...cursor, blockNumber: 4_998 }, "0xc", head, {}, 3)).toMatchObject({ from: 4_999, to: 4_998 });
+  });
+
   it("steps back reorgDepth blocks when the cursor's block is no longer canonical", () => {
     expect(planScan(cursor, "0xother", head, { reorgDepth: 10 })).toEqual({ from: 3_991, to: 5_000, reorged: true });
     expect(planScan({ ...cursor, blockNumber: 3 }, undefined, head, { reorgDepth: 10 })).toMatchObject({ from: 0, reorged: true });
   });
 
-  it("refuses a non-positive bound with a typed error", () => {
+  it("refuses a non-positive bound or confirmation count with a typed error", () => {
     expect(() => planScan(cursor, "0xc", head, { maxBlockRange: 0 })).toThrow(AlertRuleInputError);
+    expect(() => planScan(cursor, "0xc", head, {}, 0)).toThrow(AlertRuleInputError);
+    expect(() => planScan(cursor, "0xc", head, { confirmations: 1.5 })).toThrow(AlertRuleInputError);
   });
 });
 
-describe("blockRanges", () => {
-  it("splits a range into bounded pieces and nothing for an empty range", () => {
-    expect(blockRanges(10, 25, 8)).toEqual([[10, 17], [18, 25]]);
-    expect(blockRanges(10, 9, 8)).toEqual([]);
+describe("narrowedSpan", () => {
+  it("halves a refused range and gives up at one block", () => {
+    expect(narrowedSpan(10, 109)).toBe(50);
+    expect(narrowedSpan(10, 12)).toBe(1);
+    expect(narrowedSpan(10, 11)).toBe(1);
+    expect(narrowedSpan(10, 10)).toBeUndefined();
   });
 });
 
-describe("outOfBandEventRule", () => {
+describe("eventMeaning", () => {
+  it("gives each family of privileged events its own alert type", () => {
+    const typeOf = (name: string, args: Record<string, string> = {}) => eventMeaning({ name, args }).type;
+    expect(typeOf("RoleGranted", { role: `0x${"11".repeat(32)}` })).toBe("out-of-band-role-change");
+    expect(typeOf("RoleRevoked", { role: `0x${"11".repeat(32)}` })).toBe("out-of-band-role-change");
+    expect(typeOf("RoleGranted", { role: DEFAULT_ADMIN_ROLE })).toBe("out-of-band-admin-transfer");
+    expect(typeOf("DefaultAdminTransferScheduled")).toBe("out-of-band-admin-transfer");
+    expect(typeOf("ActivationDelayChangeScheduled")).toBe("out-of-band-delay-change");
+    expect(typeOf("Paused")).toBe("out-of-band-pause");
+    expect(typeOf("Unpaused")).toBe("out-of-band-pause");
+    expect(typeOf("SelectorDisabled")).toBe("out-of-band-selector-disabled");
+    expect(typeOf("RootCommitted")).toBe("out-of-band-commit");
+    expect(typeOf("RootCancelled")).toBe("out-of-band-cancel");
+    expect(eventMeaning({ name: "unknown", args: {} })).toMatchObject({ type: "unauthorized", severity: "critical" });
+  });
+
+  it("rates a weakening change critical and a strengthening or withdrawn one a warning", () => {
+    expect(eventMeaning({ name: "ActivationDelayChangeScheduled", args: { newDelay: "1", effectSchedule: "9" } }).severity).toBe("critical");
+    expect(eventMeaning({ name: "ActivationDelaySet", args: { previousDelay: "60", newDelay: "120" } }).severity).toBe("warning");
+    expect(eventMeaning({ name: "DefaultAdminTransferCanceled", args: {} }).severity).toBe("warning");
+  });
+});
+
+describe("outOfBandTransactionAlerts", () => {
   const event: DispatcherEvent = { network: "base", name: "RootCommitted", args: { root: "0xr", epoch: "2" }, txHash: "0xTX", from: "0xOutsider", blockNumber: 9, blockHash: "0xb", logIndex: 3 };
+  const outsider = { fromPayRoxSigner: false };
 
-  it("raises a critical unauthorized alert for an event PayRox did not send", () => {
-    const alert = outOfBandEventRule(event, { senders: new Set(["0xpayrox"]), txHashes: new Set() }, 0);
-    expect(alert).toMatchObject({ type: "unauthorized", severity: "critical", dedupeKey: "unauthorized:base:0xtx:RootCommitted:0", evidence: { txHash: "0xTX", blockNumber: 9, values: { event: "RootCommitted", from: "0xOutsider", root: "0xr" } } });
+  it("raises a critical out-of-band-commit alert with the event as evidence, keyed by transaction and content", () => {
+    const [alert, ...rest] = outOfBandTransactionAlerts([event], outsider);
+    expect(rest).toEqual([]);
+    expect(alert).toMatchObject({
+      type: "out-of-band-commit", severity: "critical", network: "base", dedupeKey: "out-of-band-commit:base:0xtx:RootCommitted:0",
+      evidence: { txHash: "0xTX", blockNumber: 9, values: { event: "RootCommitted", from: "0xOutsider", root: "0xr", epoch: "2", fromPayRoxSigner: false, blockHash: "0xb", logIndex: 3 } },
+    });
+    expect(alert!.message).toMatch(/root 0xr committed at epoch 2 .* PayRox did not send .*0xOutsider/);
+  });
+
+  it("keeps the key when a reorg moves the transaction to another block and log index", () => {
+    const moved = { ...event, blockNumber: 10, blockHash: "0xother", logIndex: 0 };
+    expect(outOfBandTransactionAlerts([moved], outsider)[0]!.dedupeKey).toBe(outOfBandTransactionAlerts([event], outsider)[0]!.dedupeKey);
+  });
+
+  it("numbers same-named events of one transaction, one alert each", () => {
+    const role = (account: string): DispatcherEvent => ({ ...event, name: "RoleGranted", args: { role: `0x${"11".repeat(32)}`, account, sender: "0xOutsider" } });
+    const keys = outOfBandTransactionAlerts([role("0xa"), role("0xb")], outsider).map((a) => a.dedupeKey);
+    expect(keys).toEqual(["out-of-band-role-change:base:0xtx:RoleGranted:0", "out-of-band-role-change:base:0xtx:RoleGranted:1"]);
   });
 
   it("gives every event of one outside chunked cancel the same incident, across its transactions", () => {
     // Prepare: an outsider cancels root 0xR (epoch 4) in two transactions
-    const own = { senders: new Set(["0xpayrox"]), txHashes: new Set<string>() };
     const cancel = (name: string, txHash: string, args: Record<string, string>): DispatcherEvent => ({ ...event, name, txHash, args: { root: "0xR", epoch: "4", ...args } });
-    const events = [cancel("CancelStarted", "0xT1", {}), cancel("RoutesUnstaged", "0xT1", { count: "3", remaining: "2" }), cancel("RoutesUnstaged", "0xT2", { count: "2", remaining: "0" }), cancel("RootCancelled", "0xT2", {})];
     // Act
-    const keys = new Set(events.map((e) => outOfBandEventRule(e, own)!.dedupeKey));
+    const first = outOfBandTransactionAlerts([cancel("CancelStarted", "0xT1", {}), cancel("RoutesUnstaged", "0xT1", { count: "3", remaining: "2" })], outsider);
+    const second = outOfBandTransactionAlerts([cancel("RoutesUnstaged", "0xT2", { count: "2", remaining: "0" }), cancel("RootCancelled", "0xT2", {})], outsider);
     // Assess
-    expect([...keys]).toEqual(["unauthorized:base:cancel:0xr:4"]);
-    expect(outOfBandEventRule({ ...event, name: "ActivationDelayChangeScheduled", args: { newDelay: "1", effectSchedule: "99" } }, own)!.dedupeKey).toBe("unauthorized:base:0xtx:ActivationDelayChangeScheduled:0");
+    expect([...first, ...second].map((a) => a.dedupeKey)).toEqual(["out-of-band-cancel:base:cancel:0xr:4", "out-of-band-cancel:base:cancel:0xr:4"]);
+    expect(first[0]).toMatchObject({ type: "out-of-band-cancel", evidence: { values: { event: "CancelStarted" } } });
   });
 
-  it("raises nothing for PayRox's signer or a transaction PayRox recorded", () => {
-    expect(outOfBandEventRule(event, { senders: new Set(["0xoutsider"]), txHashes: new Set() })).toBeUndefined();
-    expect(outOfBandEventRule(event, { senders: new Set(), txHashes: new Set(["0xtx"]) })).toBeUndefined();
+  it("makes an accepted admin transfer (revoke + grant of DEFAULT_ADMIN_ROLE in one transaction) one incident", () => {
+    const admin = (name: string, account: string): DispatcherEvent => ({ ...event, name, args: { role: DEFAULT_ADMIN_ROLE, account, sender: "0xnew" } });
+    const alerts = outOfBandTransactionAlerts([admin("RoleRevoked", "0xold"), admin("RoleGranted", "0xnew")], outsider);
+    expect(alerts).toEqual([expect.objectContaining({ type: "out-of-band-admin-transfer", severity: "critical", dedupeKey: "out-of-band-admin-transfer:base:0xtx:admin-accepted", message: expect.stringContaining("admin transfer accepted: 0xold → 0xnew") })]);
+  });
+
+  it("calls a transaction from PayRox's signer that PayRox never journaled a compromised key, critical whatever it did", () => {
+    const [alert] = outOfBandTransactionAlerts([{ ...event, name: "SelectorsPruned", args: { count: "0" } }], { fromPayRoxSigner: true });
+    expect(alert).toMatchObject({ type: "out-of-band-commit", severity: "critical", evidence: { values: { fromPayRoxSigner: true } } });
+    expect(alert!.message).toMatch(/PayRox's own signer .* compromised/);
   });
 });

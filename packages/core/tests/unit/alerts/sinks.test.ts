@@ -3,7 +3,7 @@ import { AlertDeliveryError, alertId, DedupingAlertSink, FanOutAlertSink, signWe
 import { InMemoryAlertSink, InMemoryIncidentLedger } from "../../support/in-memory-ports.js";
 
 const KEY = "codehash-mismatch:p1:base";
-const raised: Alert = { id: alertId(KEY, "raised"), dedupeKey: KEY, type: "codehash-mismatch", status: "raised", severity: "critical", network: "base", proposalId: "p1", message: "m", atMs: 1 };
+const raised: Alert = { id: alertId(KEY, "raised"), dedupeKey: KEY, type: "codehash-mismatch", status: "raised", severity: "critical", network: "base", proposalId: "p1", message: "m", atMs: 1, runbook: "packages/core/RUNBOOKS.md#codehash-mismatch" };
 const resolved: Alert = { ...raised, id: alertId(KEY, "resolved"), status: "resolved", severity: "info", atMs: 2 };
 
 class FlakySink implements AlertSink {

@@ -94,7 +94,7 @@ describe("a step signed by a retired signer", () => {
     const { proposal } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["base"], proposer: "alice" }, deps);
     await h.audit.append({ proposalId: OPERATIONS_AUDIT_STREAM, actor: "operator", event: "signer.retired", network: "base", details: { network: "base", from: OLD.address, to: NEW.address, fromKeyId: OLD.keyId, toKeyId: NEW.keyId }, atMs: 1 });
     // The stale worker's chain simulation refuses its signer (nothing is signed or journaled).
-    const stale = { ...deps, gateway: { readState: (n: string) => h.gateway.readState(n), latestBlock: (n: string) => h.gateway.latestBlock(n), send: async () => ({ ok: false as const, revert: { name: "AccessControlUnauthorizedAccount", args: [OLD.address, "0x01"] } }) } };
+    const stale = { ...deps, gateway: { readState: (n: string) => h.gateway.readState(n), latestBlock: (n: string) => h.gateway.latestBlock(n), resume: async () => undefined, send: async () => ({ ok: false as const, revert: { name: "AccessControlUnauthorizedAccount", args: [OLD.address, "0x01"] } }) } };
     const job = h.scheduler.takeNext()!;
 
     // Act

@@ -4,7 +4,7 @@
  * mismatch at apply, and the chain watcher (out-of-band events, bounded ranges, reorgs, RPC errors).
  */
 import { describe, expect, it } from "vitest";
-import { findNetwork, parseManifest, planBatches, proposeUpgrade, RunState, watchdogSweep, type DispatcherCall, type DispatcherEvent } from "../../../src/index.js";
+import { findNetwork, parseManifest, planBatches, proposeUpgrade, RunState, watchdogSweep, type ChainWatchOptions, type DispatcherCall, type DispatcherEvent, type JournaledTxLookup } from "../../../src/index.js";
 import { fireDueJobs, inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
 
 const PAYROX = "0x00000000000000000000000000000000000000aa";
@@ -163,29 +163,83 @@ describe("steps › apply gas against the plan", () => {
 });
 
 describe("watchdogSweep › chain events", () => {
-  function watching() {
+  /** A network of 50 blocks whose signer is PAYROX; `journaled` are the hashes PayRox's journal knows. */
+  function watching(options: { journaled?: string[]; watch?: ChainWatchOptions } = {}) {
     const h = inMemoryPorts();
     h.events.addNetwork("base", 50, [PAYROX]);
-    const deps = h.deps({ actor: "watchdog", monitoring: { events: h.events, cursors: h.cursors, watch: { maxBlockRange: 10, initialLookbackBlocks: 20, reorgDepth: 5 } } });
+    const journaled = new Set((options.journaled ?? []).map((hash) => hash.toLowerCase()));
+    const journaledTxs: JournaledTxLookup = { findByTxHash: async (network, hash) => (network === "base" && journaled.has(hash.toLowerCase()) ? { stepId: `step-${hash}` } : undefined) };
+    const watch = { maxBlockRange: 10, initialLookbackBlocks: 20, reorgDepth: 5, ...options.watch };
+    const deps = h.deps({ actor: "watchdog", monitoring: { events: h.events, cursors: h.cursors, journaledTxs, watch } });
     return { h, deps };
   }
 
-  it("raises one critical alert per out-of-band event and none for PayRox's own, across sweeps", async () => {
+  it("raises one alert per out-of-band event, typed by its family, and none for PayRox's journaled ones, across sweeps", async () => {
     // Prepare
-    const { h, deps } = watching();
+    const { h, deps } = watching({ journaled: ["0xown"] });
     h.events.mine("base", [event("RootCommitted", PAYROX, "0xown", { root: "0x01" })]);
     const outside = h.events.mine("base", [event("RoleGranted", OUTSIDER, "0xrole", { role: "0xc0", account: OUTSIDER }), event("RootCommitted", OUTSIDER, "0xrole", { root: "0x02" })]);
     // Act
     const first = await watchdogSweep(deps);
     const second = await watchdogSweep(deps);
     // Assess
-    expect(first.chain).toEqual([{ network: "base", ok: true, from: 32, to: 51, reorged: false, events: 3, unauthorized: 2 }]);
-    expect(second.chain).toEqual([{ network: "base", ok: true, from: 52, to: 51, reorged: false, events: 0, unauthorized: 0 }]);
+    expect(first.chain).toEqual([{ network: "base", ok: true, from: 32, to: 51, reorged: false, events: 3, outOfBand: 2, splits: 0 }]);
+    expect(second.chain).toEqual([{ network: "base", ok: true, from: 52, to: 51, reorged: false, events: 0, outOfBand: 0, splits: 0 }]);
     expect(h.alerts.alerts).toMatchObject([
-      { type: "unauthorized", severity: "critical", network: "base", evidence: { txHash: "0xrole", blockNumber: outside, values: { event: "RoleGranted", from: OUTSIDER } } },
-      { type: "unauthorized", severity: "critical", evidence: { values: { event: "RootCommitted" } } },
+      { type: "out-of-band-role-change", severity: "critical", network: "base", evidence: { txHash: "0xrole", blockNumber: outside, values: { event: "RoleGranted", from: OUTSIDER, fromPayRoxSigner: false } } },
+      { type: "out-of-band-commit", severity: "critical", evidence: { values: { event: "RootCommitted" } } },
     ]);
     expect(h.events.ranges.every((r) => r.to - r.from < 10)).toBe(true);
+  });
+
+  it("alerts a transaction from PayRox's signer that its journal does not know (a key used behind its back)", async () => {
+    // Prepare: the signer's key pauses the dispatcher, but no PayRox step journaled that transaction
+    const { h, deps } = watching({ journaled: ["0xown"] });
+    h.events.mine("base", [event("Paused", PAYROX, "0xstolen", { account: PAYROX })]);
+    h.events.mine("base", [event("RootCommitted", OUTSIDER, "0xown", { root: "0x01" })]);
+    // Act
+    const result = await watchdogSweep(deps);
+    // Assess: the journal, not the sender, decides
+    expect(result.chain).toMatchObject([{ ok: true, events: 2, outOfBand: 1 }]);
+    expect(h.alerts.alerts).toMatchObject([{ type: "out-of-band-pause", severity: "critical", evidence: { txHash: "0xstolen", values: { fromPayRoxSigner: true } } }]);
+  });
+
+  it("reads a capped provider's refused ranges in halves without skipping a block", async () => {
+    // Prepare: the provider refuses ranges over 3 blocks; the watcher asks for 10
+    const { h, deps } = watching();
+    h.events.providerMaxRange = 3;
+    const blocks = [h.events.mine("base", [event("Paused", OUTSIDER, "0xp")]), h.events.mine("base"), h.events.mine("base", [event("Unpaused", OUTSIDER, "0xu")])];
+    for (let i = 0; i < 7; i++) h.events.mine("base");
+    h.events.mine("base", [event("SelectorDisabled", OUTSIDER, "0xd", { selector: "0x12345678", facet: OUTSIDER })]);
+    // Act
+    const result = await watchdogSweep(deps);
+    // Assess
+    expect(result.chain).toMatchObject([{ ok: true, from: 41, to: 60, events: 3, outOfBand: 3 }]);
+    expect((result.chain![0] as { splits: number }).splits).toBeGreaterThan(0);
+    expect(h.events.ranges.every((r) => r.to - r.from + 1 <= 3)).toBe(true);
+    const covered = h.events.ranges.flatMap((r) => Array.from({ length: r.to - r.from + 1 }, (_, i) => r.from + i));
+    expect(covered).toEqual(Array.from({ length: 20 }, (_, i) => 41 + i));
+    expect(h.alerts.alerts.map((a) => [a.type, a.evidence?.blockNumber])).toEqual([["out-of-band-pause", blocks[0]], ["out-of-band-pause", blocks[2]], ["out-of-band-selector-disabled", 60]]);
+    expect((await h.cursors.get("base"))!.blockNumber).toBe(60);
+  });
+
+  it("keeps the cursor before a block the provider refuses even alone, and reads it once the provider allows", async () => {
+    // Prepare
+    const { h, deps } = watching();
+    await watchdogSweep(deps);
+    const cursor = (await h.cursors.get("base"))!;
+    h.events.mine("base", [event("RootCommitted", OUTSIDER, "0xc", { root: "0x03" })]);
+    h.events.providerMaxRange = 0;
+    // Act
+    const refused = await watchdogSweep(deps);
+    const stuckAt = await h.cursors.get("base");
+    h.events.providerMaxRange = Number.POSITIVE_INFINITY;
+    const recovered = await watchdogSweep(deps);
+    // Assess
+    expect(refused.chain).toEqual([{ network: "base", ok: false, error: expect.stringMatching(/refused as too large/) }]);
+    expect(stuckAt).toEqual(cursor);
+    expect(recovered.chain).toMatchObject([{ ok: true, from: cursor.blockNumber + 1, outOfBand: 1 }]);
+    expect(h.alerts.alerts).toHaveLength(1);
   });
 
   it("steps back after a reorg, re-reads, and raises nothing twice", async () => {
@@ -199,8 +253,31 @@ describe("watchdogSweep › chain events", () => {
     // Act
     const after = await watchdogSweep(deps);
     // Assess
-    expect(after.chain).toMatchObject([{ ok: true, reorged: true, from: 47, to: 52, unauthorized: 2 }]);
+    expect(after.chain).toMatchObject([{ ok: true, reorged: true, from: 47, to: 52, outOfBand: 2 }]);
     expect(h.alerts.alerts.map((a) => a.evidence?.values?.event)).toEqual(["Paused", "Unpaused"]);
+  });
+
+  it("never reads a block younger than the confirmations: a reorged-out event raises nothing, its re-inclusion once", async () => {
+    // Prepare: 3 confirmations; an outsider's pause lands in the newest block
+    const { h, deps } = watching({ watch: { confirmations: 3 } });
+    await watchdogSweep(deps);
+    h.events.mine("base", [event("Paused", OUTSIDER, "0xgone")]);
+    const early = await watchdogSweep(deps);
+    // Act: the block is reorged out, the chain grows past it; later an outsider's transaction is re-included
+    h.events.reorg("base", 1);
+    for (let i = 0; i < 4; i++) h.events.mine("base");
+    const afterReorg = await watchdogSweep(deps);
+    const reincluded = h.events.mine("base", [event("Unpaused", OUTSIDER, "0xback")]);
+    const pending = await watchdogSweep(deps);
+    h.events.mine("base");
+    h.events.mine("base");
+    const confirmed = await watchdogSweep(deps);
+    // Assess
+    expect(early.chain).toMatchObject([{ ok: true, to: 48, events: 0 }]);
+    expect(afterReorg.chain).toMatchObject([{ ok: true, reorged: false, events: 0, outOfBand: 0 }]);
+    expect(pending.chain).toMatchObject([{ ok: true, events: 0 }]);
+    expect(confirmed.chain).toMatchObject([{ ok: true, events: 1, outOfBand: 1 }]);
+    expect(h.alerts.alerts).toMatchObject([{ type: "out-of-band-pause", evidence: { txHash: "0xback", blockNumber: reincluded } }]);
   });
 
   it("reports an RPC error, keeps the cursor, and catches up on the next sweep", async () => {
@@ -215,8 +292,37 @@ describe("watchdogSweep › chain events", () => {
     const recovered = await watchdogSweep(deps);
     // Assess
     expect(failed.chain).toEqual([{ network: "base", ok: false, error: expect.stringMatching(/ECONNREFUSED/) }]);
-    expect(recovered.chain).toMatchObject([{ ok: true, from: cursor!.blockNumber + 1, unauthorized: 1 }]);
+    expect(recovered.chain).toMatchObject([{ ok: true, from: cursor!.blockNumber + 1, outOfBand: 1 }]);
     expect(h.alerts.alerts).toHaveLength(1);
+  });
+
+  it("leaves the cursor before a range whose alert could not be delivered, and delivers it on the next sweep", async () => {
+    // Prepare
+    const { h, deps } = watching();
+    await watchdogSweep(deps);
+    const cursor = await h.cursors.get("base");
+    h.events.mine("base", [event("SelectorDisabled", OUTSIDER, "0xdis", { selector: "0xabcdef01", facet: OUTSIDER })]);
+    h.alerts.failNext = 1;
+    // Act
+    const failed = await watchdogSweep(deps);
+    const stuckAt = await h.cursors.get("base");
+    const retried = await watchdogSweep(deps);
+    // Assess
+    expect(failed.chain).toEqual([{ network: "base", ok: false, error: expect.stringMatching(/unreachable/) }]);
+    expect(stuckAt).toEqual(cursor);
+    expect(retried.chain).toMatchObject([{ ok: true, outOfBand: 1 }]);
+    expect(h.alerts.alerts).toMatchObject([{ type: "out-of-band-selector-disabled", evidence: { txHash: "0xdis" } }]);
+  });
+
+  it("raises each alert once when two sweeps run at the same time", async () => {
+    // Prepare
+    const { h, deps } = watching();
+    h.events.mine("base", [event("RoleRevoked", OUTSIDER, "0xr1", { role: "0xc0", account: PAYROX }), event("Paused", OUTSIDER, "0xr1")]);
+    // Act
+    const [a, b] = await Promise.all([watchdogSweep(deps), watchdogSweep(deps)]);
+    // Assess
+    expect([a.chain, b.chain]).toMatchObject([[{ ok: true, outOfBand: 2 }], [{ ok: true, outOfBand: 2 }]]);
+    expect(h.alerts.alerts.map((x) => x.type)).toEqual(["out-of-band-role-change", "out-of-band-pause"]);
   });
 
   it("treats a transaction in PayRox's audit trail as its own even from another sender", async () => {
@@ -230,7 +336,21 @@ describe("watchdogSweep › chain events", () => {
     // Act
     const result = await watchdogSweep(deps);
     // Assess
-    expect(result.chain).toMatchObject([{ ok: true, events: 1, unauthorized: 0 }]);
+    expect(result.chain).toMatchObject([{ ok: true, events: 1, outOfBand: 0 }]);
     expect(h.alerts.alerts).toEqual([]);
+  });
+
+  it("lets the sender decide only when no journal lookup is configured", async () => {
+    // Prepare
+    const h = inMemoryPorts();
+    h.events.addNetwork("base", 50, [PAYROX]);
+    const deps = h.deps({ actor: "watchdog", monitoring: { events: h.events, cursors: h.cursors, watch: { initialLookbackBlocks: 5 } } });
+    h.events.mine("base", [event("Paused", PAYROX, "0xsigner")]);
+    h.events.mine("base", [event("Unpaused", OUTSIDER, "0xother")]);
+    // Act
+    const result = await watchdogSweep(deps);
+    // Assess
+    expect(result.chain).toMatchObject([{ ok: true, events: 2, outOfBand: 1 }]);
+    expect(h.alerts.alerts).toMatchObject([{ evidence: { txHash: "0xother" } }]);
   });
 });

@@ -98,17 +98,18 @@ describe("runStep", () => {
     expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("APPLIED");
   });
 
-  it("treats our root already pending (committed by no journaled send of ours) as committed, sending nothing", async () => {
+  it("does not take the manifest's root pending without a journaled commit of its own for its commit: fails pending-root, sends nothing", async () => {
+    // Prepare: the same root is pending, committed by another proposal (or out of band)
     const { h, deps, proposal } = await proposed(["base"]);
     Object.assign(h.gateway.state("base"), { pendingRoot: proposal.root, pendingEpoch: 1n, nextEpoch: 2n, pendingEta: 1_800_003_600 });
+    // Act
     await fireDueJobs(h, deps, () => 0, 1);
+    // Assess
     const run = await h.store.getRun(proposal.id, "base");
-    expect(run).toMatchObject({ state: "COMMITTED", etaMs: 1_800_003_600_000, committedEpoch: 1 });
-    // The one look at the journal was refused by the dispatcher (root pending): no transaction.
-    expect(h.gateway.sends.map((s) => s.call.kind)).toEqual(["commit"]);
-    const [entry] = (await h.audit.list(proposal.id)).filter((e) => e.event === "commit.confirmed");
-    expect(entry).toMatchObject({ details: { recovered: true } });
-    expect(entry!.txHash).toBeUndefined();
+    expect(run).toMatchObject({ state: "FAILED", failure: { code: "pending-root" } });
+    expect(run!.failure!.message).toContain("not by this proposal's commit");
+    expect(h.gateway.sends).toEqual([]);
+    expect((await h.audit.list(proposal.id)).filter((e) => e.event === "commit.confirmed")).toEqual([]);
   });
 
   it("records the journaled commit's transaction when an attempt crashed after sending and before recording", async () => {
@@ -144,6 +145,23 @@ describe("runStep", () => {
     await fireDueJobs(h, deps);
     expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "AccessControlUnauthorizedAccount" } });
     expect(h.alerts.alerts).toMatchObject([{ type: "unauthorized", severity: "critical" }]);
+  });
+
+  it("fails a run whose transaction was voided (a no-op landed at its nonce): audits the no-op, alerts tx-voided, cancels its own root", async () => {
+    // Prepare: batch 1's transaction could never be included; the gateway reports the no-op that replaced it
+    const { h, deps, proposal } = await proposed(["base"]);
+    const voidHash = `0x${"ee".repeat(32)}`;
+    h.gateway.script = (_n, call) => (call.kind === "apply" && call.batch.leaves !== undefined && h.gateway.sends.filter((s) => s.call.kind === "apply").length === 2 ? { name: "TxVoided", args: [voidHash, "not included 1800 s after it was signed", 42] } : undefined);
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "tx-voided" } });
+    const entries = await h.audit.list(proposal.id);
+    expect(entries.filter((e) => e.event === "tx.voided")).toMatchObject([{ txHash: voidHash, details: { step: "apply batch 1", blockNumber: 42 } }]);
+    expect(h.alerts.alerts.filter((a) => a.type === "tx-voided")).toMatchObject([{ severity: "warning", network: "base", evidence: { txHash: voidHash } }]);
+    // Its root, committed at epoch 1, is cancelled by the failed run itself.
+    expect(h.gateway.sends.filter((s) => s.call.kind === "cancel").length).toBeGreaterThan(0);
+    expect(h.gateway.state("base").pendingRoot).toBe(`0x${"00".repeat(32)}`);
   });
 
   it("reschedules an early activation (ActivationNotReady) instead of failing it", async () => {

@@ -1,0 +1,76 @@
+/**
+ * Which reads need a quorum, where their block tag sits, and what of an answer is compared: the parts a
+ * step acts on, so two honest clients that format extra fields differently still agree.
+ */
+import type { RpcAnswer, RpcRequest } from "./endpoint.js";
+
+/**
+ * Reads a step decides on (what to sign, whether a step is done): the dispatcher's views (`eth_call`),
+ * code hashes, nonces, storage, balances, blocks (timestamps: the ETA hold) and receipts.
+ * Value: the index of the block tag in `params`, or undefined when the method has none.
+ */
+export const QUORUM_METHODS: Readonly<Record<string, number | undefined>> = {
+  eth_blockNumber: undefined,
+  eth_call: 1,
+  eth_getCode: 1,
+  eth_getTransactionCount: 1,
+  eth_getStorageAt: 2,
+  eth_getBalance: 1,
+  eth_getBlockByNumber: 0,
+  eth_getBlockByHash: undefined,
+  eth_getTransactionReceipt: undefined,
+};
+
+/** Whether `method` is read under the quorum. */
+export function isQuorumMethod(method: string): boolean {
+  return Object.hasOwn(QUORUM_METHODS, method);
+}
+
+/** The request's block tag (`latest` when a tagged method omits it), or undefined for untagged methods. */
+export function blockTagOf(request: RpcRequest): string | undefined {
+  const index = QUORUM_METHODS[request.method];
+  if (index === undefined) return undefined;
+  const tag = request.params[index];
+  if (tag === undefined || tag === null) return "latest";
+  // EIP-1898 block objects ({ blockHash } / { blockNumber }) name one block already.
+  if (typeof tag === "object") return JSON.stringify(tag);
+  return String(tag);
+}
+
+/** The request pinned to block `number` (hex quantity) in place of `latest`. */
+export function pinnedTo(request: RpcRequest, number: string): RpcRequest {
+  const index = QUORUM_METHODS[request.method]!;
+  const params = [...request.params];
+  while (params.length < index) params.push(undefined);
+  params[index] = number;
+  return { method: request.method, params };
+}
+
+/** The compared part of an answer, as a canonical text: equal texts mean the endpoints agree. */
+export function voteOf(method: string, answer: RpcAnswer): string {
+  if ("error" in answer) return canonical({ error: answer.error.code, data: answer.error.data ?? null });
+  const result = answer.result;
+  if (result === null || typeof result !== "object") return canonical(result ?? null);
+  const value = result as Record<string, unknown>;
+  if (method === "eth_getBlockByNumber" || method === "eth_getBlockByHash") {
+    return canonical(pick(value, ["number", "hash", "parentHash", "timestamp", "stateRoot", "baseFeePerGas"]));
+  }
+  if (method === "eth_getTransactionReceipt") {
+    const logs = Array.isArray(value.logs) ? value.logs.map((log) => pick(log as Record<string, unknown>, ["address", "topics", "data", "logIndex"])) : null;
+    return canonical({ ...pick(value, ["transactionHash", "blockHash", "blockNumber", "status", "gasUsed", "contractAddress"]), logs });
+  }
+  return canonical(value);
+}
+
+function pick(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((key) => [key, value[key] ?? null]));
+}
+
+/** JSON with sorted keys and lower-case strings (hex case is not meaningful). */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === "string") return v.toLowerCase();
+    if (v && typeof v === "object" && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)));
+    return v;
+  });
+}
