@@ -134,3 +134,25 @@ describe("a journaled transaction that can never be included", () => {
     expect((await provider.getTransaction(outcome.hash))!.value).toBe(7n);
   }, 120_000);
 });
+
+describe("a worker that dies between reserving a nonce and journaling", () => {
+  it("leaves no nonce gap: the step's retry takes over the reservation and signs at the same nonce", async () => {
+    // Prepare: the first worker's journal write never happens (the process died while signing/writing)
+    const journal = new InMemoryTxJournal();
+    const nonceStore = new InMemoryNonceStore();
+    const signer = devAccount(6, provider);
+    const start = await provider.getTransactionCount(signer.address, "latest");
+    const dying = { get: (id: string) => journal.get(id), put: async () => Promise.reject(new Error("process killed")), findByNonce: journal.findByNonce.bind(journal) };
+    const first = new TxSender({ network: NETWORK, provider, signer, nonceStore, journal: dying, pollIntervalMs: 50 });
+    await expect(first.send({ stepId: "apply-0", to: SINK, data: "0x" })).rejects.toThrow();
+    expect(nonceStore.snapshot({ network: NETWORK, signer: signer.address }).outstanding).toEqual([start]);
+    // Act: the retry of the same step, and the next step after it
+    const retry = new TxSender({ network: NETWORK, provider, signer, nonceStore, journal, pollIntervalMs: 50 });
+    const applied = await retry.send({ stepId: "apply-0", to: SINK, data: "0x" });
+    const next = await retry.send({ stepId: "apply-1", to: SINK, data: "0x" });
+    // Assess
+    expect([applied.nonce, next.nonce]).toEqual([start, start + 1]);
+    expect(await provider.getTransactionCount(signer.address, "latest")).toBe(start + 2);
+    expect(nonceStore.snapshot({ network: NETWORK, signer: signer.address })).toEqual({ next: start + 2, released: [], outstanding: [] });
+  }, 120_000);
+});

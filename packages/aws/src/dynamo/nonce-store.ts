@@ -36,8 +36,8 @@ interface NonceState {
   next: number;
   /** Nonces handed out and returned unused. */
   released: number[];
-  /** Outstanding reservations by id. */
-  outstanding: Record<string, { nonce: number; reservedAtMs: number }>;
+  /** Outstanding reservations by id, with the step they are for (when the caller named it). */
+  outstanding: Record<string, { nonce: number; reservedAtMs: number; holder?: string }>;
   /** 0 when nothing is stored yet. */
   version: number;
 }
@@ -88,9 +88,12 @@ export class DynamoNonceStore implements NonceStore {
       // Nonces below the chain's count were used by someone: never hand them out.
       state.released = state.released.filter((n) => n >= chainNonce).sort((a, b) => a - b);
       state.next = Math.max(state.next, chainNonce);
-      const nonce = state.released.length > 0 ? state.released.shift()! : state.next++;
+      // The same step's reservation left by a process that died before journaling: take over its nonce.
+      const previous = request.holder === undefined ? undefined : Object.entries(state.outstanding).find(([, held]) => held.holder === request.holder && held.nonce >= chainNonce);
+      if (previous) delete state.outstanding[previous[0]];
+      const nonce = previous ? previous[1].nonce : state.released.length > 0 ? state.released.shift()! : state.next++;
       const id = `${request.network}/${request.signer.toLowerCase()}#${nonce}#${randomUUID()}`;
-      state.outstanding[id] = { nonce, reservedAtMs: now };
+      state.outstanding[id] = { nonce, reservedAtMs: now, ...(request.holder !== undefined && { holder: request.holder }) };
       const written = await this.#table.conditionalPut({
         Item: { ...key, type: ItemType.NONCE, network: request.network, signer: request.signer.toLowerCase(), ...state },
         ...(stored.version === 0

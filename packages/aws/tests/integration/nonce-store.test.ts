@@ -138,4 +138,20 @@ describe("DynamoNonceStore", () => {
     expect(await journal.findByNonce("devnet-1", signer.toUpperCase().replace("0X", "0x"), 0)).toBe("p:devnet-1:commit");
     expect(await journal.findByNonce("devnet-1", signer, 1)).toBeUndefined();
   });
+
+  it("hands a step's retry the nonce its dead worker reserved (same holder), never a new one that would leave a gap", async () => {
+    // Prepare
+    const store = nonces();
+    const signer = "0x1111000000000000000000000000000000000008";
+    const dead = await store.reserve({ ...request(signer), holder: "p:devnet-1:apply:0" });
+    // Act
+    const retried = await store.reserve({ ...request(signer), holder: "p:devnet-1:apply:0" });
+    const other = await store.reserve({ ...request(signer), holder: "p:devnet-1:apply:1" });
+    // Assess
+    expect([dead.nonce, retried.nonce, other.nonce]).toEqual([0, 0, 1]);
+    await expect(store.confirm(dead)).rejects.toBeInstanceOf(NonceReservationNotOutstandingError);
+    await store.confirm(retried);
+    await store.confirm(other);
+    expect(await store.snapshot(request(signer))).toEqual({ next: 2, released: [], outstanding: [] });
+  });
 });

@@ -10,6 +10,8 @@ interface KeyState {
   released: Set<number>;
   /** Outstanding reservations by id. */
   outstanding: Map<string, number>;
+  /** The holder (step id) of each outstanding reservation that named one. */
+  holders: Map<string, string>;
 }
 
 /** A snapshot of one key, for diagnostics and tests. */
@@ -42,7 +44,13 @@ export class InMemoryNonceStore implements NonceStore {
       for (const nonce of state.released) if (nonce < chainNonce) state.released.delete(nonce);
       if (state.next < chainNonce) state.next = chainNonce;
       let nonce: number;
-      if (state.released.size > 0) {
+      // The same step's reservation left by a worker that died before journaling: take over its nonce.
+      const previous = request.holder === undefined ? undefined : [...state.holders].find(([id, holder]) => holder === request.holder && (state.outstanding.get(id) ?? -1) >= chainNonce)?.[0];
+      if (previous !== undefined) {
+        nonce = state.outstanding.get(previous)!;
+        state.outstanding.delete(previous);
+        state.holders.delete(previous);
+      } else if (state.released.size > 0) {
         nonce = Math.min(...state.released);
         state.released.delete(nonce);
       } else {
@@ -50,6 +58,7 @@ export class InMemoryNonceStore implements NonceStore {
       }
       const id = `${key}#${nonce}#${++this.#counter}`;
       state.outstanding.set(id, nonce);
+      if (request.holder !== undefined) state.holders.set(id, request.holder);
       return { network: request.network, signer: request.signer, nonce, id };
     });
   }
@@ -82,7 +91,7 @@ export class InMemoryNonceStore implements NonceStore {
 
   #state(key: string): KeyState {
     let state = this.#keys.get(key);
-    if (!state) this.#keys.set(key, (state = { next: 0, released: new Set(), outstanding: new Map() }));
+    if (!state) this.#keys.set(key, (state = { next: 0, released: new Set(), outstanding: new Map(), holders: new Map() }));
     return state;
   }
 
@@ -91,6 +100,7 @@ export class InMemoryNonceStore implements NonceStore {
     const nonce = state.outstanding.get(reservation.id);
     if (nonce === undefined) throw new Error(`nonce reservation ${reservation.id} is not outstanding (confirmed or released twice?)`);
     state.outstanding.delete(reservation.id);
+    state.holders.delete(reservation.id);
     return nonce;
   }
 }

@@ -57,6 +57,7 @@ export class TxSender {
       network: ctx.network,
       signer: from,
       chainPendingNonce: () => ctx.provider.getTransactionCount(from, "pending"),
+      holder: step.stepId,
       ...(this.#journal.findByNonce && { isJournaled: async (nonce: number) => (await this.#journal.findByNonce!(ctx.network, from, nonce)) !== undefined }),
     });
     const request: TransactionRequest = { type: 2, chainId: ctx.chainId, nonce: reservation.nonce, ...call, gasLimit, ...fees };
@@ -119,16 +120,33 @@ export class TxSender {
       // Unknown outcome: look before deciding whether the nonce is ours to give back. If even the look
       // fails, keep the reservation outstanding: a gap is recoverable, a nonce used twice is not.
       const stored = await this.#journal.get(record.stepId).then((r) => ({ r }), () => undefined);
-      if (stored?.r?.attempts[0]?.hash === record.attempts[0]!.hash) await this.#nonces.confirm(reservation);
-      else if (stored) await this.#nonces.release(reservation);
+      if (stored?.r?.attempts[0]?.hash === record.attempts[0]!.hash) await this.#confirmUsed(reservation);
+      else if (stored?.r && stored.r.nonce !== record.nonce) await this.#nonces.release(reservation);
+      else if (stored?.r) await this.#confirmUsed(reservation);
       throw new JournalWriteFailedError(record.stepId, record.nonce, { cause: error });
     }
     if (!result.ok) {
-      await this.#nonces.release(reservation);
+      // Another worker journaled this step first. With the same nonce (it took over this step's
+      // reservation) the nonce is used by its transaction: never give it back.
+      if (result.existing.nonce === reservation.nonce) await this.#confirmUsed(reservation);
+      else await this.#nonces.release(reservation);
       return result.existing;
     }
-    await this.#nonces.confirm(reservation);
+    await this.#confirmUsed(reservation);
     return undefined;
+  }
+
+  /**
+   * Confirms a reservation whose nonce the journal now holds. A reservation another worker of the same step
+   * took over (reserving again after this one looked dead) is no longer outstanding: the nonce is used all
+   * the same, so that refusal is not an error.
+   */
+  async #confirmUsed(reservation: NonceReservation): Promise<void> {
+    try {
+      await this.#nonces.confirm(reservation);
+    } catch (error) {
+      if (!/not outstanding/i.test((error as Error)?.message ?? "")) throw error;
+    }
   }
 
   #ctx(): Promise<LifecycleContext> {

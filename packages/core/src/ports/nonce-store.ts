@@ -35,6 +35,13 @@ export interface NonceReserveRequest extends NonceKey {
    * the pending count — so the nonce is kept used, never handed out again.
    */
   isJournaled?: (nonce: number) => Promise<boolean>;
+  /**
+   * Who the nonce is for: the step id of the transaction about to be signed. A reservation of the same
+   * holder still outstanding — its process died between reserving and journaling — is taken over with its
+   * nonce instead of a new one being handed out, so that crash leaves no nonce gap (a gap blocks every
+   * later transaction of the signer, and in a private relay nothing shows it).
+   */
+  holder?: string;
 }
 
 /** A nonce handed out by {@link NonceStore.reserve}; pass it back to `confirm` or `release` exactly once. */
