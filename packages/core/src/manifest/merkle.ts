@@ -11,9 +11,9 @@
  * so the tree itself fixes how many route leaves must be applied before activation, the facet list every
  * apply batch carries whole (its leaves index into it) and activation re-verifies, and the initializer.
  */
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { AbiCoder, concat, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
-import { LEAF_ENCODING, type ManifestEntry } from "./format.js";
+import type { ManifestEntry } from "./format.js";
+import { RouteMerkleTree } from "./route-tree.js";
 
 /** A route leaf: what the tree commits to. */
 export type RouteLeaf = Pick<ManifestEntry, "selector" | "facet" | "codehash">;
@@ -40,8 +40,8 @@ export const HEADER_SELECTOR = "0x00000000";
 
 /** A manifest's tree: the route leaves (tree values 0..leafCount-1) and the header leaf (value leafCount). */
 export interface ManifestTree {
-  /** The OpenZeppelin tree over every leaf, header included. */
-  readonly tree: StandardMerkleTree<[string, string, string]>;
+  /** The tree over every leaf, header included (identical to OpenZeppelin's StandardMerkleTree). */
+  readonly tree: RouteMerkleTree;
   readonly root: string;
   /** Number of route leaves (the header is not counted). */
   readonly leafCount: number;
@@ -128,7 +128,7 @@ export function buildManifestTree(routes: readonly RouteLeaf[], init: Readonly<I
   const binding = manifestBinding(facets, init);
   const values = routes.map((r) => [r.selector, r.facet, r.codehash] as [string, string, string]);
   values.push(headerLeaf(routes.length, binding));
-  const tree = StandardMerkleTree.of(values, [...LEAF_ENCODING]);
+  const tree = RouteMerkleTree.of(values);
   const leafCount = routes.length;
   return {
     tree,
@@ -168,11 +168,7 @@ export function removal(selector: string): RouteLeaf {
 
 /** Route indices ordered by leaf position, so consecutive indices share proof nodes. */
 export function indicesInTreeOrder(tree: ManifestTree): number[] {
-  const positions = tree.tree
-    .dump()
-    .values.map((v, index) => ({ index, treeIndex: v.treeIndex }))
-    .filter((p) => p.index < tree.leafCount);
-  return positions.sort((a, b) => b.treeIndex - a.treeIndex).map((p) => p.index);
+  return tree.tree.leafOrder().filter((index) => index < tree.leafCount);
 }
 
 /** Encodes the route leaves at `indices` as one `applyRoutes` batch (a multiproof). */
