@@ -7,8 +7,9 @@
  * order, two-space JSON and a trailing newline, nothing time- or machine-dependent. So the same inputs
  * give byte-identical files and the same root on every machine.
  */
-import { getAddress, id, ZeroAddress, ZeroHash } from "ethers";
+import { getAddress, toUtf8Bytes, ZeroAddress, ZeroHash } from "ethers";
 import { z } from "zod";
+import { keccak256Hex } from "./keccak.js";
 
 /** Value of the `format` field. */
 export const MANIFEST_FORMAT = "payrox-manifest/v2";
@@ -81,18 +82,27 @@ export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
 export type ManifestInit = z.infer<typeof ManifestInitSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
 
+/** Answers of {@link isChecksummed}: a manifest names few facets, each in many entries. */
+const checksummed = new Map<string, boolean>();
+
 /** Whether `value` is a correctly checksummed (EIP-55) address. */
 export function isChecksummed(value: string): boolean {
-  try {
-    return getAddress(value) === value;
-  } catch {
-    return false;
+  let ok = checksummed.get(value);
+  if (ok === undefined) {
+    try {
+      ok = getAddress(value) === value;
+    } catch {
+      ok = false;
+    }
+    if (checksummed.size >= 4096) checksummed.clear();
+    checksummed.set(value, ok);
   }
+  return ok;
 }
 
 /** The selector of a canonical function signature. */
 export function selectorOf(signature: string): string {
-  return id(signature).slice(0, 10);
+  return keccak256Hex(toUtf8Bytes(signature)).slice(0, 10);
 }
 
 /** The manifest's initializer as the tree and activation take it (none: zero facet and codehash, empty calldata). */
