@@ -3,7 +3,7 @@
  * a stray argument is a {@link UsageError} (exit 2), as is a flag value of the wrong shape.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { getAddress } from "ethers";
+import { getAddress } from "ethers/address";
 import { UsageError } from "./errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -22,11 +22,7 @@ export function parseCommandArgs<const O extends Options>(command: string, argv:
   return parsed;
 }
 
-/** Whether the command line asks for help (before any `--` terminator). */
-export function wantsHelp(argv: readonly string[]): boolean {
-  const end = argv.indexOf("--");
-  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
-}
+export { wantsHelp } from "./help-flag.js";
 
 /** The value of a required flag. */
 export function required<T>(value: T | undefined, flag: string, command: string): T {

@@ -20,10 +20,8 @@ export interface CommandContext {
 
 /** One command, e.g. `manifest build`. */
 export interface Command {
-  /** The words after `payrox`, e.g. "manifest build". */
+  /** The words after `payrox`, e.g. "manifest build" (its summary is in commands/registry.ts). */
   name: string;
-  /** One line for `payrox --help`. */
-  summary: string;
   /** The usage line(s). */
   usage: string;
   /** The full `--help` text. */

@@ -30,7 +30,6 @@ const OPTIONS = {
 /** `payrox manifest diff`. */
 export const manifestDiff: Command = {
   name: NAME,
-  summary: "compute the next manifest that takes a live dispatcher to a desired routing",
   usage: USAGE,
   help: `usage: ${USAGE}
 

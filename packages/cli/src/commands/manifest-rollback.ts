@@ -28,7 +28,6 @@ const OPTIONS = {
 /** `payrox manifest rollback`. */
 export const manifestRollback: Command = {
   name: NAME,
-  summary: "build the manifest that returns a dispatcher to an earlier manifest's route set",
   usage: USAGE,
   help: `usage: ${USAGE}
 

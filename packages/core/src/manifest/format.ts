@@ -7,7 +7,9 @@
  * order, two-space JSON and a trailing newline, nothing time- or machine-dependent. So the same inputs
  * give byte-identical files and the same root on every machine.
  */
-import { getAddress, toUtf8Bytes, ZeroAddress, ZeroHash } from "ethers";
+import { getAddress } from "ethers/address";
+import { ZeroAddress, ZeroHash } from "ethers/constants";
+import { toUtf8Bytes } from "ethers/utils";
 import { z } from "zod";
 import { keccak256Hex } from "./keccak.js";
 

@@ -11,7 +11,10 @@
  * so the tree itself fixes how many route leaves must be applied before activation, the facet list every
  * apply batch carries whole (its leaves index into it) and activation re-verifies, and the initializer.
  */
-import { AbiCoder, concat, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
+import { AbiCoder } from "ethers/abi";
+import { ZeroAddress, ZeroHash } from "ethers/constants";
+import { keccak256 } from "ethers/crypto";
+import { concat, toBeHex } from "ethers/utils";
 import type { ManifestEntry } from "./format.js";
 import { RouteMerkleTree } from "./route-tree.js";
 
