@@ -33,7 +33,9 @@ export interface Command {
 /** A command takes no positional arguments. */
 export const NO_POSITIONALS = { min: 0, max: 0, names: "" } as const;
 
-/** Formats a number with thousands separators. */
+/** Formats a number with thousands separators, as `toLocaleString("en-US")` does. */
 export function fmt(n: number | bigint): string {
+  // Integers by hand: the first toLocaleString call loads ICU data (~15 ms of a manifest command).
+  if (typeof n === "bigint" || Number.isSafeInteger(n)) return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
   return n.toLocaleString("en-US");
 }

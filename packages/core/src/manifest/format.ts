@@ -7,7 +7,6 @@
  * order, two-space JSON and a trailing newline, nothing time- or machine-dependent. So the same inputs
  * give byte-identical files and the same root on every machine.
  */
-import { getAddress } from "ethers/address";
 import { ZeroAddress, ZeroHash } from "ethers/constants";
 import { toUtf8Bytes } from "ethers/utils";
 import { z } from "zod";
@@ -87,19 +86,24 @@ export type Manifest = z.infer<typeof ManifestSchema>;
 /** Answers of {@link isChecksummed}: a manifest names few facets, each in many entries. */
 const checksummed = new Map<string, boolean>();
 
-/** Whether `value` is a correctly checksummed (EIP-55) address. */
+/** Whether `value` is a correctly checksummed (EIP-55) address (what `getAddress(value) === value` says). */
 export function isChecksummed(value: string): boolean {
   let ok = checksummed.get(value);
   if (ok === undefined) {
-    try {
-      ok = getAddress(value) === value;
-    } catch {
-      ok = false;
-    }
+    ok = /^0x[0-9a-fA-F]{40}$/.test(value) && checksumAddress(value) === value;
     if (checksummed.size >= 4096) checksummed.clear();
     checksummed.set(value, ok);
   }
   return ok;
+}
+
+/** The EIP-55 spelling of a 0x-prefixed 40-hex-digit address: a letter is upper case where the keccak of the lower-case hex has a nibble ≥ 8. */
+export function checksumAddress(address: string): string {
+  const lower = address.slice(2).toLowerCase();
+  const hash = keccak256Hex(new TextEncoder().encode(lower));
+  let out = "0x";
+  for (let i = 0; i < 40; i++) out += parseInt(hash[2 + i], 16) >= 8 ? lower[i].toUpperCase() : lower[i];
+  return out;
 }
 
 /** The selector of a canonical function signature. */
