@@ -106,9 +106,18 @@ export function checksumAddress(address: string): string {
   return out;
 }
 
+/** Selectors already computed: building a manifest computes each one, then checks it. */
+const selectors = new Map<string, string>();
+
 /** The selector of a canonical function signature. */
 export function selectorOf(signature: string): string {
-  return keccak256Hex(toUtf8Bytes(signature)).slice(0, 10);
+  let selector = selectors.get(signature);
+  if (selector === undefined) {
+    selector = keccak256Hex(toUtf8Bytes(signature)).slice(0, 10);
+    if (selectors.size >= 100_000) selectors.clear();
+    selectors.set(signature, selector);
+  }
+  return selector;
 }
 
 /** The manifest's initializer as the tree and activation take it (none: zero facet and codehash, empty calldata). */

@@ -14,7 +14,6 @@
 import { AbiCoder } from "ethers/abi";
 import { ZeroAddress, ZeroHash } from "ethers/constants";
 import { keccak256 } from "ethers/crypto";
-import { concat, toBeHex } from "ethers/utils";
 import type { ManifestEntry } from "./format.js";
 import { RouteMerkleTree } from "./route-tree.js";
 
@@ -180,12 +179,12 @@ export function encodeBatch(tree: ManifestTree, indices: readonly number[]): App
   const multi = tree.tree.getMultiProof([...indices]);
   const facets = tree.facets.map((f) => ({ ...f }));
   const facetIndex = new Map(facets.map((f, i) => [`${f.facet.toLowerCase()}:${f.codehash.toLowerCase()}`, i]));
-  const packed: string[] = [];
+  let packed = "";
   const routes: RouteLeaf[] = [];
   for (const [selector, facet, codehash] of multi.leaves) {
     const index = ZERO_ADDRESS.test(facet) ? REMOVAL_INDEX : facetIndex.get(`${facet.toLowerCase()}:${codehash.toLowerCase()}`);
     if (index === undefined) throw new RangeError(`leaf ${selector} names a facet missing from the manifest's facet list`);
-    packed.push(selector, toBeHex(index, 1));
+    packed += selector.slice(2).toLowerCase() + index.toString(16).padStart(2, "0");
     routes.push({ selector, facet, codehash });
   }
   const flags = new Uint8Array(Math.ceil(multi.proofFlags.length / 8));
@@ -195,7 +194,7 @@ export function encodeBatch(tree: ManifestTree, indices: readonly number[]): App
   return {
     facets,
     initHash: initializerHash(tree.init),
-    leaves: packed.length ? concat(packed) : "0x",
+    leaves: "0x" + packed,
     proof: multi.proof,
     proofFlags: "0x" + Buffer.from(flags).toString("hex"),
     routes,
