@@ -121,7 +121,7 @@ describe("RouteMerkleTree", () => {
     );
   });
 
-  it("keeps each value's spelling and refuses what OpenZeppelin refuses", () => {
+  it("keeps each value's spelling, refuses a duplicate or out-of-range index, and refuses short values (OpenZeppelin pads them; a manifest never has one)", () => {
     // Prepare
     const mixed: Value[] = [
       ["0xABCDEF01", "0x" + "Ab".repeat(20), "0x" + "CD".repeat(32)],
