@@ -5,9 +5,9 @@
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import fc from "fast-check";
-import { getAddress, hexlify, toBeHex, ZeroAddress, ZeroHash } from "ethers";
+import { AbiCoder, getAddress, hexlify, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
 import { describe, expect, it } from "vitest";
-import { buildManifestTree, encodeBatch, encodeBatches, headerLeaf, indicesInTreeOrder, initializerHash, LEAF_ENCODING, type RouteLeaf } from "../../src/index.js";
+import { buildManifestTree, encodeBatch, encodeBatches, facetPinsOf, headerLeaf, indicesInTreeOrder, initializerHash, LEAF_ENCODING, manifestBinding, type RouteLeaf } from "../../src/index.js";
 import { RouteMerkleTree } from "../../src/manifest/route-tree.js";
 
 type Value = [string, string, string];
@@ -139,5 +139,39 @@ describe("RouteMerkleTree", () => {
     expect(() => tree.getProof(2)).toThrow(RangeError);
     expect(() => RouteMerkleTree.of([["0x1234", ZeroAddress, ZeroHash]])).toThrow(RangeError);
     expect(() => RouteMerkleTree.of([])).toThrow(RangeError);
+  });
+});
+
+describe("initializerHash, manifestBinding, headerLeaf", () => {
+  it("hash what ethers' AbiCoder encodes, on random facet lists, initializers and leaf counts", () => {
+    const abi = AbiCoder.defaultAbiCoder();
+    fc.assert(
+      fc.property(routesArb, initArb, fc.nat(), (routes, init, leafCount) => {
+        // Prepare
+        const facets = facetPinsOf(routes);
+        const i = init ?? { facet: ZeroAddress, codehash: ZeroHash, data: "0x" };
+        const initHash = keccak256(abi.encode(["address", "bytes32", "bytes32"], [i.facet, i.codehash, keccak256(i.data)]));
+        const facetsHash = keccak256(abi.encode(["tuple(address,bytes32)[]"], [facets.map((f) => [f.facet, f.codehash])]));
+        const binding = keccak256(abi.encode(["bytes32", "bytes32"], [facetsHash, initHash]));
+
+        // Act / Assess
+        expect(initializerHash(init)).toBe(initHash);
+        expect(manifestBinding(facets, init)).toBe(binding);
+        expect(headerLeaf(leafCount, binding)).toEqual(["0x00000000", ZeroAddress, keccak256(abi.encode(["uint256", "bytes32"], [leafCount, binding]))]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("refuse what the coder refuses: a bad checksum, odd-length calldata, a negative count", () => {
+    // Prepare
+    const good = getAddress("0x" + "ab".repeat(20));
+    const badChecksum = good.slice(0, -1) + (good.at(-1) === "B" ? "b" : "B");
+
+    // Act / Assess
+    expect(() => initializerHash({ facet: badChecksum, codehash: ZeroHash, data: "0x" })).toThrow(TypeError);
+    expect(() => initializerHash({ facet: good, codehash: ZeroHash, data: "0x123" })).toThrow(TypeError);
+    expect(() => headerLeaf(-1, ZeroHash)).toThrow(RangeError);
+    expect(initializerHash({ facet: good.toLowerCase(), codehash: ZeroHash, data: "0x" })).toBe(initializerHash({ facet: good, codehash: ZeroHash, data: "0x" }));
   });
 });
