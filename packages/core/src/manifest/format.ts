@@ -8,7 +8,6 @@
  * give byte-identical files and the same root on every machine.
  */
 import { ZeroAddress, ZeroHash } from "ethers/constants";
-import { toUtf8Bytes } from "ethers/utils";
 import { z } from "zod";
 import { keccak256Hex } from "./keccak.js";
 
@@ -113,7 +112,7 @@ const selectors = new Map<string, string>();
 export function selectorOf(signature: string): string {
   let selector = selectors.get(signature);
   if (selector === undefined) {
-    selector = keccak256Hex(toUtf8Bytes(signature)).slice(0, 10);
+    selector = keccak256Hex(Buffer.from(signature, "utf8")).slice(0, 10);
     if (selectors.size >= 100_000) selectors.clear();
     selectors.set(signature, selector);
   }
