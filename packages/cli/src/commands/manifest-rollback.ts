@@ -7,7 +7,7 @@ import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { readTextFile, writeFileAtomic } from "../files.js";
 import { withRpc } from "../network.js";
-import { diffJson, formatDiff, liveJson, nextJson } from "./manifest-diff.js";
+import { diffJson, formatDiff, liveJson, nextJson } from "./diff-output.js";
 
 const NAME = "manifest rollback";
 const USAGE =
