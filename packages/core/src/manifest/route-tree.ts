@@ -27,16 +27,19 @@ const SELECTOR = /^0x[0-9a-fA-F]{8}$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 
+const leafEncoding = Buffer.alloc(96);
+
 /** `keccak256(keccak256(abi.encode(bytes4, address, bytes32)))` of one leaf value. */
 export function routeLeafHash([selector, facet, codehash]: readonly string[]): Uint8Array {
   if (!SELECTOR.test(selector) || !ADDRESS.test(facet) || !BYTES32.test(codehash)) {
     throw new RangeError(`not a (bytes4, address, bytes32) leaf: [${selector}, ${facet}, ${codehash}]`);
   }
-  const encoded = new Uint8Array(96); // bytes4 left-aligned, address right-aligned, bytes32: one word each
-  encoded.set(Buffer.from(selector.slice(2), "hex"), 0);
-  encoded.set(Buffer.from(facet.slice(2), "hex"), 44);
-  encoded.set(Buffer.from(codehash.slice(2), "hex"), 64);
-  return keccak256Bytes(keccak256Bytes(encoded));
+  // One word each: bytes4 left-aligned, address right-aligned, bytes32. Only these bytes are ever
+  // written, so the padding stays zero between calls.
+  leafEncoding.write(selector.slice(2), 0, "hex");
+  leafEncoding.write(facet.slice(2), 44, "hex");
+  leafEncoding.write(codehash.slice(2), 64, "hex");
+  return keccak256Bytes(keccak256Bytes(leafEncoding));
 }
 
 const toHex = (bytes: Uint8Array): string => "0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
