@@ -11,7 +11,7 @@ import { ExitCode, reportError } from "./report-error.js";
 export { COMMANDS };
 
 /** Words that group commands (`payrox manifest --help` lists the group). */
-const GROUPS = ["manifest", "devnet"];
+const GROUPS = ["manifest", "devnet", "keys"];
 
 /** Where `run` writes and resolves paths. */
 export interface RunIo {
