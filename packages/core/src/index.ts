@@ -5,6 +5,7 @@
 export * from "./errors.js";
 export * from "./manifest/format.js";
 export * from "./manifest/merkle.js";
+export * from "./manifest/route-tree.js";
 export * from "./manifest/protected.js";
 export * from "./manifest/validate.js";
 export * from "./manifest/builder.js";
