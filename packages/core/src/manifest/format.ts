@@ -8,7 +8,7 @@
  * give byte-identical files and the same root on every machine.
  */
 import { getAddress, id, ZeroAddress, ZeroHash } from "ethers";
-import { z } from "zod";
+import * as z from "zod";
 
 /** Value of the `format` field. */
 export const MANIFEST_FORMAT = "payrox-manifest/v2";
