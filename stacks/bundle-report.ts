@@ -21,6 +21,8 @@ export interface ChunkSet {
   bytes: number;
   /** Packages (`node_modules` names, or workspace paths such as `packages/chain`) with bytes in these files. */
   packages: Record<string, number>;
+  /** The inputs with bytes in these files (paths relative to the repository root, or `namespace:path`). */
+  inputs: string[];
 }
 
 /** A built function. */
@@ -34,6 +36,8 @@ export interface FunctionBundle {
   lazy: (ChunkSet & { chunk: string })[];
   /** Every output file (absolute; source maps excluded). */
   outputs: string[];
+  /** Every input with bytes in any output (paths relative to the repository root, or `namespace:path`). */
+  inputs: string[];
 }
 
 /** The package an input path belongs to (`@aws-sdk/client-ssm`, `ethers`, `packages/core`, `functions`). */
@@ -62,12 +66,15 @@ function staticClosure(metafile: Metafile, start: string, loaded: ReadonlySet<st
 
 function chunkSet(metafile: Metafile, files: string[]): ChunkSet {
   const packages: Record<string, number> = {};
+  const inputs = new Set<string>();
   for (const file of files) {
     for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[file]!.inputs)) {
-      if (bytesInOutput > 0) packages[packageOfInput(input)] = (packages[packageOfInput(input)] ?? 0) + bytesInOutput;
+      if (bytesInOutput === 0) continue;
+      packages[packageOfInput(input)] = (packages[packageOfInput(input)] ?? 0) + bytesInOutput;
+      inputs.add(input);
     }
   }
-  return { files: files.map((f) => join(REPOSITORY_ROOT, f)), bytes: files.reduce((sum, f) => sum + metafile.outputs[f]!.bytes, 0), packages };
+  return { files: files.map((f) => join(REPOSITORY_ROOT, f)), bytes: files.reduce((sum, f) => sum + metafile.outputs[f]!.bytes, 0), packages, inputs: [...inputs] };
 }
 
 /** Bundles `name` into `outdir` (written, as SST writes it) and reports its start-up and lazy chunks. */
@@ -84,5 +91,6 @@ export async function buildFunctionBundle(name: FunctionEntry, outdir: string): 
     startup: chunkSet(metafile, startupFiles),
     lazy: dynamic.map((chunk) => ({ chunk: relative(outdir, join(REPOSITORY_ROOT, chunk)), ...chunkSet(metafile, staticClosure(metafile, chunk, loaded)) })),
     outputs: Object.keys(metafile.outputs).filter((o) => !o.endsWith(".map")).map((o) => join(REPOSITORY_ROOT, o)),
+    inputs: [...new Set(Object.values(metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path)))],
   };
 }

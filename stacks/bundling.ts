@@ -16,7 +16,17 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BuildOptions, Plugin } from "esbuild";
+import type { Metafile } from "esbuild";
+import type { FunctionProps } from "sst/constructs";
+
+/** esbuild's options as the esbuild SST deploys with types them. */
+export type LambdaEsbuildOptions = NonNullable<NonNullable<FunctionProps["nodejs"]>["esbuild"]>;
+type Plugin = NonNullable<LambdaEsbuildOptions["plugins"]>[number];
+
+/** The part of esbuild's API the bench and the tests use. */
+export interface Esbuild {
+  build(options: LambdaEsbuildOptions): Promise<{ metafile?: Metafile }>;
+}
 
 /** The Lambda runtime every function runs on. */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -118,7 +128,7 @@ export function sourcemapsOutsidePlugin(): Plugin {
  * esbuild options of every function, over SST's own (SST adds the entry point, output directory and
  * metafile; these replace its banner, target and source-map choice).
  */
-export function lambdaEsbuildOptions(): BuildOptions & { format: "esm"; splitting: true } {
+export function lambdaEsbuildOptions(): LambdaEsbuildOptions {
   return {
     bundle: true,
     platform: "node",
@@ -156,7 +166,7 @@ export function lambdaNodejsProps() {
  * The esbuild SST deploys with (its own dependency, not the repository's newer one), for builds that
  * must match what ships.
  */
-export function sstEsbuild(): typeof import("esbuild") {
+export function sstEsbuild(): Esbuild {
   const sstHandler = createRequire(join(REPOSITORY_ROOT, "package.json")).resolve("sst/runtime/handlers/node.js");
-  return createRequire(sstHandler)("esbuild") as typeof import("esbuild");
+  return createRequire(sstHandler)("esbuild") as Esbuild;
 }
