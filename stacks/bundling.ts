@@ -8,6 +8,9 @@
  *   ethers' CommonJS build beside the ESM one everything else imports; it gets the ESM ethers instead.
  * - One copy per package version: npm can leave the same `name@version` nested in several workspaces
  *   (`@aws-sdk/client-ssm` under packages/aws and functions); every import of it resolves to one copy.
+ * - No ENS: PayRox addresses are 0x hex everywhere (the network configuration rejects anything else), so
+ *   ethers' ENS name normalisation (`@adraffy/ens-normalize`, 37 KB, reachable from every ethers
+ *   module that hashes) is replaced by a function that throws, saying so.
  * - Source maps are external and never shipped: esbuild writes them without a `sourceMappingURL`, and
  *   they are moved out of the function's asset directory (`.sst/artifacts/…` → `.sst/sourcemaps/…`)
  *   before SST zips it. README "Deploy to AWS" says how to use them.
@@ -58,6 +61,24 @@ export function sharedEthersPlugin(): Plugin {
         const contents = names.length > 0 ? `export { ${names.join(", ")} } from "ethers";` : `export * from "ethers";`;
         return { contents, loader: "js", resolveDir: (args.pluginData as { resolveDir: string }).resolveDir };
       });
+    },
+  };
+}
+
+/** The message of the error an ENS name meets in a PayRox Lambda. */
+export const ENS_UNSUPPORTED = "ENS names are not supported in PayRox's Lambdas (bundled without ENS normalisation): configure 0x addresses";
+
+/** Replaces `@adraffy/ens-normalize` (ethers' only use: ENS names) with a module whose functions throw {@link ENS_UNSUPPORTED}. */
+export function noEnsPlugin(): Plugin {
+  const namespace = "payrox-no-ens";
+  return {
+    name: "payrox-no-ens",
+    setup(build) {
+      build.onResolve({ filter: /^@adraffy\/ens-normalize$/ }, (args) => ({ path: args.path, namespace }));
+      build.onLoad({ filter: /.*/, namespace }, () => ({
+        contents: `const unsupported = () => { throw new Error(${JSON.stringify(ENS_UNSUPPORTED)}); };\nexport { unsupported as ens_normalize, unsupported as ens_beautify, unsupported as ens_tokenize, unsupported as ens_split, unsupported as ens_emoji, unsupported as ens_normalize_fragment, unsupported as is_combining_mark, unsupported as should_escape, unsupported as safe_str_from_cps };`,
+        loader: "js",
+      }));
     },
   };
 }
@@ -145,7 +166,7 @@ export function lambdaEsbuildOptions(): LambdaEsbuildOptions {
     sourcemap: "external",
     metafile: true,
     logLevel: "silent",
-    plugins: [sharedEthersPlugin(), oneCopyPerVersionPlugin(), sourcemapsOutsidePlugin()],
+    plugins: [sharedEthersPlugin(), noEnsPlugin(), oneCopyPerVersionPlugin(), sourcemapsOutsidePlugin()],
   };
 }
 

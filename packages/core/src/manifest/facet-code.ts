@@ -3,7 +3,7 @@
  * an EIP-7702 delegation — checked off-chain before a manifest is committed. Used by the builder (code
  * from the artifact or the network) and by verify (code from the network against the manifest's pins).
  */
-import { keccak256 } from "ethers";
+import { keccak256 } from "ethers/crypto";
 import { FacetCodeError } from "../errors.js";
 import { isRemoval, type Manifest } from "./format.js";
 import { MAX_FACET_CODE_SIZE } from "./protected.js";

@@ -7,7 +7,10 @@
  * order, two-space JSON and a trailing newline, nothing time- or machine-dependent. So the same inputs
  * give byte-identical files and the same root on every machine.
  */
-import { getAddress, id, ZeroAddress, ZeroHash } from "ethers";
+import { getAddress } from "ethers/address";
+import { ZeroAddress, ZeroHash } from "ethers/constants";
+import { keccak256 } from "ethers/crypto";
+import { toUtf8Bytes } from "ethers/utils";
 import * as z from "zod";
 
 /** Value of the `format` field. */
@@ -92,7 +95,8 @@ export function isChecksummed(value: string): boolean {
 
 /** The selector of a canonical function signature. */
 export function selectorOf(signature: string): string {
-  return id(signature).slice(0, 10);
+  // keccak256 of the UTF-8 text (ethers' `id`, whose module would also bring in ENS name normalisation).
+  return keccak256(toUtf8Bytes(signature)).slice(0, 10);
 }
 
 /** The manifest's initializer as the tree and activation take it (none: zero facet and codehash, empty calldata). */

@@ -12,7 +12,10 @@
  * apply batch carries whole (its leaves index into it) and activation re-verifies, and the initializer.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { AbiCoder, concat, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
+import { AbiCoder } from "ethers/abi";
+import { ZeroAddress, ZeroHash } from "ethers/constants";
+import { keccak256 } from "ethers/crypto";
+import { concat, toBeHex } from "ethers/utils";
 import { LEAF_ENCODING, type ManifestEntry } from "./format.js";
 
 /** A route leaf: what the tree commits to. */
