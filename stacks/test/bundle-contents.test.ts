@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPOSITORY_ROOT } from "../bundling.js";
 import { buildFunctionBundle, FUNCTION_ENTRIES, packageOfInput, type FunctionBundle, type FunctionEntry } from "../bundle-report.js";
@@ -60,6 +61,7 @@ describe("function bundles (stacks/bundling.ts, as the stacks ship them)", () =>
     // Assess
     expect(inputs.filter((i) => i.includes("ethers/lib.commonjs/"))).toEqual([]);
     expect(inputs.filter((i) => /zod\/v4\/locales\/(?!en\.js)/.test(i))).toEqual([]);
+    expect(inputs.filter((i) => i.includes("@adraffy/ens-normalize/"))).toEqual([]);
   });
 
   it.each(FUNCTION_ENTRIES)("bundles one copy of each package version in %s", (name) => {
@@ -75,6 +77,18 @@ describe("function bundles (stacks/bundling.ts, as the stacks ship them)", () =>
     // Assess
     expect([...copies].filter(([, dirs]) => dirs.size > 1).map(([key]) => key)).toEqual([]);
     expect([...copies.keys()].filter((key) => key.startsWith("@aws-sdk/client-ssm@"))).toHaveLength(1);
+  });
+
+  it.each(["api", "commit"] as const)("loads %s's entry and its chain chunks in plain Node", async (name) => {
+    // Act
+    const entry = (await import(pathToFileURL(bundles[name].entry).href)) as { handler?: unknown };
+    const chunks = bundles[name].lazy.filter((l) => /(gateway|chain-routes)-/.test(l.chunk));
+    const loaded = await Promise.all(chunks.map(async (l) => Object.keys((await import(pathToFileURL(join(dir, name, l.chunk)).href)) as object)));
+
+    // Assess
+    expect(typeof entry.handler).toBe("function");
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const exports of loaded) expect(exports.length).toBeGreaterThan(0);
   });
 
   it.each(Object.keys(STARTUP_BUDGET_BYTES) as FunctionEntry[])("keeps %s's start-up within its byte budget", (name) => {
