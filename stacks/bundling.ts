@@ -5,7 +5,8 @@
  * - ESM, minified, code splitting: an entry loads only what it imports statically; code behind a
  *   dynamic `import()` (the chain gateway, the API's proposal route) is a chunk loaded on first use.
  * - One ethers: `@flashbots/ethers-provider-bundle` is CommonJS and `require("ethers")` would pull in
- *   ethers' CommonJS build beside the ESM one everything else imports; it gets the ESM ethers instead.
+ *   ethers' CommonJS build beside the ESM one everything else imports; it gets the ESM ethers instead
+ *   (and OpenZeppelin's CommonJS Merkle tree gets the ESM builds of the utilities it requires).
  * - One copy per package version: npm can leave the same `name@version` nested in several workspaces
  *   (`@aws-sdk/client-ssm` under packages/aws and functions); every import of it resolves to one copy.
  * - No ENS: PayRox addresses are 0x hex everywhere (the network configuration rejects anything else), so
@@ -44,22 +45,34 @@ export const LAMBDA_BANNER = "import{createRequire}from'module';const require=cr
 export const REPOSITORY_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * Bare imports of CommonJS code (`require("ethers")`) get the ESM ethers: a module re-exporting from it
- * exactly the names the importer reads off its `require("ethers")` variable (all of them if it can't
- * tell), so the bundle holds one ethers, tree-shaken, instead of a second CommonJS build.
+ * CommonJS packages in the bundles and what they `require` (Flashbots: ethers; OpenZeppelin's Merkle
+ * tree: MetaMask's and ethereum-cryptography's utilities): a `require` gets the package's CommonJS build
+ * whole — for ethers a second copy beside the ESM one everything else imports.
  */
-export function sharedEthersPlugin(): Plugin {
-  const namespace = "payrox-esm-ethers";
+export const ESM_FOR_REQUIRE = ["ethers", "@metamask/utils", "@metamask/superstruct", "ethereum-cryptography/keccak", "ethereum-cryptography/utils"] as const;
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/**
+ * `require(p)` of a package `p` in `packages` gets its ESM build instead: a module re-exporting from it
+ * exactly the names the importer reads off its `require(p)` variable (all of them if it can't tell), so
+ * the bundle holds one tree-shaken copy instead of a whole second CommonJS build.
+ */
+export function esmForRequirePlugin(packages: readonly string[] = ESM_FOR_REQUIRE): Plugin {
+  const namespace = "payrox-esm-for-require";
   return {
-    name: "payrox-one-ethers",
+    name: "payrox-esm-for-require",
     setup(build) {
-      build.onResolve({ filter: /^ethers$/ }, (args) => (args.kind === "require-call" ? { path: args.importer, namespace, pluginData: { resolveDir: args.resolveDir } } : undefined));
+      build.onResolve({ filter: new RegExp(`^(${packages.map(escapeRegExp).join("|")})$`) }, (args) =>
+        args.kind === "require-call" ? { path: `${args.path}:${args.importer}`, namespace, pluginData: { pkg: args.path, importer: args.importer, resolveDir: args.resolveDir } } : undefined,
+      );
       build.onLoad({ filter: /.*/, namespace }, (args) => {
-        const source = readFileSync(args.path, "utf8");
-        const variable = /\b(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*["']ethers["']\s*\)/.exec(source)?.[1];
-        const names = variable ? [...new Set([...source.matchAll(new RegExp(`\\b${variable.replace(/\$/g, "\\$")}\\.([A-Za-z_$][\\w$]*)`, "g"))].map((m) => m[1]!))] : [];
-        const contents = names.length > 0 ? `export { ${names.join(", ")} } from "ethers";` : `export * from "ethers";`;
-        return { contents, loader: "js", resolveDir: (args.pluginData as { resolveDir: string }).resolveDir };
+        const { pkg, importer, resolveDir } = args.pluginData as { pkg: string; importer: string; resolveDir: string };
+        const source = readFileSync(importer, "utf8");
+        const variable = new RegExp(`\\b(?:const|let|var)\\s+([\\w$]+)\\s*=\\s*require\\(\\s*["']${escapeRegExp(pkg)}["']\\s*\\)`).exec(source)?.[1];
+        const names = variable ? [...new Set([...source.matchAll(new RegExp(`\\b${escapeRegExp(variable)}\\.([A-Za-z_$][\\w$]*)`, "g"))].map((m) => m[1]!))] : [];
+        const contents = names.length > 0 ? `export { ${names.join(", ")} } from ${JSON.stringify(pkg)};` : `export * from ${JSON.stringify(pkg)};`;
+        return { contents, loader: "js", resolveDir };
       });
     },
   };
@@ -166,7 +179,7 @@ export function lambdaEsbuildOptions(): LambdaEsbuildOptions {
     sourcemap: "external",
     metafile: true,
     logLevel: "silent",
-    plugins: [sharedEthersPlugin(), noEnsPlugin(), oneCopyPerVersionPlugin(), sourcemapsOutsidePlugin()],
+    plugins: [esmForRequirePlugin(), noEnsPlugin(), oneCopyPerVersionPlugin(), sourcemapsOutsidePlugin()],
   };
 }
 
