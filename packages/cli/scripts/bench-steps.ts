@@ -73,6 +73,9 @@ function timedGateway(inner: DispatcherGateway, spent: { ms: number }): Dispatch
     latestBlock: (n) => time(() => inner.latestBlock(n)),
     send: (n, id, call) => time(() => inner.send(n, id, call)),
     resume: (n, id) => time(() => inner.resume(n, id)),
+    // The API's proposal check reads facet code through the gateway: without these, propose answered 503.
+    ...(inner.codeHash && { codeHash: (n: string, address: string) => time(() => inner.codeHash!(n, address)) }),
+    ...(inner.listSelectors && { listSelectors: (n: string) => time(() => inner.listSelectors!(n)) }),
   };
 }
 
