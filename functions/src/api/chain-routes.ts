@@ -5,9 +5,8 @@
  */
 import { cancelProposal, proposeUpgrade, type SchedulerDeps } from "@payrox/core";
 import { json, type ApiResponse } from "./responses.js";
-import type { RouteRequest } from "./routes.js";
 import { parseJsonBody, ProposeBodySchema, validate } from "./schemas.js";
-import { runView, summary } from "./views.js";
+import { runView, summary, type RouteRequest } from "./views.js";
 
 /** POST /proposals: validates the manifest, checks facet code on each network, and schedules the commits. */
 export async function propose({ event, caller }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {

@@ -6,15 +6,9 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { listNetworks, verifyAuditChain, ProposalNotFoundError, type SchedulerDeps } from "@payrox/core/runs";
 import { ApiError, json, type ApiResponse } from "./responses.js";
 import { ListQuerySchema, ProposalIdSchema, validate } from "./schemas.js";
-import { runView, summary } from "./views.js";
+import { runView, summary, type RouteRequest } from "./views.js";
 
-/** What a route gets: the matched path parameters, the event, and the caller's identity. */
-export interface RouteRequest {
-  params: Record<string, string>;
-  event: APIGatewayProxyEventV2;
-  /** IAM principal of the caller (`anonymous` without IAM auth). */
-  caller: string;
-}
+export type { RouteRequest };
 
 type Route = { method: string; path: RegExp; handle: (req: RouteRequest, deps: SchedulerDeps) => Promise<ApiResponse>; key: string };
 

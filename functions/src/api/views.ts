@@ -1,5 +1,14 @@
-/** How the API shows proposals and runs (shared by the read routes and the chain routes). */
+/** What the read routes and the chain routes share: the request they get, how they show proposals and runs. */
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describeRunState } from "@payrox/core/runs";
+
+/** What a route gets: the matched path parameters, the event, and the caller's identity. */
+export interface RouteRequest {
+  params: Record<string, string>;
+  event: APIGatewayProxyEventV2;
+  /** IAM principal of the caller (`anonymous` without IAM auth). */
+  caller: string;
+}
 
 /** A proposal as the API shows it: everything but the manifest text. */
 export function summary<P extends { manifestJson: string }>(proposal: P): Omit<P, "manifestJson"> {
