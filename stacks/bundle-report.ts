@@ -8,8 +8,8 @@ import { join, relative } from "node:path";
 import type { Metafile } from "esbuild";
 import { lambdaEsbuildOptions, REPOSITORY_ROOT, sstEsbuild } from "./bundling.js";
 
-/** The Lambda entry points (commit, apply and activate re-export the step handler). */
-export const FUNCTION_ENTRIES = ["api", "commit", "apply", "activate", "watchdog"] as const;
+/** The Lambda entry points (commit, apply and activate re-export the step handler; anchor writes audit heads to S3). */
+export const FUNCTION_ENTRIES = ["api", "commit", "apply", "activate", "watchdog", "anchor"] as const;
 
 /** One of {@link FUNCTION_ENTRIES}. */
 export type FunctionEntry = (typeof FUNCTION_ENTRIES)[number];

@@ -9,9 +9,10 @@
  * Bundles: each function built by the stacks' own bundling (stacks/bundling.ts, SST's esbuild: ESM,
  * minified, code splitting, the Lambda runtime's target) and measured as a cold start loads it —
  * `bundleBytes` is the entry plus every chunk it imports statically (every package bundled), and
- * `coldImportMs` the median time of `await import(entry)` in fresh Node processes. The chain path
- * (`chainBytes`, `chainImportMs`) adds the chunks the first chain use loads: the API's propose/cancel
- * routes and the gateway, a step's gateway, the watchdog's chain reader.
+ * `coldImportMs` the median time of `await import(entry)` in fresh Node processes. The first-use path
+ * (`chainBytes`, `chainImportMs`) adds the chunks the function's main work loads on first use: the
+ * API's propose/cancel routes and the gateway, a step's gateway, the watchdog's chain reader, the
+ * anchorer's S3 store.
  * `--bundles-only` skips the step timings (no devnet services).
  * Prints tables and, as the last stdout line, one JSON object.
  */
@@ -146,8 +147,16 @@ function coldImportMs(files: string[]): number {
   return +median(times).toFixed(1);
 }
 
-/** The lazy chunks a function's first chain use loads (the API's chain routes, the gateway). */
-const chainChunks = (bundle: FunctionBundle) => bundle.lazy.filter((l) => /(^|\/)(gateway|chain-routes)-[^/]*\.mjs$/.test(l.chunk));
+/** The lazy chunks a function's main work loads on first use: chain code (the API's propose/cancel routes, the gateway), S3 for the anchorer. */
+const FIRST_USE: Record<FunctionBundle["name"], RegExp> = {
+  api: /(^|\/)(gateway|chain-routes)-[^/]*\.mjs$/,
+  commit: /(^|\/)gateway-[^/]*\.mjs$/,
+  apply: /(^|\/)gateway-[^/]*\.mjs$/,
+  activate: /(^|\/)gateway-[^/]*\.mjs$/,
+  watchdog: /(^|\/)gateway-[^/]*\.mjs$/,
+  anchor: /(^|\/)anchor-[^/]*\.mjs$/,
+};
+const chainChunks = (bundle: FunctionBundle) => bundle.lazy.filter((l) => FIRST_USE[bundle.name].test(l.chunk));
 
 const bundleDir = mkdtempSync(join(tmpdir(), "payrox-bundles-"));
 const sizes = [];
@@ -183,7 +192,7 @@ if (timeRows.length > 0) {
 }
 console.log(`bundles: ${LAMBDA_RUNTIME} (esbuild target ${ESBUILD_TARGET}); cold import = median of ${coldRuns} fresh Node ${process.version} processes`);
 table(
-  ["function", "start-up (min, ESM)", "gzip", "files", "cold import ms", "+ chain chunks", "with chain ms", "largest at start-up"],
+  ["function", "start-up (min, ESM)", "gzip", "files", "cold import ms", "+ first-use chunks", "with them ms", "largest at start-up"],
   sizes.map((s) => [s.function, `${(s.bytes / 1024).toFixed(0)} KiB`, `${(s.gzipBytes / 1024).toFixed(0)} KiB`, String(s.files), String(s.coldImportMs), `${(s.chainBytes / 1024).toFixed(0)} KiB`, String(s.chainImportMs ?? "-"), s.largest]),
 );
 const own = (prefix: string) => (timeRows.some((r) => r.step.startsWith(prefix)) ? median(timeRows.filter((r) => r.step.startsWith(prefix)).map((r) => r.ownMs)) : null);

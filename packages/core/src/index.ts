@@ -17,3 +17,4 @@ export * from "./usecases/propose-upgrade.js";
 export { ACTIVATION_LEAD_MS } from "./usecases/apply-batch-step.js";
 export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type StepContext, type StepBody } from "./usecases/run-step.js";
 export * from "./usecases/cancel-proposal.js";
+export * from "./usecases/rotate-signer.js";
