@@ -77,7 +77,7 @@ describe("function bundles (stacks/bundling.ts, as the stacks ship them)", () =>
 
     // Assess
     expect([...copies].filter(([, dirs]) => dirs.size > 1).map(([key]) => key)).toEqual([]);
-    expect([...copies.keys()].filter((key) => key.startsWith("@aws-sdk/client-ssm@"))).toHaveLength(1);
+    expect([...copies.keys()].filter((key) => key.startsWith("@aws-sdk/client-ssm@")).length).toBeLessThanOrEqual(1);
   });
 
   it.each(["api", "commit"] as const)("loads %s's entry and its chain chunks in plain Node", async (name) => {
