@@ -5,7 +5,7 @@
 import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Interface, type InterfaceAbi } from "ethers/abi";
-import { z } from "zod";
+import * as z from "zod";
 import type { ManifestIssue } from "@payrox/core";
 import { readTextFile } from "./files.js";
 

@@ -4,7 +4,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { FunctionFragment } from "ethers/abi";
-import { z } from "zod";
+import * as z from "zod";
 import { AddressSchema, Bytes32Schema, ManifestSchema, zodIssues, type BuildInput, type ManifestIssue } from "@payrox/core";
 import { ArtifactIndex } from "./artifacts.js";
 import { BuildSpecInvalidError } from "./errors.js";

@@ -5,7 +5,7 @@
  * patterns these keys serve.
  */
 import { createHash } from "node:crypto";
-import type { StepName } from "@payrox/core";
+import type { StepName } from "@payrox/core/runs";
 import { StoreInputError } from "../errors.js";
 
 /** Names of the key attributes and of the one global secondary index. */

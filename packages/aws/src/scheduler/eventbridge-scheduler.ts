@@ -9,7 +9,7 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from "@aws-sdk/client-scheduler";
-import type { ScheduledJob, Scheduler, StepName } from "@payrox/core";
+import type { ScheduledJob, Scheduler, StepName } from "@payrox/core/runs";
 import { ScheduleConflictError, ScheduleInputError, ScheduleRequestError } from "../errors.js";
 import { jobPayload, samePayload, scheduleExpressionFor, scheduleNameFor } from "./schedule-name.js";
 

@@ -3,7 +3,7 @@
  * (second precision, accepts past times), later ones through EventBridge Scheduler (minute precision,
  * any horizon). See DESIGN.md "Timing".
  */
-import type { Clock, ScheduledJob, Scheduler } from "@payrox/core";
+import type { Clock, ScheduledJob, Scheduler } from "@payrox/core/runs";
 import { ScheduleInputError } from "../errors.js";
 import { MAX_SQS_DELAY_SECONDS } from "./sqs-delay-scheduler.js";
 

@@ -4,7 +4,7 @@
  * minute before an ETA — DESIGN.md "Timing"). The queue feeds the step functions.
  */
 import { SendMessageCommand, type SendMessageCommandInput, type SQSClient } from "@aws-sdk/client-sqs";
-import type { Clock, ScheduledJob, Scheduler } from "@payrox/core";
+import type { Clock, ScheduledJob, Scheduler } from "@payrox/core/runs";
 import { ScheduleInputError, ScheduleRequestError } from "../errors.js";
 import { jobPayload, scheduleNameFor } from "./schedule-name.js";
 

@@ -8,7 +8,7 @@
  * give byte-identical files and the same root on every machine.
  */
 import { ZeroAddress, ZeroHash } from "ethers/constants";
-import { z } from "zod";
+import * as z from "zod";
 import { keccak256Hex } from "./keccak.js";
 
 /** Value of the `format` field. */
