@@ -1,0 +1,266 @@
+/**
+ * What the metered devnet upgrade would cost in AWS: each invocation's duration as a Lambda would run
+ * it (the handler's own time plus the blocks a real network makes it wait, instead of the devnet's 1 s
+ * blocks), and every billable quantity priced from `prices.ts`. Pure arithmetic: no clock, no I/O.
+ */
+import type { Network } from "@payrox/core";
+import type { BilledFunction, InvocationUsage, ScheduledUsage } from "./usage-meter.js";
+import { HOURS_PER_MONTH, type PriceTable } from "./prices.js";
+
+/** How long before its ETA the activation is scheduled (core's ACTIVATION_LEAD_MS). */
+export const ACTIVATION_LEAD_MS = 60_000;
+/** Jobs due within this many ms go through the SQS delay queue, later ones through EventBridge Scheduler (RoutingScheduler). */
+export const SQS_NEAR_MS = 900_000;
+/** SQS requests one delay-queue message costs: SendMessage, the Lambda poller's ReceiveMessage, its DeleteMessage. */
+export const SQS_REQUESTS_PER_MESSAGE = 3;
+/**
+ * Lambda's SQS event source polls an idle queue with long polls: AWS starts with five pollers
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html), each a 20 s ReceiveMessage.
+ * An estimate: AWS does not publish the idle poller count as a price.
+ */
+export const IDLE_SQS_RECEIVES_PER_MINUTE = 5 * (60 / 20);
+/** Bytes of the START, END and REPORT lines the Lambda runtime logs per invocation (measured on AWS logs: ~90 + ~60 + ~200). */
+export const PLATFORM_LOG_BYTES_PER_INVOCATION = 350;
+/** Minutes in a billing month. */
+export const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
+
+/** A chain's timing as the confirmation wait sees it. */
+export interface ChainTiming {
+  blockTimeSeconds: number;
+  confirmations: number;
+}
+
+/** What the cloud figures assume besides the metered usage. */
+export interface CloudProfile {
+  /** Memory (MB) of each function, as the stacks deploy it. */
+  memoryMb: Record<BilledFunction, number>;
+  /** The real network a devnet network stands for. */
+  networkFor(devnetNetwork: string): Pick<Network, "id" | "blockTimeSeconds" | "confirmations">;
+  /** The devnet's chains (what the metered sends waited for) and its gateway's confirmation poll. */
+  devnetChain: ChainTiming & { pollMs: number };
+  /** The functions' confirmation poll in AWS (the chain gateway's default). */
+  cloudPollMs: number;
+  /** The dispatchers' activation delay in AWS: decides how the activation is scheduled. */
+  timelockSeconds: number;
+}
+
+/**
+ * Mean time from a transaction's submission until it has `confirmations`: half a block to the next
+ * block (it lands there), then one block per further confirmation, then half a poll to notice.
+ */
+export function expectedConfirmationMs(chain: ChainTiming, pollMs: number): number {
+  return chain.blockTimeSeconds * 1000 * (0.5 + Math.max(0, chain.confirmations - 1)) + pollMs / 2;
+}
+
+/**
+ * Mean activation hold: the step is scheduled a minute before the ETA; EventBridge Scheduler fires it
+ * anywhere in that minute (mean 30 s early), the SQS delay queue on the second (60 s early); then the
+ * hold waits for the first block at or after the ETA (half a block) and notices it within half a poll.
+ */
+export function activationHoldMs(blockTimeSeconds: number, viaEventBridge: boolean): number {
+  const early = viaEventBridge ? ACTIVATION_LEAD_MS / 2 : ACTIVATION_LEAD_MS;
+  const pollMs = Math.min(1_000, Math.max(100, blockTimeSeconds * 250));
+  return early + (blockTimeSeconds * 1000) / 2 + pollMs / 2;
+}
+
+/** Whether the activation goes through EventBridge Scheduler (due later than the delay queue's reach). */
+export function activationViaEventBridge(timelockSeconds: number): boolean {
+  return timelockSeconds * 1000 - ACTIVATION_LEAD_MS > SQS_NEAR_MS;
+}
+
+/**
+ * An invocation's billed duration in AWS: its own time (handler minus sends minus hold), plus each
+ * send's own work (its time minus the devnet's expected confirmation wait), plus the real network's
+ * confirmation wait per send, plus the real activation hold when the activation sent.
+ */
+export function cloudDurationMs(usage: InvocationUsage, profile: CloudProfile): number {
+  const own = Math.max(0, usage.wallMs - usage.sendMs - usage.holdMs);
+  if (usage.network === undefined || usage.sends === 0) return Math.ceil(own);
+  const devnetWait = expectedConfirmationMs(profile.devnetChain, profile.devnetChain.pollMs);
+  const sendWork = Math.max(0, usage.sendMs - usage.sends * devnetWait);
+  const network = profile.networkFor(usage.network);
+  const chainWait = usage.sends * expectedConfirmationMs(network, profile.cloudPollMs);
+  const hold = usage.fn === "activate" ? activationHoldMs(network.blockTimeSeconds, activationViaEventBridge(profile.timelockSeconds)) : 0;
+  return Math.ceil(own + sendWork + chainWait + hold);
+}
+
+/** The transport AWS would use for a scheduled job; an apply's activation job is due a timelock later. */
+export function transportOf(job: ScheduledUsage, scheduledBy: BilledFunction, timelockSeconds: number): "sqs" | "scheduler" {
+  const delayMs = job.step === "activate" && scheduledBy === "apply" ? timelockSeconds * 1000 - ACTIVATION_LEAD_MS : job.delayMs;
+  return delayMs <= SQS_NEAR_MS ? "sqs" : "scheduler";
+}
+
+/** One priced line of the bill. */
+export interface CostLine {
+  service: string;
+  item: string;
+  quantity: number;
+  unit: string;
+  usd: number;
+}
+
+/** Lambda lines (requests, GB-s) of `usages`, one pair per function. */
+export function lambdaLines(usages: readonly InvocationUsage[], profile: CloudProfile, prices: PriceTable): CostLine[] {
+  const byFunction = new Map<BilledFunction, { requests: number; gbSeconds: number }>();
+  for (const usage of usages) {
+    const entry = byFunction.get(usage.fn) ?? { requests: 0, gbSeconds: 0 };
+    entry.requests++;
+    entry.gbSeconds += (cloudDurationMs(usage, profile) / 1000) * (profile.memoryMb[usage.fn] / 1024);
+    byFunction.set(usage.fn, entry);
+  }
+  return [...byFunction].flatMap(([fn, { requests, gbSeconds }]) => [
+    { service: "Lambda", item: `${fn} requests`, quantity: requests, unit: "requests", usd: requests * prices.lambdaPerRequest },
+    { service: "Lambda", item: `${fn} duration (${profile.memoryMb[fn]} MB)`, quantity: gbSeconds, unit: "GB-s", usd: gbSeconds * prices.lambdaArmPerGbSecond },
+  ]);
+}
+
+/** DynamoDB lines: units the service reported, and refused conditional writes at one unit each (their floor). */
+export function dynamoLines(usages: readonly InvocationUsage[], prices: PriceTable): CostLine[] {
+  const read = sum(usages, (u) => u.readUnits);
+  const write = sum(usages, (u) => u.writeUnits);
+  const refused = sum(usages, (u) => u.conditionFailedWrites);
+  return [
+    { service: "DynamoDB", item: "read request units", quantity: read, unit: "RRU", usd: read * prices.dynamoPerReadUnit },
+    { service: "DynamoDB", item: "write request units", quantity: write, unit: "WRU", usd: write * prices.dynamoPerWriteUnit },
+    { service: "DynamoDB", item: "refused conditional writes (≥ 1 WRU each)", quantity: refused, unit: "WRU", usd: refused * prices.dynamoPerWriteUnit },
+  ];
+}
+
+/** Every per-upgrade line: Lambda, DynamoDB, scheduling, KMS, EventBridge, CloudWatch, API Gateway. */
+export function upgradeLines(usages: readonly InvocationUsage[], profile: CloudProfile, prices: PriceTable): CostLine[] {
+  const scheduled = usages.flatMap((u) => u.scheduled.map((job) => transportOf(job, u.fn, profile.timelockSeconds)));
+  const sqsMessages = scheduled.filter((t) => t === "sqs").length;
+  const schedules = scheduled.length - sqsMessages;
+  const kmsCalls = sum(usages, (u) => sumValues(u.kms));
+  const busEvents = sum(usages, (u) => u.busEvents);
+  const metricHours = metricHoursOf(usages);
+  const logGb = sum(usages, (u) => u.logBytes + PLATFORM_LOG_BYTES_PER_INVOCATION) / 1e9;
+  const apiRequests = usages.filter((u) => u.fn === "api").length;
+  return [
+    ...lambdaLines(usages, profile, prices),
+    ...dynamoLines(usages, prices),
+    { service: "EventBridge Scheduler", item: "scheduled invocations", quantity: schedules, unit: "invocations", usd: schedules * prices.schedulerPerInvocation },
+    { service: "SQS", item: "delay-queue messages × 3 requests", quantity: sqsMessages * SQS_REQUESTS_PER_MESSAGE, unit: "requests", usd: sqsMessages * SQS_REQUESTS_PER_MESSAGE * prices.sqsPerRequest },
+    { service: "KMS", item: `requests (${describeCounts(usages)})`, quantity: kmsCalls, unit: "requests", usd: kmsCalls * prices.kmsPerAsymmetricRequest },
+    { service: "EventBridge", item: "alert events on the bus", quantity: busEvents, unit: "events", usd: busEvents * prices.eventBridgePerEvent },
+    { service: "CloudWatch", item: "custom metrics (metric-hours)", quantity: metricHours, unit: "metric-hours", usd: (metricHours / HOURS_PER_MONTH) * prices.cloudWatchPerMetricMonth },
+    { service: "CloudWatch", item: "logs ingested (incl. EMF)", quantity: logGb, unit: "GB", usd: logGb * prices.cloudWatchLogsPerGbIngested },
+    { service: "API Gateway", item: "HTTP API requests", quantity: apiRequests, unit: "requests", usd: apiRequests * prices.apiGatewayHttpPerRequest },
+  ];
+}
+
+/**
+ * Metric-hours an upgrade's EMF metrics are billed for: a metric is billed for each hour it is sent in.
+ * The commit and apply steps (and the API) run within one hour; the activations, a timelock later, in
+ * another: so distinct metrics of the first group plus distinct metrics of the activations.
+ */
+export function metricHoursOf(usages: readonly InvocationUsage[]): number {
+  const early = new Set(usages.filter((u) => u.fn !== "activate").flatMap((u) => u.metrics));
+  const late = new Set(usages.filter((u) => u.fn === "activate").flatMap((u) => u.metrics));
+  return early.size + late.size;
+}
+
+/** What the deployment costs in a month with no upgrade. */
+export interface IdleInputs {
+  /** Metered watchdog sweeps with every run final (their mean is what every minute costs). */
+  idleSweeps: readonly InvocationUsage[];
+  /** Watchdog invocations per month (`rate(1 minute)`). */
+  sweepsPerMonth: number;
+  alarms: number;
+  kmsKeys: number;
+  /** Bytes the table holds. */
+  tableBytes: number;
+}
+
+/** Idle-month lines: the watchdog, its metrics and logs, alarms, keys, the delay queue's pollers, storage. */
+export function idleLines(inputs: IdleInputs, profile: CloudProfile, prices: PriceTable): CostLine[] {
+  const n = inputs.idleSweeps.length;
+  if (n === 0) throw new RangeError("no idle watchdog sweep was metered");
+  const scale = inputs.sweepsPerMonth / n;
+  const sweeps = inputs.idleSweeps.map((u) => ({ ...u, fn: "watchdog" as const }));
+  const perMonth = (lines: CostLine[]) => lines.map((l) => ({ ...l, quantity: l.quantity * scale, usd: l.usd * scale }));
+  const metrics = new Set(sweeps.flatMap((u) => u.metrics)).size;
+  const logGb = (sum(sweeps, (u) => u.logBytes + PLATFORM_LOG_BYTES_PER_INVOCATION) * scale) / 1e9;
+  const receives = IDLE_SQS_RECEIVES_PER_MINUTE * MINUTES_PER_MONTH;
+  const tableGb = inputs.tableBytes / 1e9;
+  return [
+    ...perMonth(lambdaLines(sweeps, profile, prices)),
+    ...perMonth(dynamoLines(sweeps, prices)),
+    { service: "CloudWatch", item: "watchdog metrics, sent every hour", quantity: metrics, unit: "metrics", usd: metrics * prices.cloudWatchPerMetricMonth },
+    { service: "CloudWatch", item: "watchdog logs ingested", quantity: logGb, unit: "GB", usd: logGb * prices.cloudWatchLogsPerGbIngested },
+    { service: "CloudWatch", item: "alarms", quantity: inputs.alarms, unit: "alarms", usd: inputs.alarms * prices.cloudWatchPerAlarmMonth },
+    { service: "KMS", item: "keys", quantity: inputs.kmsKeys, unit: "keys", usd: inputs.kmsKeys * prices.kmsPerKeyMonth },
+    { service: "SQS", item: "delay queue's idle long polls (estimate)", quantity: receives, unit: "requests", usd: receives * prices.sqsPerRequest },
+    { service: "DynamoDB", item: "storage + point-in-time recovery", quantity: tableGb, unit: "GB", usd: tableGb * (prices.dynamoStoragePerGbMonth + prices.dynamoPitrPerGbMonth) },
+  ];
+}
+
+/** Sums `lines` by service, largest first. */
+export function byService(lines: readonly CostLine[]): { service: string; usd: number }[] {
+  const totals = new Map<string, number>();
+  for (const line of lines) totals.set(line.service, (totals.get(line.service) ?? 0) + line.usd);
+  return [...totals].map(([service, usd]) => ({ service, usd })).sort((a, b) => b.usd - a.usd);
+}
+
+/** The total of `lines`. */
+export function total(lines: readonly CostLine[]): number {
+  return lines.reduce((s, l) => s + l.usd, 0);
+}
+
+function sum<T>(items: readonly T[], of: (item: T) => number): number {
+  return items.reduce((s, item) => s + of(item), 0);
+}
+
+function sumValues(record: Record<string, number>): number {
+  return Object.values(record).reduce((s, v) => s + v, 0);
+}
+
+function describeCounts(usages: readonly InvocationUsage[]): string {
+  const counts: Record<string, number> = {};
+  for (const u of usages) for (const [op, n] of Object.entries(u.kms)) counts[op] = (counts[op] ?? 0) + n;
+  return Object.entries(counts).map(([op, n]) => `${op} ${n}`).join(", ") || "none";
+}
+
+/**
+ * What the runs in flight add to the watchdog while an upgrade waits out its timelock: the metered
+ * sweeps during the upgrade, minus idle sweeps, times the sweeps AWS makes in `timelockSeconds`
+ * (never below zero).
+ */
+export function inFlightWatchdogLines(upgradeSweeps: readonly InvocationUsage[], idleSweeps: readonly InvocationUsage[], sweeps: number, profile: CloudProfile, prices: PriceTable): CostLine[] {
+  if (upgradeSweeps.length === 0 || idleSweeps.length === 0) return [];
+  const perSweep = (usages: readonly InvocationUsage[]) => [...lambdaLines(usages, profile, prices), ...dynamoLines(usages, prices)].map((l) => ({ ...l, quantity: l.quantity / usages.length, usd: l.usd / usages.length }));
+  const idle = new Map(perSweep(idleSweeps).map((l) => [l.item, l]));
+  return perSweep(upgradeSweeps).map((busy) => {
+    const base = idle.get(busy.item);
+    return {
+      service: busy.service,
+      item: `watchdog in flight: ${busy.item}`,
+      quantity: Math.max(0, busy.quantity - (base?.quantity ?? 0)) * sweeps,
+      unit: busy.unit,
+      usd: Math.max(0, busy.usd - (base?.usd ?? 0)) * sweeps,
+    };
+  });
+}
+
+/**
+ * Approximate stored size of a DynamoDB item in its wire form (AWS's rules: attribute names plus values;
+ * numbers ~1 byte per 2 digits + 1; lists and maps 3 bytes plus 1 per element).
+ */
+export function itemBytes(item: Record<string, AttributeValueLike>): number {
+  return Object.entries(item).reduce((s, [name, value]) => s + Buffer.byteLength(name) + valueBytes(value), 0);
+}
+
+/** The subset of a DynamoDB AttributeValue {@link itemBytes} reads. */
+export type AttributeValueLike = { S?: string; N?: string; B?: Uint8Array; BOOL?: boolean; NULL?: boolean; L?: AttributeValueLike[]; M?: Record<string, AttributeValueLike>; SS?: string[]; NS?: string[] };
+
+function valueBytes(value: AttributeValueLike): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S);
+  if (value.N !== undefined) return Math.ceil(value.N.replace(/[^0-9]/g, "").length / 2) + 1;
+  if (value.B !== undefined) return value.B.length;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.L !== undefined) return 3 + value.L.reduce((s, v) => s + 1 + valueBytes(v), 0);
+  if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((s, [k, v]) => s + 1 + Buffer.byteLength(k) + valueBytes(v), 0);
+  if (value.SS !== undefined) return value.SS.reduce((s, v) => s + Buffer.byteLength(v), 0);
+  if (value.NS !== undefined) return value.NS.reduce((s, v) => s + Math.ceil(v.length / 2) + 1, 0);
+  return 0;
+}
