@@ -97,7 +97,7 @@ const upgrade = upgradePhase.filter((u) => u.fn !== "watchdog" && (u.fn !== "api
 const progressReads = upgradePhase.filter((u) => u.fn === "api" && u.route?.startsWith("GET")).length;
 const idle = meter.invocations.filter((u) => u.phase === "idle" && u.fn === "watchdog");
 const busySweeps = upgradePhase.filter((u) => u.fn === "watchdog");
-const perUpgrade: CostLine[] = [...upgradeLines(upgrade, profile, PRICES), ...inFlightWatchdogLines(busySweeps, idle, timelockSeconds / 60, profile, PRICES)];
+const perUpgrade: CostLine[] = [...upgradeLines(upgrade, profile, PRICES), ...inFlightWatchdogLines(busySweeps, idle, timelockSeconds / 60, PRICES)];
 const perMonthIdle = idleLines({ idleSweeps: idle, sweepsPerMonth: inventory.watchdogSweepsPerMonth, alarms: inventory.alarms, kmsKeys: inventory.kmsKeys, tableBytes }, profile, PRICES);
 
 const usdPerUpgrade = total(perUpgrade);

@@ -222,22 +222,23 @@ function describeCounts(usages: readonly InvocationUsage[]): string {
 }
 
 /**
- * What the runs in flight add to the watchdog while an upgrade waits out its timelock: the metered
- * sweeps during the upgrade, minus idle sweeps, times the sweeps AWS makes in `timelockSeconds`
- * (never below zero).
+ * What the runs in flight add to the watchdog while an upgrade waits out its timelock: the DynamoDB units
+ * of the metered sweeps during the upgrade minus those of idle sweeps, times the sweeps AWS makes in
+ * that time (never below zero). Their extra duration is left out: in one devnet process a sweep's wall
+ * time during the upgrade mostly measures the steps it shares the event loop with.
  */
-export function inFlightWatchdogLines(upgradeSweeps: readonly InvocationUsage[], idleSweeps: readonly InvocationUsage[], sweeps: number, profile: CloudProfile, prices: PriceTable): CostLine[] {
+export function inFlightWatchdogLines(upgradeSweeps: readonly InvocationUsage[], idleSweeps: readonly InvocationUsage[], sweeps: number, prices: PriceTable): CostLine[] {
   if (upgradeSweeps.length === 0 || idleSweeps.length === 0) return [];
-  const perSweep = (usages: readonly InvocationUsage[]) => [...lambdaLines(usages, profile, prices), ...dynamoLines(usages, prices)].map((l) => ({ ...l, quantity: l.quantity / usages.length, usd: l.usd / usages.length }));
+  const perSweep = (usages: readonly InvocationUsage[]) => dynamoLines(usages, prices).map((l) => ({ ...l, quantity: l.quantity / usages.length, usd: l.usd / usages.length }));
   const idle = new Map(perSweep(idleSweeps).map((l) => [l.item, l]));
   return perSweep(upgradeSweeps).map((busy) => {
-    const base = idle.get(busy.item);
+    const base = idle.get(busy.item)!;
     return {
       service: busy.service,
-      item: `watchdog in flight: ${busy.item}`,
-      quantity: Math.max(0, busy.quantity - (base?.quantity ?? 0)) * sweeps,
+      item: `watchdog, runs in flight: ${busy.item}`,
+      quantity: Math.max(0, busy.quantity - base.quantity) * sweeps,
       unit: busy.unit,
-      usd: Math.max(0, busy.usd - (base?.usd ?? 0)) * sweeps,
+      usd: Math.max(0, busy.usd - base.usd) * sweeps,
     };
   });
 }
