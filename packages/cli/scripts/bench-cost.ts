@@ -11,7 +11,8 @@
 import { parseArgs } from "node:util";
 import { ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { createLocalDynamoClient } from "@payrox/aws/testing";
-import { getNetwork, listNetworks, type Network } from "@payrox/core";
+import { SQS_DELAY_PRECISION_MS } from "@payrox/aws";
+import { ACTIVATION_HANDOFF, getNetwork, listNetworks, type Network } from "@payrox/core";
 import { Template } from "aws-cdk-lib/assertions";
 import { Stack } from "aws-cdk-lib";
 import { byService, idleLines, inFlightWatchdogLines, itemBytes, total, upgradeLines, type CloudProfile, type CostLine } from "../src/cost/cloud-cost.js";
@@ -66,6 +67,8 @@ const profile: CloudProfile = {
   // The chain gateway's confirmation poll in the functions (TxSender's default).
   cloudPollMs: 1_000,
   timelockSeconds,
+  // The activation hands off to the delay queue when it is precise enough (RoutingScheduler: SQS for ≤ 15 min).
+  ...(SQS_DELAY_PRECISION_MS <= ACTIVATION_HANDOFF.maxPrecisionMs && { activationHandoff: ACTIVATION_HANDOFF }),
 };
 
 const meter = new UsageMeter();

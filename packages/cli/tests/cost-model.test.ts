@@ -4,6 +4,8 @@ import {
   activationViaEventBridge,
   cloudDurationMs,
   expectedConfirmationMs,
+  handoffLines,
+  handoffProbability,
   idleLines,
   inFlightWatchdogLines,
   itemBytes,
@@ -64,6 +66,34 @@ describe("activationHoldMs", () => {
     expect(activationHoldMs(12, false)).toBe(60_000 + 6_000 + 500);
     // 0.25 s blocks poll every 100 ms (floor)
     expect(activationHoldMs(0.25, true)).toBe(30_000 + 125 + 50);
+  });
+
+  it("with the hand-off, sleeps the wake-ups under the threshold and lead plus half a block for the rest", () => {
+    // Prepare: the code's hand-off (15 s minimum wait, 5 s lead)
+    const handoff = { minWaitMs: 15_000, leadMs: 5_000 };
+
+    // Act / Assess: 12 s blocks, EventBridge: threshold 27 s; (27² / 2 + 33 × 11) / 60 s = 12.125 s, + 6.5 s after the ETA
+    expect(activationHoldMs(12, true, handoff)).toBe(12_125 + 6_500);
+    // 2 s blocks through the delay queue: woken 60 s early, always handed off: 5 s + 1 s, + 1.25 s after the ETA
+    expect(activationHoldMs(2, false, handoff)).toBe(6_000 + 1_250);
+    // 50 s blocks: the threshold passes the minute, never handed off
+    expect(activationHoldMs(50, true, handoff)).toBe(activationHoldMs(50, true));
+  });
+
+  it("adds the hand-offs the cloud would make beyond those the devnet measured, at the activations' mean own time", () => {
+    // Prepare: two Ethereum activations (p = 33 / 60 each through EventBridge Scheduler), own time 1 s each; one hand-off measured
+    const handoffProfile: CloudProfile = { ...profile, activationHandoff: { minWaitMs: 15_000, leadMs: 5_000 } };
+    const sent = usage("activate", { network: "devnet-1", wallMs: 2_000, sendMs: 1_000, sends: 1 });
+    const measured = usage("activate", { network: "devnet-1", wallMs: 300, scheduled: [{ step: "activate", delayMs: 50_000 }] });
+
+    // Act
+    const lines = handoffLines([sent, sent, measured], handoffProfile, ROUND);
+
+    // Assess: 1.1 − 1 = 0.1 more, each 1 s at 1 GB and 3 SQS requests
+    expect(lines.map((l) => l.quantity)).toEqual([expect.closeTo(0.1), expect.closeTo(0.1), expect.closeTo(0.3)]);
+    expect(handoffProbability(12, true, handoffProfile.activationHandoff)).toBeCloseTo(33 / 60);
+    expect(handoffProbability(2, false, handoffProfile.activationHandoff)).toBe(1);
+    expect(handoffLines([sent], profile, ROUND)).toEqual([]);
   });
 
   it("goes through EventBridge Scheduler only when the activation is due beyond the delay queue's 15 minutes", () => {

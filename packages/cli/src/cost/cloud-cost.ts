@@ -42,6 +42,8 @@ export interface CloudProfile {
   cloudPollMs: number;
   /** The dispatchers' activation delay in AWS: decides how the activation is scheduled. */
   timelockSeconds: number;
+  /** The activation's hand-off, when the code makes one and the cloud's scheduler is precise enough for it. @default none */
+  activationHandoff?: ActivationHandoff;
 }
 
 /**
@@ -52,15 +54,58 @@ export function expectedConfirmationMs(chain: ChainTiming, pollMs: number): numb
   return chain.blockTimeSeconds * 1000 * (0.5 + Math.max(0, chain.confirmations - 1)) + pollMs / 2;
 }
 
+/** The activation step's hand-off to a second-precise transport (core's ACTIVATION_HANDOFF). */
+export interface ActivationHandoff {
+  minWaitMs: number;
+  leadMs: number;
+}
+
 /**
  * Mean activation hold: the step is scheduled a minute before the ETA; EventBridge Scheduler fires it
- * anywhere in that minute (mean 30 s early), the SQS delay queue on the second (60 s early); then the
- * hold waits for the first block at or after the ETA (half a block) and notices it within half a poll.
+ * anywhere in that minute (woken W ~ U(0, 60 s) early), the SQS delay queue on the second (W = 60 s).
+ * Without a hand-off the invocation sleeps W. With one (the code's, when the scheduler is second-precise),
+ * a wake more than `minWaitMs` plus a block early reschedules itself `leadMs` plus up to a block (mean
+ * half a block) before the ETA and that invocation sleeps the rest. Then the hold waits for the first
+ * block at or after the ETA (half a block) and notices it within half a poll.
  */
-export function activationHoldMs(blockTimeSeconds: number, viaEventBridge: boolean): number {
-  const early = viaEventBridge ? ACTIVATION_LEAD_MS / 2 : ACTIVATION_LEAD_MS;
+export function activationHoldMs(blockTimeSeconds: number, viaEventBridge: boolean, handoff?: ActivationHandoff): number {
+  const blockMs = blockTimeSeconds * 1000;
   const pollMs = Math.min(1_000, Math.max(100, blockTimeSeconds * 250));
-  return early + (blockTimeSeconds * 1000) / 2 + pollMs / 2;
+  const afterEta = blockMs / 2 + pollMs / 2;
+  const threshold = handoff ? handoff.minWaitMs + blockMs : Number.POSITIVE_INFINITY;
+  const handedOff = handoff ? handoff.leadMs + blockMs / 2 : 0;
+  if (!viaEventBridge) return (ACTIVATION_LEAD_MS > threshold ? handedOff : ACTIVATION_LEAD_MS) + afterEta;
+  if (threshold >= ACTIVATION_LEAD_MS) return ACTIVATION_LEAD_MS / 2 + afterEta;
+  // E[W; W ≤ threshold] + P(W > threshold) · handedOff, W uniform over the minute.
+  return (threshold ** 2 / 2 + (ACTIVATION_LEAD_MS - threshold) * handedOff) / ACTIVATION_LEAD_MS + afterEta;
+}
+
+/** The chance an activation hands off (one more invocation and one more delay-queue message), by the same model as {@link activationHoldMs}. */
+export function handoffProbability(blockTimeSeconds: number, viaEventBridge: boolean, handoff?: ActivationHandoff): number {
+  if (!handoff) return 0;
+  const threshold = handoff.minWaitMs + blockTimeSeconds * 1000;
+  if (threshold >= ACTIVATION_LEAD_MS) return 0;
+  return viaEventBridge ? (ACTIVATION_LEAD_MS - threshold) / ACTIVATION_LEAD_MS : 1;
+}
+
+/**
+ * The hand-off invocations the cloud would add beyond those the devnet made (its wake-ups need not
+ * match the cloud's): each a Lambda request at the activations' mean own time and a delay-queue message.
+ */
+export function handoffLines(usages: readonly InvocationUsage[], profile: CloudProfile, prices: PriceTable): CostLine[] {
+  const activations = usages.filter((u) => u.fn === "activate" && u.sends > 0 && u.network !== undefined);
+  if (!profile.activationHandoff || activations.length === 0) return [];
+  const via = activationViaEventBridge(profile.timelockSeconds);
+  const expected = activations.reduce((s, u) => s + handoffProbability(profile.networkFor(u.network!).blockTimeSeconds, via, profile.activationHandoff), 0);
+  const measured = usages.filter((u) => u.fn === "activate" && u.sends === 0 && u.scheduled.some((j) => j.step === "activate")).length;
+  const extra = Math.max(0, expected - measured);
+  const ownMs = activations.reduce((s, u) => s + Math.max(0, u.wallMs - u.sendMs - u.holdMs), 0) / activations.length;
+  const gbSeconds = extra * (ownMs / 1000) * (profile.memoryMb.activate / 1024);
+  return [
+    { service: "Lambda", item: "activate hand-offs, modelled (requests)", quantity: extra, unit: "requests", usd: extra * prices.lambdaPerRequest },
+    { service: "Lambda", item: "activate hand-offs, modelled (duration)", quantity: gbSeconds, unit: "GB-s", usd: gbSeconds * prices.lambdaArmPerGbSecond },
+    { service: "SQS", item: "activate hand-offs, modelled (× 3 requests)", quantity: extra * SQS_REQUESTS_PER_MESSAGE, unit: "requests", usd: extra * SQS_REQUESTS_PER_MESSAGE * prices.sqsPerRequest },
+  ];
 }
 
 /** Whether the activation goes through EventBridge Scheduler (due later than the delay queue's reach). */
@@ -80,7 +125,7 @@ export function cloudDurationMs(usage: InvocationUsage, profile: CloudProfile): 
   const sendWork = Math.max(0, usage.sendMs - usage.sends * devnetWait);
   const network = profile.networkFor(usage.network);
   const chainWait = usage.sends * expectedConfirmationMs(network, profile.cloudPollMs);
-  const hold = usage.fn === "activate" ? activationHoldMs(network.blockTimeSeconds, activationViaEventBridge(profile.timelockSeconds)) : 0;
+  const hold = usage.fn === "activate" ? activationHoldMs(network.blockTimeSeconds, activationViaEventBridge(profile.timelockSeconds), profile.activationHandoff) : 0;
   return Math.ceil(own + sendWork + chainWait + hold);
 }
 
@@ -138,6 +183,7 @@ export function upgradeLines(usages: readonly InvocationUsage[], profile: CloudP
   const apiRequests = usages.filter((u) => u.fn === "api").length;
   return [
     ...lambdaLines(usages, profile, prices),
+    ...handoffLines(usages, profile, prices),
     ...dynamoLines(usages, prices),
     { service: "EventBridge Scheduler", item: "scheduled invocations", quantity: schedules, unit: "invocations", usd: schedules * prices.schedulerPerInvocation },
     { service: "SQS", item: "delay-queue messages × 3 requests", quantity: sqsMessages * SQS_REQUESTS_PER_MESSAGE, unit: "requests", usd: sqsMessages * SQS_REQUESTS_PER_MESSAGE * prices.sqsPerRequest },

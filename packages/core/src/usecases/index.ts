@@ -4,6 +4,7 @@ export * from "./deps.js";
 export * from "./reverts.js";
 export * from "./propose-upgrade.js";
 export { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
+export { ACTIVATION_HANDOFF } from "./activate-step.js";
 export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type StepContext, type StepBody } from "./run-step.js";
 export * from "./cancel-proposal.js";
 export * from "./watchdog-sweep.js";
