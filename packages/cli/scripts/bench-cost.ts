@@ -104,6 +104,10 @@ const perUpgrade: CostLine[] = [...upgradeLines(upgrade, profile, PRICES), ...in
 const perMonthIdle = idleLines({ idleSweeps: idle, sweepsPerMonth: inventory.watchdogSweepsPerMonth, alarms: inventory.alarms, kmsKeys: inventory.kmsKeys, tableBytes }, profile, PRICES);
 
 const usdPerUpgrade = total(perUpgrade);
+// The same metered usage as if the activation still slept until its ETA (before the hand-off).
+const { activationHandoff: _handoff, ...withoutHandoff } = profile;
+const activateLine = (lines: readonly CostLine[]) => lines.filter((l) => l.item.startsWith("activate")).reduce((s, l) => s + l.usd, 0);
+const perUpgradeWithoutHandoff = [...upgradeLines(upgrade, withoutHandoff, PRICES), ...inFlightWatchdogLines(busySweeps, idle, timelockSeconds / 60, PRICES)];
 const usdPerMonthIdle = total(perMonthIdle);
 printLines(`One upgrade: ${selectors} selectors on ${networks} networks (timelock ${values["timelock-hours"]} h)`, perUpgrade);
 printLines("An idle month (no upgrade)", perMonthIdle);
@@ -124,6 +128,8 @@ const figures = {
   usdPerMonthIdle: round(usdPerMonthIdle),
   usdPerUpgradeByService: Object.fromEntries(byService(perUpgrade).map((s) => [s.service, round(s.usd)])),
   usdPerMonthIdleByService: Object.fromEntries(byService(perMonthIdle).map((s) => [s.service, round(s.usd)])),
+  usdPerUpgradeWithoutActivationHandoff: round(total(perUpgradeWithoutHandoff)),
+  usdActivationsPerUpgrade: { withHandoff: round(activateLine(perUpgrade)), withoutHandoff: round(activateLine(perUpgradeWithoutHandoff)) },
   largestUpgradeLine: { item: `${largest.service} ${largest.item}`, usd: round(largest.usd) },
   lambdaGbSecondsPerUpgrade: round(perUpgrade.filter((l) => l.unit === "GB-s" && !l.item.startsWith("watchdog")).reduce((s, l) => s + l.quantity, 0)),
   invocationsPerUpgrade: upgrade.length,
