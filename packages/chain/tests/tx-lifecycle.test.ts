@@ -242,6 +242,9 @@ describe("TxSender (anvil, automine off)", () => {
     // Act
     const sent = capped.send(step("gas-capped"));
     const signed = await log.waitFor("signed");
+    // Mined only once it is in the node's pool (automine is off): a block mined between signing and
+    // submitting would be empty, and none would follow.
+    await log.waitFor("submitted");
     await mine();
     await sent;
     const refused = await tooSmall.send(step("gas-over-limit")).catch((e: unknown) => e);

@@ -15,7 +15,7 @@ import { SQS_DELAY_PRECISION_MS } from "@payrox/aws";
 import { ACTIVATION_HANDOFF, getNetwork, listNetworks, type Network } from "@payrox/core";
 import { Template } from "aws-cdk-lib/assertions";
 import { Stack } from "aws-cdk-lib";
-import { byService, idleLines, inFlightWatchdogLines, itemBytes, total, upgradeLines, type CloudProfile, type CostLine } from "../src/cost/cloud-cost.js";
+import { byService, idleLines, inFlightWatchdogLines, itemBytes, s3Lines, total, upgradeLines, type CloudProfile, type CostLine } from "../src/cost/cloud-cost.js";
 import { PRICES, PRICES_READ_ON, PRICES_REGION } from "../src/cost/prices.js";
 import { readStackInventory, type TemplateJson } from "../src/cost/stack-inventory.js";
 import { UsageMeter, type InvocationUsage } from "../src/cost/usage-meter.js";
@@ -85,8 +85,10 @@ try {
   });
   meter.phase = "idle";
   say(`upgrade done in ${((Date.now() - started) / 1000).toFixed(0)} s; metering ${idleSweeps} idle watchdog sweep(s)…`);
-  const idleCount = () => meter.invocations.filter((u) => u.phase === "idle" && u.fn === "watchdog").length;
-  while (idleCount() < idleSweeps) await new Promise((resolve) => setTimeout(resolve, 500));
+  const idleCount = (fn: string) => meter.invocations.filter((u) => u.phase === "idle" && u.fn === fn).length;
+  // The anchorer (where deployed) follows each sweep.
+  const anchorDeployed = inventory.scheduledPerMonth.anchor !== undefined;
+  while (idleCount("watchdog") < idleSweeps || (anchorDeployed && idleCount("anchor") < idleSweeps)) await new Promise((resolve) => setTimeout(resolve, 500));
   tableBytes = await storedBytes(devnet.state.dynamoEndpoint, devnet.state.tableName);
 } finally {
   await devnet?.stop();
@@ -95,13 +97,31 @@ try {
 const summary = devnet!.summaries[0]!;
 
 const upgradePhase = meter.invocations.filter((u) => u.phase === "upgrade");
-// The bench's own progress reads (GET) are not part of an upgrade; proposing is.
-const upgrade = upgradePhase.filter((u) => u.fn !== "watchdog" && (u.fn !== "api" || !u.route?.startsWith("GET")));
+// The bench's own progress reads (GET) are not part of an upgrade; proposing is. The scheduled functions run anyway.
+const upgrade = upgradePhase.filter((u) => u.fn !== "watchdog" && u.fn !== "anchor" && (u.fn !== "api" || !u.route?.startsWith("GET")));
 const progressReads = upgradePhase.filter((u) => u.fn === "api" && u.route?.startsWith("GET")).length;
 const idle = meter.invocations.filter((u) => u.phase === "idle" && u.fn === "watchdog");
 const busySweeps = upgradePhase.filter((u) => u.fn === "watchdog");
-const perUpgrade: CostLine[] = [...upgradeLines(upgrade, profile, PRICES), ...inFlightWatchdogLines(busySweeps, idle, timelockSeconds / 60, PRICES)];
-const perMonthIdle = idleLines({ idleSweeps: idle, sweepsPerMonth: inventory.watchdogSweepsPerMonth, alarms: inventory.alarms, kmsKeys: inventory.kmsKeys, tableBytes }, profile, PRICES);
+const idleAnchors = meter.invocations.filter((u) => u.phase === "idle" && u.fn === "anchor");
+// The anchors the upgrade's audit entries caused: the PUTs of the anchor ticks during the upgrade. An upper
+// bound: the devnet's anchorer ticks with every 10 s sweep, AWS's every few minutes (fewer, larger anchors).
+const anchorPuts = upgradePhase.filter((u) => u.fn === "anchor").map((u) => ({ ...u, s3: { PUT: u.s3.PUT ?? 0 } }));
+const perUpgrade: CostLine[] = [
+  ...upgradeLines(upgrade, profile, PRICES),
+  ...inFlightWatchdogLines(busySweeps, idle, timelockSeconds / 60, PRICES),
+  ...(anchorPuts.length > 0 ? s3Lines(anchorPuts, PRICES, "anchors of the upgrade (upper bound)").slice(0, 1) : []),
+];
+const perMonthIdle = idleLines(
+  {
+    watchdog: { idle, perMonth: inventory.scheduledPerMonth.watchdog! },
+    ...(inventory.scheduledPerMonth.anchor !== undefined && { anchor: { idle: idleAnchors, perMonth: inventory.scheduledPerMonth.anchor } }),
+    alarms: inventory.alarms,
+    kmsKeys: inventory.kmsKeys,
+    tableBytes,
+  },
+  profile,
+  PRICES,
+);
 
 const usdPerUpgrade = total(perUpgrade);
 // The same metered usage as if the activation still slept until its ETA (before the hand-off).
@@ -139,6 +159,7 @@ const figures = {
   refusedConditionalWritesPerUpgrade: upgrade.reduce((s, u) => s + u.conditionFailedWrites, 0),
   kmsCallsPerUpgrade: upgrade.reduce((s, u) => s + Object.values(u.kms).reduce((a, b) => a + b, 0), 0),
   idleSweep: { meanMs: round(mean(idle, (u) => u.wallMs)), readUnits: round(mean(idle, (u) => u.readUnits)), writeUnits: round(mean(idle, (u) => u.writeUnits)) },
+  idleAnchorTick: { meanMs: round(mean(idleAnchors, (u) => u.wallMs)), readUnits: round(mean(idleAnchors, (u) => u.readUnits)), s3Requests: round(mean(idleAnchors, (u) => Object.values(u.s3).reduce((a, b) => a + b, 0))) },
   tableBytes,
   alarms: inventory.alarms,
   kmsKeys: inventory.kmsKeys,

@@ -17,7 +17,7 @@ import {
 } from "../src/cost/cloud-cost.js";
 import type { PriceTable } from "../src/cost/prices.js";
 import { rateMinutes, readStackInventory, type TemplateJson } from "../src/cost/stack-inventory.js";
-import { emptyUsage, type BilledFunction, type InvocationUsage } from "../src/cost/usage-meter.js";
+import { emptyUsage, s3RequestsOfPut, type BilledFunction, type InvocationUsage } from "../src/cost/usage-meter.js";
 
 /** Round prices, so every expected figure below is checkable by hand. */
 const ROUND: PriceTable = {
@@ -36,11 +36,13 @@ const ROUND: PriceTable = {
   cloudWatchPerAlarmMonth: 5,
   cloudWatchLogsPerGbIngested: 1e9,
   apiGatewayHttpPerRequest: 11,
+  s3PerPutOrListRequest: 13,
+  s3PerGetRequest: 17,
 };
 
 /** Ethereum-like: 12 s blocks, 3 confirmations; devnet: 1 s blocks, 1 confirmation, 250 ms polls. */
 const profile: CloudProfile = {
-  memoryMb: { commit: 512, apply: 1024, activate: 1024, watchdog: 512, api: 512 },
+  memoryMb: { commit: 512, apply: 1024, activate: 1024, watchdog: 512, anchor: 256, api: 512 },
   networkFor: () => ({ id: "ethereum", blockTimeSeconds: 12, confirmations: 3 }),
   devnetChain: { blockTimeSeconds: 1, confirmations: 1, pollMs: 250 },
   cloudPollMs: 1_000,
@@ -180,13 +182,13 @@ describe("idleLines", () => {
     const sweeps = [usage("watchdog", { phase: "idle", wallMs: 1_000, readUnits: 4, metrics: ["w|"] }), usage("watchdog", { phase: "idle", wallMs: 3_000, readUnits: 2, metrics: ["w|"] })];
 
     // Act
-    const lines = idleLines({ idleSweeps: sweeps, sweepsPerMonth: 100, alarms: 3, kmsKeys: 2, tableBytes: 2e9 }, profile, ROUND);
+    const lines = idleLines({ watchdog: { idle: sweeps, perMonth: 100 }, alarms: 3, kmsKeys: 2, tableBytes: 2e9 }, profile, ROUND);
     const line = (item: string) => lines.find((l) => l.item === item)!;
 
     // Assess: 100 sweeps of mean 2 s at 0.5 GB = 100 GB-s; 100 × 3 RRU
     expect(line("watchdog requests").quantity).toBe(100);
     expect(line("watchdog duration (512 MB)").quantity).toBeCloseTo(100);
-    expect(line("read request units")).toMatchObject({ quantity: 300, usd: 300_000 });
+    expect(line("watchdog: read request units")).toMatchObject({ quantity: 300, usd: 300_000 });
     expect(line("watchdog metrics, sent every hour").usd).toBe(730);
     expect(line("alarms").usd).toBe(15);
     expect(line("keys").usd).toBe(14);
@@ -194,8 +196,23 @@ describe("idleLines", () => {
     expect(line("delay queue's idle long polls (estimate)").quantity).toBe(15 * 43_800);
   });
 
+  it("adds the anchorer's month with its S3 requests when it is deployed", () => {
+    // Prepare: one idle tick of 2 s listing once and reading once, 50 ticks a month
+    const tick = usage("anchor", { phase: "idle", wallMs: 2_000, s3: { LIST: 1, GET: 1 }, metrics: ["a|"] });
+
+    // Act
+    const lines = idleLines({ watchdog: { idle: [usage("watchdog", { phase: "idle" })], perMonth: 1 }, anchor: { idle: [tick], perMonth: 50 }, alarms: 0, kmsKeys: 0, tableBytes: 0 }, profile, ROUND);
+    const line = (item: string) => lines.find((l) => l.item === item)!;
+
+    // Assess: 50 × 2 s × 0.25 GB = 25 GB-s; 50 LIST at 13, 50 GET at 17
+    expect(line("anchor duration (256 MB)").quantity).toBeCloseTo(25);
+    expect(line("anchor store: PUT and LIST requests").usd).toBe(50 * 13);
+    expect(line("anchor store: GET requests").usd).toBe(50 * 17);
+    expect(line("anchor metrics, sent every hour").usd).toBe(730);
+  });
+
   it("refuses to price an idle month without a metered sweep", () => {
-    expect(() => idleLines({ idleSweeps: [], sweepsPerMonth: 1, alarms: 0, kmsKeys: 0, tableBytes: 0 }, profile, ROUND)).toThrow(/no idle watchdog sweep/);
+    expect(() => idleLines({ watchdog: { idle: [], perMonth: 1 }, alarms: 0, kmsKeys: 0, tableBytes: 0 }, profile, ROUND)).toThrow(/no idle watchdog invocation/);
   });
 });
 
@@ -227,14 +244,28 @@ describe("readStackInventory", () => {
     const fn = (name: string, memory: number) => ({ Type: "AWS::Lambda::Function", Properties: { FunctionName: `payrox-prod-${name}`, MemorySize: memory, Architectures: ["arm64"] } });
     const templates: TemplateJson[] = [
       { Resources: { a: fn("commit", 512), b: fn("apply", 1024), c: fn("activate", 1024), d: { Type: "AWS::KMS::Key" }, e: { Type: "AWS::KMS::Key" } } },
-      { Resources: { f: fn("watchdog", 256), g: fn("api", 512), h: { Type: "AWS::CloudWatch::Alarm" }, i: { Type: "AWS::Events::Rule", Properties: { ScheduleExpression: "rate(5 minutes)" } }, j: { Type: "AWS::Events::Rule", Properties: { EventPattern: {} } } } },
+      { Resources: { f: fn("watchdog", 256), g: fn("api", 512), h: { Type: "AWS::CloudWatch::Alarm" }, i: { Type: "AWS::Events::Rule", Properties: { ScheduleExpression: "rate(5 minutes)", Targets: [{ Arn: { "Fn::GetAtt": ["f", "Arn"] }, Id: "t" }] } }, j: { Type: "AWS::Events::Rule", Properties: { EventPattern: {} } } } },
     ];
 
     // Act
     const inventory = readStackInventory(templates);
 
     // Assess
-    expect(inventory).toEqual({ memoryMb: { commit: 512, apply: 1024, activate: 1024, watchdog: 256, api: 512 }, architectures: ["arm64"], alarms: 1, kmsKeys: 2, watchdogSweepsPerMonth: 43_800 / 5 });
+    expect(inventory).toEqual({ memoryMb: { commit: 512, apply: 1024, activate: 1024, watchdog: 256, api: 512 }, architectures: ["arm64"], alarms: 1, kmsKeys: 2, scheduledPerMonth: { watchdog: 43_800 / 5 } });
+  });
+
+  it("finds the anchorer and its rule's rate when it is deployed", () => {
+    // Prepare
+    const fn = (name: string, memory: number) => ({ Type: "AWS::Lambda::Function", Properties: { FunctionName: `payrox-prod-${name}`, MemorySize: memory, Architectures: ["arm64"] } });
+    const rule = (target: string, rate: string) => ({ Type: "AWS::Events::Rule", Properties: { ScheduleExpression: rate, Targets: [{ Arn: { "Fn::GetAtt": [target, "Arn"] } }] } });
+    const templates: TemplateJson[] = [{ Resources: { a: fn("commit", 512), b: fn("apply", 1024), c: fn("activate", 1024), w: fn("watchdog", 512), p: fn("api", 512), n: fn("anchor", 512), r1: rule("w", "rate(1 minute)"), r2: rule("n", "rate(5 minutes)") } }];
+
+    // Act
+    const inventory = readStackInventory(templates);
+
+    // Assess
+    expect(inventory.memoryMb.anchor).toBe(512);
+    expect(inventory.scheduledPerMonth).toEqual({ watchdog: 43_800, anchor: 8_760 });
   });
 
   it("fails when a function is missing", () => {
@@ -244,5 +275,13 @@ describe("readStackInventory", () => {
   it("reads rate expressions in minutes, hours and days", () => {
     expect([rateMinutes("rate(1 minute)"), rateMinutes("rate(2 hours)"), rateMinutes("rate(1 day)")]).toEqual([1, 120, 1_440]);
     expect(() => rateMinutes("cron(0 * * * ? *)")).toThrow(/not a rate/);
+  });
+});
+
+describe("s3RequestsOfPut", () => {
+  it("counts the S3 anchor store's reads of the two previous anchors and its writes of the anchor, its heads and the previous heads again", () => {
+    expect(s3RequestsOfPut(1, 3)).toEqual({ GET: 0, PUT: 4 });
+    expect(s3RequestsOfPut(2, 3, 5)).toEqual({ GET: 1, PUT: 9 });
+    expect(s3RequestsOfPut(7, 1, 2)).toEqual({ GET: 2, PUT: 4 });
   });
 });

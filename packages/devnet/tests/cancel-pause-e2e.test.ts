@@ -107,8 +107,12 @@ describe("dispatcher v2 lifecycle end to end", () => {
     const [report] = await watchChain({ ...deps, monitoring: { journaledTxs: world.journal } }, reader, cursors, new Set());
     expect(report).toMatchObject({ ok: true, events: 4, outOfBand: 2 });
     expect(deps.alerts.alerts.filter((a) => a.type.startsWith("out-of-band-")).map((a) => [a.type, a.evidence?.values?.event])).toEqual([["out-of-band-cancel", "CancelStarted"], ["out-of-band-commit", "RootCommitted"]]);
-    // Clean up: they withdraw their root.
+    // Clean up: they withdraw their root; our run's next step finds its root gone and fails, which frees
+    // the network for the next proposal.
     await (await n.wallet.sendTransaction({ to: n.dispatcher, data: encodeDispatcherCall({ kind: "cancel", root: theirs.root, epoch: 3n, maxUnstage: 100 }) })).wait();
+    await runStep(job(proposal.id, StepName.APPLY, "0"), deps);
+    expect((await world.store.getRun(proposal.id, NET))!.state).toBe("FAILED");
+    expect(await world.store.networkHolder(NET)).toBeUndefined();
   });
 
   it("commits the same manifest again at the dispatcher's next epoch after the cancels, and activates it", async () => {

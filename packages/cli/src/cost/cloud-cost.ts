@@ -195,6 +195,16 @@ export function upgradeLines(usages: readonly InvocationUsage[], profile: CloudP
   ];
 }
 
+/** S3 lines: the anchor store's requests. */
+export function s3Lines(usages: readonly InvocationUsage[], prices: PriceTable, label = "anchor store"): CostLine[] {
+  const putOrList = sum(usages, (u) => (u.s3.PUT ?? 0) + (u.s3.LIST ?? 0));
+  const get = sum(usages, (u) => u.s3.GET ?? 0);
+  return [
+    { service: "S3", item: `${label}: PUT and LIST requests`, quantity: putOrList, unit: "requests", usd: putOrList * prices.s3PerPutOrListRequest },
+    { service: "S3", item: `${label}: GET requests`, quantity: get, unit: "requests", usd: get * prices.s3PerGetRequest },
+  ];
+}
+
 /**
  * Metric-hours an upgrade's EMF metrics are billed for: a metric is billed for each hour it is sent in.
  * The commit and apply steps (and the API) run within one hour; the activations, a timelock later, in
@@ -206,34 +216,50 @@ export function metricHoursOf(usages: readonly InvocationUsage[]): number {
   return early.size + late.size;
 }
 
+/** One function that runs on a schedule whatever happens (the watchdog, the anchorer). */
+export interface ScheduledFunctionIdle {
+  /** Metered invocations with every run final (their mean is what every firing costs). */
+  idle: readonly InvocationUsage[];
+  /** Invocations per month (its rule's `rate(...)`). */
+  perMonth: number;
+}
+
 /** What the deployment costs in a month with no upgrade. */
 export interface IdleInputs {
-  /** Metered watchdog sweeps with every run final (their mean is what every minute costs). */
-  idleSweeps: readonly InvocationUsage[];
-  /** Watchdog invocations per month (`rate(1 minute)`). */
-  sweepsPerMonth: number;
+  watchdog: ScheduledFunctionIdle;
+  /** @default none (a deployment without the anchorer) */
+  anchor?: ScheduledFunctionIdle;
   alarms: number;
   kmsKeys: number;
   /** Bytes the table holds. */
   tableBytes: number;
 }
 
-/** Idle-month lines: the watchdog, its metrics and logs, alarms, keys, the delay queue's pollers, storage. */
-export function idleLines(inputs: IdleInputs, profile: CloudProfile, prices: PriceTable): CostLine[] {
-  const n = inputs.idleSweeps.length;
-  if (n === 0) throw new RangeError("no idle watchdog sweep was metered");
-  const scale = inputs.sweepsPerMonth / n;
-  const sweeps = inputs.idleSweeps.map((u) => ({ ...u, fn: "watchdog" as const }));
+/** A scheduled function's month: its mean metered invocation times its firings, and its metrics sent every hour. */
+export function scheduledFunctionLines(fn: "watchdog" | "anchor", inputs: ScheduledFunctionIdle, profile: CloudProfile, prices: PriceTable): CostLine[] {
+  const n = inputs.idle.length;
+  if (n === 0) throw new RangeError(`no idle ${fn} invocation was metered`);
+  const scale = inputs.perMonth / n;
+  const usages = inputs.idle.map((u) => ({ ...u, fn }));
   const perMonth = (lines: CostLine[]) => lines.map((l) => ({ ...l, quantity: l.quantity * scale, usd: l.usd * scale }));
-  const metrics = new Set(sweeps.flatMap((u) => u.metrics)).size;
-  const logGb = (sum(sweeps, (u) => u.logBytes + PLATFORM_LOG_BYTES_PER_INVOCATION) * scale) / 1e9;
+  const metrics = new Set(usages.flatMap((u) => u.metrics)).size;
+  const logGb = (sum(usages, (u) => u.logBytes + PLATFORM_LOG_BYTES_PER_INVOCATION) * scale) / 1e9;
+  return [
+    ...perMonth(lambdaLines(usages, profile, prices)),
+    ...perMonth(dynamoLines(usages, prices).map((l) => ({ ...l, item: `${fn}: ${l.item}` }))),
+    ...(fn === "anchor" ? perMonth(s3Lines(usages, prices)) : []),
+    { service: "CloudWatch", item: `${fn} metrics, sent every hour`, quantity: metrics, unit: "metrics", usd: metrics * prices.cloudWatchPerMetricMonth },
+    { service: "CloudWatch", item: `${fn} logs ingested`, quantity: logGb, unit: "GB", usd: logGb * prices.cloudWatchLogsPerGbIngested },
+  ];
+}
+
+/** Idle-month lines: the watchdog and the anchorer, alarms, keys, the delay queue's pollers, storage. */
+export function idleLines(inputs: IdleInputs, profile: CloudProfile, prices: PriceTable): CostLine[] {
   const receives = IDLE_SQS_RECEIVES_PER_MINUTE * MINUTES_PER_MONTH;
   const tableGb = inputs.tableBytes / 1e9;
   return [
-    ...perMonth(lambdaLines(sweeps, profile, prices)),
-    ...perMonth(dynamoLines(sweeps, prices)),
-    { service: "CloudWatch", item: "watchdog metrics, sent every hour", quantity: metrics, unit: "metrics", usd: metrics * prices.cloudWatchPerMetricMonth },
-    { service: "CloudWatch", item: "watchdog logs ingested", quantity: logGb, unit: "GB", usd: logGb * prices.cloudWatchLogsPerGbIngested },
+    ...scheduledFunctionLines("watchdog", inputs.watchdog, profile, prices),
+    ...(inputs.anchor ? scheduledFunctionLines("anchor", inputs.anchor, profile, prices) : []),
     { service: "CloudWatch", item: "alarms", quantity: inputs.alarms, unit: "alarms", usd: inputs.alarms * prices.cloudWatchPerAlarmMonth },
     { service: "KMS", item: "keys", quantity: inputs.kmsKeys, unit: "keys", usd: inputs.kmsKeys * prices.kmsPerKeyMonth },
     { service: "SQS", item: "delay queue's idle long polls (estimate)", quantity: receives, unit: "requests", usd: receives * prices.sqsPerRequest },

@@ -52,6 +52,11 @@ export const PRICES = {
   /** CloudWatch Logs ingestion (standard class; Lambda logs and EMF documents): $0.50 per GB (https://aws.amazon.com/cloudwatch/pricing/). */
   cloudWatchLogsPerGbIngested: 0.5,
 
+  /** S3 Standard PUT, COPY, POST and LIST requests: $0.005 per 1,000 (https://aws.amazon.com/s3/pricing/). */
+  s3PerPutOrListRequest: 0.005 / 1_000,
+  /** S3 Standard GET and other requests: $0.0004 per 1,000 (https://aws.amazon.com/s3/pricing/). */
+  s3PerGetRequest: 0.0004 / 1_000,
+
   /** API Gateway HTTP API, first 300M requests: $1.00 per 1M (https://aws.amazon.com/api-gateway/pricing/). */
   apiGatewayHttpPerRequest: 1.0 / 1e6,
 } as const;

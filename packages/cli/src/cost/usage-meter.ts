@@ -13,7 +13,7 @@ import type { Alert, DispatcherGateway, ScheduledJob, SchedulerDeps } from "@pay
 import type { LocalFunction, LocalPayRoxInstrumentation } from "../devnet/local-payrox.js";
 
 /** Which Lambda an invocation is, as the stacks deploy them. */
-export type BilledFunction = "commit" | "apply" | "activate" | "watchdog" | "api";
+export type BilledFunction = "commit" | "apply" | "activate" | "watchdog" | "anchor" | "api";
 
 /** When an invocation ran: during the upgrade, or after every run was final (what an idle month repeats). */
 export type UsagePhase = "upgrade" | "idle";
@@ -47,6 +47,8 @@ export interface InvocationUsage {
   dynamoCalls: number;
   /** KMS calls by operation (`Sign`, `GetPublicKey`, `DescribeKey`). */
   kms: Record<string, number>;
+  /** S3 requests the anchor store's calls make in AWS (`PUT`, `GET`, `LIST`; see {@link s3RequestsOfPut}). */
+  s3: Record<string, number>;
   scheduled: ScheduledUsage[];
   /** Alerts handed to the bus stand-in (AWS: one EventBridge event each). */
   busEvents: number;
@@ -61,7 +63,7 @@ export interface InvocationUsage {
 
 /** A fresh, empty usage record. */
 export function emptyUsage(fn: BilledFunction, phase: UsagePhase): InvocationUsage {
-  return { fn, phase, wallMs: 0, sendMs: 0, sends: 0, holdMs: 0, readUnits: 0, writeUnits: 0, conditionFailedWrites: 0, dynamoCalls: 0, kms: {}, scheduled: [], busEvents: 0, emfDocuments: 0, metrics: [], logBytes: 0, failed: false };
+  return { fn, phase, wallMs: 0, sendMs: 0, sends: 0, holdMs: 0, readUnits: 0, writeUnits: 0, conditionFailedWrites: 0, dynamoCalls: 0, kms: {}, s3: {}, scheduled: [], busEvents: 0, emfDocuments: 0, metrics: [], logBytes: 0, failed: false };
 }
 
 /** Meters a devnet's PayRox process; hand {@link UsageMeter.instrumentation} to `devnetUp`. */
@@ -73,6 +75,8 @@ export class UsageMeter {
   /** The phase new invocations are recorded in. */
   phase: UsagePhase = "upgrade";
   readonly #current = new AsyncLocalStorage<InvocationUsage>();
+  /** Heads of the last anchor put (the S3 store re-indexes it with the next). */
+  #lastAnchorHeads: number | undefined;
   #restoreStdout?: () => void;
 
   /** The hooks `startLocalPayRox` takes. */
@@ -184,8 +188,31 @@ export class UsageMeter {
     };
     const gateway: DispatcherGateway = { ...deps.gateway, send: timed(deps.gateway.send.bind(deps.gateway)), resume: timed(deps.gateway.resume.bind(deps.gateway)) };
     const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const s3 = (requests: Record<string, number>) => {
+      const usage = this.#usage();
+      for (const [kind, n] of Object.entries(requests)) usage.s3[kind] = (usage.s3[kind] ?? 0) + n;
+    };
+    const anchors = deps.anchors && {
+      latest: async () => {
+        const latest = await deps.anchors!.latest();
+        s3({ LIST: 1, GET: latest ? 1 : 0 });
+        return latest;
+      },
+      put: async (anchor: Parameters<NonNullable<SchedulerDeps["anchors"]>["put"]>[0]) => {
+        await deps.anchors!.put(anchor);
+        s3(s3RequestsOfPut(anchor.seq, anchor.heads.length, this.#lastAnchorHeads));
+        this.#lastAnchorHeads = anchor.heads.length;
+      },
+      headsOf: async (proposalId: string) => {
+        const records = await deps.anchors!.headsOf(proposalId);
+        // One listing page, each record and the anchor it names read.
+        s3({ LIST: 1, GET: 2 * records.length });
+        return records;
+      },
+    };
     return {
       ...deps,
+      ...(anchors && { anchors }),
       gateway,
       scheduler: {
         schedule: async (job) => {
@@ -201,6 +228,15 @@ export class UsageMeter {
       },
     };
   }
+}
+
+/**
+ * S3 requests of one `S3AnchorStore.put` (packages/aws): GET the previous anchor (and the one before it,
+ * to re-index the previous), PUT the previous anchor's head records again (a crash-completion; refused
+ * with 412 when present, billed all the same), PUT the anchor, PUT one record per head.
+ */
+export function s3RequestsOfPut(seq: number, heads: number, previousHeads = 1): Record<string, number> {
+  return { GET: (seq > 1 ? 1 : 0) + (seq > 2 ? 1 : 0), PUT: 1 + heads + (seq > 1 ? previousHeads : 0) };
 }
 
 /** The Lambda a devnet invocation stands for: the step Lambda is deployed three times, one per step. */

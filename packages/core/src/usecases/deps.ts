@@ -14,6 +14,7 @@ import { alertId, AlertStatus, type AlertDraft } from "../alerts/types.js";
 import { runbookUrl } from "../alerts/runbooks.js";
 import type { AlertDeliveryPorts } from "../alerts/delivery.js";
 import type { TxJournal } from "../ports/tx-journal.js";
+import type { AnchorStore } from "../anchor/ports.js";
 import type { SentTransaction } from "../run/gateway.js";
 import type { AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
 import { isTerminalRun, transition, type RunEvent } from "../run/state-machine.js";
@@ -59,6 +60,8 @@ export interface SchedulerDeps {
   options?: SchedulerOptions;
   /** Monitoring ports; each rule that needs one runs only when it is given. @default none */
   monitoring?: MonitoringPorts;
+  /** Where the audit chains' heads are anchored outside the table (`audit --verify` checks against it). @default none: no anchoring */
+  anchors?: AnchorStore;
 }
 
 /** What the monitoring rules read and keep beyond the scheduler's own ports. */

@@ -12,3 +12,5 @@ export * from "./redrive-stalled-runs.js";
 export * from "./redeliver-alerts.js";
 export * from "./watch-chain.js";
 export { checkGas } from "./gas-check.js";
+export * from "./anchor-audit-heads.js";
+export * from "./rotate-signer.js";
