@@ -16,6 +16,7 @@ export * from "./manifest/planner.js";
 export * from "./usecases/reverts.js";
 export * from "./usecases/propose-upgrade.js";
 export { ACTIVATION_LEAD_MS } from "./usecases/apply-batch-step.js";
+export { ACTIVATION_HANDOFF } from "./usecases/activate-step.js";
 export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type StepContext, type StepBody } from "./usecases/run-step.js";
 export * from "./usecases/cancel-proposal.js";
 export * from "./usecases/rotate-signer.js";

@@ -87,6 +87,11 @@ export class EventBridgeScheduler implements Scheduler {
     }
   }
 
+  /** One-time schedules fire anywhere in their minute (Scheduler user guide, "Schedule types"). */
+  precisionMs(_delayMs: number): number {
+    return 60_000;
+  }
+
   /** The exact CreateSchedule input for a job (exposed for tests and the stack's documentation). */
   createInput(job: ScheduledJob): CreateScheduleCommandInput & { Name: string; Target: { Input: string } } {
     const arn = this.#options.targets[job.step];

@@ -46,6 +46,12 @@ export class RoutingScheduler implements Scheduler {
     await target.schedule(job);
   }
 
+  /** The precision of the transport a job due in `delayMs` would take (unknown if that transport doesn't say). */
+  precisionMs(delayMs: number): number {
+    const target = delayMs <= this.#nearMs ? this.#near : this.#far;
+    return target.precisionMs?.(delayMs) ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Cancels on both transports: the caller does not know which one holds the job. */
   async cancel(name: string): Promise<void> {
     await Promise.all([this.#near.cancel(name), this.#far.cancel(name)]);
