@@ -24,4 +24,5 @@ export * from "./networks/index.js";
 export * from "./run/audit-chain.js";
 export * from "./run/gateway.js";
 export * from "./alerts/index.js";
+export * from "./governance/index.js";
 export * from "./usecases/index.js";

@@ -11,3 +11,5 @@ export * from "./redrive-stalled-runs.js";
 export * from "./redeliver-alerts.js";
 export * from "./watch-chain.js";
 export { checkGas } from "./gas-check.js";
+export * from "./approve-proposal.js";
+export { openApproval, commitApprovalGate, approvalPending, GovernanceConfigError } from "./approval-gate.js";
