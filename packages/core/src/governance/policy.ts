@@ -100,12 +100,16 @@ export function loadApprovalPolicy(source: unknown, options: LoadApprovalPolicyO
       throw new ApprovalPolicyError("", `is not valid JSON (${(error as Error).message})`, { cause: error });
     }
   }
-  const parsed = ApprovalPolicySchema.safeParse(document);
+  // The rules are parsed on their own when `approvals` is an object, so an error names the exact field
+  // instead of "matches neither 'none' nor the rules".
+  const approvals = (document as { approvals?: unknown } | null)?.approvals;
+  const isRules = approvals !== null && typeof approvals === "object";
+  const parsed = isRules ? ApprovalPolicySchema.extend({ approvals: ApprovalRulesSchema }).safeParse(document) : ApprovalPolicySchema.safeParse(document);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ApprovalPolicyError(issue.path.map(String).join("."), issue.message, { cause: parsed.error });
   }
-  const policy = parsed.data;
+  const policy: ApprovalPolicy = parsed.data;
   if (policy.approvals === "none") {
     if (options.protectedStage) throw new ApprovalPolicyError("approvals", 'is "none" on a protected stage; a protected stage must require approvals (list approvers and a threshold)');
     return policy;
