@@ -71,7 +71,7 @@ describe("policyHash", () => {
   it("hashes two spellings of one policy alike (key order, address case) and any rule change differently", () => {
     // Prepare
     const a = loadApprovalPolicy({ approvals: rules() }, { protectedStage: false });
-    const reordered = loadApprovalPolicy({ approvals: { allOrNone: true, ...rules(), approvers: rules().approvers.map((x) => ({ ...x, address: x.address.toLowerCase() })) } }, { protectedStage: false });
+    const reordered = loadApprovalPolicy({ approvals: Object.fromEntries(Object.entries({ ...rules(), approvers: rules().approvers.map((x) => ({ ...x, address: x.address.toLowerCase() })) }).reverse()) }, { protectedStage: false });
     const stricter = loadApprovalPolicy({ approvals: rules({ windowSeconds: 3_601 }) }, { protectedStage: false });
     // Act / Assess
     expect(policyHash(a)).toMatch(/^0x[0-9a-f]{64}$/);
