@@ -8,3 +8,4 @@ export * from "./tx/index.js";
 export * from "./relay/index.js";
 export * from "./gateway/index.js";
 export * from "./failover/index.js";
+export { EthersErc1271Reader, Erc1271ReadError, type EthersErc1271ReaderOptions } from "./governance/erc1271-reader.js";
