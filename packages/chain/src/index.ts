@@ -9,3 +9,4 @@ export * from "./relay/index.js";
 export * from "./gateway/index.js";
 export * from "./failover/index.js";
 export { EthersErc1271Reader, Erc1271ReadError, type EthersErc1271ReaderOptions } from "./governance/erc1271-reader.js";
+export { DispatcherApprovalTargets, ApprovalTargetReadError, type ApprovalTargetNetwork } from "./governance/approval-targets.js";

@@ -1,14 +1,16 @@
 /**
- * ERC-1271 approvals by a real Safe (npm @safe-global/safe-contracts 1.4.1 artifacts: singleton, proxy
- * factory, CompatibilityFallbackHandler) deployed on anvil, read through EthersErc1271Reader, and verified
- * by core's governance rules as an approver of a policy.
+ * Governance adapters on anvil: DispatcherApprovalTargets against a real ManifestDispatcher, and ERC-1271
+ * approvals by a real Safe (npm @safe-global/safe-contracts 1.4.1 artifacts: singleton, proxy factory,
+ * CompatibilityFallbackHandler) read through EthersErc1271Reader and verified by core's governance rules.
  */
 import { createRequire } from "node:module";
 import { ContractFactory, Wallet, ZeroAddress, keccak256, toBeHex, type JsonRpcProvider, type InterfaceAbi } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApprovalRejectedError, approvalHashes, approvalRulesOf, approvalTypedData, loadApprovalPolicy, verifyQuorum, verifySignature, type ApprovalSubject, type StoredApproval } from "@payrox/core";
 import { devWallet, startLocalChain, type LocalChain } from "../../../contracts/lib/local-chain.js";
-import { EthersErc1271Reader } from "../src/index.js";
+import { loadArtifact } from "../../../contracts/lib/artifacts.js";
+import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
+import { ApprovalTargetReadError, DispatcherApprovalTargets, EthersErc1271Reader } from "../src/index.js";
 
 const require = createRequire(import.meta.url);
 const artifact = (path: string) => require(`@safe-global/safe-contracts/build/artifacts/contracts/${path}`) as { abi: InterfaceAbi; bytecode: string };
@@ -83,6 +85,27 @@ describe("EthersErc1271Reader against a real Safe", () => {
 
   it("answers reverted for an account without code", async () => {
     expect(await reader.isValidSignature("devnet-1", owners[0]!.address, `0x${"00".repeat(32)}`, "0x01")).toMatchObject({ result: "reverted", reason: expect.stringMatching(/no code/) });
+  });
+});
+
+describe("DispatcherApprovalTargets", () => {
+  it("reads the chain id, dispatcher and its activation delay and expiry window at one block", async () => {
+    // Prepare
+    const { wallet } = devWallet(chain);
+    const deployment = await deployDispatcherDeterministic(wallet, loadArtifact("ManifestDispatcher"), devConfig(wallet.address, { activationDelay: 7, expiryWindow: 1_234 }));
+    // Act
+    const target = await new DispatcherApprovalTargets({ "devnet-1": { provider, dispatcher: deployment.address, chainId: chain.chainId } }).target("devnet-1");
+    // Assess
+    expect(target).toEqual({ network: "devnet-1", chainId: chain.chainId, dispatcher: deployment.address, activationDelaySeconds: 7, expiryWindowSeconds: 1_234 });
+    wallet.provider?.destroy();
+  });
+
+  it("refuses a node reporting another chain, an address without a dispatcher and an unconfigured network", async () => {
+    const wrongChain = new DispatcherApprovalTargets({ n: { provider, dispatcher: safe, chainId: 1 } });
+    const noDispatcher = new DispatcherApprovalTargets({ n: { provider, dispatcher: owners[0]!.address, chainId: chain.chainId } });
+    await expect(wrongChain.target("n")).rejects.toThrow(/reports chain 31337, the registry says 1/);
+    await expect(noDispatcher.target("n")).rejects.toBeInstanceOf(ApprovalTargetReadError);
+    await expect(noDispatcher.target("other")).rejects.toThrow(/no provider/);
   });
 });
 
