@@ -11,6 +11,7 @@ import { approvalRulesOf, policyHash } from "../governance/policy.js";
 import { manifestFileHash } from "../governance/typed-data.js";
 import { AlertType, runIncidentKey } from "../alerts/types.js";
 import type { ManifestTree } from "../manifest/merkle.js";
+import type { DispatcherState } from "../run/gateway.js";
 import type { Proposal, Run } from "../run/types.js";
 import { failRun, record, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { ProposalRejectedError, ProposalRejection } from "./errors.js";
@@ -64,7 +65,7 @@ export function approvalPending(proposal: Proposal): StepOutcome | undefined {
  * table is not an approval.
  * @returns undefined to go on; otherwise the step's outcome (skipped, or the run failed with an alert)
  */
-export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pick<ManifestTree, "root" | "leafCount">, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
+export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pick<ManifestTree, "root" | "leafCount">, live: Pick<DispatcherState, "expiryWindowSeconds">, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
   const governance = deps.governance;
   const rules = governance && approvalRulesOf(governance.policy);
   const approval = proposal.approval;
@@ -85,6 +86,9 @@ export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pic
   const network = deps.networks(run.network);
   const target = approval.targets.find((t) => t.network === run.network);
   if (!target || (network && network.chainId !== target.chainId)) return refuse(deps, run, `no approved target matches ${run.network}${network ? ` (chain ${network.chainId})` : ""}`);
+  if (live.expiryWindowSeconds !== target.expiryWindowSeconds) {
+    return refuse(deps, run, `the dispatcher on ${run.network} now has an expiry window of ${live.expiryWindowSeconds} s, the approvals signed ${target.expiryWindowSeconds} s; propose it again`);
+  }
   try {
     const stored = await governance.approvals.listApprovals(proposal.id);
     const quorum = await verifyQuorum({ ...proposal, approval }, proposal.proposer, stored, rules, governance.erc1271);

@@ -54,11 +54,19 @@ export async function approveProposal(input: ApproveProposalParameters, deps: Sc
   if (!proposal) throw new ProposalNotFoundError(input.proposalId);
   const approval = proposal.approval;
   if (!approval) throw new ApprovalRejectedError(ApprovalRejection.NOT_UNDER_POLICY, `proposal ${proposal.id} was made without an approval policy; nothing to sign`);
-  const submitted = parseSubmittedSignature(input.submission);
   const runs = await deps.store.listRuns(proposal.id);
-  checkOpen(proposal, approval, runs, governance, deps.clock.now());
-  const verified = await verifySignature(submitted, { subject: approvalSubject({ ...proposal, approval }), rules, proposer: proposal.proposer, ...(governance.erc1271 && { erc1271: governance.erc1271 }) });
-  const stored = await storeSignature(proposal.id, verified, governance, deps.clock.now());
+  let verified: VerifiedSignature;
+  let stored: StoredApproval;
+  try {
+    const submitted = parseSubmittedSignature(input.submission);
+    checkOpen(proposal, approval, runs, governance, deps.clock.now());
+    verified = await verifySignature(submitted, { subject: approvalSubject({ ...proposal, approval }), rules, proposer: proposal.proposer, ...(governance.erc1271 && { erc1271: governance.erc1271 }) });
+    stored = await storeSignature(proposal.id, verified, governance, deps.clock.now());
+  } catch (error) {
+    // A refused signature may be an attack (a stolen key of a non-approver, a replay): it is on the record too.
+    if (error instanceof ApprovalRejectedError) await record(deps, { proposalId: proposal.id, event: "approval.refused", details: { code: error.code, ...error.details } });
+    throw error;
+  }
   await record(deps, {
     proposalId: proposal.id,
     event: `approval.${stored.status}`,

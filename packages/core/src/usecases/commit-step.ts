@@ -55,7 +55,7 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
     const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
     // Right before signing: under a policy, the stored approvals must re-verify (a status or a row
     // written straight into the table is not an approval).
-    const refused = await commitApprovalGate(proposal, run, tree, deps);
+    const refused = await commitApprovalGate(proposal, run, tree, live, deps);
     if (refused) return refused;
     const args = commitArgs(tree);
     sent = await deps.gateway.send(run.network, stepId, { kind: "commit", ...args, epoch: live.nextEpoch });

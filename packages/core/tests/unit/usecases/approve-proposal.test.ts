@@ -112,10 +112,13 @@ describe("approveProposal", () => {
     expect(await submit(1, ApprovalAction.APPROVE, 2)).toMatchObject({ approvals: 1 });
   });
 
-  it("refuses the proposer's own approval (403) and stores nothing", async () => {
-    const { governance, proposal, submit } = await underPolicy();
+  it("refuses the proposer's own approval (403), stores nothing and audits the refusal with the signer", async () => {
+    const { h, governance, proposal, submit } = await underPolicy();
     expect(await refusal(submit(0))).toMatchObject({ code: "self-approval", status: 403 });
     expect(await governance.approvals.listApprovals(proposal.id)).toEqual([]);
+    const last = (await h.audit.list(proposal.id)).at(-1)!;
+    expect(last).toMatchObject({ event: "approval.refused", details: { code: "self-approval", signer: approverKey(0).address } });
+    expect(h.scheduler.requested).toEqual([]);
   });
 
   it("refuses signatures after the deadline, after a cancel and after the approval (409)", async () => {
@@ -197,6 +200,17 @@ describe("commitStep under an approval policy", () => {
     expect(runs.map((r) => [r.state, r.failure?.code])).toEqual([[RunState.FAILED, "approval-unverified"], [RunState.FAILED, "approval-unverified"]]);
     expect(h.alerts.alerts.map((a) => a.type)).toEqual(["unauthorized", "unauthorized"]);
     expect(runs[0]!.failure!.message).toMatch(/1 verified approval\(s\) of 2 required/);
+  });
+
+  it("refuses the commit when the dispatcher's expiry window differs from the one the approvals signed", async () => {
+    const { h, deps, proposal, submit } = await underPolicy();
+    await submit(1);
+    await submit(2);
+    h.gateway.state("base").expiryWindowSeconds = 60;
+    await fireDueJobs(h, deps);
+    expect(h.gateway.sends.filter((s) => s.network === "base")).toEqual([]);
+    expect((await h.store.getRun(proposal.id, "base"))!.failure).toMatchObject({ code: "approval-unverified", message: expect.stringMatching(/expiry window of 60 s/) });
+    expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe(RunState.ACTIVATED);
   });
 
   it("skips a commit trigger while the proposal awaits approval, sending nothing", async () => {
