@@ -4,10 +4,14 @@
  * and status, so an approver counts once and a used nonce can't be used again; and the proposal's
  * approval status, moved out of AWAITING_APPROVAL by one conditional update — the threshold crossing.
  */
-import { ApprovalStatus, ApproverStatus, type ApprovalStore, type ApprovalWriteResult, type StoredApproval } from "@payrox/core";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ApprovalStatus, ApproverStatus, type ApprovalBasis, type ApprovalStore, type ApprovalWriteResult, type CloseApprovalResult, type StoredApproval } from "@payrox/core";
 import { StoreInputError } from "../errors.js";
 import { approvalKey, fromItem, ItemType, proposalKey, SkPrefix, TableKeys } from "./keys.js";
 import { SingleTable, type DynamoTableOptions } from "./single-table.js";
+
+/** TransactWriteItems takes at most 100 items: the proposal's update and up to 99 approver records. */
+const MAX_BASIS = 99;
 
 /** Options of {@link DynamoApprovalStore}. */
 export type DynamoApprovalStoreOptions = DynamoTableOptions;
@@ -63,16 +67,45 @@ export class DynamoApprovalStore implements ApprovalStore {
     return items.map((item) => fromItem<StoredApproval>(item));
   }
 
-  /** One conditional update of the proposal item's `approval.status` out of AWAITING_APPROVAL. */
-  async closeApproval(proposalId: string, to: "APPROVED" | "REJECTED", atMs: number): Promise<boolean> {
-    const result = await this.#table.conditionalUpdate({
+  /**
+   * One conditional update of the proposal item's `approval.status` out of AWAITING_APPROVAL; with a
+   * `basis`, one transaction that also checks each counted approver record is unchanged.
+   */
+  async closeApproval(proposalId: string, to: "APPROVED" | "REJECTED", atMs: number, basis: readonly ApprovalBasis[] = []): Promise<CloseApprovalResult> {
+    if (basis.length > MAX_BASIS) throw new StoreInputError("basis", `at most ${MAX_BASIS} approver records per status move, got ${basis.length}`);
+    const update = {
+      TableName: this.#table.name,
       Key: proposalKey(proposalId),
       UpdateExpression: "SET #approval.#status = :to, #approval.#decided = :at",
       ConditionExpression: "attribute_exists(#pk) AND #approval.#status = :awaiting",
       ExpressionAttributeNames: { "#pk": TableKeys.PK, "#approval": "approval", "#status": "status", "#decided": "decidedAtMs" },
       ExpressionAttributeValues: { ":to": to, ":at": atMs, ":awaiting": ApprovalStatus.AWAITING_APPROVAL },
-    });
-    return result.ok;
+    };
+    if (basis.length === 0) {
+      const { TableName: _name, ...input } = update;
+      return (await this.#table.conditionalUpdate(input)).ok ? { closed: true } : { closed: false, reason: "not-awaiting" };
+    }
+    const checks = basis.map((expected) => ({
+      ConditionCheck: {
+        TableName: this.#table.name,
+        Key: approvalKey(proposalId, expected.approver),
+        ConditionExpression: "#nonce = :nonce AND #status = :status",
+        ExpressionAttributeNames: { "#nonce": "nonce", "#status": "status" },
+        ExpressionAttributeValues: { ":nonce": expected.nonce, ":status": expected.status },
+      },
+    }));
+    try {
+      await this.#table.doc.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...checks] }));
+      return { closed: true };
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+      if ((error as Error).name !== "TransactionCanceledException" || !reasons) throw this.#table.translate("TransactWriteItems", error);
+      if (reasons[0]?.Code === "ConditionalCheckFailed") return { closed: false, reason: "not-awaiting" };
+      if (reasons.slice(1).some((r) => r.Code === "ConditionalCheckFailed")) return { closed: false, reason: "basis-changed" };
+      // Conflicting concurrent transactions (TransactionConflict): the caller counts again and retries.
+      if (reasons.some((r) => r.Code === "TransactionConflict")) return { closed: false, reason: "basis-changed" };
+      throw this.#table.translate("TransactWriteItems", error);
+    }
   }
 
   async #get(proposalId: string, approver: string): Promise<StoredApproval | undefined> {

@@ -61,10 +61,26 @@ describe("DynamoApprovalStore", () => {
     const h = harness(eoaPolicy(3, 2));
     const { proposal } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["optimism"], proposer: "alice" }, h.deps);
     const attempts = await Promise.all(Array.from({ length: 10 }, () => h.approvals.closeApproval(proposal.id, "APPROVED", 5)));
-    expect(attempts.filter(Boolean)).toHaveLength(1);
+    expect(attempts.filter((a) => a.closed)).toHaveLength(1);
     expect((await h.store.getProposal(proposal.id))!.approval).toMatchObject({ status: "APPROVED", decidedAtMs: 5 });
-    expect(await h.approvals.closeApproval(proposal.id, "REJECTED", 6)).toBe(false);
-    expect(await h.approvals.closeApproval("no-such-proposal", "APPROVED", 6)).toBe(false);
+    expect(await h.approvals.closeApproval(proposal.id, "REJECTED", 6)).toEqual({ closed: false, reason: "not-awaiting" });
+    expect(await h.approvals.closeApproval("no-such-proposal", "APPROVED", 6)).toEqual({ closed: false, reason: "not-awaiting" });
+  });
+
+  it("does not cross the threshold on a basis a withdrawal changed meanwhile", async () => {
+    // Prepare: two approvals counted, then one withdrawn before the crossing's write.
+    const h = harness(eoaPolicy(3, 2));
+    const { proposal } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["polygon"], proposer: "alice" }, h.deps);
+    await h.approvals.putApproval(record(proposal.id, 1));
+    await h.approvals.putApproval(record(proposal.id, 2));
+    const basis = await h.approvals.listApprovals(proposal.id);
+    await h.approvals.putApproval(record(proposal.id, 2, { nonce: 1, status: "withdrawn", action: "Withdraw" }));
+    // Act
+    const stale = await h.approvals.closeApproval(proposal.id, "APPROVED", 5, basis);
+    const fresh = await h.approvals.closeApproval(proposal.id, "APPROVED", 5, await h.approvals.listApprovals(proposal.id));
+    // Assess
+    expect(stale).toEqual({ closed: false, reason: "basis-changed" });
+    expect(fresh).toEqual({ closed: true });
   });
 });
 

@@ -36,6 +36,12 @@ export interface StoredApproval {
 /** Outcome of a conditional approval write: stored, or refused with what is stored. */
 export type ApprovalWriteResult = { ok: true } | { ok: false; stored: StoredApproval | undefined };
 
+/** A stored approver record a status move relies on. */
+export type ApprovalBasis = Pick<StoredApproval, "approver" | "nonce" | "status">;
+
+/** Outcome of {@link ApprovalStore.closeApproval}. */
+export type CloseApprovalResult = { closed: true } | { closed: false; reason: "not-awaiting" | "basis-changed" };
+
 /** Persistence of approvals and the proposal's approval status; every mutation is conditional. */
 export interface ApprovalStore {
   /**
@@ -48,10 +54,14 @@ export interface ApprovalStore {
   /** Every approver record of a proposal (strongly consistent). */
   listApprovals(proposalId: string): Promise<StoredApproval[]>;
   /**
-   * Moves the proposal's approval status from `AWAITING_APPROVAL` to `to` with one conditional write.
-   * @returns true when this call made the move, false when the status had already left `AWAITING_APPROVAL`
+   * Moves the proposal's approval status from `AWAITING_APPROVAL` to `to` with one atomic conditional write
+   * that also requires every record of `basis` to be unchanged (the approver's record still at that nonce
+   * and status): a withdrawal racing the threshold crossing makes the move fail instead of leaving an
+   * APPROVED proposal without its quorum.
+   * @returns `closed` when this call made the move; otherwise why not — the status had already left
+   * AWAITING_APPROVAL (`not-awaiting`), or a record of `basis` changed (`basis-changed`: count again)
    */
-  closeApproval(proposalId: string, to: "APPROVED" | "REJECTED", atMs: number): Promise<boolean>;
+  closeApproval(proposalId: string, to: "APPROVED" | "REJECTED", atMs: number, basis?: readonly ApprovalBasis[]): Promise<CloseApprovalResult>;
 }
 
 /** What an ERC-1271 account answered, read at one block. */

@@ -13,9 +13,12 @@ import { ApprovalAction } from "../governance/typed-data.js";
 import { parseSubmittedSignature, verifySignature, type VerifiedSignature } from "../governance/verify.js";
 import { isTerminalRun } from "../run/state-machine.js";
 import type { Proposal, Run } from "../run/types.js";
-import { record, saveTransition, type SchedulerDeps } from "./deps.js";
+import { realSleep, record, saveTransition, type SchedulerDeps } from "./deps.js";
 import { ProposalNotFoundError } from "./errors.js";
 import { scheduleCommits } from "./propose-upgrade.js";
+
+/** Times one call re-counts after the approvals it counted changed under it (each round is one more write race lost). */
+const MAX_CROSSING_ROUNDS = 10;
 
 /** Input of {@link approveProposal}. */
 export interface ApproveProposalParameters {
@@ -74,16 +77,26 @@ export async function approveProposal(input: ApproveProposalParameters, deps: Sc
     details: { signer: stored.approver, approverId: stored.approverId, action: stored.action, nonce: stored.nonce, digest: stored.digest, domainSeparator: verified.hashes.domainSeparator, structHash: verified.hashes.structHash, ...(verified.blockNumber !== undefined && { erc1271Block: verified.blockNumber }) },
   });
   if (verified.action === ApprovalAction.REJECT) return reject(proposal, stored, runs, deps, rules);
-  const counted = countApproved(await governance.approvals.listApprovals(proposal.id), rules);
+  let counted = countApproved(await governance.approvals.listApprovals(proposal.id), rules);
   let scheduled = false;
-  if (verified.action === ApprovalAction.APPROVE && counted.length >= rules.threshold) {
-    scheduled = await governance.approvals.closeApproval(proposal.id, ApprovalStatus.APPROVED, deps.clock.now());
+  // The crossing is conditional on the counted records being unchanged: a withdrawal that lands meanwhile
+  // makes it fail, and the approvals are counted again.
+  for (let round = 0; verified.action === ApprovalAction.APPROVE && counted.length >= rules.threshold && round < MAX_CROSSING_ROUNDS; round++) {
+    const close = await governance.approvals.closeApproval(proposal.id, ApprovalStatus.APPROVED, deps.clock.now(), counted);
+    if (!close.closed && close.reason === "basis-changed") {
+      // Lost to a concurrent write (another crossing attempt, a withdrawal): back off a little, count again.
+      await (deps.sleep ?? realSleep)(Math.floor(Math.random() * 40 * (round + 1)));
+      counted = countApproved(await governance.approvals.listApprovals(proposal.id), rules);
+      continue;
+    }
+    scheduled = close.closed;
     if (scheduled) {
       // Schedules first (idempotent by job name), then the audit entry: a crash between the two leaves
       // PROPOSED runs of an APPROVED proposal, which the watchdog's re-drive schedules again.
       await scheduleCommits(deps, proposal, runs, deps.clock.now());
       await record(deps, { proposalId: proposal.id, event: "proposal.approved", key: "proposal.approved", details: { approvers: counted.map((a) => a.approver), digests: counted.map((a) => a.digest), threshold: rules.threshold, policyHash: approval.policyHash } });
     }
+    break;
   }
   const status = scheduled ? ApprovalStatus.APPROVED : ((await deps.store.getProposal(proposal.id))?.approval?.status ?? approval.status);
   return { approval: stored, status, approvals: counted.length, threshold: rules.threshold, scheduled, rejected: false };
@@ -147,7 +160,7 @@ function countApproved(records: readonly StoredApproval[], rules: ApprovalRules)
 /** A Reject closes the proposal as REJECTED (once) and cancels its runs, which have nothing on chain yet. */
 async function reject(proposal: Proposal, stored: StoredApproval, runs: readonly Run[], deps: SchedulerDeps, rules: ApprovalRules): Promise<ApproveProposalReturnType> {
   const governance = deps.governance!;
-  const rejected = await governance.approvals.closeApproval(proposal.id, ApprovalStatus.REJECTED, deps.clock.now());
+  const rejected = (await governance.approvals.closeApproval(proposal.id, ApprovalStatus.REJECTED, deps.clock.now())).closed;
   if (rejected) {
     for (const run of runs) if (!isTerminalRun(run)) await saveTransition(deps, run, { type: "cancelled" });
     await record(deps, { proposalId: proposal.id, event: "proposal.rejected", key: "proposal.rejected", details: { signer: stored.approver, approverId: stored.approverId, digest: stored.digest } });

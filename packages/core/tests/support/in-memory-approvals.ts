@@ -4,7 +4,7 @@
  * nonce and status preconditions, and the proposal's approval status moved out of AWAITING_APPROVAL once.
  * Proposals live in the InMemoryRunStore it is given. Every method yields first, so concurrent calls interleave.
  */
-import type { ApprovalStore, ApprovalWriteResult, StoredApproval } from "../../src/index.js";
+import type { ApprovalBasis, ApprovalStore, ApprovalWriteResult, CloseApprovalResult, StoredApproval } from "../../src/index.js";
 import type { InMemoryRunStore } from "./in-memory-ports.js";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -31,11 +31,15 @@ export class InMemoryApprovalStore implements ApprovalStore {
     return [...this.records.values()].filter((r) => r.proposalId === proposalId).map((r) => structuredClone(r));
   }
 
-  async closeApproval(proposalId: string, to: "APPROVED" | "REJECTED", atMs: number): Promise<boolean> {
+  async closeApproval(proposalId: string, to: "APPROVED" | "REJECTED", atMs: number, basis: readonly ApprovalBasis[] = []): Promise<CloseApprovalResult> {
     await tick();
     const proposal = this.runs.proposals.get(proposalId);
-    if (!proposal?.approval || proposal.approval.status !== "AWAITING_APPROVAL") return false;
+    if (!proposal?.approval || proposal.approval.status !== "AWAITING_APPROVAL") return { closed: false, reason: "not-awaiting" };
+    for (const expected of basis) {
+      const stored = this.records.get(`${proposalId}|${expected.approver.toLowerCase()}`);
+      if (!stored || stored.nonce !== expected.nonce || stored.status !== expected.status) return { closed: false, reason: "basis-changed" };
+    }
     proposal.approval = { ...proposal.approval, status: to, decidedAtMs: atMs };
-    return true;
+    return { closed: true };
   }
 }
