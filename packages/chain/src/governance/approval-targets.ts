@@ -5,20 +5,9 @@
  */
 import type { ApprovalTarget, ApprovalTargetReader } from "@payrox/core";
 import { Contract, getAddress, type Provider } from "ethers";
-import { ChainError } from "../errors.js";
+import { ApprovalTargetReadError } from "./errors.js";
 
 const TIMING_ABI = ["function activationDelay() view returns (uint64)", "function expiryWindow() view returns (uint64)"] as const;
-
-/** A network's dispatcher facts could not be read, or its node reports another chain than expected. */
-export class ApprovalTargetReadError extends ChainError {
-  constructor(
-    readonly network: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`cannot bind ${network} into the approval: ${message}`, options);
-  }
-}
 
 /** One network as {@link DispatcherApprovalTargets} reads it. */
 export interface ApprovalTargetNetwork {

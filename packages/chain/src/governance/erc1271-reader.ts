@@ -5,22 +5,11 @@
  */
 import { ERC1271_MAGIC_VALUE, type Erc1271Answer, type Erc1271Reader } from "@payrox/core";
 import { getAddress, Interface, isError, type Provider } from "ethers";
-import { ChainError } from "../errors.js";
+import { Erc1271ReadError } from "./errors.js";
 
 const ERC1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4 magicValue)"]);
 /** The only return data counted valid: the magic value ABI-encoded as bytes4 (left-aligned, zero-padded). */
 const MAGIC_RETURN = `${ERC1271_MAGIC_VALUE}${"0".repeat(56)}`;
-
-/** A network's chain could not be read for an ERC-1271 check (distinct from the account answering no). */
-export class Erc1271ReadError extends ChainError {
-  constructor(
-    readonly network: string,
-    readonly account: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`could not read ${account}'s isValidSignature on ${network}; try again when its RPC answers`, options);
-  }
-}
 
 /** Options of {@link EthersErc1271Reader}. */
 export interface EthersErc1271ReaderOptions {

@@ -95,3 +95,6 @@ export class QuorumNotVerifiedError extends CoreError {
     super(`proposal ${proposalId} has ${valid} verified approval(s) of ${threshold} required` + (Object.keys(refused).length ? `; refused: ${Object.entries(refused).map(([a, why]) => `${a} (${why})`).join(", ")}` : ""));
   }
 }
+
+/** The deployment's governance is configured in a way that can't run (e.g. approvals required but no way to read the target dispatchers). */
+export class GovernanceConfigError extends CoreError {}

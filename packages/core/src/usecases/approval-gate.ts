@@ -4,9 +4,8 @@
  * against the policy right before the commit is signed. Without a policy, or with `approvals: "none"`,
  * both are no-ops and proposals behave as before.
  */
-import { CoreError } from "../errors.js";
 import { ApprovalStatus, verifyQuorum, type ProposalApproval } from "../governance/approval.js";
-import { QuorumNotVerifiedError } from "../governance/errors.js";
+import { GovernanceConfigError, QuorumNotVerifiedError } from "../governance/errors.js";
 import { approvalRulesOf, policyHash } from "../governance/policy.js";
 import { manifestFileHash } from "../governance/typed-data.js";
 import { AlertType, runIncidentKey } from "../alerts/types.js";
@@ -15,9 +14,6 @@ import type { DispatcherState } from "../run/gateway.js";
 import type { Proposal, Run } from "../run/types.js";
 import { failRun, record, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { ProposalRejectedError, ProposalRejection } from "./errors.js";
-
-/** The deployment's governance is configured in a way that can't be run (e.g. no way to read target dispatchers). */
-export class GovernanceConfigError extends CoreError {}
 
 /**
  * The approval record of a new proposal, or undefined when no approvals are required.

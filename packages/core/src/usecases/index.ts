@@ -12,4 +12,4 @@ export * from "./redeliver-alerts.js";
 export * from "./watch-chain.js";
 export { checkGas } from "./gas-check.js";
 export * from "./approve-proposal.js";
-export { openApproval, commitApprovalGate, approvalPending, GovernanceConfigError } from "./approval-gate.js";
+export { openApproval, commitApprovalGate, approvalPending } from "./approval-gate.js";

@@ -10,6 +10,7 @@ import {
   loadApprovalPolicy,
   ProposalRejectedError,
   proposeUpgrade,
+  redriveStalledRuns,
   RunState,
   type ApprovalPolicy,
   type Proposal,
@@ -211,6 +212,19 @@ describe("commitStep under an approval policy", () => {
     expect(h.gateway.sends.filter((s) => s.network === "base")).toEqual([]);
     expect((await h.store.getRun(proposal.id, "base"))!.failure).toMatchObject({ code: "approval-unverified", message: expect.stringMatching(/expiry window of 60 s/) });
     expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe(RunState.ACTIVATED);
+  });
+
+  it("is not re-driven by the watchdog while it awaits approval, and is once approved (a crash lost its schedules)", async () => {
+    // Prepare
+    const { h, deps, proposal, submit } = await underPolicy();
+    h.clock.advance(3_600_000);
+    // Act / Assess: nothing is due before the approval.
+    expect((await redriveStalledRuns(deps)).redriven).toEqual([]);
+    await submit(1);
+    await submit(2);
+    h.scheduler.jobs.clear();
+    h.clock.advance(3_600_000);
+    expect((await redriveStalledRuns(deps)).redriven).toEqual([`${proposal.id}/ethereum commit 0`, `${proposal.id}/base commit 0`]);
   });
 
   it("skips a commit trigger while the proposal awaits approval, sending nothing", async () => {
