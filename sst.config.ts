@@ -3,6 +3,7 @@
  * Stacks are tested offline in stacks/test (the sst CLI itself needs AWS).
  */
 import type { SSTConfig } from "sst";
+import { AnchorStack } from "./stacks/AnchorStack.js";
 import { ApiStack } from "./stacks/ApiStack.js";
 import { EventsStack } from "./stacks/EventsStack.js";
 import { FunctionsStack } from "./stacks/FunctionsStack.js";
@@ -20,7 +21,7 @@ export default {
   stacks(app) {
     // Throwaway stages leave nothing behind; protected stages keep what each stack marks as retained.
     if (!isProtectedStage(app.stage)) app.setDefaultRemovalPolicy("destroy");
-    app.stack(StorageStack).stack(KeysStack).stack(SchedulerStack).stack(EventsStack).stack(FunctionsStack).stack(ApiStack).stack(MonitoringStack);
+    app.stack(StorageStack).stack(KeysStack).stack(SchedulerStack).stack(EventsStack).stack(FunctionsStack).stack(AnchorStack).stack(ApiStack).stack(MonitoringStack);
     acknowledgeSstInternals(app);
   },
 } satisfies SSTConfig;

@@ -7,9 +7,11 @@ import { Duration } from "aws-cdk-lib";
 import { API_ROUTE_KEYS, ENV } from "@payrox/functions";
 import { Api, use, type StackContext } from "sst/constructs";
 import { functionEnvironment } from "./environment.js";
+import { anchorBucketAccess, AnchorStack } from "./AnchorStack.js";
 import { EventsStack } from "./EventsStack.js";
 import { KeysStack } from "./KeysStack.js";
 import { payroxFunction } from "./lambda.js";
+import { acknowledgeAnchorObjects } from "./nag.js";
 import { FunctionRole, isProtectedStage } from "./naming.js";
 import { publishingAccess, schedulingAccess, signingAccess, tableAccess } from "./permissions.js";
 import { SchedulerStack } from "./SchedulerStack.js";
@@ -25,6 +27,7 @@ export function ApiStack({ app, stack }: StackContext) {
   const { keys, secrets } = use(KeysStack);
   const scheduler = use(SchedulerStack);
   const { bus } = use(EventsStack);
+  const anchors = use(AnchorStack);
   const authorization = readDeploySettings(process.env).apiAuthorization;
 
   const handler = payroxFunction(stack, {
@@ -34,10 +37,12 @@ export function ApiStack({ app, stack }: StackContext) {
     memorySize: 512,
     // API Gateway gives up on an integration after 30 s.
     timeout: Duration.seconds(29),
-    environment: { ...functionEnvironment(stack, app, { table, scheduler, bus }), [ENV.SIGNER_KEY_ID]: keys.emergency.keyArn },
-    statements: [tableAccess(table, indexNames), publishingAccess(bus), ...schedulingAccess(scheduler), signingAccess(keys.emergency)],
+    environment: { ...functionEnvironment(stack, app, { table, scheduler, bus }), [ENV.SIGNER_KEY_ID]: keys.emergency.keyArn, [ENV.ANCHOR_BUCKET]: anchors.bucket.bucketName },
+    statements: [tableAccess(table, indexNames), publishingAccess(bus), ...schedulingAccess(scheduler), signingAccess(keys.emergency), ...anchorBucketAccess(anchors.bucket, "read")],
     bind: Object.values(secrets),
   });
+
+  acknowledgeAnchorObjects(handler.role!);
 
   const api = new Api(stack, "Api", {
     ...(authorization.kind === "jwt" && { authorizers: { jwt: { type: "jwt" as const, jwt: { issuer: authorization.issuer, audience: authorization.audience } } } }),

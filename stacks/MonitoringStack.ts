@@ -9,6 +9,7 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import { METRIC_NAMESPACE, MetricDimension, MetricName, PagingAlertType } from "@payrox/functions";
 import { use, type StackContext } from "sst/constructs";
+import { AnchorStack } from "./AnchorStack.js";
 import { ApiStack } from "./ApiStack.js";
 import { EventsStack } from "./EventsStack.js";
 import { FunctionsStack } from "./FunctionsStack.js";
@@ -32,6 +33,7 @@ export function MonitoringStack({ app, stack }: StackContext) {
   const { deadLetterQueue } = use(SchedulerStack);
   const { steps, watchdog } = use(FunctionsStack);
   const { handler: apiHandler } = use(ApiStack);
+  const { anchor } = use(AnchorStack);
   const notify = new actions.SnsAction(topic);
   const alarms: cloudwatch.Alarm[] = [];
   const alarm = (id: string, metric: cloudwatch.IMetric, description: string) => {
@@ -50,7 +52,7 @@ export function MonitoringStack({ app, stack }: StackContext) {
   };
 
   for (const type of Object.values(PagingAlertType)) alarm(`Alert-${type}`, alertMetric(type), `PayRox raised a ${type} alert`);
-  for (const fn of [...Object.values(steps), watchdog, apiHandler]) {
+  for (const fn of [...Object.values(steps), watchdog, apiHandler, anchor]) {
     const name = fn.node.id;
     alarm(`${name}Errors`, fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }), `${name} function failed`);
     alarm(`${name}Throttles`, fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }), `${name} function was throttled`);

@@ -27,6 +27,8 @@ export const FunctionRole = {
   APPLY: StepName.APPLY,
   ACTIVATE: StepName.ACTIVATE,
   WATCHDOG: "watchdog",
+  /** Writes the audit chains' heads to the anchor bucket. */
+  ANCHOR: "anchor",
 } as const;
 /** One of {@link FunctionRole}. */
 export type FunctionRole = (typeof FunctionRole)[keyof typeof FunctionRole];

@@ -7,7 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { boundedClientConfig, DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoRunStore, DynamoTxJournal, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
-import { findNetwork, loadNetworkConfig, type AlertSink, type Clock, type DispatcherEventSource, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core";
+import { findNetwork, loadNetworkConfig, type AnchorStore, type AlertSink, type Clock, type DispatcherEventSource, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core";
 import { alertDelivery, alertSink, type AlertDeliveryOptions } from "./alerting.js";
 import { DEPLOYMENT_SIGNER, ENV, EnvConfigError, readEnv, type FunctionsEnv } from "./env.js";
 
@@ -58,6 +58,8 @@ export interface CompositionOverrides {
   clock?: Clock;
   /** Tunables of the use cases (leases, activation hold, batch limits). @default SCHEDULER_DEFAULTS */
   options?: SchedulerOptions;
+  /** Where audit heads are anchored (the devnet: a file). @default S3 in `env.anchorBucket`, or none when unset */
+  anchors?: AnchorStore;
 }
 
 /**
@@ -95,6 +97,7 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
       alertDelivery: delivery,
       ...(eventSourceFactory && { events: lazyEventSource((c) => eventSourceFactory(signing(c)), context) }),
     },
+    ...anchorsOf(env, overrides.anchors),
     clock,
     networks: networkLookup(configured),
     actor: "scheduler",
@@ -110,6 +113,24 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
  */
 export function awsClientConfig(env: Pick<FunctionsEnv, "awsClientBounds">, endpoint?: string): ReturnType<typeof boundedClientConfig> & { endpoint?: string } {
   return { ...boundedClientConfig(env.awsClientBounds), ...(endpoint && { endpoint }) };
+}
+
+/** The anchor store: the override, else S3 in `env.anchorBucket` (its SDK loaded on first use), else none. */
+function anchorsOf(env: FunctionsEnv, override: AnchorStore | undefined): { anchors?: AnchorStore } {
+  if (override) return { anchors: override };
+  if (!env.anchorBucket) return {};
+  const bucket = env.anchorBucket;
+  const store = once(async () => {
+    const { createAnchorBucketClient, S3AnchorStore } = await import("@payrox/aws/anchor");
+    return new S3AnchorStore({ client: createAnchorBucketClient(awsClientConfig(env)), bucket });
+  });
+  return {
+    anchors: {
+      latest: async () => (await store()).latest(),
+      put: async (anchor) => (await store()).put(anchor),
+      headsOf: async (proposalId) => (await store()).headsOf(proposalId),
+    },
+  };
 }
 
 /** Memoises `build`: the first call builds, later calls (warm invocations) reuse the result. */

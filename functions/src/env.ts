@@ -46,6 +46,8 @@ export const ENV = {
   AWS_REQUEST_TIMEOUT_MS: "PAYROX_AWS_REQUEST_TIMEOUT_MS",
   /** Optional attempts per AWS call, the first included; default `AWS_CLIENT_BOUNDS`. */
   AWS_MAX_ATTEMPTS: "PAYROX_AWS_MAX_ATTEMPTS",
+  /** Optional S3 bucket (Object Lock) where the audit chains' heads are anchored; unset = no anchoring. */
+  ANCHOR_BUCKET: "PAYROX_ANCHOR_BUCKET",
 } as const;
 
 /** The `kmsKeyId` a network configuration uses to say "the key this deployment gives the function" ({@link ENV.SIGNER_KEY_ID}). */
@@ -78,6 +80,8 @@ export interface FunctionsEnv {
   runbookBaseUrl?: string;
   /** Timeouts and attempts of the AWS clients the functions build; unset fields take `AWS_CLIENT_BOUNDS`. */
   awsClientBounds?: Partial<AwsClientBounds>;
+  /** Bucket of the audit anchors (its default Object Lock retention applies to every object). */
+  anchorBucket?: string;
 }
 
 /** A missing or malformed environment variable: a deployment mistake, reported at cold start. */
@@ -130,6 +134,7 @@ const EnvSchema = z.object({
   [ENV.RUNBOOK_BASE_URL]: z.string().trim().min(1).regex(/^[^\s#]+$/, "must be a URL or path without spaces or #").optional(),
   [ENV.AWS_CONNECT_TIMEOUT_MS]: milliseconds("AWS connection timeout", 60_000).optional(),
   [ENV.AWS_REQUEST_TIMEOUT_MS]: milliseconds("AWS request timeout per attempt", 300_000).optional(),
+  [ENV.ANCHOR_BUCKET]: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name").optional(),
   [ENV.AWS_MAX_ATTEMPTS]: z.coerce.number({ error: "must be a number of attempts" }).int("must be an integer").min(1, "must be at least 1").max(10, "must be at most 10").optional(),
 }).refine((e) => e[ENV.PAGERDUTY_EVENTS_URL] === undefined || e[ENV.PAGERDUTY_ROUTING_KEY] !== undefined, {
   path: [ENV.PAGERDUTY_EVENTS_URL],
@@ -167,5 +172,6 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
     ...(e[ENV.SLACK_WEBHOOK_URL] && { slackWebhookUrl: e[ENV.SLACK_WEBHOOK_URL] }),
     ...(e[ENV.RUNBOOK_BASE_URL] && { runbookBaseUrl: e[ENV.RUNBOOK_BASE_URL] }),
     ...(bounds && { awsClientBounds: bounds }),
+    ...(e[ENV.ANCHOR_BUCKET] && { anchorBucket: e[ENV.ANCHOR_BUCKET] }),
   };
 }

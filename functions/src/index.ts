@@ -5,6 +5,7 @@ export { alertDelivery, alertSink, EVENT_BUS_DESTINATION, MeteredAlertSink, type
 export { createApiHandler } from "./api.js";
 export { createStepHandler, ScheduledJobSchema, type StepEvent } from "./step.js";
 export { createWatchdogHandler } from "./watchdog.js";
+export { createAnchorHandler, type AnchorResult } from "./anchor.js";
 export { MAX_BODY_BYTES } from "./api/schemas.js";
 export { loadBoundSecrets, secretParameterPaths, withBoundSecrets, SecretNotSetError, SST_FETCH_PLACEHOLDER, type ParameterReader } from "./secrets.js";
 export { ALARMED_ALERT_TYPES, METRIC_NAMESPACE, METRIC_SERVICE, MetricName, MetricDimension, PagingAlertType } from "./metric-names.js";

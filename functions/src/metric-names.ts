@@ -51,6 +51,9 @@ export const PagingAlertType = {
   OUT_OF_BAND_SELECTOR_DISABLED: AlertType.OUT_OF_BAND_SELECTOR_DISABLED,
   OUT_OF_BAND_COMMIT: AlertType.OUT_OF_BAND_COMMIT,
   OUT_OF_BAND_CANCEL: AlertType.OUT_OF_BAND_CANCEL,
+  // Tampering with the audit trail, and a retired signer still in use, are security incidents.
+  AUDIT_TAMPERED: AlertType.AUDIT_TAMPERED,
+  UNAUTHORIZED_SIGNER: AlertType.UNAUTHORIZED_SIGNER,
 } as const;
 
 /** The `AlertsRaised` `type` values the stacks alarm on (each pages a human). */

@@ -114,7 +114,7 @@ describe("MonitoringStack", () => {
     const byMetric = (name: string) => alarms.filter((a) => a.MetricName === name).map((a) => a.AlarmName).sort();
 
     // Assess
-    const fns = ["Activate", "Api", "Apply", "Commit", "Watchdog"];
+    const fns = ["Activate", "Anchor", "Api", "Apply", "Commit", "Watchdog"];
     expect(byMetric("Errors")).toEqual(fns.map((f) => `payrox-prod-${f}FunctionErrors`));
     expect(byMetric("Throttles")).toEqual(fns.map((f) => `payrox-prod-${f}FunctionThrottles`));
     expect(byMetric("ApproximateNumberOfMessagesVisible")).toEqual(["payrox-prod-DeadLetters"]);

@@ -1,6 +1,7 @@
 import { ENV } from "@payrox/functions";
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { AnchorStack } from "../AnchorStack.js";
 import { ApiStack } from "../ApiStack.js";
 import { EventsStack } from "../EventsStack.js";
 import { FunctionsStack } from "../FunctionsStack.js";
@@ -11,10 +12,10 @@ import { StorageStack } from "../StorageStack.js";
 import { synthesize, type SynthesizedApp } from "./synth.js";
 import { flat, grants, list, resourcesOf, resourceStrings, roleStatements, type Statement } from "./template.js";
 
-const STACKS = [StorageStack, KeysStack, SchedulerStack, EventsStack, FunctionsStack, ApiStack, MonitoringStack];
+const STACKS = [StorageStack, KeysStack, SchedulerStack, EventsStack, FunctionsStack, AnchorStack, ApiStack, MonitoringStack];
 const STEP_ARNS = ["commit", "apply", "activate"].map((fn) => `arn:aws:lambda:eu-west-1:123456789012:function:payrox-prod-${fn}`);
 /** Where each function's role lives. */
-const ROLES = { commit: FunctionsStack, apply: FunctionsStack, activate: FunctionsStack, watchdog: FunctionsStack, api: ApiStack } as const;
+const ROLES = { commit: FunctionsStack, apply: FunctionsStack, activate: FunctionsStack, watchdog: FunctionsStack, api: ApiStack, anchor: AnchorStack } as const;
 
 let synthesized: SynthesizedApp;
 let functions: Template;

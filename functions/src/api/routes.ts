@@ -3,7 +3,7 @@
  * are thrown and mapped to responses by the handler (see responses.ts).
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { cancelProposal, describeRunState, listNetworks, proposeUpgrade, verifyAuditChain, ProposalNotFoundError, type SchedulerDeps } from "@payrox/core";
+import { AnchorIntegrityError, OPERATIONS_AUDIT_STREAM, cancelProposal, checkAgainstAnchors, describeRunState, listNetworks, proposeUpgrade, verifyAuditChain, ProposalNotFoundError, type AuditEntry, type SchedulerDeps } from "@payrox/core";
 import { ApiError, json, type ApiResponse } from "./responses.js";
 import { ListQuerySchema, parseJsonBody, ProposalIdSchema, ProposeBodySchema, validate } from "./schemas.js";
 
@@ -94,9 +94,24 @@ async function show({ params }: RouteRequest, deps: SchedulerDeps): Promise<ApiR
 }
 
 async function audit({ params }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
-  if (!(await deps.store.getProposal(params.id!))) throw new ProposalNotFoundError(params.id!);
+  // The operations stream (key rotations) is no proposal's, but has a trail like one.
+  if (params.id !== OPERATIONS_AUDIT_STREAM && !(await deps.store.getProposal(params.id!))) throw new ProposalNotFoundError(params.id!);
   const entries = await deps.audit.list(params.id!);
-  return json(200, { entries, verification: verifyAuditChain(entries) });
+  return json(200, { entries, verification: verifyAuditChain(entries), anchoring: await anchoring(params.id!, entries, deps) });
+}
+
+/**
+ * The chain checked against every head anchored for the proposal; `{ configured: false }` without an
+ * anchor store; an anchor store whose own content does not check out is reported, not thrown.
+ */
+async function anchoring(proposalId: string, entries: AuditEntry[], deps: SchedulerDeps) {
+  if (!deps.anchors) return { configured: false as const };
+  try {
+    return { configured: true as const, ...checkAgainstAnchors(proposalId, entries, await deps.anchors.headsOf(proposalId)) };
+  } catch (error) {
+    if (!(error instanceof AnchorIntegrityError)) throw error;
+    return { configured: true as const, ok: false as const, proposalId, reason: "anchor-store-inconsistent", detail: error.message };
+  }
 }
 
 async function cancel({ params, caller }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {

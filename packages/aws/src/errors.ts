@@ -287,3 +287,17 @@ export class ParameterRequestError extends AwsAdapterError {
     this.name = "ParameterRequestError";
   }
 }
+
+/** An S3 call of the audit anchor store failed (network, permissions, a missing bucket…). */
+export class AnchorBucketError extends AwsAdapterError {
+  constructor(
+    /** The SDK command, e.g. `PutObject`. */
+    readonly operation: string,
+    readonly bucket: string,
+    readonly key: string | undefined,
+    options: { cause: unknown },
+  ) {
+    const name = (options.cause as { name?: string } | undefined)?.name;
+    super(`S3 ${operation} on s3://${bucket}/${key ?? ""} failed${name ? ` (${name})` : ""}: ${messageOf(options.cause)}; the audit anchor was not read or written — check the bucket and the function's role`, options);
+  }
+}

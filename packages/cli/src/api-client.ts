@@ -3,6 +3,7 @@
  * SigV4-signed for `execute-api` with the caller's AWS credentials (the stack's routes use IAM auth);
  * requests to a loopback address (the devnet) are sent unsigned.
  */
+import { z } from "zod";
 import { ApiRequestError, ApiUnreachableError } from "./errors.js";
 
 /** Signs a request (SigV4 in production); returns the headers to send. */
@@ -51,10 +52,24 @@ export interface AuditEntryView {
   prevHash: string;
 }
 
+/**
+ * The chain checked against the heads anchored outside the table (`anchoring` of `GET /proposals/{id}/audit`),
+ * validated on receipt: `--verify` decides on it.
+ */
+export const AnchoringViewSchema = z.union([
+  z.object({ configured: z.literal(false) }),
+  z.object({ configured: z.literal(true), ok: z.literal(true), anchoredSeq: z.number().int().nonnegative(), anchorSeq: z.number().int().positive().optional(), anchoredAtMs: z.number().optional(), unanchored: z.number().int().nonnegative() }),
+  z.object({ configured: z.literal(true), ok: z.literal(false), proposalId: z.string(), seq: z.number().int().positive().optional(), anchorSeq: z.number().int().positive().optional(), reason: z.string(), detail: z.string() }),
+]);
+/** See {@link AnchoringViewSchema}. */
+export type AnchoringView = z.infer<typeof AnchoringViewSchema>;
+
 /** `GET /proposals/{id}/audit`. */
 export interface AuditView {
   entries: AuditEntryView[];
   verification: { ok: boolean; length?: number; brokenAt?: number; reason?: string };
+  /** Absent from an API that predates anchoring. */
+  anchoring?: AnchoringView;
 }
 
 /** Whether `url` points at this machine (the devnet), where requests go unsigned. */
@@ -92,8 +107,12 @@ export class ApiClient {
   }
 
   /** `GET /proposals/{id}/audit`. */
-  audit(id: string): Promise<AuditView> {
-    return this.request("GET", `/proposals/${encodeURIComponent(id)}/audit`);
+  async audit(id: string): Promise<AuditView> {
+    const view = await this.request<AuditView>("GET", `/proposals/${encodeURIComponent(id)}/audit`);
+    if (view.anchoring === undefined) return view;
+    const anchoring = AnchoringViewSchema.safeParse(view.anchoring);
+    if (!anchoring.success) throw new ApiUnreachableError(this.baseUrl, `GET /proposals/${id}/audit answered an anchoring it can't read (${anchoring.error.issues[0]?.message})`);
+    return { ...view, anchoring: anchoring.data };
   }
 
   /** `POST /proposals/{id}/cancel`. */

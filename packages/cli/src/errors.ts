@@ -121,6 +121,17 @@ export class DevnetDriftError extends CliError {
 }
 
 /** `payrox audit --verify` found a broken hash chain: the trail was altered. */
+/** The table's audit chain contradicts a head anchored outside it (`audit --verify`): rewritten or truncated. */
+export class AuditAnchorMismatchError extends CliError {
+  constructor(
+    readonly proposalId: string,
+    readonly anchoring: { seq?: number; anchorSeq?: number; reason: string; detail: string },
+  ) {
+    super(`the audit trail of ${proposalId} contradicts its anchor${anchoring.seq ? ` at entry ${anchoring.seq}` : ""}${anchoring.anchorSeq ? ` (anchor ${anchoring.anchorSeq})` : ""}: ${anchoring.detail}`);
+  }
+}
+
+/** The audit chain does not verify (`audit --verify`): exit 1. */
 export class AuditBrokenError extends CliError {
   constructor(
     readonly proposalId: string,

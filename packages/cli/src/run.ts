@@ -9,6 +9,7 @@ import { manifestPlan } from "./commands/manifest-plan.js";
 import { manifestRollback } from "./commands/manifest-rollback.js";
 import { manifestVerify } from "./commands/manifest-verify.js";
 import { audit, cancel, networks, propose, status } from "./commands/api-commands.js";
+import { keysRotate } from "./commands/keys-rotate.js";
 import { devnetServices } from "./commands/devnet-services.js";
 import { devnetUp } from "./commands/devnet-up.js";
 import { wantsHelp } from "./args.js";
@@ -16,10 +17,10 @@ import { UsageError } from "./errors.js";
 import { ExitCode, reportError } from "./report-error.js";
 
 /** Every command, in help order. */
-export const COMMANDS: readonly Command[] = [devnetUp, devnetServices, propose, status, audit, cancel, networks, manifestBuild, manifestVerify, manifestDiff, manifestPlan, manifestRollback];
+export const COMMANDS: readonly Command[] = [devnetUp, devnetServices, propose, status, audit, cancel, networks, keysRotate, manifestBuild, manifestVerify, manifestDiff, manifestPlan, manifestRollback];
 
 /** Words that group commands (`payrox manifest --help` lists the group). */
-const GROUPS = ["manifest", "devnet"];
+const GROUPS = ["manifest", "devnet", "keys"];
 
 /** Where `run` writes and resolves paths. */
 export interface RunIo {

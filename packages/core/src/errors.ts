@@ -169,3 +169,54 @@ export class WebhookSignatureError extends CoreError {
     super(`webhook signature ${problem}: ${message}`);
   }
 }
+
+/** An audit anchor with this seq is already stored: anchors are write-once (another anchorer won the tick). */
+export class AnchorExistsError extends CoreError {
+  constructor(readonly anchorSeq: number, options?: { cause?: unknown }) {
+    super(`audit anchor ${anchorSeq} already exists; anchors are never replaced (another anchorer wrote it first: read the latest and try again)`, options);
+  }
+}
+
+/**
+ * A stored audit anchor (or its per-proposal index record) does not hash, parse or link as it says: the
+ * anchor storage itself was written by something other than the anchorer.
+ */
+export class AnchorIntegrityError extends CoreError {
+  constructor(readonly where: string, readonly problem: string, options?: { cause?: unknown }) {
+    super(`audit anchor storage is inconsistent at ${where}: ${problem}; treat the audit trail as unverified and check who wrote to the anchor bucket`, options);
+  }
+}
+
+/**
+ * A step was signed by a signer that a key rotation retired (its roles revoked) and the dispatcher
+ * refused it: this worker still runs with the old key's configuration. The run is untouched; the step
+ * is retried, and a worker with the current configuration signs it.
+ */
+export class RetiredSignerError extends CoreError {
+  constructor(
+    readonly network: string,
+    readonly signer: string,
+    readonly neededRole: string,
+    readonly retiredAtMs: number,
+  ) {
+    super(`signer ${signer} on ${network} was retired by a key rotation at ${new Date(retiredAtMs).toISOString()} and the dispatcher refused it (lacks role ${neededRole}); this worker still signs with the old key: reload its network configuration (the step is retried)`);
+  }
+}
+
+/** A key rotation can't revoke the old signer yet: it still has transactions or nonce reservations in flight. */
+export class SignerBusyError extends CoreError {
+  constructor(
+    readonly network: string,
+    readonly signer: string,
+    readonly reasons: readonly string[],
+  ) {
+    super(`signer ${signer} on ${network} is still in use (${reasons.join("; ")}); the new key is granted and active — let the in-flight steps finish, then run the rotation again to revoke the old key`);
+  }
+}
+
+/** A key rotation was asked for something that can't be rotated (same key, unknown network, no roles to hand over). */
+export class SignerRotationError extends CoreError {
+  constructor(readonly network: string, problem: string) {
+    super(`key rotation on ${network}: ${problem}`);
+  }
+}

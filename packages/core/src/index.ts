@@ -22,6 +22,8 @@ export * from "./run/ports.js";
 export * from "./run/state-machine.js";
 export * from "./networks/index.js";
 export * from "./run/audit-chain.js";
+export * from "./anchor/index.js";
+export * from "./signers/index.js";
 export * from "./run/gateway.js";
 export * from "./alerts/index.js";
 export * from "./governance/index.js";

@@ -6,3 +6,5 @@ export * from "./relay/index.js";
 export * from "./scheduler/index.js";
 export { startLocalApi, type ApiLambdaHandler, type LocalApi, type LocalApiOptions } from "./api/local-api.js";
 export * from "./webhook/index.js";
+export { FileAnchorStore } from "./anchor/file-anchor-store.js";
+export { startS3Server, type LocalS3Object, type LocalS3Request, type S3Server, type S3ServerOptions } from "./s3/s3-server.js";

@@ -13,8 +13,10 @@ export type StoredStepLease = StepLease & { claimedAtMs?: number; completedAtMs?
 
 /** Conditional put of a lease. @returns the lease, or undefined when another owner holds it or the step is done. */
 export async function claimStepLease(table: SingleTable, lease: StepLease, nowMs: number, retentionSeconds: number): Promise<StepLease | undefined> {
-  if (!Number.isSafeInteger(nowMs) || !Number.isSafeInteger(lease.expiresAtMs) || lease.expiresAtMs <= nowMs) {
-    throw new StoreInputError("lease.expiresAtMs", `must be an integer after nowMs (${nowMs}), got ${lease.expiresAtMs}`);
+  // A lease ending exactly at `nowMs` is the owner giving the step back (core's releaseLease): allowed, and
+  // claimable by anyone at once; one that ended before `nowMs` is a caller's mistake.
+  if (!Number.isSafeInteger(nowMs) || !Number.isSafeInteger(lease.expiresAtMs) || lease.expiresAtMs < nowMs) {
+    throw new StoreInputError("lease.expiresAtMs", `must be an integer not before nowMs (${nowMs}), got ${lease.expiresAtMs}`);
   }
   checkOwner(lease);
   const result = await table.conditionalPut({

@@ -108,7 +108,20 @@ describe("DynamoRunStore", () => {
     });
 
     it("refuses a lease that has already expired when claimed", async () => {
-      await expect(store().claimStep(lease("p-stale", "w", { expiresAtMs: NOW }), NOW)).rejects.toBeInstanceOf(StoreInputError);
+      await expect(store().claimStep(lease("p-stale", "w", { expiresAtMs: NOW - 1 }), NOW)).rejects.toBeInstanceOf(StoreInputError);
+    });
+
+    it("lets the owner give a step back by re-claiming it to end now, so another worker claims it at once", async () => {
+      // Prepare
+      const held = await store().claimStep(lease("p-release", "first", { expiresAtMs: NOW + 60_000 }), NOW);
+
+      // Act: what core's releaseLease does after a failed attempt
+      const released = await store().claimStep({ ...held!, expiresAtMs: NOW + 10 }, NOW + 10);
+      const retried = await store().claimStep(lease("p-release", "second", { expiresAtMs: NOW + 70_000 }), NOW + 10);
+
+      // Assess
+      expect(released).toBeDefined();
+      expect(retried?.owner).toBe("second");
     });
   });
 

@@ -5,7 +5,7 @@ import { API_FLAG_HELP, apiClientFor } from "../api-flag.js";
 import type { AuditView, ProposalView } from "../api-client.js";
 import { parseCommandArgs } from "../args.js";
 import { NO_POSITIONALS, type Command } from "../command.js";
-import { AuditBrokenError, UsageError } from "../errors.js";
+import { AuditAnchorMismatchError, AuditBrokenError, UsageError } from "../errors.js";
 import { readTextFile } from "../files.js";
 
 const API = { api: { type: "string" }, json: { type: "boolean" } } as const;
@@ -72,14 +72,21 @@ export const audit: Command = {
   help: `usage: payrox audit <proposal-id> [--verify] [--api <url>] [--json]
 
 Prints every audit entry (time, actor, event, network, transaction, gas). The API recomputes the hash
-chain; with --verify the command exits 1 when it is broken, naming the first broken entry.
-  --verify      fail (exit 1) unless the chain verifies
+chain and checks it against every head anchored outside the table (S3 under Object Lock; a file on the
+devnet): each anchored entry must still be in the table with the anchored hash. With --verify the command
+exits 1 when the chain is broken (naming the first broken entry) or contradicts an anchor (naming the
+entry and the anchor: the trail was rewritten or truncated). Entries after the last anchor are "not yet
+anchored": fine, the next anchoring tick covers them.
+  --verify      fail (exit 1) unless the chain verifies and holds every anchored head
 ${API_FLAG_HELP}`,
   async run(argv, context) {
     const { values, positionals } = parseCommandArgs("audit", argv, { ...API, verify: { type: "boolean" } }, ONE_ID);
     const view = await apiClientFor(values.api, context.env, "audit").audit(positionals[0]!);
     if (values.verify && !view.verification.ok) {
       throw new AuditBrokenError(positionals[0]!, view.verification);
+    }
+    if (values.verify && view.anchoring?.configured && !view.anchoring.ok) {
+      throw new AuditAnchorMismatchError(positionals[0]!, view.anchoring);
     }
     return { human: formatAudit(view), json: view };
   },
@@ -144,7 +151,16 @@ function formatStatus(view: ProposalView): string {
 function formatAudit(view: AuditView): string {
   const rows = view.entries.map((e) => [String(e.seq), new Date(e.atMs).toISOString(), e.actor, e.event, e.network ?? "", e.txHash ?? "", e.gasUsed ?? ""]);
   const verdict = view.verification.ok ? `chain verified: ${view.entries.length} entries` : `chain BROKEN at entry ${view.verification.brokenAt}: ${view.verification.reason}`;
-  return [table(["seq", "time", "actor", "event", "network", "tx", "gas"], rows), verdict].join("\n");
+  return [table(["seq", "time", "actor", "event", "network", "tx", "gas"], rows), verdict, describeAnchoring(view.anchoring)].join("\n");
+}
+
+/** The anchoring line of `payrox audit`. */
+function describeAnchoring(anchoring: AuditView["anchoring"]): string {
+  if (!anchoring || !anchoring.configured) return "anchoring: not configured (the chain is only checked against itself)";
+  if (!anchoring.ok) return `anchor MISMATCH: ${anchoring.detail}`;
+  const pending = anchoring.unanchored > 0 ? `; ${anchoring.unanchored} later entr${anchoring.unanchored === 1 ? "y" : "ies"} not yet anchored` : "";
+  if (anchoring.anchoredSeq === 0) return `anchoring: not yet anchored (${anchoring.unanchored} entries)`;
+  return `anchored through entry ${anchoring.anchoredSeq} (anchor ${anchoring.anchorSeq}, ${new Date(anchoring.anchoredAtMs ?? 0).toISOString()})${pending}`;
 }
 
 function relayOf(n: Record<string, unknown>): string {

@@ -23,6 +23,8 @@ export interface DevnetDataPaths {
   deployment: string;
   /** One anvil `--state` file per network. */
   chainState(network: string): string;
+  /** The audit anchors (append-only JSON lines). */
+  anchors: string;
 }
 
 /** The paths under `root` (made absolute). */
@@ -34,6 +36,7 @@ export function devnetDataPaths(root: string): DevnetDataPaths {
     kmsKeys: join(dir, "kms-keys.json"),
     deployment: join(dir, "deployment.json"),
     chainState: (network) => join(dir, "chains", `${network}.json`),
+    anchors: join(dir, "audit-anchors.jsonl"),
   };
 }
 
@@ -43,7 +46,7 @@ export function devnetDataPaths(root: string): DevnetDataPaths {
  */
 export function openDevnetData(root: string, fresh = false): { paths: DevnetDataPaths; saved?: DevnetState } {
   const paths = devnetDataPaths(root);
-  if (fresh) for (const entry of [paths.dynamo, paths.kmsKeys, paths.deployment, join(paths.root, "chains")]) rmSync(entry, { recursive: true, force: true });
+  if (fresh) for (const entry of [paths.dynamo, paths.kmsKeys, paths.deployment, paths.anchors, join(paths.root, "chains")]) rmSync(entry, { recursive: true, force: true });
   mkdirSync(join(paths.root, "chains"), { recursive: true });
   return existsSync(paths.deployment) ? { paths, saved: readDevnetState(paths.deployment) } : { paths };
 }

@@ -6,12 +6,13 @@
  * any line and started again resumes the runs.
  */
 import { randomBytes } from "node:crypto";
+import { unwatchFile, watchFile } from "node:fs";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { boundedClientConfig, DynamoJobStore } from "@payrox/aws";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import type { Alert, SchedulerOptions } from "@payrox/core";
-import { LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
-import type { DevnetState } from "./state.js";
+import { FileAnchorStore, LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
+import { readDevnetState, type DevnetState } from "./state.js";
 
 /** Options of {@link startLocalPayRox}. */
 export interface LocalPayRoxOptions {
@@ -27,6 +28,14 @@ export interface LocalPayRoxOptions {
   onAlert?: (alert: Alert) => void;
   /** A step that failed and will be retried (or gave up). @default none */
   onStepError?: (error: unknown) => void;
+  /**
+   * The state file `state` came from: watched, so a network switched to another signer (`payrox keys
+   * rotate`) signs its next steps with it; steps already running finish with the key they started with.
+   * @default none: the signers stay those of `state`
+   */
+  stateFile?: string;
+  /** Told when a reloaded state file switched a network's signer. @default none */
+  onSignerSwitch?: (network: string, signerAddress: string) => void;
 }
 
 /** A running PayRox process. */
@@ -53,7 +62,7 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   // Powertools writes JSON log lines and EMF metrics to stdout, where the devnet draws its display.
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-  const { buildDeps, createApiHandler, createStepHandler, createWatchdogHandler, readEnv, ENV } = await import("@payrox/functions");
+  const { buildDeps, createAnchorHandler, createApiHandler, createStepHandler, createWatchdogHandler, readEnv, ENV } = await import("@payrox/functions");
   const { chainEventSource, chainGateway } = await import("@payrox/functions/gateway");
   // The user's alert endpoint, played locally: a throwaway per-process secret.
   const webhookSecret = randomBytes(32).toString("hex");
@@ -61,11 +70,13 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
 
   // The receiver is one more signed webhook of the functions' own configuration; PagerDuty, Slack and the
   // runbook base come from this shell's environment when set (see README: alerts on the devnet).
-  const env = readEnv({
-    ...alertDestinationsFromShell(process.env, ENV),
-    ...devnetFunctionsEnv(state, ENV),
-    [ENV.ALERT_WEBHOOKS]: JSON.stringify([{ id: "devnet", url: webhooks.url, secret: webhookSecret }]),
-  });
+  const envFor = (current: DevnetState) =>
+    readEnv({
+      ...alertDestinationsFromShell(process.env, ENV),
+      ...devnetFunctionsEnv(current, ENV),
+      [ENV.ALERT_WEBHOOKS]: JSON.stringify([{ id: "devnet", url: webhooks.url, secret: webhookSecret }]),
+    });
+  const env = envFor(state);
   // Bounded like the functions' own clients: a paused DynamoDB Local fails calls (API: 503) instead of hanging them.
   const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint, boundedClientConfig(env.awsClientBounds));
   const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
@@ -76,19 +87,41 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
     // Retries must outlast a dead process's step lease (a busy step is retried, never dropped).
     retry: { baseDelayMs: 1_000, maxDelayMs: 10_000, maxAttempts: 60 },
   });
+  const anchors = state.anchorFile ? new FileAnchorStore(state.anchorFile) : undefined;
   // As in AWS minus EventBridge: written to the ledger per incident, counted, then POSTed signed to the
   // webhook (and PagerDuty / Slack when configured); the watchdog re-sends what a crash left pending.
-  const deps = buildDeps(env, {
-    dynamoClient,
-    scheduler,
-    alerts: null,
-    gatewayFactory: (context) => chainGateway(context, { dynamoClient, kms, pollIntervalMs: 250 }),
-    eventSourceFactory: (context) => chainEventSource(context, { kms }),
-    options: { ...DEVNET_SCHEDULER_OPTIONS, ...(options.maxBatchSize !== undefined && { planOptions: { maxBatchSize: options.maxBatchSize } }) },
-  });
+  // The network configuration (RPC, dispatcher, KMS key per network) comes from the state; a reload rebuilds the deps around it.
+  const depsFor = (current: DevnetState) =>
+    buildDeps(current === state ? env : envFor(current), {
+      dynamoClient,
+      scheduler,
+      alerts: null,
+      gatewayFactory: (context) => chainGateway(context, { dynamoClient, kms, pollIntervalMs: 250 }),
+      eventSourceFactory: (context) => chainEventSource(context, { kms }),
+      ...(anchors && { anchors }),
+      options: { ...DEVNET_SCHEDULER_OPTIONS, ...(options.maxBatchSize !== undefined && { planOptions: { maxBatchSize: options.maxBatchSize } }) },
+    });
+  let loaded = state;
+  let deps = depsFor(state);
   const getDeps = () => deps;
+  const reload = () => {
+    let next: DevnetState;
+    try {
+      next = readDevnetState(options.stateFile!);
+    } catch {
+      return; // Unreadable for a moment: the next change is read again.
+    }
+    const switched = next.networks.filter((n) => loaded.networks.find((o) => o.id === n.id)?.kmsKeyId !== n.kmsKeyId);
+    if (switched.length === 0) return;
+    // Only the signers are taken over: endpoints change only with a restart of the services (attach again).
+    loaded = { ...loaded, networks: loaded.networks.map((n) => { const s = switched.find((x) => x.id === n.id); return s ? { ...n, kmsKeyId: s.kmsKeyId, signerAddress: s.signerAddress } : n; }) };
+    deps = depsFor(loaded);
+    for (const n of switched) options.onSignerSwitch?.(n.id, n.signerAddress);
+  };
+  if (options.stateFile) watchFile(options.stateFile, { interval: 250 }, reload);
   const step = createStepHandler(getDeps);
   const watchdog = createWatchdogHandler(getDeps);
+  const anchor = state.anchorFile ? createAnchorHandler(getDeps) : undefined;
   let invocations = 0;
   scheduler.start({
     dispatch: async (job) => {
@@ -102,7 +135,15 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
     pollMs: 250,
     onError: (error) => options.onStepError?.(error),
   });
-  const sweep = setInterval(() => void watchdog({}, { awsRequestId: `watchdog-${process.pid}-${++invocations}` }).catch(options.onStepError), options.watchdogIntervalMs ?? 10_000);
+  // The anchorer follows each sweep, as its own function does in AWS (there on its own schedule).
+  const sweep = setInterval(
+    () =>
+      void watchdog({}, { awsRequestId: `watchdog-${process.pid}-${++invocations}` })
+        .catch(options.onStepError)
+        .then(() => anchor?.())
+        .catch(options.onStepError),
+    options.watchdogIntervalMs ?? 10_000,
+  );
   let api: LocalApi;
   try {
     api = await startLocalApi({ handler: createApiHandler(getDeps), ...(options.apiPort !== undefined && { port: options.apiPort }) });
@@ -119,6 +160,7 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
     stop: () =>
       (stopped ??= (async () => {
         clearInterval(sweep);
+        if (options.stateFile) unwatchFile(options.stateFile, reload);
         await api.stop();
         await scheduler.stop();
         await webhooks.stop();

@@ -102,10 +102,12 @@ export async function startDevnetServices(options: DevnetServicesOptions): Promi
   progress(`DynamoDB Local on ${dynamo.endpoint} (table ${tableName}${data ? `, data in ${data.paths.dynamo}` : ", in memory"})`);
 
   let keyFile = data?.paths.kmsKeys;
-  if (keyFile === undefined) {
+  let anchorFile = data?.paths.anchors;
+  if (keyFile === undefined || anchorFile === undefined) {
     const keyDir = mkdtempSync(join(tmpdir(), "payrox-devnet-kms-"));
     stops.push(async () => rmSync(keyDir, { recursive: true, force: true }));
     keyFile = join(keyDir, "kms-keys.json");
+    anchorFile = join(keyDir, "audit-anchors.jsonl");
   }
   const kms = await step("local KMS server", () => startKmsServer({ keyFile }));
   stops.push(() => kms.stop());
@@ -144,6 +146,8 @@ export async function startDevnetServices(options: DevnetServicesOptions): Promi
     kmsRegion: kms.region,
     activationDelaySeconds: options.activationDelaySeconds,
     networks,
+    anchorFile,
+    ...(data && { deploymentFile: data.paths.deployment }),
   };
   if (data) writeDevnetState(data.paths.deployment, state);
   return { state, relays, stop };

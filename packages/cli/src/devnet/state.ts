@@ -3,7 +3,7 @@
  * writes it, `payrox devnet up --attach` reads it, so the PayRox process (scheduler + API) can be
  * restarted while the chains, DynamoDB Local and the KMS server keep running.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { DevnetStateError } from "../errors.js";
@@ -38,6 +38,10 @@ export const DevnetStateSchema = z.strictObject({
   kmsRegion: z.string().min(1),
   activationDelaySeconds: z.number().int().positive(),
   networks: z.array(DevnetNetworkSchema).min(1),
+  /** The append-only JSON-lines file the audit chains' heads are anchored in (outside DynamoDB Local's data). */
+  anchorFile: z.string().min(1).optional(),
+  /** The data directory's copy of the deployment (what a restart of the services reads), when data is kept. */
+  deploymentFile: z.string().min(1).optional(),
 });
 
 /** One devnet network. */
@@ -45,10 +49,12 @@ export type DevnetNetwork = z.infer<typeof DevnetNetworkSchema>;
 /** The devnet's services and deployments. */
 export type DevnetState = z.infer<typeof DevnetStateSchema>;
 
-/** Writes the state file (creating its directory). */
+/** Writes the state file (creating its directory) at once: a reader (the PayRox process reloading it) never sees half of it. */
 export function writeDevnetState(path: string, state: DevnetState): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(state, null, 2) + "\n");
+  const partial = `${path}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify(state, null, 2) + "\n");
+  renameSync(partial, path);
 }
 
 /**

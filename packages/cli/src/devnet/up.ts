@@ -80,6 +80,8 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
       ...(options.apiPort !== undefined && { apiPort: options.apiPort }),
       onAlert: (alert: Alert) => say(`${alert.status === "resolved" ? "RESOLVED" : "ALERT"} ${alert.severity} ${alert.type}${alert.network ? ` on ${alert.network}` : ""}: ${alert.message}`),
       onStepError: (error) => say(`step error: ${(error as Error).message}`),
+      ...((options.attach ?? options.stateFile) && { stateFile: options.attach ?? options.stateFile }),
+      onSignerSwitch: (network, signer) => say(`${network} now signs with ${signer} (state file reloaded)`),
     });
     say(`PayRox API on ${payrox.apiUrl} (scheduler and watchdog running)`);
     const client = new ApiClient({ baseUrl: payrox.apiUrl, signer: "none" });

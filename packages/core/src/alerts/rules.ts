@@ -99,6 +99,19 @@ export function accessControlRevertRule(run: Run, step: string, revert: { name: 
   };
 }
 
+/** Unauthorized signer: a step signed by a key a rotation retired was refused on chain (a stale worker). */
+export function unauthorizedSignerRule(run: Run, step: string, retired: { network: string; address: string; keyId: string; replacedBy: string; retiredAtMs: number }, role: string | undefined): AlertDraft {
+  return {
+    type: AlertType.UNAUTHORIZED_SIGNER,
+    severity: "critical",
+    dedupeKey: `${AlertType.UNAUTHORIZED_SIGNER}:${retired.network}:${retired.address.toLowerCase()}`,
+    proposalId: run.proposalId,
+    network: run.network,
+    message: `${step} on ${run.network} was signed by ${retired.address} (KMS key ${retired.keyId}), retired by a key rotation at ${new Date(retired.retiredAtMs).toISOString()}, and refused on chain (lacks role ${role ?? "?"}); a worker still runs with the old key: reload its configuration (the signer is now ${retired.replacedBy}); the run is kept and retried`,
+    evidence: { values: { step, signer: retired.address, keyId: retired.keyId, replacedBy: retired.replacedBy, role: role ?? null } },
+  };
+}
+
 /**
  * Gas spike: `gasUsed > median(baseline) × 1.5`, the baseline being the last same steps on the network
  * (most recent last). Fewer than {@link ALERT_THRESHOLDS.gasMinSamples} samples judge nothing.

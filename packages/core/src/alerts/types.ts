@@ -45,6 +45,10 @@ export const AlertType = {
   LEASE_EXPIRED: "lease-expired",
   /** A step's transaction could never be included; a no-op at its nonce landed instead, freeing the signer. */
   TX_VOIDED: "tx-voided",
+  /** An audit chain's stored head went back or changed under an anchored head: the table's trail was rewritten or truncated. */
+  AUDIT_TAMPERED: "audit-tampered",
+  /** A transaction signed by a signer whose roles were revoked (a rotated-out KMS key) was refused on chain. */
+  UNAUTHORIZED_SIGNER: "unauthorized-signer",
 } as const;
 /** One of {@link AlertType}. */
 export type AlertType = (typeof AlertType)[keyof typeof AlertType];

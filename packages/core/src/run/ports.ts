@@ -80,6 +80,8 @@ export interface AuditLog {
    */
   append(input: AuditEventInput): Promise<AuditEntry>;
   list(proposalId: string): Promise<AuditEntry[]>;
+  /** The proposal's newest entry (cheaper than `list` where the adapter can); absent: the anchorer uses `list`. */
+  last?(proposalId: string): Promise<AuditEntry | undefined>;
 }
 
 /** A one-time trigger of a step at a time. */

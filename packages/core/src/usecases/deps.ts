@@ -15,6 +15,7 @@ import { runbookUrl } from "../alerts/runbooks.js";
 import type { AlertDeliveryPorts } from "../alerts/delivery.js";
 import type { TxJournal } from "../ports/tx-journal.js";
 import type { GovernanceDeps } from "../governance/ports.js";
+import type { AnchorStore } from "../anchor/ports.js";
 import type { SentTransaction } from "../run/gateway.js";
 import type { AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
 import { isTerminalRun, transition, type RunEvent } from "../run/state-machine.js";
@@ -65,6 +66,8 @@ export interface SchedulerDeps {
    * without approvals, as before governance existed.
    */
   governance?: GovernanceDeps;
+  /** Where the audit chains' heads are anchored outside the table (`audit --verify` checks against it). @default none: no anchoring */
+  anchors?: AnchorStore;
 }
 
 /** What the monitoring rules read and keep beyond the scheduler's own ports. */

@@ -13,3 +13,5 @@ export * from "./watch-chain.js";
 export { checkGas } from "./gas-check.js";
 export * from "./approve-proposal.js";
 export { openApproval, commitApprovalGate, approvalPending } from "./approval-gate.js";
+export * from "./anchor-audit-heads.js";
+export * from "./rotate-signer.js";

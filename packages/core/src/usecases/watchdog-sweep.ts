@@ -12,6 +12,7 @@ export { pendingStepId } from "./stuck-tx.js";
 import { isTerminalRun } from "../run/state-machine.js";
 import type { Run } from "../run/types.js";
 import { raise, type SchedulerDeps } from "./deps.js";
+import { OPERATIONS_AUDIT_STREAM } from "../signers/rotation.js";
 import { watchChain, type ChainWatchReport } from "./watch-chain.js";
 
 /** Options of {@link watchdogSweep}. */
@@ -56,6 +57,8 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
     }
     if (deps.monitoring?.events) for (const entry of await deps.audit.list(proposal.id)) if (entry.txHash) auditedTxHashes.add(entry.txHash.toLowerCase());
   }
+  // Key rotations' role grants and revocations are PayRox's own too.
+  if (deps.monitoring?.events) for (const entry of await deps.audit.list(OPERATIONS_AUDIT_STREAM)) if (entry.txHash) auditedTxHashes.add(entry.txHash.toLowerCase());
   const { events, cursors } = deps.monitoring ?? {};
   if (events && cursors) result.chain = await watchChain(deps, events, cursors, auditedTxHashes);
   return result;
