@@ -20,3 +20,6 @@ export { ACTIVATION_HANDOFF } from "./usecases/activate-step.js";
 export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type StepContext, type StepBody } from "./usecases/run-step.js";
 export * from "./usecases/cancel-proposal.js";
 export * from "./usecases/rotate-signer.js";
+export * from "./governance/index.js";
+export * from "./usecases/approve-proposal.js";
+export { openApproval, commitApprovalGate, approvalPending } from "./usecases/approval-gate.js";

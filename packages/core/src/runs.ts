@@ -20,6 +20,8 @@ export * from "./anchor/index.js";
 export * from "./signers/index.js";
 export * from "./run/gateway.js";
 export * from "./alerts/index.js";
+export * from "./governance/errors.js";
+export * from "./governance/ports.js";
 export * from "./usecases/errors.js";
 export * from "./usecases/deps.js";
 export * from "./usecases/watchdog-sweep.js";

@@ -12,3 +12,4 @@ export { DynamoJobStore, JobLeaseLostError, JobStatus, type DynamoJobStoreOption
 export { DynamoIncidentLedger, DynamoGasHistory, DynamoChainCursorStore, DynamoAlertDeadLetters, type DynamoGasHistoryOptions } from "./monitoring-store.js";
 export { DynamoAlertDeliveries, alertDeliveryKey, MAX_DESTINATIONS, type DynamoAlertDeliveriesOptions } from "./alert-deliveries.js";
 export { meterConsumedCapacity, sumCapacity, type ConsumedCapacityReading } from "./consumed-capacity.js";
+export { DynamoApprovalStore, type DynamoApprovalStoreOptions } from "./approval-store.js";
