@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: "packages",
           include: ["packages/*/tests/**/*.test.ts", "functions/tests/**/*.test.ts"],
+          // The CLI tests spawn packages/cli/bin/payrox.js, which runs the compiled dist/: rebuild it.
+          globalSetup: ["packages/cli/tests/global-setup.ts"],
           pool: "forks",
           // The SDK's Node 22 notice is about future SDK releases; the pinned ones run on Node 20.
           env: { HARDHAT_CONFIG: hardhatConfig, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },

@@ -1,13 +1,15 @@
 /**
- * One PayRox Lambda: Node 22 on arm64, an ESM bundle (SST's esbuild with `format: "esm"` adds the
- * createRequire banner and `mainFields: module,main` — DESIGN.md "Bundling"), its own named role with
- * exactly the statements given, and its own log group (no managed policy, no `*` log permission).
+ * One PayRox Lambda: Node 22 on arm64, an ESM bundle built by SST's esbuild with the shared options of
+ * bundling.ts (code splitting, one ethers, source maps kept out of the zip — the bench measures the same
+ * build), its own named role with exactly the statements given, and its own log group (no managed
+ * policy, no `*` log permission).
  */
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Function, type App, type FunctionProps, type Stack } from "sst/constructs";
+import { LAMBDA_RUNTIME, lambdaNodejsProps } from "./bundling.js";
 import { acknowledgeFunctionRuntime, acknowledgeScheduleWildcard } from "./nag.js";
 import { functionName, functionRoleName, isProtectedStage, type FunctionRole } from "./naming.js";
 
@@ -34,11 +36,11 @@ export interface PayroxFunctionOptions {
 
 /** Shared bundling and runtime of every PayRox function. */
 export const FUNCTION_RUNTIME = {
-  runtime: "nodejs22.x",
+  runtime: LAMBDA_RUNTIME,
   architecture: "arm_64",
   // X-Ray's PutTraceSegments only accepts `*`: tracing stays off so no write action has a `*` resource.
   tracing: "disabled",
-  nodejs: { format: "esm", sourcemap: true, minify: true, esbuild: { mainFields: ["module", "main"] } },
+  nodejs: lambdaNodejsProps(),
 } as const satisfies Partial<FunctionProps>;
 
 /** Creates the function, its role and its log group. */

@@ -3,7 +3,7 @@
  * loaded by SST): alert destinations and the API's authorization mode. PagerDuty and Slack are switched
  * on here; their credentials (routing key, webhook URL) are SST secrets (SSM SecureStrings), never here.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Environment variables read at `sst deploy`. */
 export const DEPLOY_ENV = {

@@ -18,7 +18,7 @@ import {
   type DynamoTableOptions,
   type HttpDestinationOptions,
 } from "@payrox/aws";
-import { AlertStatus, DurableAlertSink, sinkDestination, type Alert, type AlertDeliveryPolicy, type AlertDeliveryPorts, type AlertDestination, type AlertSink, type Clock } from "@payrox/core";
+import { AlertStatus, DurableAlertSink, sinkDestination, type Alert, type AlertDeliveryPolicy, type AlertDeliveryPorts, type AlertDestination, type AlertSink, type Clock } from "@payrox/core/runs";
 import type { FunctionsEnv } from "./env.js";
 import { recordAlertDeliveriesFailed, recordAlertRaised } from "./observability.js";
 

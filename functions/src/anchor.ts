@@ -3,7 +3,7 @@
  * the anchor bucket, nothing else): `anchorAuditHeads` writes the recent proposals' audit heads outside
  * the table, one anchor per tick in which a head moved.
  */
-import { anchorAuditHeads, type AnchorAuditHeadsReturnType, type SchedulerDeps } from "@payrox/core";
+import { anchorAuditHeads, type AnchorAuditHeadsReturnType, type SchedulerDeps } from "@payrox/core/runs";
 import { containerDeps } from "./composition.js";
 import { EnvConfigError, ENV } from "./env.js";
 import { count, flushMetrics, logger } from "./observability.js";

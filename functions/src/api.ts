@@ -5,7 +5,7 @@
  * with its stack.
  */
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
-import type { SchedulerDeps } from "@payrox/core";
+import type { SchedulerDeps } from "@payrox/core/runs";
 import { callerOf, matchRoute } from "./api/routes.js";
 import { internalError, knownErrorResponse, type ApiResponse } from "./api/responses.js";
 import { containerDeps } from "./composition.js";

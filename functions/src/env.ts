@@ -3,8 +3,8 @@
  * `readEnv`, which validates them once per container and names the offending variable on failure.
  */
 import { deliveryUrl, pagerDutyRoutingKey, PAGERDUTY_EVENTS_URL, type AwsClientBounds } from "@payrox/aws";
-import { StepName } from "@payrox/core";
-import { z } from "zod";
+import { StepName } from "@payrox/core/runs";
+import * as z from "zod";
 
 /** Names of every environment variable the functions read; the stack reuses these constants. */
 export const ENV = {

@@ -8,7 +8,7 @@ import type { KMSClient } from "@aws-sdk/client-kms";
 import { boundedClientConfig, DynamoNonceStore, DynamoTxJournal } from "@payrox/aws";
 import { createKmsClient, DispatcherEventReader, FlashbotsRelay, JournaledDispatcherGateway, KmsSigner, networkProvider, PrivateRpcRelay, PublicMempoolRelay, RelayRouter, type DispatcherNetwork, type WatchedDispatcher } from "@payrox/chain";
 import { relayPolicyOf, rpcEndpointsOf, voidAfterSecondsOf, RelayKind, type Relay, type ResolvedNetwork } from "@payrox/core";
-import { Wallet, type JsonRpcApiProvider, type Signer } from "ethers";
+import { BaseWallet, randomBytes, SigningKey, type JsonRpcApiProvider, type Signer } from "ethers";
 import type { GatewayContext } from "./composition.js";
 
 /** A configured network the gateway can't reach (no dispatcher address, no relay URL). */
@@ -76,9 +76,11 @@ function providerOf(network: ResolvedNetwork): JsonRpcApiProvider {
  * @throws GatewayConfigError when the configured key is not a 32-byte hex private key
  */
 function relayIdentity(privateKey: string | undefined): Signer {
-  if (privateKey === undefined) return Wallet.createRandom();
+  // A BaseWallet over a SigningKey is all a relay identity needs: ethers' Wallet would bundle its
+  // keystore (aes-js, scrypt) and HD wallet code for nothing.
+  if (privateKey === undefined) return new BaseWallet(new SigningKey(randomBytes(32)));
   try {
-    return new Wallet(privateKey);
+    return new BaseWallet(new SigningKey(privateKey.startsWith("0x") ? privateKey : `0x${privateKey}`));
   } catch (error) {
     throw new GatewayConfigError("flashbots", `PAYROX_FLASHBOTS_AUTH_KEY is not a 0x-prefixed 32-byte hex private key (${(error as Error).message.split(" (")[0]})`);
   }

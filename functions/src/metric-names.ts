@@ -4,7 +4,7 @@
  * emits. Each metric is published with exactly the dimensions listed here (no Powertools `service`
  * dimension), so an alarm on these dimension sets matches.
  */
-import { AlertType } from "@payrox/core";
+import { AlertType } from "@payrox/core/runs";
 
 /** Namespace of every PayRox metric. */
 export const METRIC_NAMESPACE = "PayRox";

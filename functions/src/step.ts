@@ -5,7 +5,7 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { runStep, StepName, type ScheduledJob, type SchedulerDeps, type StepOutcome } from "@payrox/core";
-import { z } from "zod";
+import * as z from "zod";
 import { containerDeps } from "./composition.js";
 import { withBoundSecrets } from "./secrets.js";
 import { count, flushMetrics, logger, recordActivationLateness, recordGasUsed } from "./observability.js";

@@ -6,7 +6,7 @@
  * are sent again.
  */
 import type { Context } from "aws-lambda";
-import { redeliverAlerts, redriveStalledRuns, watchdogSweep, type RedeliverAlertsReturnType, type RedriveStalledRunsReturnType, type SchedulerDeps, type WatchdogSweepReturnType } from "@payrox/core";
+import { redeliverAlerts, redriveStalledRuns, watchdogSweep, type RedeliverAlertsReturnType, type RedriveStalledRunsReturnType, type SchedulerDeps, type WatchdogSweepReturnType } from "@payrox/core/runs";
 import { containerDeps } from "./composition.js";
 import { withBoundSecrets } from "./secrets.js";
 import { MetricName } from "./metric-names.js";

@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildFunctionBundle } from "../bundle-report.js";
 import { FunctionsStack } from "../FunctionsStack.js";
 import { synthesize, type SynthesizedApp } from "./synth.js";
 import { resourcesOf } from "./template.js";
@@ -11,12 +13,12 @@ beforeAll(async () => {
   synthesized = await synthesize("bundle", {}, { bundle: true });
 });
 
-/** Every `.mjs` under dir. */
-function bundles(dir: string): string[] {
+/** Every file under dir whose name ends with `suffix`. */
+function bundles(dir: string, suffix = ".mjs"): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? bundles(path) : path.endsWith(".mjs") ? [path] : [];
+    return statSync(path).isDirectory() ? bundles(path, suffix) : path.endsWith(suffix) ? [path] : [];
   });
 }
 
@@ -44,5 +46,26 @@ describe("function bundles (SST's esbuild, as sst deploy builds them)", () => {
     // Assess
     expect(files.length).toBeGreaterThan(0);
     expect(typeof module.handler).toBe("function");
+  });
+
+  it("ships no source map and exactly the files the bench measures (one bundling configuration)", async () => {
+    // Prepare
+    const artifact = dirname(bundles(join(process.cwd(), ".sst", "artifacts")).find((f) => /functions\/src\/watchdog\.mjs$/.test(f))!);
+    const dir = mkdtempSync(join(tmpdir(), "payrox-bundle-"));
+
+    try {
+      // Act
+      const bench = await buildFunctionBundle("watchdog", dir);
+      // Chunk hashes depend on the output path: compare names without them, and sizes.
+      const listing = (root: string, files: string[]) => files.map((f) => `${relative(root, f).replace(/-[A-Z0-9]{8}\.mjs$/, ".mjs")} ${statSync(f).size}`).sort();
+      const shipped = listing(artifact, bundles(artifact, ""));
+      const measured = listing(dir, bench.outputs);
+
+      // Assess
+      expect(bundles(join(process.cwd(), ".sst", "artifacts"), ".map")).toEqual([]);
+      expect(shipped).toEqual(measured);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

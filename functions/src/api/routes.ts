@@ -3,28 +3,31 @@
  * are thrown and mapped to responses by the handler (see responses.ts).
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { AnchorIntegrityError, OPERATIONS_AUDIT_STREAM, cancelProposal, checkAgainstAnchors, describeRunState, listNetworks, proposeUpgrade, verifyAuditChain, ProposalNotFoundError, type AuditEntry, type SchedulerDeps } from "@payrox/core";
+import { AnchorIntegrityError, OPERATIONS_AUDIT_STREAM, checkAgainstAnchors, listNetworks, verifyAuditChain, ProposalNotFoundError, type AuditEntry, type SchedulerDeps } from "@payrox/core/runs";
 import { ApiError, json, type ApiResponse } from "./responses.js";
-import { ListQuerySchema, parseJsonBody, ProposalIdSchema, ProposeBodySchema, validate } from "./schemas.js";
+import { ListQuerySchema, ProposalIdSchema, validate } from "./schemas.js";
+import { runView, summary, type RouteRequest } from "./views.js";
 
-/** What a route gets: the matched path parameters, the event, and the caller's identity. */
-export interface RouteRequest {
-  params: Record<string, string>;
-  event: APIGatewayProxyEventV2;
-  /** IAM principal of the caller (`anonymous` without IAM auth). */
-  caller: string;
-}
+export type { RouteRequest };
 
 type Route = { method: string; path: RegExp; handle: (req: RouteRequest, deps: SchedulerDeps) => Promise<ApiResponse>; key: string };
 
 const ROUTES: Route[] = [
-  { method: "POST", path: /^\/proposals$/, handle: propose, key: "POST /proposals" },
+  { method: "POST", path: /^\/proposals$/, handle: onFirstUse("propose"), key: "POST /proposals" },
   { method: "GET", path: /^\/proposals$/, handle: list, key: "GET /proposals" },
   { method: "GET", path: /^\/proposals\/(?<id>[^/]+)$/, handle: show, key: "GET /proposals/{id}" },
   { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/audit$/, handle: audit, key: "GET /proposals/{id}/audit" },
-  { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/cancel$/, handle: cancel, key: "POST /proposals/{id}/cancel" },
+  { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/cancel$/, handle: onFirstUse("cancel"), key: "POST /proposals/{id}/cancel" },
   { method: "GET", path: /^\/networks$/, handle: networks, key: "GET /networks" },
 ];
+
+/**
+ * A route whose code (manifest checks, Merkle trees, the chain gateway: ethers, KMS) is a chunk of its
+ * own, loaded by the first request that needs it, so the API's cold start and its read routes never load it.
+ */
+function onFirstUse(name: "propose" | "cancel"): Route["handle"] {
+  return async (req, deps) => (await import("./chain-routes.js"))[name](req, deps);
+}
 
 /** API Gateway route keys (`METHOD /path/{param}`) of every route: the stack declares exactly these. */
 export const API_ROUTE_KEYS: readonly string[] = ROUTES.map((route) => route.key);
@@ -65,21 +68,6 @@ export function callerOf(event: APIGatewayProxyEventV2): string {
   return context.authorizer?.iam?.userArn || "anonymous";
 }
 
-async function propose({ event, caller }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
-  const body = validate(ProposeBodySchema, parseJsonBody(event.body, event.isBase64Encoded));
-  const { proposal, runs } = await proposeUpgrade(
-    {
-      manifestJson: typeof body.manifest === "string" ? body.manifest : JSON.stringify(body.manifest),
-      networks: body.networks,
-      ...(body.earliestCommitAt && { earliestCommitAtMs: Date.parse(body.earliestCommitAt) }),
-      ...(body.cutoverAt && { cutoverAtMs: Date.parse(body.cutoverAt) }),
-      proposer: caller,
-    },
-    deps,
-  );
-  return json(201, { id: proposal.id, proposal: summary(proposal), runs: runs.map(runView) });
-}
-
 async function list({ event }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
   const query = validate(ListQuerySchema, event.queryStringParameters ?? {}, "invalid-query");
   const page = await deps.store.listProposals(query);
@@ -114,20 +102,7 @@ async function anchoring(proposalId: string, entries: AuditEntry[], deps: Schedu
   }
 }
 
-async function cancel({ params, caller }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
-  return json(200, await cancelProposal(params.id!, caller, deps));
-}
-
 async function networks(_req: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
   // Registry fields only: RPC URLs and KMS key ids (configuration) never leave the function.
   return json(200, { networks: listNetworks().map((n) => ({ ...n, configured: deps.networks(n.id) !== undefined })) });
-}
-
-function summary<P extends { manifestJson: string }>(proposal: P): Omit<P, "manifestJson"> {
-  const { manifestJson: _omitted, ...rest } = proposal;
-  return rest;
-}
-
-function runView<R extends Parameters<typeof describeRunState>[0]>(run: R): R & { status: string } {
-  return { ...run, status: describeRunState(run) };
 }

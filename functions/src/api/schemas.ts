@@ -1,5 +1,5 @@
 /** zod schemas of the HTTP API's inputs, and the parsing of a raw body into them. */
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_PROPOSAL_PAGE_SIZE } from "@payrox/aws";
 import { ApiError } from "./responses.js";
 

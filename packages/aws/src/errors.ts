@@ -2,7 +2,7 @@
  * Every error @payrox/aws throws. A caller can rely on `instanceof AwsAdapterError`, read the context
  * fields of a subclass, and walk `cause` down to the SDK exception.
  */
-import type { Proposal, Run, StepLease, TxRecord } from "@payrox/core";
+import type { Proposal, Run, StepLease, TxRecord } from "@payrox/core/runs";
 
 /** Root of @payrox/aws's errors: sets `name`, keeps `cause`. */
 export class AwsAdapterError extends Error {

@@ -6,13 +6,25 @@
  * transaction, so no step waits for a block time). Each step is timed whole, and the gateway's share
  * (KMS signing, JSON-RPC, receipt polling every 10 ms) separately; "own" is the rest: store, leases,
  * audit chain, planning, scheduling. devnet-1 sends through its local Flashbots relay, devnet-2 publicly.
- * Size: each function bundled by esbuild (ESM, minified, node22, the Lambda banner), as the stack builds it.
+ * Bundles: each function built by the stacks' own bundling (stacks/bundling.ts, SST's esbuild: ESM,
+ * minified, code splitting, the Lambda runtime's target) and measured as a cold start loads it —
+ * `bundleBytes` is the entry plus every chunk it imports statically (every package bundled), and
+ * `coldImportMs` the median time of `await import(entry)` in fresh Node processes. The first-use path
+ * (`chainBytes`, `chainImportMs`) adds the chunks the function's main work loads on first use: the
+ * API's propose/cancel routes and the gateway, a step's gateway, the watchdog's chain reader, the
+ * anchorer's S3 store.
+ * `--bundles-only` skips the step timings (no devnet services).
  * Prints tables and, as the last stdout line, one JSON object.
  */
-import { gzipSync } from "node:zlib";
-import { fileURLToPath } from "node:url";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
+import { gzipSync } from "node:zlib";
+import { buildFunctionBundle, FUNCTION_ENTRIES, type FunctionBundle } from "../../../stacks/bundle-report.js";
+import { ESBUILD_TARGET, LAMBDA_RUNTIME } from "../../../stacks/bundling.js";
 import type { DispatcherGateway, ScheduledJob, Scheduler } from "@payrox/core";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -23,9 +35,10 @@ import { startDevnetServices } from "../src/devnet/services.js";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
 process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-const { values } = parseArgs({ options: { proposals: { type: "string", default: "5" }, "batch-size": { type: "string", default: "24" } } });
-const proposals = Number(values.proposals);
+const { values } = parseArgs({ options: { proposals: { type: "string", default: "5" }, "batch-size": { type: "string", default: "24" }, "cold-runs": { type: "string", default: "11" }, "bundles-only": { type: "boolean", default: false } } });
+const proposals = values["bundles-only"] ? 0 : Number(values.proposals);
 const maxBatchSize = Number(values["batch-size"]);
+const coldRuns = Number(values["cold-runs"]);
 
 const { buildDeps, createApiHandler, createStepHandler, createWatchdogHandler, readEnv, ENV } = await import("@payrox/functions");
 const { chainGateway } = await import("@payrox/functions/gateway");
@@ -61,12 +74,19 @@ function timedGateway(inner: DispatcherGateway, spent: { ms: number }): Dispatch
     latestBlock: (n) => time(() => inner.latestBlock(n)),
     send: (n, id, call) => time(() => inner.send(n, id, call)),
     resume: (n, id) => time(() => inner.resume(n, id)),
+    // The API's proposal check reads facet code through the gateway: without these, propose answered 503.
+    ...(inner.codeHash && { codeHash: (n: string, address: string) => time(() => inner.codeHash!(n, address)) }),
+    ...(inner.listSelectors && { listSelectors: (n: string) => time(() => inner.listSelectors!(n)) }),
   };
 }
 
-const services = await startDevnetServices({ networks: 2, activationDelaySeconds: 1, automine: true, tableName: "payrox-bench-steps" });
 const samples: Record<string, { total: number; gateway: number }[]> = {};
 const sample = (key: string, total: number, gateway: number) => (samples[key] ??= []).push({ total, gateway });
+if (proposals > 0) await timeSteps();
+
+/** Times the real handlers over the devnet services (see the header). */
+async function timeSteps(): Promise<void> {
+const services = await startDevnetServices({ networks: 2, activationDelaySeconds: 1, automine: true, tableName: "payrox-bench-steps" });
 try {
   const state = services.state;
   const env = readEnv(devnetFunctionsEnv(state, ENV));
@@ -106,6 +126,7 @@ try {
 } finally {
   await services.stop();
 }
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const timeRows = Object.entries(samples).map(([key, xs]) => {
@@ -114,30 +135,74 @@ const timeRows = Object.entries(samples).map(([key, xs]) => {
   return { step: key, n: xs.length, totalMs: +total.toFixed(1), gatewayMs: +gateway.toFixed(1), ownMs: +median(xs.map((x) => x.total - x.gateway)).toFixed(1) };
 });
 
-const FUNCTIONS = ["api", "commit", "apply", "activate", "watchdog"] as const;
-const root = fileURLToPath(new URL("../../../functions/src/", import.meta.url));
+/** Median ms of `await import()` of `files`, in order, each run in a fresh Node process. */
+function coldImportMs(files: string[]): number {
+  const script = `const t = performance.now(); for (const f of ${JSON.stringify(files.map((f) => pathToFileURL(f).href))}) await import(f); process.stdout.write(String(performance.now() - t));`;
+  const times: number[] = [];
+  for (let i = 0; i < coldRuns; i++) {
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env: { PATH: process.env.PATH, AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", POWERTOOLS_LOG_LEVEL: "SILENT" } });
+    if (run.status !== 0) throw new Error(`importing ${files.join(", ")} failed: ${run.stderr}`);
+    times.push(Number(run.stdout));
+  }
+  return +median(times).toFixed(1);
+}
+
+/** The lazy chunks a function's main work loads on first use: chain code (the API's propose/cancel routes, the gateway), S3 for the anchorer. */
+const FIRST_USE: Record<FunctionBundle["name"], RegExp> = {
+  api: /(^|\/)(gateway|chain-routes)-[^/]*\.mjs$/,
+  commit: /(^|\/)gateway-[^/]*\.mjs$/,
+  apply: /(^|\/)gateway-[^/]*\.mjs$/,
+  activate: /(^|\/)gateway-[^/]*\.mjs$/,
+  watchdog: /(^|\/)gateway-[^/]*\.mjs$/,
+  anchor: /(^|\/)anchor-[^/]*\.mjs$/,
+};
+const chainChunks = (bundle: FunctionBundle) => bundle.lazy.filter((l) => FIRST_USE[bundle.name].test(l.chunk));
+
+const bundleDir = mkdtempSync(join(tmpdir(), "payrox-bundles-"));
 const sizes = [];
-for (const name of FUNCTIONS) {
-  const result = await build({
-    entryPoints: [`${root}${name}.ts`], bundle: true, minify: true, format: "esm", platform: "node", target: "node22", mainFields: ["module", "main"], write: false, logLevel: "silent",
-    banner: { js: "import{createRequire}from'module';const require=createRequire(import.meta.url);" },
-  });
-  const bytes = result.outputFiles.reduce((sum, f) => sum + f.contents.length, 0);
-  const gzip = result.outputFiles.reduce((sum, f) => sum + gzipSync(f.contents).length, 0);
-  sizes.push({ function: name, bytes, gzipBytes: gzip });
+try {
+  for (const name of FUNCTION_ENTRIES) {
+    const bundle = await buildFunctionBundle(name, join(bundleDir, name));
+    const chain = chainChunks(bundle);
+    // A chunk both chain chunks import is loaded once: count each file once.
+    const chainFiles = [...new Set(chain.flatMap((c) => c.files))];
+    const chainBytes = chainFiles.reduce((sum, f) => sum + readFileSync(f).length, 0);
+    sizes.push({
+      function: name,
+      bytes: bundle.startup.bytes,
+      gzipBytes: bundle.startup.files.reduce((sum, f) => sum + gzipSync(readFileSync(f)).length, 0),
+      files: bundle.startup.files.length,
+      coldImportMs: coldImportMs([bundle.entry]),
+      chainBytes,
+      chainImportMs: chain.length > 0 ? coldImportMs([bundle.entry, ...chain.map((c) => join(bundleDir, name, c.chunk))]) : undefined,
+      largest: Object.entries(bundle.startup.packages).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([p, b]) => `${p} ${(b / 1024).toFixed(0)}K`).join(", "),
+    });
+  }
+} finally {
+  rmSync(bundleDir, { recursive: true, force: true });
 }
 
 const table = (header: string[], rows: string[][]) => {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const line of [header, ...rows]) console.log(line.map((c, i) => c.padEnd(w[i]!)).join("  "));
 };
-table(["step", "n", "p50 total ms", "p50 gateway ms", "p50 own ms"], timeRows.map((r) => [r.step, String(r.n), String(r.totalMs), String(r.gatewayMs), String(r.ownMs)]));
-console.log("");
-table(["function", "bundle (min, ESM)", "gzip"], sizes.map((s) => [s.function, `${(s.bytes / 1024).toFixed(0)} KiB`, `${(s.gzipBytes / 1024).toFixed(0)} KiB`]));
-const own = (prefix: string) => median(timeRows.filter((r) => r.step.startsWith(prefix)).map((r) => r.ownMs));
+if (timeRows.length > 0) {
+  table(["step", "n", "p50 total ms", "p50 gateway ms", "p50 own ms"], timeRows.map((r) => [r.step, String(r.n), String(r.totalMs), String(r.gatewayMs), String(r.ownMs)]));
+  console.log("");
+}
+console.log(`bundles: ${LAMBDA_RUNTIME} (esbuild target ${ESBUILD_TARGET}); cold import = median of ${coldRuns} fresh Node ${process.version} processes`);
+table(
+  ["function", "start-up (min, ESM)", "gzip", "files", "cold import ms", "+ first-use chunks", "with them ms", "largest at start-up"],
+  sizes.map((s) => [s.function, `${(s.bytes / 1024).toFixed(0)} KiB`, `${(s.gzipBytes / 1024).toFixed(0)} KiB`, String(s.files), String(s.coldImportMs), `${(s.chainBytes / 1024).toFixed(0)} KiB`, String(s.chainImportMs ?? "-"), s.largest]),
+);
+const own = (prefix: string) => (timeRows.some((r) => r.step.startsWith(prefix)) ? median(timeRows.filter((r) => r.step.startsWith(prefix)).map((r) => r.ownMs)) : null);
 console.log(JSON.stringify({
   proposals, networks: 2,
   ownMsP50: { commit: own("commit"), apply: own("apply"), activate: own("activate") },
   steps: timeRows,
+  runtime: LAMBDA_RUNTIME,
   bundleBytes: Object.fromEntries(sizes.map((s) => [s.function, s.bytes])),
+  coldImportMs: Object.fromEntries(sizes.map((s) => [s.function, s.coldImportMs])),
+  chainBytes: Object.fromEntries(sizes.map((s) => [s.function, s.chainBytes])),
+  chainImportMs: Object.fromEntries(sizes.map((s) => [s.function, s.chainImportMs ?? null])),
 }));

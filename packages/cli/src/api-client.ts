@@ -3,7 +3,7 @@
  * SigV4-signed for `execute-api` with the caller's AWS credentials (the stack's routes use IAM auth);
  * requests to a loopback address (the devnet) are sent unsigned.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ApiRequestError, ApiUnreachableError } from "./errors.js";
 
 /** Signs a request (SigV4 in production); returns the headers to send. */

@@ -2,8 +2,9 @@
  * Command-line parsing on node:util `parseArgs`, strict: an unknown flag, a flag without its value or
  * a stray argument is a {@link UsageError} (exit 2), as is a flag value of the wrong shape.
  */
+import { createRequire } from "node:module";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { getAddress } from "ethers";
+import { checksumAddress } from "@payrox/core";
 import { UsageError } from "./errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -22,11 +23,7 @@ export function parseCommandArgs<const O extends Options>(command: string, argv:
   return parsed;
 }
 
-/** Whether the command line asks for help (before any `--` terminator). */
-export function wantsHelp(argv: readonly string[]): boolean {
-  const end = argv.indexOf("--");
-  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
-}
+export { wantsHelp } from "./help-flag.js";
 
 /** The value of a required flag. */
 export function required<T>(value: T | undefined, flag: string, command: string): T {
@@ -47,10 +44,26 @@ export function integerFlag(value: string | undefined, flag: string, command: st
 export function addressFlag(value: string | undefined, flag: string, command: string): string | undefined {
   if (value === undefined) return undefined;
   try {
-    return getAddress(value);
+    return normalizeAddress(value);
   } catch {
     throw new UsageError(`--${flag} must be an address (0x + 40 hex digits, correct EIP-55 checksum if mixed case), got "${value}"`, command);
   }
+}
+
+/**
+ * What ethers' `getAddress` returns for `value`. Hex addresses are handled here, so the manifest commands
+ * load no ethers address code; anything else (an ICAP address, or invalid) goes to ethers itself.
+ */
+function normalizeAddress(value: string): string {
+  if (/^(0x)?[0-9a-fA-F]{40}$/.test(value)) {
+    const address = value.startsWith("0x") ? value : "0x" + value;
+    const digits = address.slice(2);
+    const mixedCase = digits !== digits.toLowerCase() && digits !== digits.toUpperCase();
+    if (mixedCase && checksumAddress(address) !== address) throw new TypeError(`bad address checksum: ${value}`);
+    return checksumAddress(address);
+  }
+  const { getAddress } = createRequire(import.meta.url)("ethers") as typeof import("ethers");
+  return getAddress(value);
 }
 
 /** A 32-byte hash flag, returned lowercase. */

@@ -4,8 +4,8 @@
  */
 import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { Interface, type InterfaceAbi } from "ethers";
-import { z } from "zod";
+import { Interface, type InterfaceAbi } from "ethers/abi";
+import * as z from "zod";
 import type { ManifestIssue } from "@payrox/core";
 import { readTextFile } from "./files.js";
 

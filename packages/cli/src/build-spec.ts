@@ -3,8 +3,8 @@
  * removes and which initializer activation runs. Validated with zod; every problem is reported with its field path.
  */
 import { dirname, resolve } from "node:path";
-import { FunctionFragment } from "ethers";
-import { z } from "zod";
+import { FunctionFragment } from "ethers/abi";
+import * as z from "zod";
 import { AddressSchema, Bytes32Schema, ManifestSchema, zodIssues, type BuildInput, type ManifestIssue } from "@payrox/core";
 import { ArtifactIndex } from "./artifacts.js";
 import { BuildSpecInvalidError } from "./errors.js";

@@ -2,7 +2,9 @@
  * Turns any thrown value into what the user sees: a one-paragraph message (and, with --json, a
  * `{ "error": { name, message, issues? } }` object) and an exit code. No stack trace for user errors.
  */
-import { CoreError, type ManifestIssue } from "@payrox/core";
+// From @payrox/core/runs, not the full index: the bin's start-up chunk must not pull in what the lazily
+// loaded commands share from the index (esbuild would then load it all before any command runs).
+import { CoreError, type ManifestIssue } from "@payrox/core/runs";
 import { CliError, UsageError } from "./errors.js";
 
 /** Exit codes of `payrox`. */

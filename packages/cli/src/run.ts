@@ -3,21 +3,12 @@
  * code. Side effects go through {@link RunIo}, so tests can run it in-process too.
  */
 import type { Command } from "./command.js";
-import { manifestBuild } from "./commands/manifest-build.js";
-import { manifestDiff } from "./commands/manifest-diff.js";
-import { manifestPlan } from "./commands/manifest-plan.js";
-import { manifestRollback } from "./commands/manifest-rollback.js";
-import { manifestVerify } from "./commands/manifest-verify.js";
-import { audit, cancel, networks, propose, status } from "./commands/api-commands.js";
-import { keysRotate } from "./commands/keys-rotate.js";
-import { devnetServices } from "./commands/devnet-services.js";
-import { devnetUp } from "./commands/devnet-up.js";
-import { wantsHelp } from "./args.js";
+import { COMMANDS, type CommandEntry } from "./commands/registry.js";
+import { wantsHelp } from "./help-flag.js";
 import { UsageError } from "./errors.js";
 import { ExitCode, reportError } from "./report-error.js";
 
-/** Every command, in help order. */
-export const COMMANDS: readonly Command[] = [devnetUp, devnetServices, propose, status, audit, cancel, networks, keysRotate, manifestBuild, manifestVerify, manifestDiff, manifestPlan, manifestRollback];
+export { COMMANDS };
 
 /** Words that group commands (`payrox manifest --help` lists the group). */
 const GROUPS = ["manifest", "devnet", "keys"];
@@ -40,9 +31,11 @@ const VERSION = "0.1.0";
 /** Runs `payrox <argv…>` and returns its exit code. */
 export async function run(argv: readonly string[], io: RunIo): Promise<ExitCode> {
   const json = argv.slice(0, argv.indexOf("--") < 0 ? undefined : argv.indexOf("--")).includes("--json");
-  const command = findCommand(argv);
+  const entry = findCommand(argv);
+  let command: Command | undefined;
   try {
-    if (!command) return topLevel(argv, io);
+    if (!entry) return topLevel(argv, io);
+    command = await entry.load();
     const rest = argv.slice(command.name.split(" ").length);
     if (wantsHelp(rest)) {
       io.stdout(command.help + "\n");
@@ -54,14 +47,14 @@ export async function run(argv: readonly string[], io: RunIo): Promise<ExitCode>
   } catch (error) {
     const report = reportError(error);
     if (json) io.stdout(JSON.stringify({ error: { name: report.name, message: report.message, ...(report.issues ? { issues: report.issues } : {}) } }, null, 2) + "\n");
-    const usage = error instanceof UsageError ? `\nusage: ${usageOf(error.command)}\nrun "payrox ${error.command ? error.command + " " : ""}--help" for details` : "";
-    io.stderr(`payrox${command ? " " + command.name : ""}: ${report.message}${usage}\n`);
+    const usage = error instanceof UsageError ? `\nusage: ${await usageOf(error.command, command)}\nrun "payrox ${error.command ? error.command + " " : ""}--help" for details` : "";
+    io.stderr(`payrox${entry ? " " + entry.name : ""}: ${report.message}${usage}\n`);
     if (report.stack && io.debug) io.stderr(report.stack + "\n");
     return report.exitCode;
   }
 }
 
-function findCommand(argv: readonly string[]): Command | undefined {
+function findCommand(argv: readonly string[]): CommandEntry | undefined {
   return COMMANDS.find((c) => c.name.split(" ").every((word, i) => argv[i] === word));
 }
 
@@ -98,9 +91,9 @@ function overview(group: string): string {
   ].join("\n");
 }
 
-function usageOf(command: string): string {
-  const found = COMMANDS.find((c) => c.name === command);
-  return found ? found.usage : `payrox ${command ? command + " " : ""}<command> [flags]`;
+async function usageOf(name: string, loaded?: Command): Promise<string> {
+  const found = loaded?.name === name ? loaded : await COMMANDS.find((c) => c.name === name)?.load();
+  return found ? found.usage : `payrox ${name ? name + " " : ""}<command> [flags]`;
 }
 
 /** JSON.stringify replacer: bigints as decimal strings. */

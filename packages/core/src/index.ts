@@ -1,29 +1,25 @@
 /**
  * @payrox/core — the domain: manifest format v2, Merkle tree and batch encoding, builder, verifier,
  * diff against live routing, rollback, batch planner. No SDK or network access: I/O comes in through arguments.
+ * Everything that needs no manifest code is also `@payrox/core/runs` (see runs.ts).
  */
-export * from "./errors.js";
+export * from "./runs.js";
 export * from "./manifest/format.js";
 export * from "./manifest/merkle.js";
-export * from "./manifest/protected.js";
+export * from "./manifest/route-tree.js";
 export * from "./manifest/validate.js";
 export * from "./manifest/builder.js";
 export * from "./manifest/facet-code.js";
 export * from "./manifest/diff.js";
 export * from "./manifest/rollback.js";
 export * from "./manifest/planner.js";
-export * from "./manifest/prune.js";
-export * from "./manifest/gas-model.js";
-export * from "./ports/nonce-store.js";
-export * from "./ports/relay.js";
-export * from "./ports/tx-journal.js";
-export * from "./run/types.js";
-export * from "./run/ports.js";
-export * from "./run/state-machine.js";
-export * from "./networks/index.js";
-export * from "./run/audit-chain.js";
-export * from "./anchor/index.js";
-export * from "./signers/index.js";
-export * from "./run/gateway.js";
-export * from "./alerts/index.js";
-export * from "./usecases/index.js";
+export * from "./usecases/reverts.js";
+export * from "./usecases/propose-upgrade.js";
+export { ACTIVATION_LEAD_MS } from "./usecases/apply-batch-step.js";
+export { ACTIVATION_HANDOFF } from "./usecases/activate-step.js";
+export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type StepContext, type StepBody } from "./usecases/run-step.js";
+export * from "./usecases/cancel-proposal.js";
+export * from "./usecases/rotate-signer.js";
+export * from "./governance/index.js";
+export * from "./usecases/approve-proposal.js";
+export { openApproval, commitApprovalGate, approvalPending } from "./usecases/approval-gate.js";

@@ -8,8 +8,8 @@
  * configured, its own Object Lock retention, so nothing written can be replaced or deleted.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { AnchorExistsError, AnchorIntegrityError, headRecords, parseAnchor, type AnchoredHeadRecord, type AnchorStore, type AuditAnchor, type Clock } from "@payrox/core";
-import { z } from "zod";
+import { AnchorExistsError, AnchorIntegrityError, headRecords, parseAnchor, type AnchoredHeadRecord, type AnchorStore, type AuditAnchor, type Clock } from "@payrox/core/runs";
+import * as z from "zod";
 import { AnchorBucketError } from "../errors.js";
 
 /** Object Lock retention each object is written with. */

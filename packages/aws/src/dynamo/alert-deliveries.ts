@@ -14,8 +14,8 @@
  *   `attempts` unchanged since the listing → one winner among racing sweeps;
  * - markDelivered / markFailed / release: UpdateItem conditional on `leaseOwner = :owner`.
  */
-import type { AlertDelivery, AlertDeliveryLedger, NewAlertDeliveries } from "@payrox/core";
-import { AlertDeliveryStatus, pendingDeliveries } from "@payrox/core";
+import type { AlertDelivery, AlertDeliveryLedger, NewAlertDeliveries } from "@payrox/core/runs";
+import { AlertDeliveryStatus, pendingDeliveries } from "@payrox/core/runs";
 import { StoreInputError } from "../errors.js";
 import { fromItem, ItemType, keyPart, padNumber, TableKeys } from "./keys.js";
 import { SingleTable, type DynamoTableOptions } from "./single-table.js";

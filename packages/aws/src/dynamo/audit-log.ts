@@ -6,7 +6,7 @@
  * each only if absent: a second append of the same key finds the marker and returns the stored entry.
  */
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { chainEntry, type AuditEntry, type AuditEventInput, type AuditLog } from "@payrox/core";
+import { chainEntry, type AuditEntry, type AuditEventInput, type AuditLog } from "@payrox/core/runs";
 import { AuditAppendContentionError } from "../errors.js";
 import { retryOnCollision, type CollisionRetryOptions } from "./collision-retry.js";
 import { auditKey, auditMarkerKey, fromItem, ItemType, proposalKey, SkPrefix, TableKeys } from "./keys.js";

@@ -11,3 +11,5 @@ export type { StoredStepLease } from "./step-leases.js";
 export { DynamoJobStore, JobLeaseLostError, JobStatus, type DynamoJobStoreOptions, type JobPutResult, type StoredJob } from "./job-store.js";
 export { DynamoIncidentLedger, DynamoGasHistory, DynamoChainCursorStore, DynamoAlertDeadLetters, type DynamoGasHistoryOptions } from "./monitoring-store.js";
 export { DynamoAlertDeliveries, alertDeliveryKey, MAX_DESTINATIONS, type DynamoAlertDeliveriesOptions } from "./alert-deliveries.js";
+export { meterConsumedCapacity, sumCapacity, type ConsumedCapacityReading } from "./consumed-capacity.js";
+export { DynamoApprovalStore, type DynamoApprovalStoreOptions } from "./approval-store.js";

@@ -21,7 +21,7 @@
  * listing only costs a refused claim. `GSI1PK = JOBS#DUE` is one partition: fine for a handful of jobs per
  * run; shard it by minute if that ever changes.
  */
-import type { ScheduledJob } from "@payrox/core";
+import type { ScheduledJob } from "@payrox/core/runs";
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { AwsAdapterError, StoreInputError } from "../errors.js";
 import { fromItem, padNumber, TableKeys } from "./keys.js";

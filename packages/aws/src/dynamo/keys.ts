@@ -5,7 +5,7 @@
  * patterns these keys serve.
  */
 import { createHash } from "node:crypto";
-import type { StepName } from "@payrox/core";
+import type { StepName } from "@payrox/core/runs";
 import { StoreInputError } from "../errors.js";
 
 /** Names of the key attributes and of the one global secondary index. */
@@ -37,6 +37,7 @@ export const ItemType = {
   CURSOR: "cursor",
   DEAD_LETTER: "dead-letter",
   ALERT_DELIVERY: "alert-delivery",
+  APPROVAL: "approval",
 } as const;
 /** One of {@link ItemType}. */
 export type ItemType = (typeof ItemType)[keyof typeof ItemType];
@@ -53,7 +54,7 @@ const STORAGE_ATTRIBUTES: ReadonlySet<string> = new Set([TableKeys.PK, TableKeys
 /** The partition of the proposal listing GSI (one partition: proposals are created rarely). */
 export const PROPOSAL_LIST_PARTITION = "PROPOSALS";
 /** SK prefixes inside a proposal's partition. */
-export const SkPrefix = { RUN: "RUN#", STEP: "STEP#", AUDIT: "AUDIT#", AUDIT_KEY: "AUDITKEY#" } as const;
+export const SkPrefix = { RUN: "RUN#", STEP: "STEP#", AUDIT: "AUDIT#", AUDIT_KEY: "AUDITKEY#", APPROVAL: "APPROVAL#" } as const;
 
 /**
  * Longest key part, in UTF-8 bytes. DynamoDB refuses a partition key over 2,048 bytes and a sort key over
@@ -115,6 +116,12 @@ export function auditKey(proposalId: string, seq: number): ItemKey {
 export function auditMarkerKey(proposalId: string, key: string): ItemKey {
   if (typeof key !== "string" || key.length === 0) throw new StoreInputError("key", "must be a non-empty string");
   return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.AUDIT_KEY}${createHash("sha256").update(key).digest("hex")}` };
+}
+
+/** Key of one approver's record on a proposal, in its partition; the address is lower-cased, so an approver has one record. */
+export function approvalKey(proposalId: string, approver: string): ItemKey {
+  if (typeof approver !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(approver)) throw new StoreInputError("approver", `must be a 0x-prefixed 20-byte address, got ${JSON.stringify(String(approver).slice(0, 80))}`);
+  return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.APPROVAL}${approver.toLowerCase()}` };
 }
 
 /** Key of a network's lock: the one proposal whose unfinished run may commit there. */

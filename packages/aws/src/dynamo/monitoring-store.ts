@@ -4,7 +4,7 @@
  * (network, step), the chain watcher's cursor per network, and the alert dead letters.
  */
 import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
-import type { AlertDeadLetters, ChainCursor, ChainCursorStore, DeadLetter, GasHistory, GasSample, Incident, IncidentLedger, NewAlertDeliveries } from "@payrox/core";
+import type { AlertDeadLetters, ChainCursor, ChainCursorStore, DeadLetter, GasHistory, GasSample, Incident, IncidentLedger, NewAlertDeliveries } from "@payrox/core/runs";
 import { GasHistoryContentionError, StoreInputError } from "../errors.js";
 import { deliveryPuts } from "./alert-deliveries.js";
 import { retryOnCollision, type CollisionRetryOptions } from "./collision-retry.js";

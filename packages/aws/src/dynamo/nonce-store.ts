@@ -5,7 +5,7 @@
  * are single atomic updates conditional on the reservation still being outstanding.
  */
 import { randomUUID } from "node:crypto";
-import type { Clock, NonceKey, NonceReservation, NonceReserveRequest, NonceStore } from "@payrox/core";
+import type { Clock, NonceKey, NonceReservation, NonceReserveRequest, NonceStore } from "@payrox/core/runs";
 import { NonceContentionError, NonceReservationNotOutstandingError, StoreInputError } from "../errors.js";
 import { retryOnCollision, type CollisionRetryOptions } from "./collision-retry.js";
 import { ItemType, nonceKey } from "./keys.js";

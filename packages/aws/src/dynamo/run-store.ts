@@ -5,8 +5,8 @@
  */
 import { DeleteCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { isTerminalRun, NetworkBusyError, type Clock, type Proposal, type Run, type RunStore, type StepLease, type StepName } from "@payrox/core";
-import { z } from "zod";
+import { isTerminalRun, NetworkBusyError, type Clock, type Proposal, type Run, type RunStore, type StepLease, type StepName } from "@payrox/core/runs";
+import * as z from "zod";
 import { ProposalExistsError, RunNotFoundError, StoreInputError, VersionConflictError } from "../errors.js";
 import { retryOnCollision } from "./collision-retry.js";
 import { fromItem, isKeyPart, ItemType, networkLockKey, PROPOSAL_LIST_PARTITION, proposalKey, proposalListKeys, runKey, SkPrefix, TableKeys } from "./keys.js";

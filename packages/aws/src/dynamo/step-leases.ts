@@ -3,7 +3,7 @@
  * a conditional put — it succeeds if there is no item, the lease expired, or the claimant already holds
  * it, and never once the step is completed. Completion removes the TTL, so completed markers stay.
  */
-import type { StepLease, StepName } from "@payrox/core";
+import type { StepLease, StepName } from "@payrox/core/runs";
 import { StepLeaseLostError, StoreInputError } from "../errors.js";
 import { fromItem, ItemType, stepKey, TableKeys } from "./keys.js";
 import type { SingleTable } from "./single-table.js";

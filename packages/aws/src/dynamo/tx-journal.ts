@@ -8,7 +8,7 @@
  * before broadcast" true for the index too; an index item whose record write then lost its race points at
  * a record without that hash, and the lookup, which checks the record, ignores it.
  */
-import type { JournaledTxLookup, TxJournal, TxJournalPutResult, TxRecord } from "@payrox/core";
+import type { JournaledTxLookup, TxJournal, TxJournalPutResult, TxRecord } from "@payrox/core/runs";
 import { JournalRecordAbsentError, StoreInputError } from "../errors.js";
 import { fromItem, ItemType, TableKeys, txHashKey, txKey, txNonceKey } from "./keys.js";
 import { SingleTable, type DynamoTableOptions } from "./single-table.js";

@@ -1,5 +1,5 @@
 /** {@link AlertSink} that publishes each alert as an `alert.raised` (or `alert.resolved`) event on the EventBridge bus. */
-import type { Alert, AlertSink } from "@payrox/core";
+import type { Alert, AlertSink } from "@payrox/core/runs";
 import { DomainEventType, type EventBridgePublisher } from "./eventbridge-publisher.js";
 
 /** Alerts as EventBridge events; bus rules route them (API destination webhook, SNS, pager). */

@@ -9,7 +9,7 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from "@aws-sdk/client-scheduler";
-import type { ScheduledJob, Scheduler, StepName } from "@payrox/core";
+import type { ScheduledJob, Scheduler, StepName } from "@payrox/core/runs";
 import { ScheduleConflictError, ScheduleInputError, ScheduleRequestError } from "../errors.js";
 import { jobPayload, samePayload, scheduleExpressionFor, scheduleNameFor } from "./schedule-name.js";
 
@@ -85,6 +85,11 @@ export class EventBridgeScheduler implements Scheduler {
       if (nameOf(error) === "ResourceNotFoundException") return;
       throw new ScheduleRequestError("DeleteSchedule", scheduleName, nameOf(error), { cause: error });
     }
+  }
+
+  /** One-time schedules fire anywhere in their minute (Scheduler user guide, "Schedule types"). */
+  precisionMs(_delayMs: number): number {
+    return 60_000;
   }
 
   /** The exact CreateSchedule input for a job (exposed for tests and the stack's documentation). */

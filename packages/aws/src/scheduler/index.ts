@@ -1,5 +1,5 @@
 /** Step scheduling adapters: EventBridge Scheduler (minutes ahead), SQS delay queue (seconds), and a router. */
 export { EventBridgeScheduler, type EventBridgeSchedulerOptions, type ScheduleRetryOptions } from "./eventbridge-scheduler.js";
-export { SqsDelayScheduler, MAX_SQS_DELAY_SECONDS, delaySecondsUntil, type SqsDelaySchedulerOptions } from "./sqs-delay-scheduler.js";
+export { SqsDelayScheduler, MAX_SQS_DELAY_SECONDS, SQS_DELAY_PRECISION_MS, delaySecondsUntil, type SqsDelaySchedulerOptions } from "./sqs-delay-scheduler.js";
 export { RoutingScheduler, type RoutingSchedulerOptions } from "./routing-scheduler.js";
 export { MAX_SCHEDULE_NAME_LENGTH, isValidScheduleName, jobNameFor, jobPayload, scheduleExpressionFor, scheduleNameFor } from "./schedule-name.js";

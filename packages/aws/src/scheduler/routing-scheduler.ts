@@ -3,7 +3,7 @@
  * (second precision, accepts past times), later ones through EventBridge Scheduler (minute precision,
  * any horizon). See DESIGN.md "Timing".
  */
-import type { Clock, ScheduledJob, Scheduler } from "@payrox/core";
+import type { Clock, ScheduledJob, Scheduler } from "@payrox/core/runs";
 import { ScheduleInputError } from "../errors.js";
 import { MAX_SQS_DELAY_SECONDS } from "./sqs-delay-scheduler.js";
 
@@ -44,6 +44,12 @@ export class RoutingScheduler implements Scheduler {
   async schedule(job: ScheduledJob): Promise<void> {
     const target = job.runAtMs - this.#clock.now() <= this.#nearMs ? this.#near : this.#far;
     await target.schedule(job);
+  }
+
+  /** The precision of the transport a job due in `delayMs` would take (unknown if that transport doesn't say). */
+  precisionMs(delayMs: number): number {
+    const target = delayMs <= this.#nearMs ? this.#near : this.#far;
+    return target.precisionMs?.(delayMs) ?? Number.POSITIVE_INFINITY;
   }
 
   /** Cancels on both transports: the caller does not know which one holds the job. */

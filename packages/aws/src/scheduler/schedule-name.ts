@@ -3,7 +3,7 @@
  * EventBridge Scheduler and SQS adapters so both identify a job the same way.
  */
 import { createHash } from "node:crypto";
-import type { ScheduledJob } from "@payrox/core";
+import type { ScheduledJob } from "@payrox/core/runs";
 
 /** EventBridge Scheduler's limit on schedule names. */
 export const MAX_SCHEDULE_NAME_LENGTH = 64;

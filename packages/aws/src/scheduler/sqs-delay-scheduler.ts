@@ -4,12 +4,14 @@
  * minute before an ETA — DESIGN.md "Timing"). The queue feeds the step functions.
  */
 import { SendMessageCommand, type SendMessageCommandInput, type SQSClient } from "@aws-sdk/client-sqs";
-import type { Clock, ScheduledJob, Scheduler } from "@payrox/core";
+import type { Clock, ScheduledJob, Scheduler } from "@payrox/core/runs";
 import { ScheduleInputError, ScheduleRequestError } from "../errors.js";
 import { jobPayload, scheduleNameFor } from "./schedule-name.js";
 
 /** Longest per-message delay SQS accepts. */
 export const MAX_SQS_DELAY_SECONDS = 900;
+/** How late a delayed message may arrive: `DelaySeconds` is whole seconds, rounded up. */
+export const SQS_DELAY_PRECISION_MS = 1_000;
 
 /** Options of {@link SqsDelayScheduler}. */
 export interface SqsDelaySchedulerOptions {
@@ -56,6 +58,11 @@ export class SqsDelayScheduler implements Scheduler {
    * step drops it because the run is cancelled or the step already done.
    */
   async cancel(_name: string): Promise<void> {}
+
+  /** Whole-second delays rounded up: a message arrives at most a second after its time (plus the poller's pick-up). */
+  precisionMs(_delayMs: number): number {
+    return SQS_DELAY_PRECISION_MS;
+  }
 
   /** The exact SendMessage input for a job at the clock's current time (exposed for tests). */
   sendInput(job: ScheduledJob): SendMessageCommandInput {

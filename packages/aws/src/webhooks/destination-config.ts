@@ -3,7 +3,7 @@
  * environment with them and the destinations their options, so one rule holds everywhere. Secrets (the
  * PagerDuty routing key, the Slack webhook URL, which embeds its own token) never appear in a message.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { AlertDestinationConfigError } from "../errors.js";
 
 /** PagerDuty's Events API v2 endpoint (US service region; EU accounts use `https://events.eu.pagerduty.com/v2/enqueue`). */

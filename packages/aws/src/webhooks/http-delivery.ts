@@ -3,7 +3,7 @@
  * delivery; 408, 429, 5xx and network errors are worth retrying; any other status is a refusal of the
  * alert itself (permanent). Longer outages are the delivery ledger's business: the watchdog retries.
  */
-import type { Clock, DeliveryOutcome } from "@payrox/core";
+import type { Clock, DeliveryOutcome } from "@payrox/core/runs";
 
 /** In-call retries of one delivery. */
 export interface HttpRetryOptions {

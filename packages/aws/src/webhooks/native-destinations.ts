@@ -3,7 +3,7 @@
  * PagerDuty (Events API v2) and Slack (incoming webhook). Each makes one delivery with short in-call
  * retries and reports the outcome; the ledger and the watchdog do the rest.
  */
-import { pagerDutyEvent, signWebhook, slackMessage, WEBHOOK_HEADERS, type Alert, type AlertDestination, type Clock, type DeliveryOutcome } from "@payrox/core";
+import { pagerDutyEvent, signWebhook, slackMessage, WEBHOOK_HEADERS, type Alert, type AlertDestination, type Clock, type DeliveryOutcome } from "@payrox/core/runs";
 import { WebhookConfigError } from "../errors.js";
 import { parseDestinationConfig, PagerDutyConfigSchema, SlackConfigSchema, type PagerDutyConfig, type SlackConfig } from "./destination-config.js";
 import { deliveryContext, postWithRetry, type HttpDeliveryContext, type HttpRetryOptions } from "./http-delivery.js";

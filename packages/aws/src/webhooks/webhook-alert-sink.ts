@@ -4,7 +4,7 @@
  * back-off inside a bounded budget; an alert an endpoint never accepted becomes a dead letter. Receivers
  * dedupe by `X-PayRox-Alert-Id` (the alert's id): retries carry the same id and body.
  */
-import { signWebhook, WEBHOOK_HEADERS, type Alert, type AlertDeadLetters, type AlertSink, type Clock } from "@payrox/core";
+import { signWebhook, WEBHOOK_HEADERS, type Alert, type AlertDeadLetters, type AlertSink, type Clock } from "@payrox/core/runs";
 import { WebhookConfigError } from "../errors.js";
 
 /** One receiver of alerts. */

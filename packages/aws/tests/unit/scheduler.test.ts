@@ -285,6 +285,17 @@ describe("RoutingScheduler", () => {
     expect(cancelled.sort()).toEqual(["far:j", "near:j"]);
   });
 
+  it("reports the precision of the transport a job would take: a second through SQS, a minute through EventBridge Scheduler, unknown when a transport doesn't say", () => {
+    // Prepare
+    const silent: Scheduler = { schedule: async () => {}, cancel: async () => {} };
+
+    // Act / Assess
+    expect(routing().precisionMs(55_000)).toBe(1_000);
+    expect(routing().precisionMs(900_000)).toBe(1_000);
+    expect(routing().precisionMs(901_000)).toBe(60_000);
+    expect(new RoutingScheduler({ near: silent, far: silent, clock }).precisionMs(5_000)).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it("refuses a near threshold beyond SQS's 900 s", () => {
     expect(() => new RoutingScheduler({ near: sqsScheduler(), far: eventBridgeScheduler(), nearSeconds: 901 })).toThrow(ScheduleInputError);
   });

@@ -2,7 +2,7 @@
  * One JSON-RPC endpoint of a failover provider: its transport (fetch with a timeout, every answer
  * validated with zod) and its health (consecutive failures, exponential backoff, last known head).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** A JSON-RPC request as the failover provider forwards it. */
 export interface RpcRequest {

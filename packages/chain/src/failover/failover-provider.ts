@@ -13,7 +13,7 @@
  * failed quorum is a typed {@link RpcDisagreementError} / {@link RpcQuorumUnavailableError}.
  */
 import { JsonRpcApiProvider, Network, toQuantity, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult } from "ethers";
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_RPC_URLS, rpcQuorumProblem } from "@payrox/core";
 import { blockTagOf, isQuorumMethod, pinnedTo, voteOf } from "./agreement.js";
 import { EndpointFailedError, RpcEndpoint, type EndpointHealth, type RpcAnswer, type RpcRequest } from "./endpoint.js";

@@ -14,7 +14,6 @@ const ONE_ID = { min: 1, max: 1, names: "<proposal-id>" } as const;
 /** `payrox propose <manifest> --networks a,b`. */
 export const propose: Command = {
   name: "propose",
-  summary: "propose a manifest on networks (POST /proposals)",
   usage: "payrox propose <manifest.json> --networks <id,id…> [--earliest-commit <ISO time>] [--cutover <ISO time>] [--api <url>] [--json]",
   help: `usage: payrox propose <manifest.json> --networks <id,id…> [--earliest-commit <ISO time>] [--cutover <ISO time>] [--api <url>] [--json]
 
@@ -44,7 +43,6 @@ ${API_FLAG_HELP}`,
 /** `payrox status <id>`. */
 export const status: Command = {
   name: "status",
-  summary: "a proposal's state per network (GET /proposals/{id}); without an id, the recent proposals",
   usage: "payrox status [<proposal-id>] [--api <url>] [--json]",
   help: `usage: payrox status [<proposal-id>] [--api <url>] [--json]
 
@@ -67,7 +65,6 @@ ${API_FLAG_HELP}`,
 /** `payrox audit <id> [--verify]`. */
 export const audit: Command = {
   name: "audit",
-  summary: "a proposal's audit trail (GET /proposals/{id}/audit); --verify checks its hash chain",
   usage: "payrox audit <proposal-id> [--verify] [--api <url>] [--json]",
   help: `usage: payrox audit <proposal-id> [--verify] [--api <url>] [--json]
 
@@ -95,7 +92,6 @@ ${API_FLAG_HELP}`,
 /** `payrox cancel <id>`. */
 export const cancel: Command = {
   name: "cancel",
-  summary: "cancel a proposal on every network where it is not final (POST /proposals/{id}/cancel)",
   usage: "payrox cancel <proposal-id> [--api <url>] [--json]",
   help: `usage: payrox cancel <proposal-id> [--api <url>] [--json]
 
@@ -120,7 +116,6 @@ function describeCancel(run: { network: string; outcome: string; chunks?: number
 /** `payrox networks`. */
 export const networks: Command = {
   name: "networks",
-  summary: "the networks PayRox knows and which are configured (GET /networks)",
   usage: "payrox networks [--api <url>] [--json]",
   help: `usage: payrox networks [--api <url>] [--json]
 

@@ -10,7 +10,6 @@ const USAGE = "payrox devnet services [--networks N] [--delay S] [--state-file F
 /** `payrox devnet services`. */
 export const devnetServices: Command = {
   name: NAME,
-  summary: "start only the local chains, DynamoDB Local, KMS server and relays; write their state file",
   usage: USAGE,
   help: `usage: ${USAGE}
 

@@ -12,7 +12,6 @@ const USAGE = "payrox devnet up [--networks N] [--delay S] [--selectors N] [--ba
 /** `payrox devnet up`. */
 export const devnetUp: Command = {
   name: NAME,
-  summary: "run a real time-locked upgrade across local networks (what `npm start` runs)",
   usage: USAGE,
   help: `usage: ${USAGE}
 

@@ -10,7 +10,6 @@ const USAGE = "payrox keys rotate --network <id> [--new-key-id <kms key id>] [--
 /** `payrox keys rotate`. */
 export const keysRotate: Command = {
   name: NAME,
-  summary: "rotate a network's signer to a new KMS key: grant, switch, wait for in-flight steps, revoke (devnet)",
   usage: USAGE,
   help: `usage: ${USAGE}
 

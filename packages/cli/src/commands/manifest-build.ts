@@ -44,7 +44,6 @@ export const BUILD_SPEC_HELP = `Build spec (JSON):
 /** `payrox manifest build`. */
 export const manifestBuild: Command = {
   name: NAME,
-  summary: "build a manifest from a build spec and compiled facets",
   usage: USAGE,
   help: `usage: ${USAGE}
 

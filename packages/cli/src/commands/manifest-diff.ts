@@ -1,14 +1,14 @@
 /** `payrox manifest diff`: desired routing vs a live dispatcher → the next epoch's manifest. */
 import { resolve } from "node:path";
-import { assertNotDrifted, diffRouting, ManifestSchema, nextManifest, parseManifest, serializeManifest, type LiveRouting, type Manifest, type RoutingDiff } from "@payrox/core";
+import { assertNotDrifted, diffRouting, ManifestSchema, nextManifest, parseManifest, serializeManifest, type LiveRouting, type Manifest } from "@payrox/core";
 import { addressFlag, bytes32Flag, integerFlag, parseCommandArgs, required, rpcFlag } from "../args.js";
 import { loadBuildSpec, type LoadedBuildSpec } from "../build-spec.js";
 import { NO_POSITIONALS, type Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { readTextFile, writeFileAtomic } from "../files.js";
 import { withRpc } from "../network.js";
-import { formatInit, headerOf } from "../summary.js";
 import { buildFromSpec } from "./manifest-build.js";
+import { diffJson, formatDiff, liveJson, nextJson } from "./diff-output.js";
 
 const NAME = "manifest diff";
 const USAGE =
@@ -30,7 +30,6 @@ const OPTIONS = {
 /** `payrox manifest diff`. */
 export const manifestDiff: Command = {
   name: NAME,
-  summary: "compute the next manifest that takes a live dispatcher to a desired routing",
   usage: USAGE,
   help: `usage: ${USAGE}
 
@@ -107,40 +106,4 @@ async function nextFor(name: string, desired: Manifest, live: LiveRouting, spec?
   const removes = diffRouting(desired.entries, live).remove.length > 0;
   const signatures = removes && spec ? await spec.artifacts.signatures() : undefined;
   return nextManifest(name, desired.entries, live, signatures, desired.init);
-}
-
-/** The next manifest in the JSON output. */
-export function nextJson(next: Manifest) {
-  return { name: next.name, baseEpoch: next.baseEpoch, epoch: next.baseEpoch + 1, previousRoot: next.previousRoot, root: next.root, entryCount: next.entries.length, header: headerOf(next), init: next.init ?? null };
-}
-
-/** The live state in the JSON output. */
-export function liveJson(live: LiveRouting) {
-  return { epoch: Number(live.activeEpoch), root: live.activeRoot, routes: live.routes.size };
-}
-
-/** The diff in the JSON output; removals named from the next manifest. */
-export function diffJson(diff: RoutingDiff, next: Manifest) {
-  const signature = new Map(next.entries.map((e) => [e.selector, e.signature]));
-  return {
-    add: diff.add.map((e) => ({ selector: e.selector, signature: e.signature, facet: e.facet, facetName: e.facetName })),
-    replace: diff.replace.map((r) => ({ selector: r.entry.selector, signature: r.entry.signature, facet: r.entry.facet, facetName: r.entry.facetName, from: r.from })),
-    remove: diff.remove.map((e) => ({ selector: e.selector, signature: signature.get(e.selector) ?? "" })),
-    unchanged: diff.unchanged,
-  };
-}
-
-/** The human form of a diff and the manifest it gives; `base` says what it was compared with. */
-export function formatDiff(diff: RoutingDiff, next: Manifest, base: string): string {
-  const d = diffJson(diff, next);
-  const lines = [
-    base,
-    `next manifest "${next.name}": epoch ${next.baseEpoch} → ${next.baseEpoch + 1}, root ${next.root}`,
-    `  header leaf: leafCount ${headerOf(next).leafCount}, binding ${headerOf(next).binding}; initializer: ${next.init ? formatInit(next.init) : "none"}`,
-    `  ${d.add.length} add, ${d.replace.length} replace, ${d.remove.length} remove, ${d.unchanged} unchanged`,
-    ...d.add.map((a) => `  add      ${a.selector} ${a.signature} → ${a.facetName} ${a.facet}`),
-    ...d.replace.map((r) => `  replace  ${r.selector} ${r.signature}: ${r.from} → ${r.facetName} ${r.facet}`),
-    ...d.remove.map((r) => `  remove   ${r.selector} ${r.signature || "(signature unknown)"}`),
-  ];
-  return lines.join("\n");
 }

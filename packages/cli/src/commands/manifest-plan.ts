@@ -49,7 +49,6 @@ export interface PlanFile {
 /** `payrox manifest plan`. */
 export const manifestPlan: Command = {
   name: NAME,
-  summary: "split a manifest into applyRoutes batches under a gas cap",
   usage: USAGE,
   help: `usage: ${USAGE}
 

@@ -7,7 +7,7 @@ import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { readTextFile, writeFileAtomic } from "../files.js";
 import { withRpc } from "../network.js";
-import { diffJson, formatDiff, liveJson, nextJson } from "./manifest-diff.js";
+import { diffJson, formatDiff, liveJson, nextJson } from "./diff-output.js";
 
 const NAME = "manifest rollback";
 const USAGE =
@@ -28,7 +28,6 @@ const OPTIONS = {
 /** `payrox manifest rollback`. */
 export const manifestRollback: Command = {
   name: NAME,
-  summary: "build the manifest that returns a dispatcher to an earlier manifest's route set",
   usage: USAGE,
   help: `usage: ${USAGE}
 

@@ -14,7 +14,6 @@ const USAGE = "payrox manifest verify <manifest.json> [--rpc <url> [--dispatcher
 /** `payrox manifest verify`. */
 export const manifestVerify: Command = {
   name: NAME,
-  summary: "check a manifest file (schema, entries, root) and, with --rpc, its facets and drift",
   usage: USAGE,
   help: `usage: ${USAGE}
 

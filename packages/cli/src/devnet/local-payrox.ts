@@ -7,10 +7,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { unwatchFile, watchFile } from "node:fs";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { boundedClientConfig, DynamoJobStore } from "@payrox/aws";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
-import type { Alert, SchedulerOptions } from "@payrox/core";
+import type { Alert, AlertSink, SchedulerDeps, SchedulerOptions } from "@payrox/core";
 import { FileAnchorStore, LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
 import { readDevnetState, type DevnetState } from "./state.js";
 
@@ -36,6 +37,29 @@ export interface LocalPayRoxOptions {
   stateFile?: string;
   /** Told when a reloaded state file switched a network's signer. @default none */
   onSignerSwitch?: (network: string, signerAddress: string) => void;
+  /** Hooks a meter uses to see what the functions do (`npm run bench:cost`). @default none */
+  instrument?: LocalPayRoxInstrumentation;
+}
+
+/** The functions of the PayRox process, as an {@link LocalPayRoxInstrumentation} sees them invoked. */
+export type LocalFunction = "step" | "watchdog" | "anchor" | "api";
+
+/**
+ * Hooks into the PayRox process for a meter: the SDK clients the functions use, each handler invocation,
+ * the ports the use cases get, and a stand-in for the EventBridge bus. The devnet's own scheduler keeps
+ * its jobs on a client of its own, never handed to `dynamoClient` (in AWS that is EventBridge Scheduler).
+ */
+export interface LocalPayRoxInstrumentation {
+  /** Called once with the functions' DynamoDB client (the adapters' and the chain gateway's). */
+  dynamoClient?(client: DynamoDBClient): void;
+  /** Called once with the functions' KMS client. */
+  kmsClient?(client: KMSClient): void;
+  /** Runs one handler invocation (`run`); `event` is the job, the HTTP event or the watchdog's `{}`. */
+  invocation?<T>(fn: LocalFunction, event: unknown, run: () => Promise<T>): Promise<T>;
+  /** Wraps the ports every handler builds its use cases on (e.g. the gateway, the scheduler, the sleep). */
+  deps?(deps: SchedulerDeps): SchedulerDeps;
+  /** Stands in for the EventBridge bus among the alert destinations (AWS publishes each alert there). */
+  bus?: AlertSink;
 }
 
 /** A running PayRox process. */
@@ -80,8 +104,14 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   // Bounded like the functions' own clients: a paused DynamoDB Local fails calls (API: 503) instead of hanging them.
   const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint, boundedClientConfig(env.awsClientBounds));
   const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
+  const instrument = options.instrument ?? {};
+  // Metered, the scheduler's jobs go through a client of their own: in AWS they are not in the table.
+  const jobClient = instrument.dynamoClient ? createLocalDynamoClient(state.dynamoEndpoint, boundedClientConfig(env.awsClientBounds)) : dynamoClient;
+  instrument.dynamoClient?.(dynamoClient);
+  instrument.kmsClient?.(kms);
+  const invoke = <T>(fn: LocalFunction, event: unknown, run: () => Promise<T>): Promise<T> => (instrument.invocation ? instrument.invocation(fn, event, run) : run());
   const scheduler = new LocalScheduler({
-    store: new DynamoJobStore({ client: dynamoClient, tableName: state.tableName }),
+    store: new DynamoJobStore({ client: jobClient, tableName: state.tableName }),
     jitter: { mode: options.jitter ?? "none" },
     leaseMs: DEVNET_SCHEDULER_OPTIONS.leaseMs + 15_000,
     // Retries must outlast a dead process's step lease (a busy step is retried, never dropped).
@@ -91,16 +121,18 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   // As in AWS minus EventBridge: written to the ledger per incident, counted, then POSTed signed to the
   // webhook (and PagerDuty / Slack when configured); the watchdog re-sends what a crash left pending.
   // The network configuration (RPC, dispatcher, KMS key per network) comes from the state; a reload rebuilds the deps around it.
-  const depsFor = (current: DevnetState) =>
-    buildDeps(current === state ? env : envFor(current), {
+  const depsFor = (current: DevnetState) => {
+    const built = buildDeps(current === state ? env : envFor(current), {
       dynamoClient,
       scheduler,
-      alerts: null,
+      alerts: instrument.bus ?? null,
       gatewayFactory: (context) => chainGateway(context, { dynamoClient, kms, pollIntervalMs: 250 }),
       eventSourceFactory: (context) => chainEventSource(context, { kms }),
       ...(anchors && { anchors }),
       options: { ...DEVNET_SCHEDULER_OPTIONS, ...(options.maxBatchSize !== undefined && { planOptions: { maxBatchSize: options.maxBatchSize } }) },
     });
+    return instrument.deps ? instrument.deps(built) : built;
+  };
   let loaded = state;
   let deps = depsFor(state);
   const getDeps = () => deps;
@@ -126,7 +158,7 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   scheduler.start({
     dispatch: async (job) => {
       try {
-        await step(job, { awsRequestId: `devnet-${process.pid}-${++invocations}` });
+        await invoke("step", job, () => step(job, { awsRequestId: `devnet-${process.pid}-${++invocations}` }));
       } catch (error) {
         options.onStepError?.(new Error(`${job.step} ${job.attempt} on ${job.network}: ${(error as Error).message} (retrying)`, { cause: error }));
         throw error;
@@ -138,15 +170,16 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   // The anchorer follows each sweep, as its own function does in AWS (there on its own schedule).
   const sweep = setInterval(
     () =>
-      void watchdog({}, { awsRequestId: `watchdog-${process.pid}-${++invocations}` })
+      void invoke("watchdog", {}, () => watchdog({}, { awsRequestId: `watchdog-${process.pid}-${++invocations}` }))
         .catch(options.onStepError)
-        .then(() => anchor?.())
+        .then(() => anchor && invoke("anchor", {}, anchor))
         .catch(options.onStepError),
     options.watchdogIntervalMs ?? 10_000,
   );
   let api: LocalApi;
   try {
-    api = await startLocalApi({ handler: createApiHandler(getDeps), ...(options.apiPort !== undefined && { port: options.apiPort }) });
+    const apiHandler = createApiHandler(getDeps);
+    api = await startLocalApi({ handler: (event, context) => invoke("api", event, () => apiHandler(event, context)), ...(options.apiPort !== undefined && { port: options.apiPort }) });
   } catch (error) {
     clearInterval(sweep);
     await scheduler.stop();
@@ -166,6 +199,7 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
         await webhooks.stop();
         kms.destroy();
         dynamoClient.destroy();
+        if (jobClient !== dynamoClient) jobClient.destroy();
       })()),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { DevnetStateError } from "../errors.js";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);

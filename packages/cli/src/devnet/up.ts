@@ -6,7 +6,7 @@
 import { TERMINAL_STATES, type Alert } from "@payrox/core";
 import { ApiClient } from "../api-client.js";
 import { exampleManifest } from "./example-manifest.js";
-import { startLocalPayRox, type LocalPayRox } from "./local-payrox.js";
+import { startLocalPayRox, type LocalPayRox, type LocalPayRoxInstrumentation } from "./local-payrox.js";
 import { ProgressDisplay, type ProgressOutput } from "./progress.js";
 import { startDevnetServices, type DevnetServices } from "./services.js";
 import { readDevnetState, writeDevnetState, type DevnetState } from "./state.js";
@@ -40,6 +40,10 @@ export interface DevnetUpOptions {
   pollMs?: number;
   /** Longest delay between retries of a failing progress read (it is retried until it succeeds). @default 30_000 */
   maxBackoffMs?: number;
+  /** Hooks of a meter into the PayRox process (see `startLocalPayRox`). @default none */
+  instrument?: LocalPayRoxInstrumentation;
+  /** How often the watchdog sweeps, in ms. @default 10_000 */
+  watchdogIntervalMs?: number;
 }
 
 /** What {@link devnetUp} leaves running, and what it saw. */
@@ -78,6 +82,8 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
       maxBatchSize: options.maxBatchSize ?? 24,
       ...(options.jitter && { jitter: options.jitter }),
       ...(options.apiPort !== undefined && { apiPort: options.apiPort }),
+      ...(options.instrument && { instrument: options.instrument }),
+      ...(options.watchdogIntervalMs !== undefined && { watchdogIntervalMs: options.watchdogIntervalMs }),
       onAlert: (alert: Alert) => say(`${alert.status === "resolved" ? "RESOLVED" : "ALERT"} ${alert.severity} ${alert.type}${alert.network ? ` on ${alert.network}` : ""}: ${alert.message}`),
       onStepError: (error) => say(`step error: ${(error as Error).message}`),
       ...((options.attach ?? options.stateFile) && { stateFile: options.attach ?? options.stateFile }),

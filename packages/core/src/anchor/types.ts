@@ -3,7 +3,7 @@
  * written outside the table (an S3 object under Object Lock, a devnet file) and chained to the previous
  * anchor. A head once anchored can't be unsaid: the table's chain must keep it as a prefix.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const hash32 = z.string().regex(/^0x[0-9a-f]{64}$/, "must be a 0x-prefixed 32-byte lowercase hex hash");
 

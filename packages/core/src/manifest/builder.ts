@@ -3,7 +3,11 @@
  * predicted with CREATE2 — and an optional initializer, optionally checking each contract's code on a
  * network.
  */
-import { FunctionFragment, getAddress, getCreate2Address, Interface, isHexString, keccak256, ZeroAddress, type InterfaceAbi } from "ethers";
+import { FunctionFragment, Interface, type InterfaceAbi } from "ethers/abi";
+import { getAddress, getCreate2Address } from "ethers/address";
+import { ZeroAddress } from "ethers/constants";
+import { keccak256 } from "ethers/crypto";
+import { isHexString } from "ethers/utils";
 import { FacetCodeError, ManifestInvalidError, type ManifestIssue } from "../errors.js";
 import { Bytes32Schema, compareEntries, LEAF_ENCODING, MANIFEST_FORMAT, manifestInitializer, ManifestInitSchema, ManifestSchema, selectorOf, type Manifest, type ManifestEntry, type ManifestInit } from "./format.js";
 import { manifestRoot, removal } from "./merkle.js";

@@ -3,7 +3,7 @@
  * add / replace / remove entries of the next epoch's manifest. A dispatcher that is not in the state a
  * manifest expects is reported as drifted, never silently rebased.
  */
-import { ZeroAddress } from "ethers";
+import { ZeroAddress } from "ethers/constants";
 import { DriftError } from "../errors.js";
 import { compareEntries, isRemoval, LEAF_ENCODING, MANIFEST_FORMAT, manifestInitializer, type Manifest, type ManifestEntry, type ManifestInit } from "./format.js";
 import { manifestRoot, removal } from "./merkle.js";

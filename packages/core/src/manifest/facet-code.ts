@@ -3,9 +3,9 @@
  * an EIP-7702 delegation — checked off-chain before a manifest is committed. Used by the builder (code
  * from the artifact or the network) and by verify (code from the network against the manifest's pins).
  */
-import { keccak256 } from "ethers";
 import { FacetCodeError } from "../errors.js";
 import { isRemoval, type Manifest } from "./format.js";
+import { keccak256Hex } from "./keccak.js";
 import { MAX_FACET_CODE_SIZE } from "./protected.js";
 
 /** What was checked, per facet. */
@@ -33,7 +33,13 @@ export function checkRuntimeCode(facet: string, facetName: string, code: string,
   if (size === 23 && code.toLowerCase().startsWith("0xef0100")) {
     throw new FacetCodeError(facet, facetName, "delegated", `facet ${facetName} at ${facet} is an EIP-7702 delegated account; its code can change at any time, so the dispatcher refuses it`);
   }
-  return { facet, facetName, codehash: keccak256(code), size };
+  return { facet, facetName, codehash: keccak256Hex(hexBytes(code)), size };
+}
+
+/** The bytes of 0x-hex `code` (native decoding: runtime codes are large). */
+function hexBytes(code: string): Uint8Array {
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(code)) throw new TypeError(`runtime code must be 0x-prefixed hex with an even number of digits, got "${code.slice(0, 20)}…"`);
+  return Buffer.from(code.slice(2), "hex");
 }
 
 /**

@@ -7,8 +7,9 @@
  * order, two-space JSON and a trailing newline, nothing time- or machine-dependent. So the same inputs
  * give byte-identical files and the same root on every machine.
  */
-import { getAddress, id, ZeroAddress, ZeroHash } from "ethers";
-import { z } from "zod";
+import { ZeroAddress, ZeroHash } from "ethers/constants";
+import * as z from "zod";
+import { keccak256Hex } from "./keccak.js";
 
 /** Value of the `format` field. */
 export const MANIFEST_FORMAT = "payrox-manifest/v2";
@@ -81,18 +82,41 @@ export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
 export type ManifestInit = z.infer<typeof ManifestInitSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
 
-/** Whether `value` is a correctly checksummed (EIP-55) address. */
+/** Answers of {@link isChecksummed}: a manifest names few facets, each in many entries. */
+const checksummed = new Map<string, boolean>();
+
+/** Whether `value` is a correctly checksummed (EIP-55) address (what `getAddress(value) === value` says). */
 export function isChecksummed(value: string): boolean {
-  try {
-    return getAddress(value) === value;
-  } catch {
-    return false;
+  let ok = checksummed.get(value);
+  if (ok === undefined) {
+    ok = /^0x[0-9a-fA-F]{40}$/.test(value) && checksumAddress(value) === value;
+    if (checksummed.size >= 4096) checksummed.clear();
+    checksummed.set(value, ok);
   }
+  return ok;
 }
+
+/** The EIP-55 spelling of a 0x-prefixed 40-hex-digit address: a letter is upper case where the keccak of the lower-case hex has a nibble ≥ 8. */
+export function checksumAddress(address: string): string {
+  const lower = address.slice(2).toLowerCase();
+  const hash = keccak256Hex(new TextEncoder().encode(lower));
+  let out = "0x";
+  for (let i = 0; i < 40; i++) out += parseInt(hash[2 + i], 16) >= 8 ? lower[i].toUpperCase() : lower[i];
+  return out;
+}
+
+/** Selectors already computed: building a manifest computes each one, then checks it. */
+const selectors = new Map<string, string>();
 
 /** The selector of a canonical function signature. */
 export function selectorOf(signature: string): string {
-  return id(signature).slice(0, 10);
+  let selector = selectors.get(signature);
+  if (selector === undefined) {
+    selector = keccak256Hex(Buffer.from(signature, "utf8")).slice(0, 10);
+    if (selectors.size >= 100_000) selectors.clear();
+    selectors.set(signature, selector);
+  }
+  return selector;
 }
 
 /** The manifest's initializer as the tree and activation take it (none: zero facet and codehash, empty calldata). */

@@ -11,9 +11,10 @@
  * so the tree itself fixes how many route leaves must be applied before activation, the facet list every
  * apply batch carries whole (its leaves index into it) and activation re-verifies, and the initializer.
  */
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { AbiCoder, concat, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
-import { LEAF_ENCODING, type ManifestEntry } from "./format.js";
+import { ZeroAddress, ZeroHash } from "ethers/constants";
+import { isChecksummed, type ManifestEntry } from "./format.js";
+import { keccak256Bytes, keccak256Hex } from "./keccak.js";
+import { RouteMerkleTree } from "./route-tree.js";
 
 /** A route leaf: what the tree commits to. */
 export type RouteLeaf = Pick<ManifestEntry, "selector" | "facet" | "codehash">;
@@ -40,8 +41,8 @@ export const HEADER_SELECTOR = "0x00000000";
 
 /** A manifest's tree: the route leaves (tree values 0..leafCount-1) and the header leaf (value leafCount). */
 export interface ManifestTree {
-  /** The OpenZeppelin tree over every leaf, header included. */
-  readonly tree: StandardMerkleTree<[string, string, string]>;
+  /** The tree over every leaf, header included (identical to OpenZeppelin's StandardMerkleTree). */
+  readonly tree: RouteMerkleTree;
   readonly root: string;
   /** Number of route leaves (the header is not counted). */
   readonly leafCount: number;
@@ -85,7 +86,6 @@ export interface ApplyBatch {
   routes: RouteLeaf[];
 }
 
-const abi = AbiCoder.defaultAbiCoder();
 const ZERO_ADDRESS = /^0x0{40}$/i;
 
 /** The distinct (facet, codehash) pairs of `routes`, sorted by facet (then codehash); removals excluded. */
@@ -106,18 +106,47 @@ export const MAX_FACETS_PER_MANIFEST = 255;
 
 /** `keccak256(abi.encode(init.facet, init.codehash, keccak256(init.data)))`. */
 export function initializerHash(init: Readonly<Initializer> = NO_INITIALIZER): string {
-  return keccak256(abi.encode(["address", "bytes32", "bytes32"], [init.facet, init.codehash, keccak256(init.data)]));
+  return keccak256Hex(abiWords([addressWord(init.facet), bytes32Word(init.codehash), keccak256Bytes(hexBytes(init.data, "initializer calldata"))]));
 }
 
-/** `keccak256(abi.encode(keccak256(abi.encode(facets)), initializerHash(init)))`. */
+/** `keccak256(abi.encode(keccak256(abi.encode(facets)), initializerHash(init)))`, facets as `tuple(address,bytes32)[]`. */
 export function manifestBinding(facets: readonly FacetPin[], init: Readonly<Initializer> = NO_INITIALIZER): string {
-  const facetsHash = keccak256(abi.encode(["tuple(address,bytes32)[]"], [facets.map((f) => [f.facet, f.codehash])]));
-  return keccak256(abi.encode(["bytes32", "bytes32"], [facetsHash, initializerHash(init)]));
+  const facetWords = facets.flatMap((f) => [addressWord(f.facet), bytes32Word(f.codehash)]);
+  const facetsHash = keccak256Bytes(abiWords([uintWord(32), uintWord(facets.length), ...facetWords])); // offset, length, elements
+  return keccak256Hex(abiWords([facetsHash, bytes32Word(initializerHash(init))]));
 }
 
 /** The header leaf's value: `[0x00000000, address(0), keccak256(abi.encode(uint256 leafCount, bytes32 binding))]`. */
 export function headerLeaf(leafCount: number, binding: string): [string, string, string] {
-  return [HEADER_SELECTOR, ZeroAddress, keccak256(abi.encode(["uint256", "bytes32"], [leafCount, binding]))];
+  return [HEADER_SELECTOR, ZeroAddress, keccak256Hex(abiWords([uintWord(leafCount), bytes32Word(binding)]))];
+}
+
+// ABI encoding of the few static words the binding and the header hash (what AbiCoder.encode gives for
+// them; tests compare): by hand, because ethers' coder costs ~15 ms to warm up in every CLI command.
+const abiWords = (words: readonly Uint8Array[]): Uint8Array => Buffer.concat(words);
+
+function hexBytes(value: string, what: string): Uint8Array {
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(value)) throw new TypeError(`${what} must be 0x-prefixed hex, got "${value.slice(0, 20)}"`);
+  return Buffer.from(value.slice(2), "hex");
+}
+
+function bytes32Word(value: string): Uint8Array {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new TypeError(`not a bytes32 value: "${value}"`);
+  return Buffer.from(value.slice(2), "hex");
+}
+
+function addressWord(value: string): Uint8Array {
+  // Like ethers' coder: any case of 40 hex digits, but a mixed-case address must be EIP-55 checksummed.
+  const mixedCase = /[a-f]/.test(value.slice(2)) && /[A-F]/.test(value.slice(2));
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value) || (mixedCase && !isChecksummed(value))) throw new TypeError(`not an address (or a bad EIP-55 checksum): "${value}"`);
+  const word = new Uint8Array(32);
+  word.set(Buffer.from(value.slice(2), "hex"), 12);
+  return word;
+}
+
+function uintWord(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a uint256 value: ${value}`);
+  return Buffer.from(value.toString(16).padStart(64, "0"), "hex");
 }
 
 /** Builds the tree of `routes` (their order does not matter: the tree sorts leaf hashes) and its header. */
@@ -128,7 +157,7 @@ export function buildManifestTree(routes: readonly RouteLeaf[], init: Readonly<I
   const binding = manifestBinding(facets, init);
   const values = routes.map((r) => [r.selector, r.facet, r.codehash] as [string, string, string]);
   values.push(headerLeaf(routes.length, binding));
-  const tree = StandardMerkleTree.of(values, [...LEAF_ENCODING]);
+  const tree = RouteMerkleTree.of(values);
   const leafCount = routes.length;
   return {
     tree,
@@ -168,11 +197,7 @@ export function removal(selector: string): RouteLeaf {
 
 /** Route indices ordered by leaf position, so consecutive indices share proof nodes. */
 export function indicesInTreeOrder(tree: ManifestTree): number[] {
-  const positions = tree.tree
-    .dump()
-    .values.map((v, index) => ({ index, treeIndex: v.treeIndex }))
-    .filter((p) => p.index < tree.leafCount);
-  return positions.sort((a, b) => b.treeIndex - a.treeIndex).map((p) => p.index);
+  return tree.tree.leafOrder().filter((index) => index < tree.leafCount);
 }
 
 /** Encodes the route leaves at `indices` as one `applyRoutes` batch (a multiproof). */
@@ -181,12 +206,12 @@ export function encodeBatch(tree: ManifestTree, indices: readonly number[]): App
   const multi = tree.tree.getMultiProof([...indices]);
   const facets = tree.facets.map((f) => ({ ...f }));
   const facetIndex = new Map(facets.map((f, i) => [`${f.facet.toLowerCase()}:${f.codehash.toLowerCase()}`, i]));
-  const packed: string[] = [];
+  let packed = "";
   const routes: RouteLeaf[] = [];
   for (const [selector, facet, codehash] of multi.leaves) {
     const index = ZERO_ADDRESS.test(facet) ? REMOVAL_INDEX : facetIndex.get(`${facet.toLowerCase()}:${codehash.toLowerCase()}`);
     if (index === undefined) throw new RangeError(`leaf ${selector} names a facet missing from the manifest's facet list`);
-    packed.push(selector, toBeHex(index, 1));
+    packed += selector.slice(2).toLowerCase() + index.toString(16).padStart(2, "0");
     routes.push({ selector, facet, codehash });
   }
   const flags = new Uint8Array(Math.ceil(multi.proofFlags.length / 8));
@@ -196,7 +221,7 @@ export function encodeBatch(tree: ManifestTree, indices: readonly number[]): App
   return {
     facets,
     initHash: initializerHash(tree.init),
-    leaves: packed.length ? concat(packed) : "0x",
+    leaves: "0x" + packed,
     proof: multi.proof,
     proofFlags: "0x" + Buffer.from(flags).toString("hex"),
     routes,

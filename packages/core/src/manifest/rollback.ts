@@ -6,7 +6,7 @@
  * ones added since. Dispatcher v2 takes a new epoch per commit, so the result commits like any manifest
  * (and may even have the same root as an earlier one).
  */
-import { ZeroHash } from "ethers";
+import { ZeroHash } from "ethers/constants";
 import { RollbackError } from "../errors.js";
 import { isRemoval, type Manifest, type ManifestEntry } from "./format.js";
 import { diffRouting, manifestOfDiff, type LiveRouting, type RoutingDiff } from "./diff.js";

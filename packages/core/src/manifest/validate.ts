@@ -5,7 +5,7 @@
  * 255 distinct facets (a leaf's facet index is one byte), and the root matching the entries and the
  * initializer (header leaf included).
  */
-import { ZeroAddress, ZeroHash } from "ethers";
+import { ZeroAddress, ZeroHash } from "ethers/constants";
 import type { ZodError } from "zod";
 import { ManifestFormatVersionError, ManifestInvalidError, ProtectedSelectorError, SelectorCollisionError, type ManifestIssue } from "../errors.js";
 import { compareEntries, isRemoval, manifestInitializer, ManifestSchema, selectorOf, SUPERSEDED_MANIFEST_FORMATS, type Manifest, type ManifestEntry, type ManifestInit } from "./format.js";

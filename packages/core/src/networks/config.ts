@@ -2,8 +2,8 @@
  * Operator configuration of networks — RPC URLs and KMS key ids, which never live in code — validated
  * with zod and merged with the registry.
  */
-import { getAddress, isAddress } from "ethers";
-import { z } from "zod";
+import * as z from "zod";
+import { isChecksummedOrSingleCaseAddress, toChecksumAddress } from "./address.js";
 import { NetworkConfigError, type NetworkConfigIssue } from "./errors.js";
 import { findNetwork, NETWORKS, unknownNetworkHint } from "./registry.js";
 import type { Network, NetworkConfig, ResolvedNetwork } from "./types.js";
@@ -35,8 +35,8 @@ export const NetworkSettingsSchema = z.strictObject({
     .regex(/^\S+$/, "must be a KMS key id, ARN or alias (non-empty, no spaces)"),
   dispatcher: z
     .string()
-    .refine((value) => isAddress(value), "must be a 0x-prefixed 20-byte address (with a valid checksum if mixed-case)")
-    .transform((value) => getAddress(value))
+    .refine((value) => isChecksummedOrSingleCaseAddress(value), "must be a 0x-prefixed 20-byte address (with a valid checksum if mixed-case)")
+    .transform((value) => toChecksumAddress(value))
     .optional(),
   relayUrl: httpUrl("the network's Flashbots relay or private RPC").optional(),
 });

@@ -2,7 +2,7 @@
  * Types of the network registry: what PayRox knows about a network from code (chain id, timing, relay
  * policy, fee model), and what an operator adds from configuration (RPC URL, KMS key id) — never in code.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** What a network is for. */
 export const NetworkKind = {

@@ -100,6 +100,11 @@ export interface Scheduler {
   /** Idempotent by `job.name`. */
   schedule(job: ScheduledJob): Promise<void>;
   cancel(name: string): Promise<void>;
+  /**
+   * The most a job due `delayMs` from now may fire after its time, in ms (EventBridge Scheduler: a
+   * minute; the SQS delay queue: a second). Absent: unknown, so callers never rely on precision.
+   */
+  precisionMs?(delayMs: number): number;
 }
 
 /**

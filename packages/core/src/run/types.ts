@@ -3,6 +3,7 @@
  * network), with the run's states as in DESIGN.md: PROPOSED → COMMITTED → APPLYING(k/n) → APPLIED →
  * ACTIVATED, or FAILED(reason) | CANCELLED | EXPIRED.
  */
+import type { ProposalApproval } from "../governance/approval.js";
 
 /** States of a run (one proposal on one network). */
 export const RunState = {
@@ -80,6 +81,11 @@ export interface Proposal {
    * stored before it existed (the step's own options then apply).
    */
   plan?: ProposalPlanLimits;
+  /**
+   * Present when the proposal was made under an approval policy: its runs stay PROPOSED, with no commit
+   * scheduled, until the approval status is APPROVED (see governance/approval.ts).
+   */
+  approval?: ProposalApproval;
 }
 
 /** The serialisable limits of a batch plan (`PlanOptions` without the cost model and live selectors). */

@@ -3,7 +3,7 @@
  * read back from it, and when an old signer is quiet enough to lose its roles. A rotation is audited like
  * any privileged action, in the `operations` stream (not a proposal's), which is anchored with the rest.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { AuditEntry } from "../run/ports.js";
 
 /** The audit stream (an id in the proposals' id space that no UUID can take) of operations on the deployment itself. */

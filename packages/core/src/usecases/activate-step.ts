@@ -3,7 +3,8 @@
  * a minute early and holds here until the chain's latest block has reached the activation time — the
  * send's simulation runs on that block, so an earlier send would be refused as `ActivationNotReady` —
  * and sends then: the activation lands in the next block, at most one block after the first eligible. A wait longer than one invocation can hold is
- * rescheduled; an early attempt the dispatcher refuses (`ActivationNotReady`) is rescheduled (with a
+ * rescheduled; so is a wait of more than 15 s when the scheduler can deliver to the second (the hand-off,
+ * {@link ACTIVATION_HANDOFF}: the Lambda is not billed for sleeping); an early attempt the dispatcher refuses (`ActivationNotReady`) is rescheduled (with a
  * warning), never failed. A refusal because the dispatcher is paused (`ActivationPaused`) is not a failure
  * either: the run holds, retrying every {@link PAUSED_RETRY_MS}, with one `dispatcher-paused` warning
  * (resolved when it activates), until its root's expiry — then it is EXPIRED like any root that was not
@@ -27,6 +28,15 @@ import type { StepContext } from "./run-step.js";
 
 /** How often an activation refused by a paused dispatcher is retried (default of `options.pausedRetryMs`). */
 export const PAUSED_RETRY_MS = 60_000;
+
+/**
+ * The activation hand-off: an invocation woken more than `minWaitMs` (plus a block) before the ETA
+ * (EventBridge Scheduler fires anywhere in the minute before it) does not hold the rest of the wait
+ * asleep — a 1 GB Lambda billed for nothing — but reschedules itself `leadMs` (plus a block: the latest
+ * block may be that old) before the ETA through a transport at least `maxPrecisionMs` precise (the SQS
+ * delay queue); that invocation holds the rest. Without such a transport it holds as before.
+ */
+export const ACTIVATION_HANDOFF = { minWaitMs: 15_000, leadMs: 5_000, maxPrecisionMs: 2_000 } as const;
 
 /** Activate body; see {@link activateStep}. */
 export async function activateBody({ proposal, run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
@@ -117,6 +127,12 @@ async function holdUntilDue(run: Run, blockTimeSeconds: number, deps: SchedulerD
   if (waitMs > maxHoldMs) {
     // Not earlier than a minute before the time, nor so early that the next invocation can't hold to it.
     return reschedule(run, Math.max(run.activateAtMs! - ACTIVATION_LEAD_MS, started + waitMs - maxHoldMs), deps);
+  }
+  // The latest block may be up to a block old, so the wait may be a block shorter than it looks.
+  const handoffDelayMs = waitMs - blockTimeSeconds * 1000 - ACTIVATION_HANDOFF.leadMs;
+  if (handoffDelayMs > ACTIVATION_HANDOFF.minWaitMs - ACTIVATION_HANDOFF.leadMs) {
+    const precisionMs = deps.scheduler.precisionMs?.(handoffDelayMs) ?? Number.POSITIVE_INFINITY;
+    if (precisionMs <= ACTIVATION_HANDOFF.maxPrecisionMs) return reschedule(run, started + handoffDelayMs, deps);
   }
   while (latest.timestamp < etaSeconds) {
     if (deps.clock.now() - started > maxHoldMs) return reschedule(run, deps.clock.now(), deps);

@@ -16,9 +16,12 @@ import { resolveStuckTx } from "./stuck-tx.js";
 import { failRun, record, saveTransition, scheduleStep, txStepId, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
+import { approvalPending, commitApprovalGate } from "./approval-gate.js";
 
 /** Commit body; see {@link commitStep}. */
 export async function commitBody({ proposal, run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
+  const pending = approvalPending(proposal);
+  if (pending) return pending;
   const manifest = parseManifest(proposal.manifestJson);
   const stepId = txStepId(run, StepName.COMMIT);
   // Our commit is the one in our journal, never a pending root that merely equals ours: the same root
@@ -49,7 +52,12 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
         : `another root ${live.pendingRoot} is pending on ${run.network}; cancel it on chain or wait for it before committing ${manifest.root}`;
       return failRun(deps, run, "pending-root", message);
     }
-    const args = commitArgs(buildManifestTree(manifest.entries, manifestInitializer(manifest)));
+    const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
+    // Right before signing: under a policy, the stored approvals must re-verify (a status or a row
+    // written straight into the table is not an approval).
+    const refused = await commitApprovalGate(proposal, run, tree, live, deps);
+    if (refused) return refused;
+    const args = commitArgs(tree);
     sent = await deps.gateway.send(run.network, stepId, { kind: "commit", ...args, epoch: live.nextEpoch });
     if (!sent.ok) return failOnRevert(deps, run, "commit", sent.revert);
   }

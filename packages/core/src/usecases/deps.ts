@@ -14,6 +14,7 @@ import { alertId, AlertStatus, type AlertDraft } from "../alerts/types.js";
 import { runbookUrl } from "../alerts/runbooks.js";
 import type { AlertDeliveryPorts } from "../alerts/delivery.js";
 import type { TxJournal } from "../ports/tx-journal.js";
+import type { GovernanceDeps } from "../governance/ports.js";
 import type { AnchorStore } from "../anchor/ports.js";
 import type { SentTransaction } from "../run/gateway.js";
 import type { AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
@@ -60,6 +61,11 @@ export interface SchedulerDeps {
   options?: SchedulerOptions;
   /** Monitoring ports; each rule that needs one runs only when it is given. @default none */
   monitoring?: MonitoringPorts;
+  /**
+   * The deployment's approval policy and its ports. Absent, or with `approvals: "none"`: proposals commit
+   * without approvals, as before governance existed.
+   */
+  governance?: GovernanceDeps;
   /** Where the audit chains' heads are anchored outside the table (`audit --verify` checks against it). @default none: no anchoring */
   anchors?: AnchorStore;
 }

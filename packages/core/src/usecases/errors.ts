@@ -24,6 +24,8 @@ export const ProposalRejection = {
   FACET_HAS_NO_CODE: "facet-has-no-code",
   /** A facet's code on a target network has another code hash than the manifest's: apply would revert `CodehashMismatch`. */
   FACET_CODEHASH_MISMATCH: "facet-codehash-mismatch",
+  /** The policy forbids self-approval and does not map the proposer to an approver address, so the rule can't be enforced. */
+  PROPOSER_NOT_MAPPED: "proposer-not-mapped",
 } as const;
 /** One of {@link ProposalRejection}. */
 export type ProposalRejection = (typeof ProposalRejection)[keyof typeof ProposalRejection];

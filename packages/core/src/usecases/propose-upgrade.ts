@@ -14,6 +14,9 @@ import type { Network } from "../networks/types.js";
 import { parseManifest } from "../manifest/validate.js";
 import { createRun } from "../run/state-machine.js";
 import { StepName, type Proposal, type ProposalPlanLimits, type Run } from "../run/types.js";
+import { approvalSubject } from "../governance/approval.js";
+import { ApprovalAction, approvalHashes, approvalTypedData } from "../governance/typed-data.js";
+import { openApproval } from "./approval-gate.js";
 import { record, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps } from "./deps.js";
 import { NetworkGasCapError, NetworkReadError, ProposalRejectedError, ProposalRejection } from "./errors.js";
 
@@ -62,6 +65,7 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
   const planLimits = planLimitsOf(deps);
   const batchCounts = checkNetworkFit(manifest, input.networks, planLimits, deps);
   await checkFacetCode(manifest, input.networks, deps);
+  const approval = await openApproval({ manifestJson: input.manifestJson, tree: buildManifestTree(manifest.entries, manifestInitializer(manifest)), networks: input.networks, proposer: input.proposer, nowMs: now }, deps);
 
   const proposal: Proposal = {
     id: randomUUID(),
@@ -74,6 +78,7 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
     createdAtMs: now,
     proposer: input.proposer,
     plan: planLimits,
+    ...(approval && { approval }),
   };
   const runs = proposal.networks.map((network) => createRun({ proposalId: proposal.id, network, batchCount: batchCounts.get(network)!, nowMs: now }));
   const batchCount = Math.max(...batchCounts.values());
@@ -83,9 +88,24 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
     event: "proposal.created",
     details: { root: proposal.root, name: proposal.name, networks: proposal.networks, batchCount, proposer: proposal.proposer, cutoverAtMs: proposal.cutoverAtMs },
   });
-  const commitAt = Math.max(now, input.earliestCommitAtMs ?? now);
-  for (const run of runs) await scheduleStep(deps, run, StepName.COMMIT, "0", commitAt);
+  if (approval) {
+    // Under a policy nothing is scheduled: the M-th approval schedules the commits (approveProposal).
+    const { domainSeparator } = approvalHashes(approvalTypedData(approvalSubject({ ...proposal, approval }), ApprovalAction.APPROVE, 0));
+    await record(deps, {
+      proposalId: proposal.id,
+      event: "proposal.awaiting-approval",
+      details: { policyHash: approval.policyHash, threshold: approval.threshold, deadlineMs: approval.deadlineMs, manifestHash: approval.manifestHash, domainSeparator, targets: approval.targets },
+    });
+    return { proposal, runs };
+  }
+  await scheduleCommits(deps, proposal, runs, now);
   return { proposal, runs };
+}
+
+/** Schedules every run's commit at the proposal's earliest commit time (or now). Idempotent by job name. */
+export async function scheduleCommits(deps: SchedulerDeps, proposal: Pick<Proposal, "earliestCommitAtMs">, runs: readonly Pick<Run, "proposalId" | "network">[], now: number): Promise<void> {
+  const commitAt = Math.max(now, proposal.earliestCommitAtMs ?? now);
+  for (const run of runs) await scheduleStep(deps, run, StepName.COMMIT, "0", commitAt);
 }
 
 function checkManifest(manifestJson: string, maxEntries: number): Manifest {

@@ -43,6 +43,8 @@ export async function redriveStalledRuns(deps: SchedulerDeps, options: RedriveSt
   const { proposals } = await deps.store.listProposals({ limit: options.limit ?? 100 });
   const redriven: string[] = [];
   for (const proposal of proposals) {
+    // Under a policy, nothing is due before the approval: the M-th approval schedules the commits.
+    if (proposal.approval && proposal.approval.status !== "APPROVED") continue;
     const stalled = (await deps.store.listRuns(proposal.id)).filter((run) => !isTerminalRun(run) && now > dueAtMs(proposal, run) + stallMs);
     if (stalled.length === 0) continue;
     const entries = await deps.audit.list(proposal.id);

@@ -57,7 +57,7 @@ describe("buildManifestTree", () => {
     const tree = buildManifestTree(manifest.entries, manifestInitializer(manifest));
 
     // Assess
-    const values = tree.tree.dump().values.map((v) => v.value as string[]);
+    const values = Array.from({ length: tree.tree.length }, (_, i) => tree.tree.at(i) as string[]);
     const headers = values.filter((v) => v[0] === HEADER_SELECTOR);
     expect(values).toHaveLength(manifest.entries.length + 1);
     expect(tree.leafCount).toBe(manifest.entries.length);

@@ -5,7 +5,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { AWS_KEY_SPECS, AWS_KEY_USAGES, type AwsKeySpec, type AwsKeyUsage } from "./key-material.js";
 
 /** The label written at the top of every key file. */

@@ -2,7 +2,7 @@
  * Request bodies of the KMS operations the local server implements, as zod schemas with AWS's field names and
  * limits. Anything that does not match is answered with a `ValidationException`, as AWS does.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { AWS_KEY_SPECS, AWS_KEY_USAGES } from "./key-material.js";
 import { KmsExceptionType, KmsServiceError } from "./kms-service-error.js";
 

@@ -120,6 +120,8 @@ export class LocalScheduler implements Scheduler {
   /** Jobs this process is firing: never re-claimed here, even if a long dispatch outlives its lease. */
   readonly #inFlight = new Map<string, Promise<JobOutcome>>();
   #loop: { abort: AbortController; done: Promise<void> } | undefined;
+  /** The running loop's poll interval: how late an unjittered job may fire. */
+  #pollMs = 1_000;
 
   constructor(options: LocalSchedulerOptions) {
     this.#store = options.store;
@@ -142,6 +144,11 @@ export class LocalScheduler implements Scheduler {
     await this.#store.put(job, { dueAtMs: fireTimeFor(job.runAtMs, this.#jitter, this.#random), nowMs: this.#clock.now() });
   }
 
+  /** Like EventBridge Scheduler (a minute) under `eventbridge` jitter; else one poll of the loop. */
+  precisionMs(_delayMs: number): number {
+    return this.#jitter.mode === "eventbridge" ? 60_000 : this.#pollMs;
+  }
+
   /** Deletes the job; if it is firing right now, its result is not recorded. */
   async cancel(name: string): Promise<void> {
     await this.#store.delete(name);
@@ -151,6 +158,7 @@ export class LocalScheduler implements Scheduler {
   start(options: LocalSchedulerStartOptions): void {
     if (this.#loop) throw new Error(`local scheduler ${this.#owner} is already running: call stop() before starting it again`);
     const abort = new AbortController();
+    this.#pollMs = options.pollMs ?? 1_000;
     const onError = options.onError ?? ((error: unknown) => console.error("local scheduler:", error));
     const report = (outcome: JobOutcome): void => {
       if (outcome.status === "error") onError(new Error(`job ${outcome.name}: ${outcome.error}`));

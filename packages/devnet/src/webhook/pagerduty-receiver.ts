@@ -5,7 +5,7 @@
  * `{status:"invalid event",…,errors}`, and keeps incidents by `dedup_key` the way PagerDuty does: a
  * trigger opens one (a repeat trigger on an open one is merged), a resolve closes it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseJson, startHttpReceiver, type ReceivedRequest } from "./http-receiver.js";
 
 const isoTimestamp = z.string().refine((t) => !Number.isNaN(Date.parse(t)) && /^\d{4}-\d{2}-\d{2}T/.test(t), "must be an ISO 8601 timestamp");

@@ -4,7 +4,7 @@
  * `>` and `&` escaped outside links), answers 200 `ok` like Slack, or 400 `invalid_payload` /
  * `no_text`. Slack has no dedupe: every accepted message is kept, so a test sees a duplicate.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseJson, startHttpReceiver, type ReceivedRequest } from "./http-receiver.js";
 
 const plain = (max: number) => z.strictObject({ type: z.literal("plain_text"), text: z.string().min(1).max(max), emoji: z.boolean().optional() });

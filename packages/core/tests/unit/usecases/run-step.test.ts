@@ -247,6 +247,53 @@ describe("runStep", () => {
     expect(h.gateway.sends.filter((s) => s.call.kind === "activate")).toEqual([]);
   });
 
+  it("hands an activation woken a minute early to a second-precise scheduler 5 s before the ETA, and that invocation activates in the first eligible block", async () => {
+    // Prepare: base (2 s blocks) applied; the scheduler delivers to the second (the SQS delay queue)
+    const { h, proposal } = await proposed(["base"]);
+    const precise = Object.assign(h.scheduler, { precisionMs: () => 1_000 });
+    const ctx = { h, deps: h.deps({ scheduler: precise }), proposal };
+    const run = await advanceUntil(ctx, "base", RunState.APPLIED);
+    h.scheduler.jobs.clear();
+    h.clock.ms = run.activateAtMs! - 60_000;
+    const early: ScheduledJob = { name: "early", step: "activate", proposalId: proposal.id, network: "base", attempt: String(run.version), runAtMs: h.clock.ms };
+
+    // Act: the early invocation, then the job it scheduled, at its time
+    const first = await activateStep(early, ctx.deps);
+    const sentByFirst = h.gateway.sends.filter((s) => s.call.kind === "activate").length;
+    const handedOff = h.scheduler.takeNext()!;
+    const heldFrom = (h.clock.ms = handedOff.runAtMs);
+    const second = await activateStep(handedOff, ctx.deps);
+
+    // Assess: no send in the first; the second, due 5 s plus at most a block (2 s) before the ETA, held that
+    // long and landed in the first block at or after the ETA
+    const etaMs = Math.ceil(run.activateAtMs! / 1000) * 1000;
+    expect(first).toMatchObject({ outcome: "rescheduled" });
+    expect(sentByFirst).toBe(0);
+    expect(handedOff.runAtMs).toBeGreaterThanOrEqual(etaMs - 7_000);
+    expect(handedOff.runAtMs).toBeLessThanOrEqual(etaMs - 5_000);
+    expect(second).toMatchObject({ outcome: "done" });
+    expect(h.clock.ms - heldFrom).toBeLessThanOrEqual(7_000);
+    const [sent] = h.gateway.sends.filter((s) => s.call.kind === "activate");
+    expect(sent!.blockTimestamp - Math.ceil(run.activateAtMs! / 1000)).toBeLessThanOrEqual(2);
+  });
+
+  it("holds as before when the scheduler can't promise second precision (EventBridge Scheduler alone), or the wait is short", async () => {
+    // Prepare
+    const { h, proposal } = await proposed(["base"]);
+    const minutePrecise = Object.assign(h.scheduler, { precisionMs: () => 60_000 });
+    const ctx = { h, deps: h.deps({ scheduler: minutePrecise }), proposal };
+    const run = await advanceUntil(ctx, "base", RunState.APPLIED);
+    h.clock.ms = run.activateAtMs! - 60_000;
+    const early: ScheduledJob = { name: "early", step: "activate", proposalId: proposal.id, network: "base", attempt: String(run.version), runAtMs: h.clock.ms };
+
+    // Act
+    const outcome = await activateStep(early, ctx.deps);
+
+    // Assess: it held the minute and activated itself
+    expect(outcome).toMatchObject({ outcome: "done" });
+    expect(h.gateway.sends.filter((s) => s.call.kind === "activate")).toHaveLength(1);
+  });
+
   it("fails only the network whose facet code changed, with a critical alert; the other network activates", async () => {
     // Prepare
     const { h, deps, proposal } = await proposed();
