@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Alert, AlertSink, Clock } from "../run/ports.js";
 import { checkDestinations, deliverClaimed, deliveryPolicy, pendingDeliveries, type AlertDelivery, type AlertDeliveryPorts, type DeliveryResult, type NewAlertDeliveries } from "./delivery.js";
 import type { IncidentLedger } from "./ports.js";
+import { incidentOf } from "./sinks.js";
 import { AlertStatus } from "./types.js";
 
 /** Options of {@link DurableAlertSink}. */
@@ -62,19 +63,7 @@ export class DurableAlertSink implements AlertSink {
     if (alert.status === AlertStatus.RESOLVED) {
       if (!(await ledger.resolve(alert.dedupeKey, alert.atMs, pending))) return { recorded: false };
     } else {
-      const opened = await ledger.open(
-        {
-          dedupeKey: alert.dedupeKey,
-          type: alert.type,
-          severity: alert.severity,
-          ...(alert.proposalId !== undefined && { proposalId: alert.proposalId }),
-          ...(alert.network !== undefined && { network: alert.network }),
-          alertId: alert.id,
-          status: "open",
-          openedAtMs: alert.atMs,
-        },
-        pending,
-      );
+      const opened = await ledger.open(incidentOf(alert), pending);
       if (!opened) return { recorded: false };
     }
     onRecorded?.(alert);

@@ -3,7 +3,7 @@
  * resolution on once (state in an {@link IncidentLedger}), {@link FanOutAlertSink} delivers to several.
  */
 import type { Alert, AlertSink } from "../run/ports.js";
-import type { IncidentLedger } from "./ports.js";
+import type { Incident, IncidentLedger } from "./ports.js";
 import { AlertStatus } from "./types.js";
 import { AlertDeliveryError } from "../errors.js";
 
@@ -35,16 +35,7 @@ export class DedupingAlertSink implements AlertSink {
       await this.#deliver(alert, "open");
       return;
     }
-    const opened = await this.#ledger.open({
-      dedupeKey: alert.dedupeKey,
-      type: alert.type,
-      severity: alert.severity,
-      ...(alert.proposalId !== undefined && { proposalId: alert.proposalId }),
-      ...(alert.network !== undefined && { network: alert.network }),
-      alertId: alert.id,
-      status: "open",
-      openedAtMs: alert.atMs,
-    });
+    const opened = await this.#ledger.open(incidentOf(alert));
     if (opened) await this.#deliver(alert, "released");
   }
 
@@ -68,4 +59,18 @@ export class FanOutAlertSink implements AlertSink {
     const failures = results.flatMap((r, i) => (r.status === "rejected" ? [{ sink: this.sinks[i]!.constructor.name, error: r.reason as unknown }] : []));
     if (failures.length) throw new AlertDeliveryError(alert.id, failures);
   }
+}
+
+/** The open incident a raised alert starts in the ledger. */
+export function incidentOf(alert: Alert): Incident {
+  return {
+    dedupeKey: alert.dedupeKey,
+    type: alert.type,
+    severity: alert.severity,
+    ...(alert.proposalId !== undefined && { proposalId: alert.proposalId }),
+    ...(alert.network !== undefined && { network: alert.network }),
+    alertId: alert.id,
+    status: "open",
+    openedAtMs: alert.atMs,
+  };
 }

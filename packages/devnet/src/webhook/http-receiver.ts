@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./receiver.js";
 
 /** One request a receiver answered. */
 export interface ReceivedRequest {
@@ -62,15 +63,6 @@ export async function startHttpReceiver(path: string, port: number | undefined, 
     failNext: (status, times = Number.POSITIVE_INFINITY, retryAfterSeconds = 0) => void (failure = { status, times, retryAfterSeconds }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
 
 /** Parses JSON, or undefined. */
