@@ -17,11 +17,11 @@
 import type { AlertDelivery, AlertDeliveryLedger, NewAlertDeliveries } from "@payrox/core/runs";
 import { AlertDeliveryStatus, pendingDeliveries } from "@payrox/core/runs";
 import { StoreInputError } from "../errors.js";
-import { fromItem, ItemType, keyPart, padNumber, TableKeys } from "./keys.js";
+import { fromItem, ItemType, keyPart, TableKeys } from "./keys.js";
+import { dueKeys, listDueItems } from "./due-index.js";
 import { SingleTable, type DynamoTableOptions } from "./single-table.js";
 
 const DUE_PARTITION = "ALERTS#DUE";
-const DUE_WIDTH = 15;
 /** TransactWriteItems takes 100 items: the incident and up to 99 deliveries. */
 export const MAX_DESTINATIONS = 99;
 
@@ -32,7 +32,7 @@ export function alertDeliveryKey(alertId: string, destination: string): { PK: st
 
 /** GSI1 keys of a pending delivery: one partition, due order. */
 export function alertDueIndexKeys(alertId: string, destination: string, dueAtMs: number): { GSI1PK: string; GSI1SK: string } {
-  return { GSI1PK: DUE_PARTITION, GSI1SK: `${padNumber("dueAtMs", dueAtMs, DUE_WIDTH)}#${alertId}#${destination}` };
+  return dueKeys(DUE_PARTITION, dueAtMs, `${alertId}#${destination}`);
 }
 
 /** The transaction Puts of `pending`'s deliveries (the incident's own write goes first). @throws StoreInputError */
@@ -64,24 +64,7 @@ export class DynamoAlertDeliveries implements AlertDeliveryLedger {
 
   /** Pending deliveries due at `nowMs` with a free or expired lease, due order. */
   async listDue(nowMs: number, limit: number): Promise<AlertDelivery[]> {
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new StoreInputError("limit", `must be a positive integer, got ${limit}`);
-    const found: AlertDelivery[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      // Limit counts items read before the filter: page on until full or the due range ends.
-      const page = await this.#table.query({
-        IndexName: TableKeys.GSI1,
-        KeyConditionExpression: "#gpk = :due AND #gsk < :upper",
-        FilterExpression: "attribute_not_exists(#expires) OR #expires <= :now",
-        ExpressionAttributeNames: { "#gpk": TableKeys.GSI1PK, "#gsk": TableKeys.GSI1SK, "#expires": "leaseExpiresAtMs" },
-        ExpressionAttributeValues: { ":due": DUE_PARTITION, ":upper": padNumber("nowMs", nowMs + 1, DUE_WIDTH), ":now": nowMs },
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      });
-      found.push(...page.items.map((item) => fromItem<AlertDelivery>(item)));
-      startKey = page.lastKey;
-    } while (startKey && found.length < limit);
-    return found.slice(0, limit);
+    return (await listDueItems(this.#table, DUE_PARTITION, nowMs, limit)).map((item) => fromItem<AlertDelivery>(item));
   }
 
   /** Claims a listed delivery if it is still pending, due, unleased (or expired) and unchanged. */

@@ -24,7 +24,8 @@
 import type { ScheduledJob } from "@payrox/core/runs";
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { AwsAdapterError, StoreInputError } from "../errors.js";
-import { fromItem, padNumber, TableKeys } from "./keys.js";
+import { fromItem, TableKeys } from "./keys.js";
+import { dueKeys, listDueItems } from "./due-index.js";
 import { SingleTable, type DynamoTableOptions, type Item } from "./single-table.js";
 
 /** Status of a stored job. */
@@ -85,7 +86,6 @@ export class JobLeaseLostError extends AwsAdapterError {
 
 const JOB_TYPE = "job";
 const DUE_PARTITION = "JOBS#DUE";
-const DUE_WIDTH = 15;
 const NAMES = { "#status": "status", "#owner": "leaseOwner", "#expires": "leaseExpiresAtMs" } as const;
 
 /** Key of a job's item. */
@@ -96,7 +96,7 @@ export function jobKey(name: string): { PK: string; SK: string } {
 
 /** GSI1 keys of a pending job: one partition, sorted by due time, then name. */
 export function dueIndexKeys(name: string, dueAtMs: number): { GSI1PK: string; GSI1SK: string } {
-  return { GSI1PK: DUE_PARTITION, GSI1SK: `${padNumber("dueAtMs", dueAtMs, DUE_WIDTH)}#${name}` };
+  return dueKeys(DUE_PARTITION, dueAtMs, name);
 }
 
 /** Scheduled jobs in DynamoDB, claimed with leases so that concurrent loops never fire one twice. */
@@ -135,25 +135,7 @@ export class DynamoJobStore {
 
   /** Pending jobs due at `nowMs` whose lease is free or expired, in due order (then name), at most `limit`. */
   async listDue(nowMs: number, limit: number): Promise<StoredJob[]> {
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new StoreInputError("limit", `must be a positive integer, got ${limit}`);
-    const jobs: StoredJob[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      // Limit counts items read before the filter: keep paging until the page is full or the due range ends.
-      const page = await this.#table.query({
-        IndexName: TableKeys.GSI1,
-        // Every SK starts with the padded due time, so `SK < pad(now + 1)` is exactly `dueAtMs <= now`.
-        KeyConditionExpression: "#gpk = :due AND #gsk < :upper",
-        FilterExpression: "attribute_not_exists(#expires) OR #expires <= :now",
-        ExpressionAttributeNames: { "#gpk": TableKeys.GSI1PK, "#gsk": TableKeys.GSI1SK, "#expires": NAMES["#expires"] },
-        ExpressionAttributeValues: { ":due": DUE_PARTITION, ":upper": padNumber("nowMs", nowMs + 1, DUE_WIDTH), ":now": nowMs },
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      });
-      jobs.push(...page.items.map((item) => fromItem<StoredJob>(item)));
-      startKey = page.lastKey;
-    } while (startKey && jobs.length < limit);
-    return jobs.slice(0, limit);
+    return (await listDueItems(this.#table, DUE_PARTITION, nowMs, limit)).map((item) => fromItem<StoredJob>(item));
   }
 
   /**

@@ -120,9 +120,8 @@ export class TxSender {
       // Unknown outcome: look before deciding whether the nonce is ours to give back. If even the look
       // fails, keep the reservation outstanding: a gap is recoverable, a nonce used twice is not.
       const stored = await this.#journal.get(record.stepId).then((r) => ({ r }), () => undefined);
-      if (stored?.r?.attempts[0]?.hash === record.attempts[0]!.hash) await this.#confirmUsed(reservation);
-      else if (stored?.r && stored.r.nonce !== record.nonce) await this.#nonces.release(reservation);
-      else if (stored?.r) await this.#confirmUsed(reservation);
+      // Ours, or a same-step worker's at our nonce (it took our reservation over): the nonce is used.
+      if (stored?.r) await (stored.r.nonce === record.nonce ? this.#confirmUsed(reservation) : this.#nonces.release(reservation));
       throw new JournalWriteFailedError(record.stepId, record.nonce, { cause: error });
     }
     if (!result.ok) {
