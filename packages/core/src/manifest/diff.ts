@@ -48,6 +48,26 @@ export function diffRouting(desired: readonly ManifestEntry[], live: LiveRouting
   return diff;
 }
 
+/** What a manifest's own entries (adds, replaces, removals) would change on a live routing. */
+export interface ManifestChanges extends RoutingDiff {
+  /** Removals of selectors that have no live route: no-ops on this dispatcher. */
+  removeNotLive: ManifestEntry[];
+}
+
+/**
+ * The changes `entries` (a manifest's: routes and removals, on top of the live routing) make to `live`:
+ * the live routing with the manifest applied is the desired routing of {@link diffRouting}. `unchanged`
+ * counts the manifest's routes already live on the same facet.
+ */
+export function diffManifest(entries: readonly ManifestEntry[], live: LiveRouting): ManifestChanges {
+  const touched = new Set(entries.map((e) => e.selector));
+  const untouched: ManifestEntry[] = [...live.routes].filter(([selector]) => !touched.has(selector)).map(([selector, facet]) => ({ selector, facet, signature: "", facetName: "", codehash: "" }));
+  const diff = diffRouting([...untouched, ...entries], live);
+  const removeNotLive = entries.filter((e) => isRemoval(e) && !live.routes.has(e.selector));
+  const removed = new Map(entries.filter(isRemoval).map((e) => [e.selector, e]));
+  return { ...diff, remove: diff.remove.map((e) => removed.get(e.selector) ?? e), unchanged: diff.unchanged - untouched.length, removeNotLive };
+}
+
 /**
  * The next epoch's manifest that takes `live` to `desired`, built against the live epoch and root.
  * @param signatures names removed selectors (selector → signature) where known

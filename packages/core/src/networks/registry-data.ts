@@ -42,13 +42,16 @@ const PUBLIC: NetworkRelayPolicy = { preferred: ["public"], allowPublicFallback:
 /** EIP-7825's per-transaction gas cap, 2^24. */
 export const EIP7825_TX_GAS_CAP = 16_777_216;
 const CANONICAL = { create2: "canonical" } as const;
+const ETH = { nativeSymbol: "ETH" } as const;
 
-const ethereum = { graceSeconds: 60, confirmations: 3, blockTimeSeconds: 12, feeModel: "eip1559", maxTxGas: EIP7825_TX_GAS_CAP, ...CANONICAL } as const;
-const rollup = (blockTimeSeconds: number, maxTxGas: number) => ({ graceSeconds: 30, confirmations: 1, blockTimeSeconds, relay: SEQUENCER, feeModel: "eip1559", maxTxGas, ...CANONICAL }) as const;
-const polygon = { graceSeconds: 120, confirmations: 32, blockTimeSeconds: 2, feeModel: "eip1559", maxTxGas: EIP7825_TX_GAS_CAP, ...CANONICAL } as const;
+const ethereum = { graceSeconds: 60, confirmations: 3, blockTimeSeconds: 12, feeModel: "eip1559", maxTxGas: EIP7825_TX_GAS_CAP, ...CANONICAL, ...ETH } as const;
+// Every rollup of the registry pays gas in ETH.
+const rollup = (blockTimeSeconds: number, maxTxGas: number) => ({ graceSeconds: 30, confirmations: 1, blockTimeSeconds, relay: SEQUENCER, feeModel: "eip1559", maxTxGas, ...CANONICAL, ...ETH }) as const;
+// POL replaced MATIC as Polygon PoS's gas token (September 2024).
+const polygon = { graceSeconds: 120, confirmations: 32, blockTimeSeconds: 2, feeModel: "eip1559", maxTxGas: EIP7825_TX_GAS_CAP, ...CANONICAL, nativeSymbol: "POL" } as const;
 // BSC has accepted type-2 transactions since Hertz, but its base fee is 0 and validators price by gasPrice.
-const bsc = { graceSeconds: 30, confirmations: 5, blockTimeSeconds: 0.75, feeModel: "legacy", maxTxGas: EIP7825_TX_GAS_CAP, ...CANONICAL } as const;
-const avalanche = { graceSeconds: 30, confirmations: 1, blockTimeSeconds: 2, feeModel: "eip1559", maxTxGas: 15_000_000, ...CANONICAL } as const;
+const bsc = { graceSeconds: 30, confirmations: 5, blockTimeSeconds: 0.75, feeModel: "legacy", maxTxGas: EIP7825_TX_GAS_CAP, ...CANONICAL, nativeSymbol: "BNB" } as const;
+const avalanche = { graceSeconds: 30, confirmations: 1, blockTimeSeconds: 2, feeModel: "eip1559", maxTxGas: 15_000_000, ...CANONICAL, nativeSymbol: "AVAX" } as const;
 const ARBITRUM_TX_GAS = 32_000_000;
 const LINEA_TX_GAS = 24_000_000;
 const SCROLL_TX_GAS = 10_000_000;
@@ -63,7 +66,7 @@ export const MAINNETS: readonly Network[] = [
   { id: "polygon", name: "Polygon PoS", chainId: 137, kind: "mainnet", ...polygon, relay: PRIVATE_THEN_PUBLIC },
   { id: "bsc", name: "BNB Smart Chain", chainId: 56, kind: "mainnet", ...bsc, relay: PRIVATE_THEN_PUBLIC },
   { id: "avalanche", name: "Avalanche C-Chain", chainId: 43114, kind: "mainnet", ...avalanche, relay: PUBLIC },
-  { id: "gnosis", name: "Gnosis", chainId: 100, kind: "mainnet", graceSeconds: 60, confirmations: 3, blockTimeSeconds: 5, relay: PUBLIC, feeModel: "eip1559", maxTxGas: EIP7825_TX_GAS_CAP, ...CANONICAL },
+  { id: "gnosis", name: "Gnosis", chainId: 100, kind: "mainnet", graceSeconds: 60, confirmations: 3, blockTimeSeconds: 5, relay: PUBLIC, feeModel: "eip1559", maxTxGas: EIP7825_TX_GAS_CAP, ...CANONICAL, nativeSymbol: "xDAI" },
   { id: "linea", name: "Linea", chainId: 59144, kind: "mainnet", ...rollup(2, LINEA_TX_GAS) },
   { id: "scroll", name: "Scroll", chainId: 534352, kind: "mainnet", ...rollup(3, SCROLL_TX_GAS) },
   { id: "zksync-era", name: "ZKsync Era", chainId: 324, kind: "mainnet", ...rollup(1, ZKSYNC.maxTxGas), ...ZKSYNC },
@@ -80,7 +83,7 @@ export const TESTNETS: readonly Network[] = [
   { id: "optimism-sepolia", name: "OP Sepolia", chainId: 11155420, ...rollup(2, EIP7825_TX_GAS_CAP), ...testnet },
   { id: "base-sepolia", name: "Base Sepolia", chainId: 84532, ...rollup(2, EIP7825_TX_GAS_CAP), ...testnet },
   { id: "polygon-amoy", name: "Polygon Amoy", chainId: 80002, ...polygon, ...testnet, relay: PUBLIC },
-  { id: "bsc-testnet", name: "BNB Smart Chain Testnet", chainId: 97, ...bsc, ...testnet, relay: PUBLIC },
+  { id: "bsc-testnet", name: "BNB Smart Chain Testnet", chainId: 97, ...bsc, ...testnet, relay: PUBLIC, nativeSymbol: "tBNB" },
   { id: "avalanche-fuji", name: "Avalanche Fuji", chainId: 43113, ...avalanche, ...testnet, relay: PUBLIC },
   { id: "linea-sepolia", name: "Linea Sepolia", chainId: 59141, ...rollup(2, LINEA_TX_GAS), ...testnet },
   { id: "scroll-sepolia", name: "Scroll Sepolia", chainId: 534351, ...rollup(3, SCROLL_TX_GAS), ...testnet },
@@ -122,6 +125,7 @@ export const DEVNETS: readonly Network[] = Array.from({ length: DEVNET_COUNT }, 
     feeModel: "eip1559",
     maxTxGas: DEVNET_TX_GAS,
     create2: "canonical",
+    nativeSymbol: "ETH",
   };
 });
 

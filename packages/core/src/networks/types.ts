@@ -85,6 +85,8 @@ export interface Network {
   readonly maxTxGas: number;
   /** Whether the dispatcher gets its canonical CREATE2 address here (see {@link Create2Support}). */
   readonly create2: Create2Support;
+  /** Symbol of the native token gas is paid in (18 decimals on every registry network), e.g. `ETH`, `POL`. */
+  readonly nativeSymbol: string;
 }
 
 /** Operator configuration of one network (from a config file or an environment variable). */
@@ -157,6 +159,7 @@ export const NetworkSchema = z
     // 1M: below that not even a commit fits; 2^32: above any real chain (and a uint32 in the contract's terms).
     maxTxGas: z.number().int().min(1_000_000, "is below 1,000,000 gas: not even a commit fits").max(2 ** 32),
     create2: z.enum(Create2Support),
+    nativeSymbol: z.string().regex(/^[A-Za-z][A-Za-z0-9]{1,10}$/, "must be a token symbol like ETH"),
   })
   .superRefine((network, ctx) => {
     const { preferred, flashbotsRelayUrl } = network.relay;

@@ -89,4 +89,55 @@ export interface DispatcherGateway {
    * without it skips `proposeUpgrade`'s facet code check.
    */
   codeHash?(network: string, address: string): Promise<string | undefined>;
+  /**
+   * The dispatcher's live routing (loupe `facets()`), lifecycle state and timing, and the code hash of
+   * every live facet and of each of `facets`, all read at one block (the latest). Optional: a gateway
+   * without it can't review a proposal.
+   */
+  readRouting?(network: string, facets: readonly string[]): Promise<RoutingSnapshot>;
+  /**
+   * `eth_feeHistory` over the `blocks` blocks up to `newestBlock` with the priority fee `percentiles`.
+   * Optional: without it a review gives no cost estimate.
+   */
+  feeHistory?(network: string, query: FeeHistoryQuery): Promise<FeeHistory>;
+}
+
+/** The block a read was made at: number, hash and time. */
+export interface ReadBlock {
+  number: number;
+  hash: string;
+  /** Unix seconds. */
+  timestamp: number;
+}
+
+/** What {@link DispatcherGateway.readRouting} read, every value at `block`. */
+export interface RoutingSnapshot {
+  block: ReadBlock;
+  state: DispatcherState;
+  /** The dispatcher's `activationDelay()` in seconds: a commit's ETA is its block time plus this. */
+  activationDelaySeconds: number;
+  /** selector (lowercase) → facet (checksummed), live routes only (the loupe's view). */
+  routes: ReadonlyMap<string, string>;
+  /** facet (lowercase) → EXTCODEHASH (lowercase), or null when the address has no code. */
+  codeHashes: ReadonlyMap<string, string | null>;
+}
+
+/** Arguments of `eth_feeHistory`. */
+export interface FeeHistoryQuery {
+  /** How many blocks, ending at `newestBlock`. */
+  blocks: number;
+  newestBlock: number;
+  /** Priority fee percentiles (0–100, ascending). */
+  percentiles: readonly number[];
+}
+
+/** `eth_feeHistory`'s answer, as integers (wei). */
+export interface FeeHistory {
+  oldestBlock: number;
+  /** One per block plus one: the last is the base fee of the block after `newestBlock`. */
+  baseFeePerGas: readonly bigint[];
+  /** Per block, the priority fee at each requested percentile (empty blocks give zeros). */
+  reward: readonly (readonly bigint[])[];
+  /** Per block, gas used / gas limit. */
+  gasUsedRatio: readonly number[];
 }

@@ -86,6 +86,11 @@ export interface Proposal {
    * scheduled, until the approval status is APPROVED (see governance/approval.ts).
    */
   approval?: ProposalApproval;
+  /**
+   * Each target network's active epoch and root as read when the proposal was made (a review reports the
+   * drift since). Absent on older proposals, and for a network whose read failed then.
+   */
+  liveAtProposal?: Record<string, { activeEpoch: number; activeRoot: string }>;
 }
 
 /** The serialisable limits of a batch plan (`PlanOptions` without the cost model and live selectors). */

@@ -65,6 +65,7 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
   const planLimits = planLimitsOf(deps);
   const batchCounts = checkNetworkFit(manifest, input.networks, planLimits, deps);
   await checkFacetCode(manifest, input.networks, deps);
+  const liveAtProposal = await readLiveAtProposal(input.networks, deps);
   const approval = await openApproval({ manifestJson: input.manifestJson, tree: buildManifestTree(manifest.entries, manifestInitializer(manifest)), networks: input.networks, proposer: input.proposer, nowMs: now }, deps);
 
   const proposal: Proposal = {
@@ -79,6 +80,7 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
     proposer: input.proposer,
     plan: planLimits,
     ...(approval && { approval }),
+    ...(Object.keys(liveAtProposal).length > 0 && { liveAtProposal }),
   };
   const runs = proposal.networks.map((network) => createRun({ proposalId: proposal.id, network, batchCount: batchCounts.get(network)!, nowMs: now }));
   const batchCount = Math.max(...batchCounts.values());
@@ -198,6 +200,19 @@ function planOrReject(manifest: Manifest, limits: ProposalPlanLimits, network: N
   } catch (error) {
     throw new NetworkGasCapError(network.id, network.maxTxGas, "apply", undefined, field, `an apply batch can't fit: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * Each network's active epoch and root now, so a review can report the drift since the proposal. Best
+ * effort: a network whose state can't be read is left out (the commit checks drift itself).
+ */
+async function readLiveAtProposal(networkIds: readonly string[], deps: SchedulerDeps): Promise<NonNullable<Proposal["liveAtProposal"]>> {
+  const reads = await Promise.allSettled(networkIds.map((network) => deps.gateway.readState(network)));
+  const live: NonNullable<Proposal["liveAtProposal"]> = {};
+  reads.forEach((read, i) => {
+    if (read.status === "fulfilled") live[networkIds[i]!] = { activeEpoch: Number(read.value.activeEpoch), activeRoot: read.value.activeRoot.toLowerCase() };
+  });
+  return live;
 }
 
 /** Code reads in flight at once while checking a proposal's facets. */
