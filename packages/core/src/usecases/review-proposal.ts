@@ -208,7 +208,8 @@ function diffView(changes: ManifestChanges, snapshot: RoutingSnapshot): NetworkR
 function codehashMismatches(pinned: ReturnType<typeof manifestFacets>, snapshot: RoutingSnapshot): CodehashMismatch[] {
   return [...pinned.values()]
     .map((p) => ({ facet: p.facet, facetName: p.facetName, expected: p.codehash, actual: snapshot.codeHashes.get(p.facet.toLowerCase()) ?? null }))
-    .filter((m) => m.actual?.toLowerCase() !== m.expected.toLowerCase());
+    .filter((m) => m.actual?.toLowerCase() !== m.expected.toLowerCase())
+    .sort((a, b) => (a.facet.toLowerCase() < b.facet.toLowerCase() ? -1 : 1));
 }
 
 function driftOf(manifest: Manifest, atProposal: { activeEpoch: number; activeRoot: string } | undefined, snapshot: RoutingSnapshot): NetworkReview["drift"] {
