@@ -195,6 +195,17 @@ function lazyGateway(factory: GatewayFactory, context: GatewayContext): Dispatch
       if (!inner.codeHash) throw new Error("this deployment's gateway cannot read code; give its factory a codeHash");
       return inner.codeHash(network, address);
     },
+    // The API's review reads routing and fee history through it (no signing).
+    readRouting: async (network, facets) => {
+      const inner = await gateway();
+      if (!inner.readRouting) throw new Error("this deployment's gateway cannot read live routing; give its factory a readRouting");
+      return inner.readRouting(network, facets);
+    },
+    feeHistory: async (network, query) => {
+      const inner = await gateway();
+      if (!inner.feeHistory) throw new Error("this deployment's gateway cannot read fee history; give its factory a feeHistory");
+      return inner.feeHistory(network, query);
+    },
   };
 }
 

@@ -3,8 +3,8 @@
  * views at one block, and sends commit / apply / activate / cancel through a {@link TxSender} per network,
  * so every send is journaled first and idempotent by step id.
  */
-import { Contract, getAddress, Interface, isError, keccak256, type JsonRpcApiProvider } from "ethers";
-import type { DispatcherCall, ListedSelector, DispatcherGateway, DispatcherState, SendResult } from "@payrox/core";
+import { Contract, getAddress, Interface, isError, keccak256, toQuantity, type JsonRpcApiProvider } from "ethers";
+import type { DispatcherCall, FeeHistory, FeeHistoryQuery, ListedSelector, DispatcherGateway, DispatcherState, RoutingSnapshot, SendResult } from "@payrox/core";
 import { TX_VOIDED } from "@payrox/core";
 import { NothingToResumeError, SimulationRevertedError, TxGasLimitExceededError } from "../errors.js";
 import { DispatcherReadError } from "../dispatcher/errors.js";
@@ -21,6 +21,8 @@ export const DISPATCHER_STATE_ABI = [
   "function expiryWindow() view returns (uint64)",
   "function paused() view returns (bool)",
   "function listedSelectors(bytes4 cursor, uint256 limit) view returns (bytes4[] selectors, bool[] dead, bytes4 next)",
+  "function activationDelay() view returns (uint64)",
+  "function facets() view returns (tuple(address facetAddress, bytes4[] functionSelectors)[])",
 ] as const;
 
 /** The lifecycle functions {@link encodeDispatcherCall} encodes (signatures of IManifestDispatcher v2 and its admin facet). */
@@ -35,6 +37,8 @@ export const DISPATCHER_LIFECYCLE_ABI = [
 const lifecycle = new Interface(DISPATCHER_LIFECYCLE_ABI);
 /** Selectors per `listedSelectors` call. */
 const LIST_PAGE = 500;
+/** `eth_getCode` calls in flight at once while reading facets' code hashes. */
+const CODE_READS_IN_FLIGHT = 16;
 
 /** How to reach one network's dispatcher and send to it. */
 export type DispatcherNetwork = {
@@ -103,8 +107,11 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
    * @throws UnknownNetworkError; DispatcherReadError when the address does not answer like a dispatcher.
    */
   async readState(network: string): Promise<DispatcherState> {
-    const { provider, dispatcher, views } = this.#target(network);
-    const blockTag = await provider.getBlockNumber();
+    const target = this.#target(network);
+    return this.#stateAt(target, await target.provider.getBlockNumber());
+  }
+
+  async #stateAt({ provider, dispatcher, views }: Target, blockTag: number): Promise<DispatcherState> {
     try {
       const [activeEpoch, activeRoot, pending, nextEpoch, expiryWindow, paused] = await Promise.all([
         views.activeEpoch({ blockTag }),
@@ -216,6 +223,47 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
   async codeHash(network: string, address: string): Promise<string | undefined> {
     const code = await this.#target(network).provider.getCode(address);
     return code === "0x" ? undefined : keccak256(code);
+  }
+
+  /**
+   * Live routing (loupe `facets()`), lifecycle state, activation delay, and the code hash of every live
+   * facet and of each of `facets`, all read at the latest block (fixed first, by number).
+   * @throws UnknownNetworkError; DispatcherReadError when the address does not answer like a dispatcher.
+   */
+  async readRouting(network: string, facets: readonly string[]): Promise<RoutingSnapshot> {
+    const target = this.#target(network);
+    const latest = await target.provider.getBlock("latest");
+    if (!latest?.hash) throw new Error(`network ${network} returned no latest block; retry`);
+    const blockTag = latest.number;
+    const state = await this.#stateAt(target, blockTag);
+    const [delay, listed] = await Promise.all([target.views.getFunction("activationDelay")({ blockTag }), target.views.getFunction("facets")({ blockTag })]);
+    const routes = new Map<string, string>();
+    for (const [facet, selectors] of listed as [string, string[]][]) for (const selector of selectors) routes.set(selector.toLowerCase(), getAddress(facet));
+    const addresses = [...new Set([...routes.values(), ...facets].map((a) => a.toLowerCase()))];
+    const codeHashes = new Map<string, string | null>();
+    for (let i = 0; i < addresses.length; i += CODE_READS_IN_FLIGHT) {
+      const chunk = addresses.slice(i, i + CODE_READS_IN_FLIGHT);
+      const codes = await Promise.all(chunk.map((address) => target.provider.getCode(address, blockTag)));
+      chunk.forEach((address, j) => codeHashes.set(address, codes[j] === "0x" ? null : keccak256(codes[j]!)));
+    }
+    return { block: { number: latest.number, hash: latest.hash, timestamp: latest.timestamp }, state, activationDelaySeconds: Number(delay), routes, codeHashes };
+  }
+
+  /** `eth_feeHistory(blocks, newestBlock, percentiles)`, quantities decoded. @throws UnknownNetworkError; RPC failures propagate. */
+  async feeHistory(network: string, query: FeeHistoryQuery): Promise<FeeHistory> {
+    const raw = (await this.#target(network).provider.send("eth_feeHistory", [toQuantity(query.blocks), toQuantity(query.newestBlock), [...query.percentiles]])) as {
+      oldestBlock: string;
+      baseFeePerGas?: string[];
+      reward?: string[][];
+      gasUsedRatio?: number[];
+    };
+    return {
+      oldestBlock: Number(raw.oldestBlock),
+      // A chain without EIP-1559 answers without base fees: price at zero base fee then.
+      baseFeePerGas: (raw.baseFeePerGas ?? ["0x0"]).map((v) => BigInt(v)),
+      reward: (raw.reward ?? []).map((rewards) => rewards.map((v) => BigInt(v))),
+      gasUsedRatio: raw.gasUsedRatio ?? [],
+    };
   }
 
   #target(network: string): Target {

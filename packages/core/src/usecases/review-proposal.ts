@@ -12,7 +12,7 @@ import { parseManifest } from "../manifest/validate.js";
 import { approvalSubject } from "../governance/approval.js";
 import { ApprovalAction, approvalHashes, approvalTypedData, type ApprovalHashes, type ApprovalTypedData } from "../governance/typed-data.js";
 import { costOf, FEE_HISTORY_BLOCKS, FEE_PERCENTILES, feeEstimate, sumCosts, type CostRange } from "../review/cost.js";
-import type { ReadBlock, RoutingSnapshot } from "../run/gateway.js";
+import type { FeeHistory, ReadBlock, RoutingSnapshot } from "../run/gateway.js";
 import type { Proposal, Run } from "../run/types.js";
 import type { SchedulerDeps } from "./deps.js";
 import { ProposalNotFoundError } from "./errors.js";
@@ -87,6 +87,8 @@ export interface NetworkReview {
   plan: { steps: PlannedStepView[]; batches: number; totalGas: number };
   /** Cost of the plan's gas; absent when the network's fee history can't be read. */
   cost?: CostView & { symbol: string; decimals: 18; baseFeePerGas: string; priorityFeePerGas: CostView; percentiles: readonly number[] };
+  /** Why there is no `cost` (the fee history could not be read). */
+  costUnavailable?: string;
   /** Unix ms; estimates until the run commits (`committed`), then the run's own ETA. */
   timeline: { committed: boolean; commitAtMs: number; etaMs: number; activateAtMs: number; expiresAtMs: number; cutoverAfterExpiry: boolean };
 }
@@ -155,7 +157,7 @@ async function reviewNetwork(network: string, proposal: Proposal, manifest: Mani
   try {
     const pinned = manifestFacets(manifest);
     const snapshot = await gateway.readRouting(network, [...pinned.keys()]);
-    const fees = gateway.feeHistory ? await gateway.feeHistory(network, { blocks: FEE_HISTORY_BLOCKS, newestBlock: snapshot.block.number, percentiles: FEE_PERCENTILES }) : undefined;
+    const fees = await readFees(network, snapshot.block.number, deps);
     const steps = planSteps(proposal, manifest, registry.maxTxGas, deps);
     const totalGas = steps.reduce((sum, s) => sum + s.estimatedGas, 0);
     return {
@@ -176,11 +178,25 @@ async function reviewNetwork(network: string, proposal: Proposal, manifest: Mani
       codehashMismatches: codehashMismatches(pinned, snapshot),
       drift: driftOf(manifest, proposal.liveAtProposal?.[network], snapshot),
       plan: { steps, batches: steps.filter((s) => s.step === "apply").length, totalGas },
-      ...(fees && { cost: { ...costView(costOf(BigInt(totalGas), feeEstimate(fees))), ...feeView(feeEstimate(fees)), symbol: registry.nativeSymbol, decimals: 18 as const, percentiles: FEE_PERCENTILES } }),
+      ...("history" in fees
+        ? { cost: { ...costView(costOf(BigInt(totalGas), feeEstimate(fees.history))), ...feeView(feeEstimate(fees.history)), symbol: registry.nativeSymbol, decimals: 18 as const, percentiles: FEE_PERCENTILES } }
+        : { costUnavailable: fees.unavailable }),
       timeline: timelineOf(proposal, run, snapshot, nowMs),
     };
   } catch (error) {
     return { network, ok: false, error: { code: "network-unreadable", message: `could not read ${network}: ${(error as Error).message.split("\n")[0]!.slice(0, 300)}; review again in a moment` } };
+  }
+}
+
+/** The fee history up to the review's block; a network that can't give one is reviewed without a cost. */
+async function readFees(network: string, newestBlock: number, deps: SchedulerDeps): Promise<{ history: FeeHistory } | { unavailable: string }> {
+  if (!deps.gateway.feeHistory) return { unavailable: "this deployment's gateway cannot read fee history" };
+  try {
+    const history = await deps.gateway.feeHistory(network, { blocks: FEE_HISTORY_BLOCKS, newestBlock, percentiles: FEE_PERCENTILES });
+    feeEstimate(history);
+    return { history };
+  } catch (error) {
+    return { unavailable: `eth_feeHistory failed: ${(error as Error).message.split("\n")[0]!.slice(0, 200)}` };
   }
 }
 
