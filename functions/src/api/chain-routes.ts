@@ -1,9 +1,9 @@
 /**
  * The API routes that need manifest code and the chain gateway — propose (validates and hashes the
- * manifest, reads facet code) and cancel (may send a transaction). routes.ts loads this module on their
+ * manifest, reads facet code), cancel (may send a transaction) and review (reads live routing and fees). routes.ts loads this module on their
  * first request: in the bundle it is a chunk of its own, off the API's cold start.
  */
-import { cancelProposal, proposeUpgrade, type SchedulerDeps } from "@payrox/core";
+import { cancelProposal, proposeUpgrade, reviewProposal, type SchedulerDeps } from "@payrox/core";
 import { json, type ApiResponse } from "./responses.js";
 import { parseJsonBody, ProposeBodySchema, validate } from "./schemas.js";
 import { runView, summary, type RouteRequest } from "./views.js";
@@ -27,4 +27,9 @@ export async function propose({ event, caller }: RouteRequest, deps: SchedulerDe
 /** POST /proposals/{id}/cancel: cancels the proposal's runs (a committed root is cancelled on chain). */
 export async function cancel({ params, caller }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
   return json(200, await cancelProposal(params.id!, caller, deps));
+}
+
+/** GET /proposals/{id}/review: the proposal's diff, plan, cost, timeline and approval digest per network (reads only). */
+export async function review({ params }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
+  return json(200, await reviewProposal({ proposalId: params.id! }, deps));
 }

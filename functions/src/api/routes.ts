@@ -18,6 +18,7 @@ const ROUTES: Route[] = [
   { method: "GET", path: /^\/proposals\/(?<id>[^/]+)$/, handle: show, key: "GET /proposals/{id}" },
   { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/audit$/, handle: audit, key: "GET /proposals/{id}/audit" },
   { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/cancel$/, handle: onFirstUse("cancel"), key: "POST /proposals/{id}/cancel" },
+  { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/review$/, handle: async (req, deps) => (await import("./chain-routes.js")).review(req, deps), key: "GET /proposals/{id}/review" },
   { method: "GET", path: /^\/networks$/, handle: networks, key: "GET /networks" },
 ];
 
