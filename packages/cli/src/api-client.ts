@@ -4,6 +4,7 @@
  * requests to a loopback address (the devnet) are sent unsigned.
  */
 import * as z from "zod";
+import type { ReviewProposalReturnType } from "@payrox/core";
 import { ApiRequestError, ApiUnreachableError } from "./errors.js";
 
 /** Signs a request (SigV4 in production); returns the headers to send. */
@@ -118,6 +119,11 @@ export class ApiClient {
   /** `POST /proposals/{id}/cancel`. */
   cancel(id: string): Promise<{ proposalId: string; runs: { network: string; outcome: string; chunks?: number; revert?: string; state?: string }[] }> {
     return this.request("POST", `/proposals/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** `GET /proposals/{id}/review`. */
+  review(id: string): Promise<ReviewProposalReturnType> {
+    return this.request("GET", `/proposals/${encodeURIComponent(id)}/review`);
   }
 
   /** `GET /networks`. */
