@@ -11,6 +11,9 @@ import { readLiveRouting } from "@payrox/chain/dispatcher";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadArtifact } from "../../contracts/lib/artifacts.js";
 import { ACTIVATION_DELAY_SECONDS, counterManifest, driveToTerminal, schedulerDeps, startE2eWorld, type E2eWorld } from "../../packages/devnet/tests/support/e2e-harness.js";
+import { startLocalApi } from "@payrox/devnet";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { createApiHandler } from "../src/api.js";
 import { apiEvent } from "./support/api-harness.js";
 
@@ -123,4 +126,46 @@ describe("GET /proposals/{id}/review (anvil, DynamoDB Local)", () => {
     expect(response.status).toBe(404);
     expect(response.body.error.code).toBe("proposal-not-found");
   });
+});
+
+describe("payrox review (the real bin against the API on the local services)", () => {
+  const bin = new URL("../../packages/cli/bin/payrox.js", import.meta.url).pathname;
+  const payrox = async (...args: string[]) => {
+    const local = await startLocalApi({ handler: api });
+    try {
+      return await promisify(execFile)(process.execPath, [bin, ...args, "--api", local.url], { env: { ...process.env, NO_COLOR: "1" } });
+    } finally {
+      await local.stop();
+    }
+  };
+
+  it("prints the per-network table: block, diff with each change, the mismatch flagged, plan gas, cost and timeline", async () => {
+    // Act
+    const { stdout, stderr } = await payrox("review", proposalId);
+    // Assess
+    const n = world.networks[NET]!;
+    expect(stderr).toBe("");
+    expect(stdout).toContain(`proposal ${proposalId}: epoch-2`);
+    expect(stdout).toMatch(new RegExp(`${NET} \\(chain \\d+\\) at block \\d+ 0x[0-9a-f]{64}`));
+    expect(stdout).toContain("changes: 1 added, 3 replaced, 1 removed, 0 unchanged");
+    expect(stdout).toContain(`+ ${selector("decrement()")} decrement()  -> ${counterV2}`);
+    expect(stdout).toContain(`- ${selector("greet()")} greet()  ${n.counterV1}`);
+    expect(stdout).toMatch(new RegExp(`~ ${selector("count()")} count\\(\\)  ${n.counterV1} \\(code 0x[0-9a-f]{64}\\) -> ${counterV2}`));
+    expect(stdout).toContain("CODE HASH MISMATCH (1)");
+    expect(stdout).toContain(`! CounterFacetV2 ${counterV2}: manifest ${keccak256(loadArtifact("CounterFacetV2").deployedBytecode)}, on chain ${keccak256(loadArtifact("CounterFacetV1").deployedBytecode)}`);
+    expect(stdout).toMatch(/plan: commit [\d,]+ \| apply #0 \(1 leaves\) [\d,]+ .* \| activate [\d,]+/);
+    expect(stdout).toMatch(/cost \(ETH\): low [\d.,]+ {2}mid [\d.,]+ {2}high [\d.,]+/);
+    expect(stdout).toMatch(/timeline: commit \S+Z, ETA \S+Z, cut-over \S+Z, expiry \S+Z/);
+    expect(stdout).toContain("total cost:");
+  }, 60_000);
+
+  it("prints only the API's JSON with --json", async () => {
+    // Act
+    const { stdout } = await payrox("review", proposalId, "--json");
+    // Assess
+    const body = JSON.parse(stdout) as ReviewProposalReturnType;
+    expect(body.proposalId).toBe(proposalId);
+    expect((body.networks[0] as NetworkReview).diff.added).toHaveLength(1);
+    expect(Object.keys(body).sort()).toEqual(["leafCount", "name", "networks", "proposalId", "reviewedAtMs", "root", "timeline", "totals"]);
+  }, 60_000);
 });
