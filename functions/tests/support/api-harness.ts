@@ -1,7 +1,7 @@
 /**
  * The HTTP API handler over the real DynamoDB Local, as the API tests build it: `buildDeps` with the
  * real Dynamo adapters, the devnet's LocalScheduler on the same table, and a gateway that only reads facet
- * code (every other chain call is counted and fails).
+ * code and dispatcher state (every other chain call is counted and fails).
  */
 import { readFileSync } from "node:fs";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
@@ -124,16 +124,18 @@ function counterArtifact(): { abi: never; deployedBytecode: string; bytecode: st
 
 /**
  * The chain as the API tests give it: reading code answers CounterFacetV1's code hash for any address
- * (the facet every test manifest routes to), so a proposal's facet check passes; any other call — the API
- * must never send or read dispatcher state — is counted in `chain.calls` and fails.
+ * (the facet every test manifest routes to), so a proposal's facet check passes, and reading a dispatcher's
+ * state answers a fresh dispatcher (epoch 0), which a proposal records to report drift later; any other
+ * call — the API's propose, show and cancel never send — is counted in `chain.calls` and fails.
  */
 export function codeReadingGateway(chain: { calls: number }): DispatcherGateway {
   const codehash = keccak256(counterArtifact().deployedBytecode);
   const refuse = async (): Promise<never> => {
     chain.calls++;
-    throw new Error("the API must not reach the chain beyond reading facet code");
+    throw new Error("the API must not reach the chain beyond reading facet code and dispatcher state");
   };
-  return { codeHash: async () => codehash, readState: refuse, latestBlock: refuse, send: refuse, resume: refuse };
+  const fresh = { activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEpoch: 0n, pendingEta: 0, applied: 0, leafCount: 0, paused: false, nextEpoch: 1n, cancelling: false, expiryWindowSeconds: 86_400 };
+  return { codeHash: async () => codehash, readState: async () => ({ ...fresh }), latestBlock: refuse, send: refuse, resume: refuse };
 }
 
 /** The CounterFacetV1 example manifest (one facet, built from the contracts' artifacts). */
