@@ -191,6 +191,30 @@ describe("JournaledDispatcherGateway (anvil)", () => {
     expect(empty).toBeUndefined();
   });
 
+  it("reads the live routing, state, activation delay and code hashes at one block", async () => {
+    // Act
+    const snapshot = await gateway.readRouting(NETWORK, [manifest.entries[0]!.facet, "0x00000000000000000000000000000000000c0de1"]);
+    // Assess
+    const block = (await provider.getBlock(snapshot.block.number))!;
+    expect(snapshot.block).toEqual({ number: block.number, hash: block.hash, timestamp: block.timestamp });
+    expect(snapshot.activationDelaySeconds).toBe(2);
+    expect(snapshot.state.activeRoot).toBe(manifest.root);
+    for (const entry of manifest.entries) expect(snapshot.routes.get(entry.selector)).toBe(entry.facet);
+    expect(snapshot.codeHashes.get(manifest.entries[0]!.facet.toLowerCase())).toBe(manifest.entries[0]!.codehash);
+    expect(snapshot.codeHashes.get("0x00000000000000000000000000000000000c0de1")).toBeNull();
+  });
+
+  it("reads eth_feeHistory as integers: one base fee per block plus the next, rewards per percentile", async () => {
+    // Act
+    const newestBlock = await provider.getBlockNumber();
+    const history = await gateway.feeHistory(NETWORK, { blocks: 3, newestBlock, percentiles: [25, 50, 75] });
+    // Assess
+    expect(history.oldestBlock).toBe(newestBlock - 2);
+    expect(history.baseFeePerGas).toHaveLength(4);
+    expect(history.baseFeePerGas.every((fee) => typeof fee === "bigint" && fee > 0n)).toBe(true);
+    expect(history.reward.map((r) => r.length)).toEqual([3, 3, 3]);
+  });
+
   it("throws UnknownNetworkError for a network it was not configured with", async () => {
     await expect(gateway.readState("mainnet")).rejects.toBeInstanceOf(UnknownNetworkError);
     await expect(gateway.send("mainnet", "x", { kind: "activate", ...activateArgs(tree) })).rejects.toThrow(/configured: devnet/);

@@ -126,6 +126,12 @@ describe("network registry", () => {
     for (const network of listNetworks({ kind: "testnet" })) expect(network.graceSeconds, network.id).toBe(60);
   });
 
+  it("names each network's native gas token: ETH on Ethereum and the rollups, POL, BNB, AVAX, xDAI elsewhere", () => {
+    const symbols = Object.fromEntries(["ethereum", "base", "arbitrum-one", "polygon", "bsc", "avalanche", "gnosis", "sepolia", "bsc-testnet", "devnet-1"].map((id) => [id, getNetwork(id).nativeSymbol]));
+    expect(symbols).toEqual({ ethereum: "ETH", base: "ETH", "arbitrum-one": "ETH", polygon: "POL", bsc: "BNB", avalanche: "AVAX", gnosis: "xDAI", sepolia: "ETH", "bsc-testnet": "tBNB", "devnet-1": "ETH" });
+    expect(listNetworks().every((n) => /^[A-Za-z][A-Za-z0-9]+$/.test(n.nativeSymbol))).toBe(true);
+  });
+
   it("sends Ethereum mainnet through Flashbots with no public fallback", () => {
     const { relay } = getNetwork("ethereum");
     expect(relay).toEqual({ preferred: ["flashbots"], allowPublicFallback: false, flashbotsRelayUrl: "https://relay.flashbots.net" });
