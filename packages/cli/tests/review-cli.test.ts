@@ -58,6 +58,13 @@ describe("formatReview", () => {
     // Act
     const text = formatReview(reviewFixture());
     // Assess
+    expect(text).toContain(
+      [
+        "network   block     added  replaced  removed  code hashes  drift    gas      cost (mid)   cut-over",
+        "ethereum  21000000  1      1         1        1 MISMATCH   DRIFTED  300,000  0.00345 ETH  2026-12-07T12:00:00Z",
+        "base      -         -      -         -        -            -        -        -            NOT REVIEWED (network-unreadable)",
+      ].join("\n"),
+    );
     expect(text).toContain(`ethereum (chain 1) at block 21000000 ${H("b")} (2026-12-06T12:00:00Z)`);
     expect(text).toContain("changes: 1 added, 1 replaced, 1 removed, 0 unchanged");
     expect(text).toContain(`+ 0x11111111 mint()  -> ${A("1")} (code ${H("1")})`);

@@ -4,7 +4,7 @@ import { parseManifest } from "@payrox/core";
 import { API_FLAG_HELP, apiClientFor } from "../api-flag.js";
 import type { AuditView, ProposalView } from "../api-client.js";
 import { parseCommandArgs } from "../args.js";
-import { NO_POSITIONALS, type Command } from "../command.js";
+import { NO_POSITIONALS, table, type Command } from "../command.js";
 import { AuditAnchorMismatchError, AuditBrokenError, UsageError } from "../errors.js";
 import { readTextFile } from "../files.js";
 
@@ -161,9 +161,4 @@ function describeAnchoring(anchoring: AuditView["anchoring"]): string {
 function relayOf(n: Record<string, unknown>): string {
   const relay = n.relay as { preferred?: string[]; allowPublicFallback?: boolean } | undefined;
   return relay?.preferred ? relay.preferred.join(">") + (relay.allowPublicFallback ? ">public" : "") : "";
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((cells) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }

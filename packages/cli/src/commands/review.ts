@@ -2,7 +2,7 @@
 import type { CodehashMismatch, NetworkReview, NetworkReviewError, ReviewProposalReturnType, RouteChangeView } from "@payrox/core";
 import { API_FLAG_HELP, apiClientFor } from "../api-flag.js";
 import { parseCommandArgs } from "../args.js";
-import { fmt, type Command } from "../command.js";
+import { fmt, table, type Command } from "../command.js";
 
 const NAME = "review";
 const USAGE = "payrox review <proposal-id> [--api <url>] [--json]";
@@ -35,11 +35,21 @@ ${API_FLAG_HELP}`,
 
 /** The human form of a review. */
 export function formatReview(view: ReviewProposalReturnType): string {
-  const lines = [`proposal ${view.proposalId}: ${view.name}, root ${view.root}, ${view.leafCount} entries (reviewed ${iso(view.reviewedAtMs)})`];
+  const lines = [`proposal ${view.proposalId}: ${view.name}, root ${view.root}, ${view.leafCount} entries (reviewed ${iso(view.reviewedAtMs)})`, "", summaryTable(view.networks)];
   for (const network of view.networks) lines.push("", ...(network.ok ? formatNetwork(network) : formatError(network)));
   if (view.totals.length > 0) lines.push("", "total cost:", ...view.totals.map((t) => `  ${t.symbol}: low ${native(t.low)}  mid ${native(t.mid)}  high ${native(t.high)}  (${t.networks.join(", ")})`));
   if (view.approval) lines.push("", ...formatApproval(view.approval, view.timeline.approvalDeadlineMs));
   return lines.join("\n");
+}
+
+/** One row per network: where it was read, what changes, what is flagged, what it costs and when it goes live. */
+function summaryTable(networks: ReviewProposalReturnType["networks"]): string {
+  const rows = networks.map((n) =>
+    n.ok
+      ? [n.network, String(n.block.number), String(n.diff.added.length), String(n.diff.replaced.length), String(n.diff.removed.length), n.codehashMismatches.length ? `${n.codehashMismatches.length} MISMATCH` : "ok", n.drift.drifted ? "DRIFTED" : n.drift.sinceProposal ? "changed" : "none", fmt(n.plan.totalGas), n.cost ? `${native(n.cost.mid)} ${n.cost.symbol}` : "n/a", iso(n.timeline.activateAtMs)]
+      : [n.network, "-", "-", "-", "-", "-", "-", "-", "-", `NOT REVIEWED (${n.error.code})`],
+  );
+  return table(["network", "block", "added", "replaced", "removed", "code hashes", "drift", "gas", "cost (mid)", "cut-over"], rows);
 }
 
 function formatNetwork(n: NetworkReview): string[] {
