@@ -74,8 +74,8 @@ export interface NetworkReview {
   codehashMismatches: CodehashMismatch[];
   /**
    * The active state the diff is computed against compared with the manifest's base (what the commit
-   * checks: `drifted` means the commit would be refused) and with the state observed when the proposal
-   * was made (`sinceProposal`; null when nothing was recorded then).
+   * checks: `drifted` means the commit would be refused; never set once the run has committed) and with
+   * the state observed when the proposal was made (`sinceProposal`; null when nothing was recorded then).
    */
   drift: {
     base: { epoch: number; root: string };
@@ -176,7 +176,7 @@ async function reviewNetwork(network: string, proposal: Proposal, manifest: Mani
       },
       diff: diffView(diffManifest(manifest.entries, { activeEpoch: snapshot.state.activeEpoch, activeRoot: snapshot.state.activeRoot, routes: snapshot.routes }), snapshot),
       codehashMismatches: codehashMismatches(pinned, snapshot),
-      drift: driftOf(manifest, proposal.liveAtProposal?.[network], snapshot),
+      drift: driftOf(manifest, proposal.liveAtProposal?.[network], snapshot, run?.etaMs !== undefined),
       plan: { steps, batches: steps.filter((s) => s.step === "apply").length, totalGas },
       ...("history" in fees
         ? { cost: { ...costView(costOf(BigInt(totalGas), feeEstimate(fees.history))), ...feeView(feeEstimate(fees.history)), symbol: registry.nativeSymbol, decimals: 18 as const, percentiles: FEE_PERCENTILES } }
@@ -228,12 +228,13 @@ function codehashMismatches(pinned: ReturnType<typeof manifestFacets>, snapshot:
     .sort((a, b) => (a.facet.toLowerCase() < b.facet.toLowerCase() ? -1 : 1));
 }
 
-function driftOf(manifest: Manifest, atProposal: { activeEpoch: number; activeRoot: string } | undefined, snapshot: RoutingSnapshot): NetworkReview["drift"] {
+/** Drift of the live state; a run that already committed passed the commit's own check, so it is not `drifted`. */
+function driftOf(manifest: Manifest, atProposal: { activeEpoch: number; activeRoot: string } | undefined, snapshot: RoutingSnapshot, committed: boolean): NetworkReview["drift"] {
   const live = { epoch: Number(snapshot.state.activeEpoch), root: snapshot.state.activeRoot.toLowerCase() };
   const same = (a: { epoch: number; root: string }) => a.epoch === live.epoch && a.root.toLowerCase() === live.root;
   const base = { epoch: manifest.baseEpoch, root: manifest.previousRoot };
   const recorded = atProposal ? { epoch: atProposal.activeEpoch, root: atProposal.activeRoot.toLowerCase() } : null;
-  return { base, atProposal: recorded, live, drifted: !same(base), sinceProposal: recorded ? !same(recorded) : null };
+  return { base, atProposal: recorded, live, drifted: !committed && !same(base), sinceProposal: recorded ? !same(recorded) : null };
 }
 
 /** The steps the runs will send, with the planner's gas: the apply batches are planned as the apply step plans them. */

@@ -9,6 +9,7 @@ import {
   ProposalNotFoundError,
   proposeUpgrade,
   reviewProposal,
+  runStep,
   serializeManifest,
   type FeeHistory,
   type FeeHistoryQuery,
@@ -167,6 +168,21 @@ describe("reviewProposal", () => {
     // Assess
     expect((review.networks[0] as NetworkReview).timeline).toEqual({ committed: false, commitAtMs: earliest, etaMs: earliest + 3_600_000, activateAtMs: cutover, expiresAtMs: earliest + 3_600_000 + 86_400_000, cutoverAfterExpiry: false });
     expect(review.timeline).toEqual({ createdAtMs: h.clock.now(), earliestCommitAtMs: earliest, cutoverAtMs: cutover, approvalDeadlineMs: null });
+  });
+
+  it("takes the timeline from the run once it committed, with the root pending and no drift reported", async () => {
+    // Prepare
+    const { deps, h, json } = setup();
+    const { proposal } = await proposeUpgrade({ manifestJson: json, networks: ["ethereum"], proposer: "alice" }, deps);
+    await runStep([...h.scheduler.jobs.values()][0]!, deps);
+    const run = (await h.store.getRun(proposal.id, "ethereum"))!;
+    // Act
+    const review = await reviewProposal({ proposalId: proposal.id }, deps);
+    // Assess
+    const ethereum = review.networks[0] as NetworkReview;
+    expect(run.state).toBe("COMMITTED");
+    expect(ethereum).toMatchObject({ runState: "COMMITTED", dispatcher: { pendingRoot: proposal.root }, drift: { drifted: false } });
+    expect(ethereum.timeline).toMatchObject({ committed: true, etaMs: run.etaMs, commitAtMs: run.etaMs! - 3_600_000, activateAtMs: run.activateAtMs });
   });
 
   it("gives a network that can't be read an error entry and still reviews the others", async () => {
