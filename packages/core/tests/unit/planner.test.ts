@@ -1,11 +1,12 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import fc from "fast-check";
-import { getAddress, id, keccak256, toBeHex, ZeroHash } from "ethers";
+import { getAddress, id, keccak256, toBeHex, ZeroAddress, ZeroHash } from "ethers";
 import { describe, expect, it } from "vitest";
 import {
   assertNotDrifted,
   buildManifestTree,
   cancelChunkSize,
+  diffManifest,
   diffRouting,
   DriftError,
   GAS_MODEL,
@@ -132,6 +133,32 @@ describe("diffRouting", () => {
     expect(next.previousRoot).toBe(live.activeRoot);
     expect(next.entries.map((e) => e.signature).sort()).toEqual(["drop()", "move()", "new()"]);
     expect(nextManifest("same", [entry("keep()", facetA), entry("move()", facetA), entry("drop()", facetA)], live)).toBeUndefined();
+  });
+
+  it("diffManifest gives a manifest's own changes on a live routing: what diffRouting gave for the routing it was built from", () => {
+    // Prepare
+    const live = {
+      activeEpoch: 3n,
+      activeRoot: keccak256("0x01"),
+      routes: new Map([
+        [entry("keep()", facetA).selector, facetA],
+        [entry("move()", facetA).selector, facetA],
+        [entry("drop()", facetA).selector, facetA],
+        [entry("other()", facetA).selector, facetA],
+      ]),
+    };
+    const desired = [entry("keep()", facetA), entry("move()", facetB), entry("new()", facetB), entry("other()", facetA)];
+    const next = nextManifest("next", desired, live, new Map([[entry("drop()", facetA).selector, "drop()"]]))!;
+    const notLive = { ...entry("gone()", facetA), facet: ZeroAddress, facetName: "", codehash: ZeroHash };
+    // Act
+    const changes = diffManifest([...next.entries, notLive, entry("keep()", facetA)], live);
+    // Assess
+    const routed = diffRouting(desired, live);
+    expect(changes.add).toEqual(routed.add);
+    expect(changes.replace).toEqual(routed.replace);
+    expect(changes.remove.map((e) => [e.selector, e.signature])).toEqual([[entry("drop()", facetA).selector, "drop()"]]);
+    expect(changes.unchanged).toBe(1);
+    expect(changes.removeNotLive.map((e) => e.selector)).toEqual([notLive.selector]);
   });
 
   it("reports a dispatcher that is not at the manifest's base epoch and root as drifted", () => {
