@@ -11,8 +11,8 @@ import { lifecycleGas, planBatches } from "../manifest/planner.js";
 import { parseManifest } from "../manifest/validate.js";
 import { approvalSubject } from "../governance/approval.js";
 import { ApprovalAction, approvalHashes, approvalTypedData, type ApprovalHashes, type ApprovalTypedData } from "../governance/typed-data.js";
-import { costOf, FEE_HISTORY_BLOCKS, FEE_PERCENTILES, feeEstimate, sumCosts, type CostRange } from "../review/cost.js";
-import type { FeeHistory, ReadBlock, RoutingSnapshot } from "../run/gateway.js";
+import { costOf, FEE_HISTORY_BLOCKS, FEE_PERCENTILES, feeEstimate, sumCosts, type CostRange, type FeeEstimate } from "../review/cost.js";
+import type { ReadBlock, RoutingSnapshot } from "../run/gateway.js";
 import type { Proposal, Run } from "../run/types.js";
 import type { SchedulerDeps } from "./deps.js";
 import { ProposalNotFoundError } from "./errors.js";
@@ -154,12 +154,13 @@ async function reviewNetwork(network: string, proposal: Proposal, manifest: Mani
   if (!gateway.readRouting || !registry) {
     return { network, ok: false, error: { code: "review-unsupported", message: registry ? "this deployment's gateway cannot read live routing" : `network ${network} is not configured here` } };
   }
+  // Planned before any read: only the chain's answers make a network "unreadable".
+  const steps = planSteps(proposal, manifest, registry.maxTxGas, deps);
+  const totalGas = steps.reduce((sum, s) => sum + s.estimatedGas, 0);
+  const pinned = manifestFacets(manifest);
   try {
-    const pinned = manifestFacets(manifest);
     const snapshot = await gateway.readRouting(network, [...pinned.keys()]);
     const fees = await readFees(network, snapshot.block.number, deps);
-    const steps = planSteps(proposal, manifest, registry.maxTxGas, deps);
-    const totalGas = steps.reduce((sum, s) => sum + s.estimatedGas, 0);
     return {
       network,
       ok: true,
@@ -178,8 +179,8 @@ async function reviewNetwork(network: string, proposal: Proposal, manifest: Mani
       codehashMismatches: codehashMismatches(pinned, snapshot),
       drift: driftOf(manifest, proposal.liveAtProposal?.[network], snapshot, run?.etaMs !== undefined),
       plan: { steps, batches: steps.filter((s) => s.step === "apply").length, totalGas },
-      ...("history" in fees
-        ? { cost: { ...costView(costOf(BigInt(totalGas), feeEstimate(fees.history))), ...feeView(feeEstimate(fees.history)), symbol: registry.nativeSymbol, decimals: 18 as const, percentiles: FEE_PERCENTILES } }
+      ...("estimate" in fees
+        ? { cost: { ...costView(costOf(BigInt(totalGas), fees.estimate)), ...feeView(fees.estimate), symbol: registry.nativeSymbol, decimals: 18 as const, percentiles: FEE_PERCENTILES } }
         : { costUnavailable: fees.unavailable }),
       timeline: timelineOf(proposal, run, snapshot, nowMs),
     };
@@ -189,12 +190,10 @@ async function reviewNetwork(network: string, proposal: Proposal, manifest: Mani
 }
 
 /** The fee history up to the review's block; a network that can't give one is reviewed without a cost. */
-async function readFees(network: string, newestBlock: number, deps: SchedulerDeps): Promise<{ history: FeeHistory } | { unavailable: string }> {
+async function readFees(network: string, newestBlock: number, deps: SchedulerDeps): Promise<{ estimate: FeeEstimate } | { unavailable: string }> {
   if (!deps.gateway.feeHistory) return { unavailable: "this deployment's gateway cannot read fee history" };
   try {
-    const history = await deps.gateway.feeHistory(network, { blocks: FEE_HISTORY_BLOCKS, newestBlock, percentiles: FEE_PERCENTILES });
-    feeEstimate(history);
-    return { history };
+    return { estimate: feeEstimate(await deps.gateway.feeHistory(network, { blocks: FEE_HISTORY_BLOCKS, newestBlock, percentiles: FEE_PERCENTILES })) };
   } catch (error) {
     return { unavailable: `eth_feeHistory failed: ${(error as Error).message.split("\n")[0]!.slice(0, 200)}` };
   }
@@ -279,6 +278,6 @@ function costView(cost: CostRange): CostView {
   return { low: cost.low.toString(), mid: cost.mid.toString(), high: cost.high.toString() };
 }
 
-function feeView(fees: ReturnType<typeof feeEstimate>): { baseFeePerGas: string; priorityFeePerGas: CostView } {
+function feeView(fees: FeeEstimate): { baseFeePerGas: string; priorityFeePerGas: CostView } {
   return { baseFeePerGas: fees.baseFeePerGas.toString(), priorityFeePerGas: costView(fees.priorityFeePerGas) };
 }

@@ -157,6 +157,23 @@ describe("reviewProposal", () => {
     expect(review.totals).toEqual([{ symbol: "ETH", networks: ["ethereum", "base"], low: String(2n * total * 11n * GWEI), mid: String(2n * total * 13n * GWEI), high: String(2n * total * 15n * GWEI) }]);
   });
 
+  it("reviews a network whose fee history can't be read without a cost, saying why", async () => {
+    // Prepare
+    const { deps, gateway, json } = setup();
+    const { proposal } = await proposeUpgrade({ manifestJson: json, networks: ["ethereum"], proposer: "alice" }, deps);
+    gateway.feeHistory = async () => {
+      throw new Error("the method eth_feeHistory does not exist");
+    };
+    // Act
+    const review = await reviewProposal({ proposalId: proposal.id }, deps);
+    // Assess
+    const ethereum = review.networks[0] as NetworkReview;
+    expect(ethereum.ok).toBe(true);
+    expect(ethereum.cost).toBeUndefined();
+    expect(ethereum.costUnavailable).toBe("eth_feeHistory failed: the method eth_feeHistory does not exist");
+    expect(review.totals).toEqual([]);
+  });
+
   it("gives the timeline from the earliest commit, the activation delay, the cut-over and the expiry window", async () => {
     // Prepare
     const { deps, h, json } = setup();
