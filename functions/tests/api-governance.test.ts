@@ -216,11 +216,10 @@ describe("a proposal under a 2-of-3 policy", () => {
   });
 
   it.each([
-    ["a second approval by the same approver", () => ({ action: "Approve", nonce: 1 }), 409, "duplicate-approval"],
-    ["a used nonce", () => ({ action: "Withdraw", nonce: 0 }), 409, "replayed-nonce"],
-  ] as const)("refuses %s (409)", async (_what, input, status, code) => {
+    ["a second approval by the same approver", "Approve", 1, 409, "duplicate-approval"],
+    ["a used nonce", "Withdraw", 0, 409, "replayed-nonce"],
+  ] as const)("refuses %s (409)", async (_what, action, nonce, status, code) => {
     // Prepare
-    const { action, nonce } = input();
     const body = { action, nonce, signature: await sign(bob, subject, action, nonce) };
 
     // Act
