@@ -6,9 +6,9 @@
  */
 import { verifyQuorum, type ProposalApproval } from "../governance/approval.js";
 import { ApprovalStatus } from "../governance/ports.js";
-import { GovernanceConfigError, QuorumNotVerifiedError } from "../governance/errors.js";
+import { ApprovedTargetChangedError, GovernanceConfigError, QuorumNotVerifiedError } from "../governance/errors.js";
 import { approvalRulesOf, policyHash } from "../governance/policy.js";
-import { manifestFileHash } from "../governance/typed-data.js";
+import { manifestFileHash, type ApprovalTarget } from "../governance/typed-data.js";
 import { AlertType, runIncidentKey } from "../alerts/types.js";
 import type { ManifestTree } from "../manifest/merkle.js";
 import type { DispatcherState } from "../run/gateway.js";
@@ -62,7 +62,7 @@ export function approvalPending(proposal: Proposal): StepOutcome | undefined {
  * table is not an approval.
  * @returns undefined to go on; otherwise the step's outcome (skipped, or the run failed with an alert)
  */
-export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pick<ManifestTree, "root" | "leafCount">, live: Pick<DispatcherState, "expiryWindowSeconds">, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
+export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pick<ManifestTree, "root" | "leafCount">, live: Pick<DispatcherState, "expiryWindowSeconds" | "activationDelaySeconds">, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
   const governance = deps.governance;
   const rules = governance && approvalRulesOf(governance.policy);
   const approval = proposal.approval;
@@ -83,8 +83,9 @@ export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pic
   const network = deps.networks(run.network);
   const target = approval.targets.find((t) => t.network === run.network);
   if (!target || (network && network.chainId !== target.chainId)) return refuse(deps, run, `no approved target matches ${run.network}${network ? ` (chain ${network.chainId})` : ""}`);
-  if (live.expiryWindowSeconds !== target.expiryWindowSeconds) {
-    return refuse(deps, run, `the dispatcher on ${run.network} now has an expiry window of ${live.expiryWindowSeconds} s, the approvals signed ${target.expiryWindowSeconds} s; propose it again`);
+  const changed = changedTiming(proposal.id, run.network, target, live);
+  if (changed) {
+    return refuse(deps, run, changed.message, { field: changed.field, signed: changed.signed, live: changed.live }, "approval-target-changed");
   }
   try {
     const stored = await governance.approvals.listApprovals(proposal.id);
@@ -103,9 +104,19 @@ export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pic
   }
 }
 
-async function refuse(deps: SchedulerDeps, run: Run, message: string, values: Record<string, string | number> = {}): Promise<StepOutcome> {
+/**
+ * The signed timing the live dispatcher no longer has, if any: a changed activation delay moves the ETA (and
+ * so the cut-over) the approvers saw; a changed expiry window moves the last moment it may go live.
+ */
+function changedTiming(proposalId: string, network: string, target: ApprovalTarget, live: Pick<DispatcherState, "expiryWindowSeconds" | "activationDelaySeconds">): ApprovedTargetChangedError | undefined {
+  if (live.activationDelaySeconds !== target.activationDelaySeconds) return new ApprovedTargetChangedError(proposalId, network, "activationDelay", target.activationDelaySeconds, live.activationDelaySeconds);
+  if (live.expiryWindowSeconds !== target.expiryWindowSeconds) return new ApprovedTargetChangedError(proposalId, network, "expiryWindow", target.expiryWindowSeconds, live.expiryWindowSeconds);
+  return undefined;
+}
+
+async function refuse(deps: SchedulerDeps, run: Run, message: string, values: Record<string, string | number> = {}, code = "approval-unverified"): Promise<StepOutcome> {
   const text = `commit refused: ${message}`;
-  return failRun(deps, run, "approval-unverified", text, {
+  return failRun(deps, run, code, text, {
     type: AlertType.UNAUTHORIZED,
     severity: "critical",
     dedupeKey: runIncidentKey(AlertType.UNAUTHORIZED, run.proposalId, run.network),
