@@ -43,6 +43,7 @@ export async function openApproval(input: { manifestJson: string; tree: Pick<Man
     leafCount: input.tree.leafCount,
     targets,
     deadlineMs: input.nowMs + rules.windowSeconds * 1000,
+    allOrNone: rules.allOrNone,
   };
 }
 
