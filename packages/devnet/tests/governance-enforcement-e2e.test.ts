@@ -139,4 +139,32 @@ describe("governance enforcement end to end", () => {
     // Test 1's commit on devnet-1 (PayRox's, journaled, approved) is not flagged.
     expect(withoutQuorum.some((a) => a.proposalId === approvedProposal)).toBe(false);
   });
+
+  it("raises approval-refused once per signer and approval-stale once (resolved by the crossing) through the DynamoDB incident ledger", async () => {
+    // Prepare: a proposal on devnet-2 (its timelock now 45 s, read at proposal time), stale after 2 s.
+    const stale: SchedulerDeps = { ...deps, options: { ...deps.options, approvalStaleAfterMs: 2_000 } };
+    const manifest = await counterManifest(world, NET_2, "gov-e2e-alerts");
+    const { proposal } = await proposeUpgrade({ manifestJson: JSON.stringify(manifest), networks: [NET_2], proposer: "alice" }, stale);
+    const stranger = approverKey(99);
+    const sign = (i: number) => signAction(i === 99 ? stranger : approverKey(i), proposal, ApprovalAction.APPROVE, 0);
+
+    // Act: a key that is no approver's tries three times; the proposal goes stale; then two approvers sign.
+    for (let k = 0; k < 3; k++) await approveProposal({ proposalId: proposal.id, submission: { action: "Approve", nonce: 0, signature: await sign(99) } }, stale).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const swept = await watchdogSweep({ ...stale, actor: "watchdog" });
+    await watchdogSweep({ ...stale, actor: "watchdog" });
+    for (const i of [1, 2]) await approveProposal({ proposalId: proposal.id, submission: { action: "Approve", nonce: 0, signature: await sign(i) } }, stale);
+
+    // Assess
+    const mine = deps.alerts.alerts.filter((a) => a.proposalId === proposal.id);
+    expect(mine.map((a) => [a.type, a.status])).toEqual([
+      ["approval-refused", "raised"],
+      ["approval-stale", "raised"],
+      ["approval-stale", "resolved"],
+    ]);
+    expect(mine[0]).toMatchObject({ severity: "critical", evidence: { values: { code: "not-approver", signer: stranger.address } } });
+    expect(swept.staleApprovals).toEqual([proposal.id]);
+    expect((await world.audit.list(proposal.id)).filter((e) => e.event === "approval.refused")).toHaveLength(3);
+    await cancelProposal(proposal.id, "operator", stale);
+  });
 });
