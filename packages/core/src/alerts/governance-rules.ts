@@ -104,6 +104,27 @@ export function allOrNoneHeldRule(held: Pick<Run, "proposalId" | "network">, hal
   };
 }
 
+/**
+ * The proposal's pause incident under all-or-none (its own key: a later halt is another incident):
+ * `held` waits because `paused`'s dispatcher is paused. Resolved when a run of the proposal activates.
+ */
+export function allOrNonePausedRule(held: Pick<Run, "proposalId" | "network">, paused: Pick<Run, "network">): AlertDraft {
+  return {
+    type: AlertType.ALL_OR_NONE_HELD,
+    severity: "warning",
+    dedupeKey: allOrNonePausedKey(held.proposalId),
+    proposalId: held.proposalId,
+    network: paused.network,
+    message: `the dispatcher on ${paused.network} is paused and the policy is all-or-none: the proposal's other networks (first ${held.network}) wait; they activate once it is unpaused, and hold for a cancel if its root expires meanwhile`,
+    evidence: { values: { pausedNetwork: paused.network, reason: "paused", heldNetwork: held.network } },
+  };
+}
+
+/** Dedupe key of a proposal's all-or-none pause incident. */
+export function allOrNonePausedKey(proposalId: string): string {
+  return `${proposalIncidentKey(AlertType.ALL_OR_NONE_HELD, proposalId)}:paused`;
+}
+
 /** The resolution of a proposal's `all-or-none-held` incident (`how`: cancelled, expired). */
 export function allOrNoneHeldResolution(proposalId: string, how: string): AlertDraft {
   return { type: AlertType.ALL_OR_NONE_HELD, severity: "info", dedupeKey: proposalIncidentKey(AlertType.ALL_OR_NONE_HELD, proposalId), proposalId, message: `the held activations of proposal ${proposalId} ended: ${how}` };

@@ -27,8 +27,8 @@ import { checkGas } from "./gas-check.js";
 import { resolveStuckTx } from "./stuck-tx.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
-import { haltedSiblings, reportAllOrNoneHold } from "./all-or-none.js";
-import { allOrNoneHeldResolution } from "../alerts/governance-rules.js";
+import { allOrNoneBlock, reportAllOrNoneHold, type AllOrNoneBlock } from "./all-or-none.js";
+import { allOrNoneHeldResolution, allOrNonePausedKey } from "../alerts/governance-rules.js";
 import { isTerminalRun } from "../run/state-machine.js";
 
 /** How often an activation refused by a paused dispatcher is retried (default of `options.pausedRetryMs`). */
@@ -53,8 +53,8 @@ export async function activateBody({ proposal, run }: StepContext, deps: Schedul
   const held = await holdUntilDue(run, network.blockTimeSeconds, deps);
   if (held) return held;
   // All or none: checked after the hold, right before sending, so a sibling that halted meanwhile counts.
-  const halted = await haltedSiblings(proposal, run, deps);
-  if (halted.length > 0) return holdForAllOrNone(proposal, run, halted, deps);
+  const blocked = await allOrNoneBlock(proposal, run, deps);
+  if (blocked) return holdForAllOrNone(proposal, run, blocked, deps);
 
   const stepId = txStepId(run, StepName.ACTIVATE);
   const sent = await deps.gateway.send(run.network, stepId, { kind: "activate", ...args });
@@ -80,6 +80,10 @@ export async function activateBody({ proposal, run }: StepContext, deps: Schedul
   const activated = await saveTransition(deps, run, { type: "activated" });
   if (!activated) return { outcome: "skipped", reason: "run moved concurrently" };
   await reportActivation(deps, run, network.graceSeconds, sent.tx);
+  if (proposal.approval?.allOrNone) {
+    // A wait on a paused sibling is over once the proposal activates anywhere.
+    await resolve(deps, { type: AlertType.ALL_OR_NONE_HELD, severity: "info", dedupeKey: allOrNonePausedKey(run.proposalId), proposalId: run.proposalId, network: run.network, message: `activated on ${run.network} (tx ${sent.tx.hash}): no network is paused any more` });
+  }
   await resolveStuckTx(deps, run, sent.tx);
   await checkGas(deps, run, "activate", sent.tx);
   if (manifest.entries.some(isRemoval)) await pruneDeadSelectors(deps, run, network.maxTxGas);
@@ -203,14 +207,14 @@ async function holdWhilePaused(proposal: Proposal, run: Run, deps: SchedulerDeps
 }
 
 /**
- * A sibling network's run halted and the proposal is all-or-none: audit and alert once, look again in
+ * A sibling network's run halted (or its dispatcher is paused) and the proposal is all-or-none: audit and alert once, look again in
  * `allOrNoneRetryMs` (a new attempt of the unchanged run: nothing was sent). Past its own root's expiry
  * the run is EXPIRED like any root not activated in time.
  */
-async function holdForAllOrNone(proposal: Proposal, run: Run, halted: readonly Run[], deps: SchedulerDeps): Promise<StepOutcome> {
+async function holdForAllOrNone(proposal: Proposal, run: Run, blocked: AllOrNoneBlock, deps: SchedulerDeps): Promise<StepOutcome> {
   const [state, latest] = await Promise.all([deps.gateway.readState(run.network), deps.gateway.latestBlock(run.network)]);
   if (state.pendingEta > 0 && latest.timestamp > state.pendingEta + state.expiryWindowSeconds) return expire(proposal, run, deps);
-  await reportAllOrNoneHold(run, halted, deps);
+  await reportAllOrNoneHold(run, blocked, deps);
   return reschedule(run, deps.clock.now() + (deps.options?.allOrNoneRetryMs ?? SCHEDULER_DEFAULTS.allOrNoneRetryMs), deps);
 }
 

@@ -38,7 +38,7 @@ describe("activateStep under an all-or-none policy", () => {
     expect(activations()).toEqual([]);
     const holds = (await h.audit.list(proposal.id)).filter((e) => e.event === "activation.held-all-or-none");
     expect(holds.map((e) => e.network).sort()).toEqual(["ethereum", "optimism"]);
-    expect(holds[0]!.details).toEqual({ halted: [{ network: "base", state: "FAILED", reason: "codehash-mismatch" }] });
+    expect(holds[0]!.details).toEqual({ cause: "halted", halted: [{ network: "base", state: "FAILED", reason: "codehash-mismatch" }] });
     const held = h.alerts.alerts.filter((a) => a.type === "all-or-none-held");
     expect(held).toMatchObject([{ status: "raised", severity: "critical", network: "base", proposalId: proposal.id, evidence: { values: { haltedNetwork: "base", reason: "codehash-mismatch" } } }]);
     expect(held[0]!.runbook).toMatch(/#all-or-none-held$/);
@@ -72,6 +72,32 @@ describe("activateStep under an all-or-none policy", () => {
     expect(await states()).toEqual({ ethereum: RunState.EXPIRED, base: RunState.FAILED, optimism: RunState.EXPIRED });
     expect(activations()).toEqual([]);
     expect(h.gateway.sends.filter((s) => s.call.kind === "cancel").map((s) => s.network).sort()).toEqual(["base", "ethereum", "optimism"]);
+    expect(h.alerts.alerts.filter((a) => a.type === "all-or-none-held").map((a) => a.status)).toEqual(["raised", "resolved"]);
+  });
+
+  it("makes the other networks wait while one network's dispatcher is paused, and activates them all once it is unpaused", async () => {
+    // Prepare: base is paused from its first apply on (its own activation will hold, as without all-or-none).
+    const { h, deps, proposal, states, activations } = await approvedUnder(eoaPolicy(3, 2, { allOrNone: true }));
+    h.gateway.script = (network, call) => {
+      if (network === "base" && call.kind === "apply") h.gateway.state("base").paused = true;
+      return undefined;
+    };
+    // Act: past every ETA, for a few retries.
+    await fireDueJobs(h, deps, () => 0, 60);
+    // Assess: nothing activated anywhere; one wait audited per waiting network, one warning.
+    expect(await states()).toEqual({ ethereum: RunState.APPLIED, base: RunState.APPLIED, optimism: RunState.APPLIED });
+    expect(new Set(activations())).toEqual(new Set(["base"])); // base's own attempts, refused with ActivationPaused
+    const waits = (await h.audit.list(proposal.id)).filter((e) => e.event === "activation.held-all-or-none");
+    expect(waits.map((e) => e.network).sort()).toEqual(["ethereum", "optimism"]);
+    expect(waits[0]!.details).toEqual({ cause: "paused", paused: [{ network: "base", state: "APPLIED", reason: "paused" }] });
+    expect(h.alerts.alerts.filter((a) => a.type === "all-or-none-held")).toMatchObject([{ status: "raised", severity: "warning", network: "base", evidence: { values: { pausedNetwork: "base" } } }]);
+
+    // Act: the pause is lifted.
+    h.gateway.script = () => undefined;
+    h.gateway.state("base").paused = false;
+    await fireDueJobs(h, deps);
+    // Assess
+    expect(await states()).toEqual({ ethereum: RunState.ACTIVATED, base: RunState.ACTIVATED, optimism: RunState.ACTIVATED });
     expect(h.alerts.alerts.filter((a) => a.type === "all-or-none-held").map((a) => a.status)).toEqual(["raised", "resolved"]);
   });
 
