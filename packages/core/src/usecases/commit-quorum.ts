@@ -81,14 +81,14 @@ export class CommitQuorumCheck {
 
   async #judge(proposal: Proposal, event: DispatcherEvent): Promise<string | undefined> {
     const approval = proposal.approval;
-    if (!approval) return `proposal ${proposal.id} was made without an approval record while the deployment requires approvals`;
+    const governance = this.deps.governance;
+    const rules = governance && approvalRulesOf(governance.policy);
+    if (!approval) return rules ? `proposal ${proposal.id} was made without an approval record while the deployment requires approvals` : undefined;
     if (approval.status !== ApprovalStatus.APPROVED) return `proposal ${proposal.id} is ${approval.status}, not APPROVED`;
     const target = approval.targets.find((t) => t.network === event.network);
     const chainId = this.deps.networks(event.network)?.chainId;
     if (!target || (chainId !== undefined && chainId !== target.chainId)) return `the approvals of proposal ${proposal.id} do not name ${event.network}`;
     if (event.args.leafCount !== undefined && Number(event.args.leafCount) !== approval.leafCount) return `the commit's leaf count ${event.args.leafCount} is not the approved ${approval.leafCount}`;
-    const governance = this.deps.governance;
-    const rules = governance && approvalRulesOf(governance.policy);
     if (!governance || !rules) return `proposal ${proposal.id} was approved under a policy this deployment no longer has: its approvals can't be checked`;
     if (policyHash(governance.policy) !== approval.policyHash) return `the policy changed since proposal ${proposal.id} was approved: its approvals can't be checked against the signed policy`;
     try {
