@@ -13,7 +13,8 @@ import { AlertType, runIncidentKey } from "../alerts/types.js";
 import type { ManifestTree } from "../manifest/merkle.js";
 import type { DispatcherState } from "../run/gateway.js";
 import type { Proposal, Run } from "../run/types.js";
-import { failRun, record, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { failRun, record, type AfterFailure, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { releaseOwnRoot } from "./release-root.js";
 import { ProposalRejectedError, ProposalRejection } from "./errors.js";
 
 /**
@@ -106,6 +107,21 @@ export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pic
 }
 
 /**
+ * After the commit confirmed: the ETA the dispatcher set must be the commit block's time plus the signed
+ * activation delay. The gate read the delay a block or more earlier; a change that took effect in between
+ * (a scheduled decrease settling, an increase) would move the ETA the approvers saw. Then the run fails
+ * `approval-target-changed` and cancels its own root, as any run failing after its commit does.
+ * @returns undefined when the ETA is the signed one, or no approval binds the network; otherwise the step's outcome
+ */
+export async function committedDelayGate(proposal: Proposal, committed: Run, pendingEtaSeconds: number, blockTimestamp: number, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
+  const target = proposal.approval?.targets.find((t) => t.network === committed.network);
+  const delay = pendingEtaSeconds - blockTimestamp;
+  if (!target || delay === target.activationDelaySeconds) return undefined;
+  const changed = new ApprovedTargetChangedError(proposal.id, committed.network, "activationDelay", target.activationDelaySeconds, delay);
+  return refuse(deps, committed, `${changed.message} (the delay changed between the check and the commit's block)`, { field: changed.field, signed: changed.signed, live: changed.live }, "approval-target-changed", (failed) => releaseOwnRoot(failed, deps));
+}
+
+/**
  * The signed timing the live dispatcher no longer has, if any: a changed activation delay moves the ETA (and
  * so the cut-over) the approvers saw; a changed expiry window moves the last moment it may go live.
  */
@@ -115,7 +131,7 @@ function changedTiming(proposalId: string, network: string, target: ApprovalTarg
   return undefined;
 }
 
-async function refuse(deps: SchedulerDeps, run: Run, message: string, values: Record<string, string | number> = {}, code = "approval-unverified"): Promise<StepOutcome> {
+async function refuse(deps: SchedulerDeps, run: Run, message: string, values: Record<string, string | number> = {}, code = "approval-unverified", after?: AfterFailure): Promise<StepOutcome> {
   const text = `commit refused: ${message}`;
   return failRun(deps, run, code, text, {
     type: AlertType.UNAUTHORIZED,
@@ -125,5 +141,5 @@ async function refuse(deps: SchedulerDeps, run: Run, message: string, values: Re
     network: run.network,
     message: text,
     evidence: { values },
-  });
+  }, after);
 }

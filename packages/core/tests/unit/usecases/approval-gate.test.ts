@@ -34,6 +34,24 @@ describe("commitApprovalGate: the live timing against the signed one", () => {
     expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe(RunState.ACTIVATED);
   });
 
+  it("fails the run and cancels its own root when the delay changed between the check and the commit's block (the ETA is not the signed one)", async () => {
+    // Prepare: base's timelock drops to 120 s in the block that includes the commit, after the gate read 3,600 s.
+    const { h, deps, proposal } = await approved();
+    h.gateway.script = (network, call) => {
+      if (network === "base" && call.kind === "commit") h.gateway.state("base").activationDelaySeconds = 120;
+      return undefined;
+    };
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    const base = (await h.store.getRun(proposal.id, "base"))!;
+    expect(base).toMatchObject({ state: RunState.FAILED, failure: { code: "approval-target-changed", message: expect.stringMatching(/activation delay of 120 s.*between the check and the commit's block/) } });
+    expect(h.gateway.sends.filter((s) => s.network === "base").map((s) => s.call.kind)).toEqual(["commit", "cancel"]);
+    expect(h.gateway.state("base").pendingRoot).toBe(`0x${"00".repeat(32)}`);
+    expect((await h.audit.list(proposal.id)).filter((e) => e.network === "base").map((e) => e.event)).toEqual(["approval.verified", "commit.confirmed", "run.failed", "cancel.confirmed", "run.root-cancelled"]);
+    expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe(RunState.ACTIVATED);
+  });
+
   it("commits when the live delay and expiry window are the signed ones", async () => {
     const { h, deps, proposal } = await approved();
     await fireDueJobs(h, deps);
