@@ -9,8 +9,8 @@
  * either: the run holds, retrying every {@link PAUSED_RETRY_MS}, with one `dispatcher-paused` warning
  * (resolved when it activates), until its root's expiry — then it is EXPIRED like any root that was not
  * activated in time. A `CodehashMismatch` fails the run with a critical alert (reverts.ts). Under an
- * all-or-none policy, a sibling network's run that halted without activating holds the activation here,
- * right before it is sent (all-or-none.ts).
+ * all-or-none policy, a sibling network's run that halted without activating — or whose dispatcher is
+ * paused — holds the activation here, right before it is sent (all-or-none.ts).
  */
 import { StepName, type Proposal, type Run } from "../run/types.js";
 import { cancelRunOnChain } from "./cancel-proposal.js";
@@ -207,9 +207,9 @@ async function holdWhilePaused(proposal: Proposal, run: Run, deps: SchedulerDeps
 }
 
 /**
- * A sibling network's run halted (or its dispatcher is paused) and the proposal is all-or-none: audit and alert once, look again in
- * `allOrNoneRetryMs` (a new attempt of the unchanged run: nothing was sent). Past its own root's expiry
- * the run is EXPIRED like any root not activated in time.
+ * A sibling network's run halted (or its dispatcher is paused) and the proposal is all-or-none: audit and
+ * alert once, look again in `allOrNoneRetryMs` (a new attempt of the unchanged run: nothing was sent).
+ * Past its own root's expiry the run is EXPIRED like any root not activated in time.
  */
 async function holdForAllOrNone(proposal: Proposal, run: Run, blocked: AllOrNoneBlock, deps: SchedulerDeps): Promise<StepOutcome> {
   const [state, latest] = await Promise.all([deps.gateway.readState(run.network), deps.gateway.latestBlock(run.network)]);
