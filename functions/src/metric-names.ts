@@ -54,6 +54,9 @@ export const PagingAlertType = {
   // Tampering with the audit trail, and a retired signer still in use, are security incidents.
   AUDIT_TAMPERED: AlertType.AUDIT_TAMPERED,
   UNAUTHORIZED_SIGNER: AlertType.UNAUTHORIZED_SIGNER,
+  // Governance: a commit with no verified quorum behind it is a bypass; a held all-or-none rollout waits for a human's cancel.
+  COMMIT_WITHOUT_QUORUM: AlertType.COMMIT_WITHOUT_QUORUM,
+  ALL_OR_NONE_HELD: AlertType.ALL_OR_NONE_HELD,
 } as const;
 
 /** The `AlertsRaised` `type` values the stacks alarm on (each pages a human). */

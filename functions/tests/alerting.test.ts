@@ -46,11 +46,11 @@ describe("observability metrics", () => {
     ]);
   });
 
-  it("names the alarmed alert types: the four seed ones, every out-of-band dispatcher event family, audit tampering and a retired signer", () => {
+  it("names the alarmed alert types: the four seed ones, every out-of-band dispatcher event family, audit tampering, a retired signer, a commit without quorum and a held all-or-none rollout", () => {
     expect(ALARMED_ALERT_TYPES).toEqual([
       "late-activation", "codehash-mismatch", "unauthorized", "gas-spike",
       "out-of-band-role-change", "out-of-band-admin-transfer", "out-of-band-delay-change", "out-of-band-pause", "out-of-band-selector-disabled", "out-of-band-commit", "out-of-band-cancel",
-      "audit-tampered", "unauthorized-signer",
+      "audit-tampered", "unauthorized-signer", "commit-without-quorum", "all-or-none-held",
     ]);
   });
 });

@@ -81,6 +81,7 @@ describe("JournaledDispatcherGateway (anvil)", () => {
     const block = await gateway.latestBlock(NETWORK);
     expect(state).toEqual<DispatcherState>({
       activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEpoch: 0n, pendingEta: 0, applied: 0, leafCount: 0, paused: false, nextEpoch: 1n, cancelling: false, expiryWindowSeconds: Number(await admin.getFunction("expiryWindow")()),
+      activationDelaySeconds: Number(await admin.getFunction("activationDelay")()),
     });
     expect(block.number).toBe(await provider.getBlockNumber());
     expect(block.timestamp).toBeGreaterThan(0);

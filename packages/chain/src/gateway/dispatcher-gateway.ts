@@ -19,6 +19,7 @@ export const DISPATCHER_STATE_ABI = [
   "function pendingManifest() view returns (bytes32 root, uint64 epoch, uint64 eta, uint32 applied, uint32 leafCount, bytes32 binding, bool cancelling)",
   "function nextEpoch() view returns (uint64)",
   "function expiryWindow() view returns (uint64)",
+  "function activationDelay() view returns (uint64)",
   "function paused() view returns (bool)",
   "function listedSelectors(bytes4 cursor, uint256 limit) view returns (bytes4[] selectors, bool[] dead, bytes4 next)",
   "function activationDelay() view returns (uint64)",
@@ -113,12 +114,13 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
 
   async #stateAt({ provider, dispatcher, views }: Target, blockTag: number): Promise<DispatcherState> {
     try {
-      const [activeEpoch, activeRoot, pending, nextEpoch, expiryWindow, paused] = await Promise.all([
+      const [activeEpoch, activeRoot, pending, nextEpoch, expiryWindow, activationDelay, paused] = await Promise.all([
         views.activeEpoch({ blockTag }),
         views.activeRoot({ blockTag }),
         views.pendingManifest({ blockTag }),
         views.nextEpoch({ blockTag }),
         views.expiryWindow({ blockTag }),
+        views.activationDelay({ blockTag }),
         views.paused({ blockTag }),
       ]);
       return {
@@ -133,6 +135,7 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
         nextEpoch: BigInt(nextEpoch),
         cancelling: Boolean(pending.cancelling),
         expiryWindowSeconds: Number(expiryWindow),
+        activationDelaySeconds: Number(activationDelay),
       };
     } catch (error) {
       // A revert or undecodable answer means the address holds no dispatcher; RPC failures propagate.

@@ -11,3 +11,4 @@ export * from "./delivery.js";
 export * from "./durable-sink.js";
 export * from "./pagerduty-event.js";
 export * from "./slack-message.js";
+export * from "./governance-rules.js";

@@ -49,6 +49,14 @@ export const AlertType = {
   AUDIT_TAMPERED: "audit-tampered",
   /** A transaction signed by a signer whose roles were revoked (a rotated-out KMS key) was refused on chain. */
   UNAUTHORIZED_SIGNER: "unauthorized-signer",
+  /** Under an all-or-none policy, a network's run halted before the cut-over: the proposal's other runs hold their activation until a decision (cancel). */
+  ALL_OR_NONE_HELD: "all-or-none-held",
+  /** A proposal has awaited approval longer than `approvalStaleAfterMs` (or its approval window closed): resolved when it is approved, rejected or cancelled. */
+  APPROVAL_STALE: "approval-stale",
+  /** A signature failed verification (not an approver, over other data, self-approval, a replayed nonce…): possibly an attack. One per proposal and signer. */
+  APPROVAL_REFUSED: "approval-refused",
+  /** A `RootCommitted` on chain with no verified quorum behind it under the approval policy. */
+  COMMIT_WITHOUT_QUORUM: "commit-without-quorum",
 } as const;
 /** One of {@link AlertType}. */
 export type AlertType = (typeof AlertType)[keyof typeof AlertType];

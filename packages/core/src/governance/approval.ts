@@ -24,6 +24,11 @@ export interface ProposalApproval {
   deadlineMs: number;
   /** When the status left AWAITING_APPROVAL. */
   decidedAtMs?: number;
+  /**
+   * The policy's `allOrNone` when the proposal was made (bound by `policyHash`): a network's run that halts
+   * before activating holds the activation of the others. Absent on proposals stored before it was kept: off.
+   */
+  allOrNone?: boolean;
 }
 
 /** The fields of a proposal the typed data binds. */

@@ -98,3 +98,23 @@ export class QuorumNotVerifiedError extends CoreError {
 
 /** The deployment's governance is configured in a way that can't run (e.g. approvals required but no way to read the target dispatchers). */
 export class GovernanceConfigError extends CoreError {}
+
+/**
+ * A target dispatcher's timing changed since the approvals signed it: its live activation delay or expiry
+ * window is not the one in the approved typed data, so the commit would not do what the approvers signed.
+ */
+export class ApprovedTargetChangedError extends CoreError {
+  constructor(
+    readonly proposalId: string,
+    readonly network: string,
+    /** Which signed field differs. */
+    readonly field: "activationDelay" | "expiryWindow",
+    /** Seconds, as signed. */
+    readonly signed: number,
+    /** Seconds, as the dispatcher reports it now. */
+    readonly live: number,
+  ) {
+    const what = field === "activationDelay" ? "an activation delay" : "an expiry window";
+    super(`the dispatcher on ${network} now has ${what} of ${live} s, the approvals of proposal ${proposalId} signed ${signed} s; cancel the proposal and propose it again so the approvers sign the live timing`);
+  }
+}

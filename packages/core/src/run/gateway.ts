@@ -26,6 +26,8 @@ export interface DispatcherState {
   cancelling: boolean;
   /** Seconds after its ETA a pending root can still be activated. */
   expiryWindowSeconds: number;
+  /** The timelock now in force (`activationDelay()`): a commit's ETA is its block time plus this. */
+  activationDelaySeconds: number;
 }
 
 /** One lifecycle call. */

@@ -8,7 +8,9 @@
  * warning), never failed. A refusal because the dispatcher is paused (`ActivationPaused`) is not a failure
  * either: the run holds, retrying every {@link PAUSED_RETRY_MS}, with one `dispatcher-paused` warning
  * (resolved when it activates), until its root's expiry — then it is EXPIRED like any root that was not
- * activated in time. A `CodehashMismatch` fails the run with a critical alert (reverts.ts).
+ * activated in time. A `CodehashMismatch` fails the run with a critical alert (reverts.ts). Under an
+ * all-or-none policy, a sibling network's run that halted without activating — or whose dispatcher is
+ * paused — holds the activation here, right before it is sent (all-or-none.ts).
  */
 import { StepName, type Proposal, type Run } from "../run/types.js";
 import { cancelRunOnChain } from "./cancel-proposal.js";
@@ -25,6 +27,9 @@ import { checkGas } from "./gas-check.js";
 import { resolveStuckTx } from "./stuck-tx.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
+import { allOrNoneBlock, reportAllOrNoneHold, type AllOrNoneBlock } from "./all-or-none.js";
+import { allOrNoneHeldResolution, allOrNonePausedKey } from "../alerts/governance-rules.js";
+import { isTerminalRun } from "../run/state-machine.js";
 
 /** How often an activation refused by a paused dispatcher is retried (default of `options.pausedRetryMs`). */
 export const PAUSED_RETRY_MS = 60_000;
@@ -47,6 +52,9 @@ export async function activateBody({ proposal, run }: StepContext, deps: Schedul
   const args = activateArgs(buildManifestTree(manifest.entries, manifestInitializer(manifest)));
   const held = await holdUntilDue(run, network.blockTimeSeconds, deps);
   if (held) return held;
+  // All or none: checked after the hold, right before sending, so a sibling that halted meanwhile counts.
+  const blocked = await allOrNoneBlock(proposal, run, deps);
+  if (blocked) return holdForAllOrNone(proposal, run, blocked, deps);
 
   const stepId = txStepId(run, StepName.ACTIVATE);
   const sent = await deps.gateway.send(run.network, stepId, { kind: "activate", ...args });
@@ -72,6 +80,10 @@ export async function activateBody({ proposal, run }: StepContext, deps: Schedul
   const activated = await saveTransition(deps, run, { type: "activated" });
   if (!activated) return { outcome: "skipped", reason: "run moved concurrently" };
   await reportActivation(deps, run, network.graceSeconds, sent.tx);
+  if (proposal.approval?.allOrNone) {
+    // A wait on a paused sibling is over once the proposal activates anywhere.
+    await resolve(deps, { type: AlertType.ALL_OR_NONE_HELD, severity: "info", dedupeKey: allOrNonePausedKey(run.proposalId), proposalId: run.proposalId, network: run.network, message: `activated on ${run.network} (tx ${sent.tx.hash}): no network is paused any more` });
+  }
   await resolveStuckTx(deps, run, sent.tx);
   await checkGas(deps, run, "activate", sent.tx);
   if (manifest.entries.some(isRemoval)) await pruneDeadSelectors(deps, run, network.maxTxGas);
@@ -195,6 +207,18 @@ async function holdWhilePaused(proposal: Proposal, run: Run, deps: SchedulerDeps
 }
 
 /**
+ * A sibling network's run halted (or its dispatcher is paused) and the proposal is all-or-none: audit and
+ * alert once, look again in `allOrNoneRetryMs` (a new attempt of the unchanged run: nothing was sent).
+ * Past its own root's expiry the run is EXPIRED like any root not activated in time.
+ */
+async function holdForAllOrNone(proposal: Proposal, run: Run, blocked: AllOrNoneBlock, deps: SchedulerDeps): Promise<StepOutcome> {
+  const [state, latest] = await Promise.all([deps.gateway.readState(run.network), deps.gateway.latestBlock(run.network)]);
+  if (state.pendingEta > 0 && latest.timestamp > state.pendingEta + state.expiryWindowSeconds) return expire(proposal, run, deps);
+  await reportAllOrNoneHold(run, blocked, deps);
+  return reschedule(run, deps.clock.now() + (deps.options?.allOrNoneRetryMs ?? SCHEDULER_DEFAULTS.allOrNoneRetryMs), deps);
+}
+
+/**
  * The root expired: the run is EXPIRED, and the expired root — still pending on chain, where it would
  * refuse every later commit — is cancelled in chunks (best effort: a refusal or an error is audited, the
  * run stays EXPIRED either way; `payrox cancel` of the proposal retries it, see `cancelProposal`).
@@ -212,6 +236,8 @@ async function expire(proposal: Proposal, run: Run, deps: SchedulerDeps): Promis
     network: run.network,
     message: `the committed root on ${run.network} expired before activation; propose again`,
   });
+  // A hold under all-or-none ends when no run of the proposal is left to hold.
+  if (proposal.approval?.allOrNone && (await deps.store.listRuns(proposal.id)).every(isTerminalRun)) await resolve(deps, allOrNoneHeldResolution(proposal.id, "every run has ended (the held roots expired)"));
   try {
     await cancelRunOnChain(proposal, run, deps);
   } catch (error) {

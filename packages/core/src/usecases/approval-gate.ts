@@ -6,14 +6,15 @@
  */
 import { verifyQuorum, type ProposalApproval } from "../governance/approval.js";
 import { ApprovalStatus } from "../governance/ports.js";
-import { GovernanceConfigError, QuorumNotVerifiedError } from "../governance/errors.js";
+import { ApprovedTargetChangedError, GovernanceConfigError, QuorumNotVerifiedError } from "../governance/errors.js";
 import { approvalRulesOf, policyHash } from "../governance/policy.js";
-import { manifestFileHash } from "../governance/typed-data.js";
+import { manifestFileHash, type ApprovalTarget } from "../governance/typed-data.js";
 import { AlertType, runIncidentKey } from "../alerts/types.js";
 import type { ManifestTree } from "../manifest/merkle.js";
 import type { DispatcherState } from "../run/gateway.js";
 import type { Proposal, Run } from "../run/types.js";
-import { failRun, record, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { failRun, record, type AfterFailure, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { releaseOwnRoot } from "./release-root.js";
 import { ProposalRejectedError, ProposalRejection } from "./errors.js";
 
 /**
@@ -43,6 +44,7 @@ export async function openApproval(input: { manifestJson: string; tree: Pick<Man
     leafCount: input.tree.leafCount,
     targets,
     deadlineMs: input.nowMs + rules.windowSeconds * 1000,
+    allOrNone: rules.allOrNone,
   };
 }
 
@@ -62,7 +64,7 @@ export function approvalPending(proposal: Proposal): StepOutcome | undefined {
  * table is not an approval.
  * @returns undefined to go on; otherwise the step's outcome (skipped, or the run failed with an alert)
  */
-export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pick<ManifestTree, "root" | "leafCount">, live: Pick<DispatcherState, "expiryWindowSeconds">, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
+export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pick<ManifestTree, "root" | "leafCount">, live: Pick<DispatcherState, "expiryWindowSeconds" | "activationDelaySeconds">, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
   const governance = deps.governance;
   const rules = governance && approvalRulesOf(governance.policy);
   const approval = proposal.approval;
@@ -83,8 +85,9 @@ export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pic
   const network = deps.networks(run.network);
   const target = approval.targets.find((t) => t.network === run.network);
   if (!target || (network && network.chainId !== target.chainId)) return refuse(deps, run, `no approved target matches ${run.network}${network ? ` (chain ${network.chainId})` : ""}`);
-  if (live.expiryWindowSeconds !== target.expiryWindowSeconds) {
-    return refuse(deps, run, `the dispatcher on ${run.network} now has an expiry window of ${live.expiryWindowSeconds} s, the approvals signed ${target.expiryWindowSeconds} s; propose it again`);
+  const changed = changedTiming(proposal.id, run.network, target, live);
+  if (changed) {
+    return refuse(deps, run, changed.message, { field: changed.field, signed: changed.signed, live: changed.live }, "approval-target-changed");
   }
   try {
     const stored = await governance.approvals.listApprovals(proposal.id);
@@ -103,9 +106,34 @@ export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pic
   }
 }
 
-async function refuse(deps: SchedulerDeps, run: Run, message: string, values: Record<string, string | number> = {}): Promise<StepOutcome> {
+/**
+ * After the commit confirmed: the ETA the dispatcher set must be the commit block's time plus the signed
+ * activation delay. The gate read the delay a block or more earlier; a change that took effect in between
+ * (a scheduled decrease settling, an increase) would move the ETA the approvers saw. Then the run fails
+ * `approval-target-changed` and cancels its own root, as any run failing after its commit does.
+ * @returns undefined when the ETA is the signed one, or no approval binds the network; otherwise the step's outcome
+ */
+export async function committedDelayGate(proposal: Proposal, committed: Run, pendingEtaSeconds: number, blockTimestamp: number, deps: SchedulerDeps): Promise<StepOutcome | undefined> {
+  const target = proposal.approval?.targets.find((t) => t.network === committed.network);
+  const delay = pendingEtaSeconds - blockTimestamp;
+  if (!target || delay === target.activationDelaySeconds) return undefined;
+  const changed = new ApprovedTargetChangedError(proposal.id, committed.network, "activationDelay", target.activationDelaySeconds, delay);
+  return refuse(deps, committed, `${changed.message} (the delay changed between the check and the commit's block)`, { field: changed.field, signed: changed.signed, live: changed.live }, "approval-target-changed", (failed) => releaseOwnRoot(failed, deps));
+}
+
+/**
+ * The signed timing the live dispatcher no longer has, if any: a changed activation delay moves the ETA (and
+ * so the cut-over) the approvers saw; a changed expiry window moves the last moment it may go live.
+ */
+function changedTiming(proposalId: string, network: string, target: ApprovalTarget, live: Pick<DispatcherState, "expiryWindowSeconds" | "activationDelaySeconds">): ApprovedTargetChangedError | undefined {
+  if (live.activationDelaySeconds !== target.activationDelaySeconds) return new ApprovedTargetChangedError(proposalId, network, "activationDelay", target.activationDelaySeconds, live.activationDelaySeconds);
+  if (live.expiryWindowSeconds !== target.expiryWindowSeconds) return new ApprovedTargetChangedError(proposalId, network, "expiryWindow", target.expiryWindowSeconds, live.expiryWindowSeconds);
+  return undefined;
+}
+
+async function refuse(deps: SchedulerDeps, run: Run, message: string, values: Record<string, string | number> = {}, code = "approval-unverified", after?: AfterFailure): Promise<StepOutcome> {
   const text = `commit refused: ${message}`;
-  return failRun(deps, run, "approval-unverified", text, {
+  return failRun(deps, run, code, text, {
     type: AlertType.UNAUTHORIZED,
     severity: "critical",
     dedupeKey: runIncidentKey(AlertType.UNAUTHORIZED, run.proposalId, run.network),
@@ -113,5 +141,5 @@ async function refuse(deps: SchedulerDeps, run: Run, message: string, values: Re
     network: run.network,
     message: text,
     evidence: { values },
-  });
+  }, after);
 }

@@ -13,7 +13,8 @@ import { ApprovalAction } from "../governance/typed-data.js";
 import { parseSubmittedSignature, verifySignature, type VerifiedSignature } from "../governance/verify.js";
 import { isTerminalRun } from "../run/state-machine.js";
 import type { Proposal, Run } from "../run/types.js";
-import { realSleep, record, saveTransition, type SchedulerDeps } from "./deps.js";
+import { approvalRefusedRule, approvalStaleResolution } from "../alerts/governance-rules.js";
+import { raise, realSleep, record, resolve, saveTransition, type SchedulerDeps } from "./deps.js";
 import { ProposalNotFoundError } from "./errors.js";
 import { scheduleCommits } from "./propose-upgrade.js";
 
@@ -66,8 +67,12 @@ export async function approveProposal(input: ApproveProposalParameters, deps: Sc
     verified = await verifySignature(submitted, { subject: approvalSubject({ ...proposal, approval }), rules, proposer: proposal.proposer, ...(governance.erc1271 && { erc1271: governance.erc1271 }) });
     stored = await storeSignature(proposal.id, verified, governance, deps.clock.now());
   } catch (error) {
-    // A refused signature may be an attack (a stolen key of a non-approver, a replay): it is on the record too.
-    if (error instanceof ApprovalRejectedError) await record(deps, { proposalId: proposal.id, event: "approval.refused", details: { code: error.code, ...error.details } });
+    // A refused signature may be an attack (a stolen key of a non-approver, a replay): it is on the record
+    // too, and one that failed verification raises one alert per proposal and signer.
+    if (error instanceof ApprovalRejectedError) {
+      await record(deps, { proposalId: proposal.id, event: "approval.refused", details: { code: error.code, ...error.details } });
+      await raiseRefusal(deps, proposal.id, error);
+    }
     throw error;
   }
   await record(deps, {
@@ -95,11 +100,27 @@ export async function approveProposal(input: ApproveProposalParameters, deps: Sc
       // PROPOSED runs of an APPROVED proposal, which the watchdog's re-drive schedules again.
       await scheduleCommits(deps, proposal, runs, deps.clock.now());
       await record(deps, { proposalId: proposal.id, event: "proposal.approved", key: "proposal.approved", details: { approvers: counted.map((a) => a.approver), digests: counted.map((a) => a.digest), threshold: rules.threshold, policyHash: approval.policyHash } });
+      await resolve(deps, approvalStaleResolution(proposal.id, "approved"));
     }
     break;
   }
   const status = scheduled ? ApprovalStatus.APPROVED : ((await deps.store.getProposal(proposal.id))?.approval?.status ?? approval.status);
   return { approval: stored, status, approvals: counted.length, threshold: rules.threshold, scheduled, rejected: false };
+}
+
+/**
+ * Raises the `approval-refused` alert of a refusal that failed verification. The caller must still get its
+ * 4xx: an alert that can't be delivered is noted in the trail (the `approval.refused` entry is already
+ * there) instead of turning the refusal into a server error.
+ */
+async function raiseRefusal(deps: SchedulerDeps, proposalId: string, error: ApprovalRejectedError): Promise<void> {
+  const alert = approvalRefusedRule(proposalId, error);
+  if (!alert) return;
+  try {
+    await raise(deps, alert);
+  } catch (failure) {
+    await record(deps, { proposalId, event: "alert.failed", details: { type: alert.type, dedupeKey: alert.dedupeKey, reason: failure instanceof Error ? failure.message : String(failure) } });
+  }
 }
 
 function checkOpen(proposal: Proposal, approval: ProposalApproval, runs: readonly Run[], governance: GovernanceDeps, nowMs: number): void {
@@ -164,6 +185,7 @@ async function reject(proposal: Proposal, stored: StoredApproval, runs: readonly
   if (rejected) {
     for (const run of runs) if (!isTerminalRun(run)) await saveTransition(deps, run, { type: "cancelled" });
     await record(deps, { proposalId: proposal.id, event: "proposal.rejected", key: "proposal.rejected", details: { signer: stored.approver, approverId: stored.approverId, digest: stored.digest } });
+    await resolve(deps, approvalStaleResolution(proposal.id, "rejected"));
   }
   const counted = countApproved(await governance.approvals.listApprovals(proposal.id), rules);
   const status = rejected ? ApprovalStatus.REJECTED : ((await deps.store.getProposal(proposal.id))?.approval?.status ?? ApprovalStatus.REJECTED);

@@ -20,7 +20,8 @@ import { ZeroHash } from "../manifest/format.js";
 import type { DispatcherGateway, SentTransaction } from "../run/gateway.js";
 import { isTerminalRun } from "../run/state-machine.js";
 import { RunState, StepName, type Proposal, type Run } from "../run/types.js";
-import { record, saveTransition, txStepId, type SchedulerDeps } from "./deps.js";
+import { allOrNoneHeldResolution, approvalStaleResolution } from "../alerts/governance-rules.js";
+import { record, resolve, saveTransition, txStepId, type SchedulerDeps } from "./deps.js";
 import { ProposalFinishedError, ProposalNotFoundError } from "./errors.js";
 
 /** What happened to one network's run. */
@@ -76,6 +77,11 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
     }
     await record(asActor, { proposalId, network: run.network, event: "run.cancelled", ...(txHash && { txHash }), details: { chunks: chunks.length } });
     results.push({ network: run.network, outcome: "cancelled", ...(txHash && { txHash }), chunks: chunks.length });
+  }
+  if (proposal.approval && results.some((r) => r.outcome === "cancelled")) {
+    // The cancel is the decision both governance incidents wait for (the sink drops a resolution of none).
+    await resolve(asActor, approvalStaleResolution(proposalId, `cancelled by ${actor}`));
+    if (proposal.approval.allOrNone) await resolve(asActor, allOrNoneHeldResolution(proposalId, `cancelled by ${actor}`));
   }
   return { proposalId, runs: results };
 }

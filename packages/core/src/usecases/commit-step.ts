@@ -16,7 +16,7 @@ import { resolveStuckTx } from "./stuck-tx.js";
 import { failRun, record, saveTransition, scheduleStep, txStepId, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { failOnRevert } from "./reverts.js";
 import type { StepContext } from "./run-step.js";
-import { approvalPending, commitApprovalGate } from "./approval-gate.js";
+import { approvalPending, commitApprovalGate, committedDelayGate } from "./approval-gate.js";
 
 /** Commit body; see {@link commitStep}. */
 export async function commitBody({ proposal, run }: StepContext, deps: SchedulerDeps): Promise<StepOutcome> {
@@ -82,6 +82,8 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
   });
   const committed = await saveTransition(deps, run, { type: "committed", etaMs, activateAtMs, epoch: Number(epoch) });
   if (!committed) return { outcome: "skipped", reason: "run moved concurrently" };
+  const moved = await committedDelayGate(proposal, committed, after.pendingEta, sent.tx.blockTimestamp, deps);
+  if (moved) return moved;
   await scheduleStep(deps, committed, StepName.APPLY, "0", deps.clock.now());
   await resolveStuckTx(deps, run, sent.tx);
   await checkGas(deps, run, "commit", sent.tx);

@@ -40,6 +40,18 @@ export interface SchedulerOptions {
   pausedRetryMs?: number;
   /** Base of every alert's `runbook` link (`<base>#<type>`). @default DEFAULT_RUNBOOK_BASE_URL (the repository path of RUNBOOKS.md) */
   runbookBaseUrl?: string;
+  /**
+   * Age after which the watchdog raises `approval-stale` for a proposal still AWAITING_APPROVAL; a
+   * proposal whose approval window closes earlier is reported when it closes.
+   * @default 86_400_000 (24 hours)
+   */
+  approvalStaleAfterMs?: number;
+  /**
+   * How often an activation held under an all-or-none policy (a sibling network's run halted) looks again:
+   * for the operator's cancel, and for its own root's expiry.
+   * @default 60_000
+   */
+  allOrNoneRetryMs?: number;
 }
 
 /** The ports and identity every use case runs with. */
@@ -96,6 +108,8 @@ export const SCHEDULER_DEFAULTS = {
   maxHoldMs: 14 * 60_000,
   leaseMs: 16 * 60_000,
   maxManifestEntries: 10_000,
+  approvalStaleAfterMs: 24 * 3_600_000,
+  allOrNoneRetryMs: 60_000,
 } as const;
 
 /** What one step invocation did. */

@@ -16,12 +16,16 @@
  * first) or in the audit trail. A transaction from PayRox's signer address that neither knows is an alert —
  * the signer key was used outside PayRox. Only without a journal lookup (`monitoring.journaledTxs`) does
  * the sender count as proof, which can't see a stolen key.
+ *
+ * Under an approval policy every `RootCommitted` — PayRox's own too — must also have a verified quorum
+ * behind it, or it raises `commit-without-quorum` (commit-quorum.ts).
  */
 import { narrowedSpan, planScan, resolveWatchOptions, type ResolvedChainWatchOptions } from "../alerts/chain-events.js";
 import { outOfBandTransactionAlerts } from "../alerts/out-of-band.js";
 import type { ChainCursorStore, DispatcherEvent, DispatcherEventSource, JournaledTxLookup } from "../alerts/ports.js";
 import { LogRangeRefusedError } from "../errors.js";
 import { raise, type SchedulerDeps } from "./deps.js";
+import { CommitQuorumCheck } from "./commit-quorum.js";
 
 /** What one sweep did on one network. */
 export type ChainWatchReport =
@@ -35,6 +39,8 @@ export type ChainWatchReport =
       events: number;
       /** Alerts raised for events PayRox did not cause (before the sink's dedupe). */
       outOfBand: number;
+      /** `commit-without-quorum` alerts raised (before the sink's dedupe). */
+      withoutQuorum: number;
       /** Ranges the provider refused and the sweep read again in halves. */
       splits: number;
     }
@@ -63,7 +69,8 @@ async function watchNetwork(deps: SchedulerDeps, events: DispatcherEventSource, 
   const canonical = cursor && (await events.blockHash(network, cursor.blockNumber));
   const plan = planScan(cursor, canonical, head, options, deps.networks(network)?.confirmations ?? 1);
   const ownership = new Ownership(network, audited, deps.monitoring?.journaledTxs, await events.ownSenders(network));
-  const report = { network, ok: true as const, from: plan.from, to: plan.from - 1, reorged: plan.reorged, events: 0, outOfBand: 0, splits: 0 };
+  const quorum = new CommitQuorumCheck(deps, deps.monitoring?.journaledTxs);
+  const report = { network, ok: true as const, from: plan.from, to: plan.from - 1, reorged: plan.reorged, events: 0, outOfBand: 0, withoutQuorum: 0, splits: 0 };
   let span = options.maxBlockRange;
   while (report.to < plan.to) {
     const from = report.to + 1;
@@ -76,6 +83,13 @@ async function watchNetwork(deps: SchedulerDeps, events: DispatcherEventSource, 
     }
     if (read === "moved") break;
     report.events += read.logs.length;
+    // Every commit, PayRox's own included, against the approval policy.
+    for (const log of read.logs) {
+      const draft = await quorum.check(log);
+      if (!draft) continue;
+      report.withoutQuorum++;
+      await raise(deps, draft);
+    }
     for (const txEvents of byTransaction(read.logs)) {
       const origin = await ownership.outside(txEvents[0]!);
       if (!origin) continue;

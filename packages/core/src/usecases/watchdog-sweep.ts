@@ -1,6 +1,8 @@
 /**
  * `watchdogSweep` (every minute): raises `late-activation` for runs not activated `grace + 300 s` after
- * their activation time, `tx-stuck` for a run's pending transaction past its replacement budget, and —
+ * their activation time, `tx-stuck` for a run's pending transaction past its replacement budget,
+ * `approval-stale` for a proposal awaiting approval past `approvalStaleAfterMs` (resolved by the approval,
+ * rejection or cancel that ends the wait), and —
  * with an event source and a cursor store — one `out-of-band-*` alert per privileged dispatcher event PayRox
  * did not cause (watch-chain.ts). Alerts are deduped by incident in the alert sink, so repeated sweeps don't repeat
  * them; the activation step reports the resolution.
@@ -10,8 +12,10 @@ import { pendingStepId } from "./stuck-tx.js";
 
 export { pendingStepId } from "./stuck-tx.js";
 import { isTerminalRun } from "../run/state-machine.js";
-import type { Run } from "../run/types.js";
-import { raise, type SchedulerDeps } from "./deps.js";
+import type { Proposal, Run } from "../run/types.js";
+import { raise, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
+import { approvalStaleRule } from "../alerts/governance-rules.js";
+import { ApprovalStatus, ApproverStatus } from "../governance/ports.js";
 import { OPERATIONS_AUDIT_STREAM } from "../signers/rotation.js";
 import { watchChain, type ChainWatchReport } from "./watch-chain.js";
 
@@ -29,6 +33,8 @@ export interface WatchdogSweepReturnType {
   late: string[];
   /** Step ids of transactions found stuck in this sweep. */
   stuck: string[];
+  /** Ids of proposals found awaiting approval past `approvalStaleAfterMs` (or their window) in this sweep; absent when none. */
+  staleApprovals?: string[];
   /** Per network, what the chain watcher read (absent without an event source and cursor store). */
   chain?: ChainWatchReport[];
 }
@@ -46,6 +52,7 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
     const open = (await deps.store.listRuns(proposal.id)).filter((run) => !isTerminalRun(run));
     if (open.length === 0) continue;
     result.checked += open.length;
+    if (await staleApproval(deps, proposal, now)) (result.staleApprovals ??= []).push(proposal.id);
     for (const run of open) {
       const late = lateActivationRule(run, deps.networks(run.network)?.graceSeconds ?? 60, now);
       if (late) {
@@ -62,6 +69,17 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
   const { events, cursors } = deps.monitoring ?? {};
   if (events && cursors) result.chain = await watchChain(deps, events, cursors, auditedTxHashes);
   return result;
+}
+
+/** Raises `approval-stale` for a proposal still awaiting approval past its age (a cancelled one has no open run and is not looked at). */
+async function staleApproval(deps: SchedulerDeps, proposal: Proposal, now: number): Promise<boolean> {
+  if (proposal.approval?.status !== ApprovalStatus.AWAITING_APPROVAL) return false;
+  const staleAfterMs = deps.options?.approvalStaleAfterMs ?? SCHEDULER_DEFAULTS.approvalStaleAfterMs;
+  if (!approvalStaleRule(proposal, staleAfterMs, now)) return false;
+  // Counted only once it is stale: the approvals are read for the message, not every minute for every proposal.
+  const approvals = deps.governance && (await deps.governance.approvals.listApprovals(proposal.id)).filter((a) => a.status === ApproverStatus.APPROVED).length;
+  await raise(deps, approvalStaleRule(proposal, staleAfterMs, now, approvals)!);
+  return true;
 }
 
 async function stuckTransaction(deps: SchedulerDeps, run: Run, now: number): Promise<string | undefined> {

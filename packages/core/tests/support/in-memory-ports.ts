@@ -341,7 +341,7 @@ export class ScriptedGateway {
   state(network: string): DispatcherState {
     let s = this.states.get(network);
     if (!s) {
-      s = { activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEpoch: 0n, pendingEta: 0, applied: 0, leafCount: 0, paused: false, nextEpoch: 1n, cancelling: false, expiryWindowSeconds: this.expirySeconds };
+      s = { activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEpoch: 0n, pendingEta: 0, applied: 0, leafCount: 0, paused: false, nextEpoch: 1n, cancelling: false, expiryWindowSeconds: this.expirySeconds, activationDelaySeconds: this.delaySeconds };
       this.states.set(network, s);
     }
     return s;
@@ -385,7 +385,7 @@ export class ScriptedGateway {
       case "commit":
         if (s.pendingRoot !== ZeroHash) return { name: "PendingRootExists", args: [s.pendingRoot] };
         if (call.epoch !== s.nextEpoch) return { name: "EpochMismatch", args: [s.nextEpoch, call.epoch] };
-        Object.assign(s, { pendingRoot: call.root, pendingEpoch: call.epoch, nextEpoch: call.epoch + 1n, pendingEta: now + this.delaySeconds, applied: 0, leafCount: call.leafCount });
+        Object.assign(s, { pendingRoot: call.root, pendingEpoch: call.epoch, nextEpoch: call.epoch + 1n, pendingEta: now + s.activationDelaySeconds, applied: 0, leafCount: call.leafCount });
         return undefined;
       case "apply":
         if (s.cancelling) return { name: "CancelInProgress", args: [s.pendingRoot] };

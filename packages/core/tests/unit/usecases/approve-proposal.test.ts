@@ -210,7 +210,7 @@ describe("commitStep under an approval policy", () => {
     h.gateway.state("base").expiryWindowSeconds = 60;
     await fireDueJobs(h, deps);
     expect(h.gateway.sends.filter((s) => s.network === "base")).toEqual([]);
-    expect((await h.store.getRun(proposal.id, "base"))!.failure).toMatchObject({ code: "approval-unverified", message: expect.stringMatching(/expiry window of 60 s/) });
+    expect((await h.store.getRun(proposal.id, "base"))!.failure).toMatchObject({ code: "approval-target-changed", message: expect.stringMatching(/expiry window of 60 s/) });
     expect((await h.store.getRun(proposal.id, "ethereum"))!.state).toBe(RunState.ACTIVATED);
   });
 

@@ -183,8 +183,8 @@ describe("watchdogSweep › chain events", () => {
     const first = await watchdogSweep(deps);
     const second = await watchdogSweep(deps);
     // Assess
-    expect(first.chain).toEqual([{ network: "base", ok: true, from: 32, to: 51, reorged: false, events: 3, outOfBand: 2, splits: 0 }]);
-    expect(second.chain).toEqual([{ network: "base", ok: true, from: 52, to: 51, reorged: false, events: 0, outOfBand: 0, splits: 0 }]);
+    expect(first.chain).toEqual([{ network: "base", ok: true, from: 32, to: 51, reorged: false, events: 3, outOfBand: 2, withoutQuorum: 0, splits: 0 }]);
+    expect(second.chain).toEqual([{ network: "base", ok: true, from: 52, to: 51, reorged: false, events: 0, outOfBand: 0, withoutQuorum: 0, splits: 0 }]);
     expect(h.alerts.alerts).toMatchObject([
       { type: "out-of-band-role-change", severity: "critical", network: "base", evidence: { txHash: "0xrole", blockNumber: outside, values: { event: "RoleGranted", from: OUTSIDER, fromPayRoxSigner: false } } },
       { type: "out-of-band-commit", severity: "critical", evidence: { values: { event: "RootCommitted" } } },
