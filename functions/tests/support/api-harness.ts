@@ -136,7 +136,7 @@ export function codeReadingGateway(chain: { calls: number }): DispatcherGateway 
     chain.calls++;
     throw new Error("the API must not reach the chain beyond reading facet code and dispatcher state");
   };
-  const fresh = { activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEpoch: 0n, pendingEta: 0, applied: 0, leafCount: 0, paused: false, nextEpoch: 1n, cancelling: false, expiryWindowSeconds: 86_400 };
+  const fresh = { activeEpoch: 0n, activeRoot: ZeroHash, pendingRoot: ZeroHash, pendingEpoch: 0n, pendingEta: 0, applied: 0, leafCount: 0, paused: false, nextEpoch: 1n, cancelling: false, expiryWindowSeconds: 86_400, activationDelaySeconds: 3_600 };
   return { codeHash: async () => codehash, readState: async () => ({ ...fresh }), latestBlock: refuse, send: refuse, resume: refuse };
 }
 

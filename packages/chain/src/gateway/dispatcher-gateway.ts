@@ -239,7 +239,8 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
     if (!latest?.hash) throw new Error(`network ${network} returned no latest block; retry`);
     const blockTag = latest.number;
     const state = await this.#stateAt(target, blockTag);
-    const [delay, listed] = await Promise.all([target.views.getFunction("activationDelay")({ blockTag }), target.views.getFunction("facets")({ blockTag })]);
+    // The state (read at the same block) carries the activation delay.
+    const listed = await target.views.getFunction("facets")({ blockTag });
     const routes = new Map<string, string>();
     for (const [facet, selectors] of listed as [string, string[]][]) for (const selector of selectors) routes.set(selector.toLowerCase(), getAddress(facet));
     const addresses = [...new Set([...routes.values(), ...facets].map((a) => a.toLowerCase()))];
@@ -249,7 +250,7 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
       const codes = await Promise.all(chunk.map((address) => target.provider.getCode(address, blockTag)));
       chunk.forEach((address, j) => codeHashes.set(address, codes[j] === "0x" ? null : keccak256(codes[j]!)));
     }
-    return { block: { number: latest.number, hash: latest.hash, timestamp: latest.timestamp }, state, activationDelaySeconds: Number(delay), routes, codeHashes };
+    return { block: { number: latest.number, hash: latest.hash, timestamp: latest.timestamp }, state, activationDelaySeconds: state.activationDelaySeconds, routes, codeHashes };
   }
 
   /** `eth_feeHistory(blocks, newestBlock, percentiles)`, quantities decoded. @throws UnknownNetworkError; RPC failures propagate. */
