@@ -188,7 +188,7 @@ describe("a proposal under a 2-of-3 policy", () => {
     ["a signature over another dispatcher", () => bob, () => ({ ...subject, targets: subject.targets.map((t) => ({ ...t, dispatcher: "0x000000000000000000000000000000000000dEaD" })) }), { approver: bob.address }, 400, "digest-mismatch"],
     ["a nonce that skips ahead", () => carol, () => subject, { nonce: 5 }, 400, "nonce-ahead"],
     ["a 63-byte signature", () => bob, () => subject, { signature: "0x" + "11".repeat(63) }, 400, "malformed-signature"],
-  ] as const)("refuses %s, writing only the refusal's audit entry", async (_what, signer, over, extra, status, code) => {
+  ] as const)("refuses %s, writing only the refusal's audit entry (and its alert when verification failed)", async (_what, signer, over, extra, status, code) => {
     // Prepare
     const nonce = "nonce" in extra ? extra.nonce : 0;
     const body = { action: "Approve", nonce, signature: await sign(signer(), over(), "Approve", nonce), ...extra };
@@ -200,8 +200,12 @@ describe("a proposal under a 2-of-3 policy", () => {
     // Assess
     expect(response!.status).toBe(status);
     expect(response!.body.error).toMatchObject({ code, message: expect.any(String) });
-    // A refused signature may be an attack: the use case audits it, and writes nothing else.
-    expect(added.map(kindOf)).toEqual([{ type: "audit", event: "approval.refused" }]);
+    // A refused signature may be an attack: the use case audits it, and a signature that fails verification
+    // also raises the deduplicated approval-refused alert (its incident and delivery items); nothing else.
+    const alerted = code !== "nonce-ahead";
+    const expected = [{ type: "audit", event: "approval.refused" }, ...(alerted ? [{ type: "alert-delivery" }, { type: "incident" }] : [])];
+    const order = (k: { type?: string; event?: string }) => `${k.type}:${k.event ?? ""}`;
+    expect(added.map(kindOf).sort((a, b) => order(a).localeCompare(order(b)))).toEqual(expected.sort((a, b) => order(a).localeCompare(order(b))));
     expect((await api.call({ method: "GET", path: `/proposals/${id}/approvals` })).body).toMatchObject({ status: "AWAITING_APPROVAL", approved: 0, approvals: [] });
   });
 
