@@ -165,8 +165,8 @@ describe("submitPrepared", () => {
 describe("describeResult", () => {
   it("says k/M, the status, and when the threshold was crossed that the commits are scheduled", () => {
     const base = { approval: { approver: "0x", approverId: "a", status: "approved", action: "Approve", nonce: 0, digest: "0x" }, threshold: 2, rejected: false };
-    expect(describeResult({ ...base, approvals: 1, status: "AWAITING_APPROVAL", scheduled: false })).toBe("approvals 1/2, AWAITING_APPROVAL");
-    expect(describeResult({ ...base, approvals: 2, status: "APPROVED", scheduled: true })).toBe("approvals 2/2 → APPROVED, commits scheduled");
+    expect(describeResult({ ...base, approvals: 1, status: "AWAITING_APPROVAL", scheduled: false })).toBe("AWAITING_APPROVAL 1/2");
+    expect(describeResult({ ...base, approvals: 2, status: "APPROVED", scheduled: true })).toBe("2/2 → APPROVED, commits scheduled");
   });
 });
 

@@ -73,9 +73,9 @@ function checkKeySignature(approver: string, signature: string, digest: string):
   if (signer !== approver) throw new SignatureMismatchError(approver, signer, digest);
 }
 
-/** The progress line of a submitted signature: `approvals 1/2, AWAITING_APPROVAL`, `2/2 → APPROVED, commits scheduled`. */
+/** Where the proposal stands after a signature: `AWAITING_APPROVAL 1/2`, `2/2 → APPROVED, commits scheduled`. */
 export function describeResult(result: ApprovalSubmitResult): string {
-  if (result.scheduled) return `approvals ${result.approvals}/${result.threshold} → ${result.status}, commits scheduled`;
-  if (result.rejected) return `rejected → ${result.status}: the proposal is cancelled`;
-  return `approvals ${result.approvals}/${result.threshold}, ${result.status}`;
+  if (result.scheduled) return `${result.approvals}/${result.threshold} → ${result.status}, commits scheduled`;
+  if (result.rejected) return `${result.status}: rejected, the proposal's runs are cancelled`;
+  return `${result.status} ${result.approvals}/${result.threshold}`;
 }

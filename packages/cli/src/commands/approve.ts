@@ -103,7 +103,7 @@ function printed(prepared: PreparedApproval): CommandResult {
 
 /** The output after sending: what was signed, and where the proposal stands now. */
 function submitted({ prepared, signature, result }: SubmittedApproval): CommandResult {
-  const human = [...describePrepared(prepared), `signature                 ${signature}`, `sent: ${describeResult(result)}`].join("\n");
+  const human = [...describePrepared(prepared), `signature                 ${signature}`, `sent; approvals: ${describeResult(result)}`].join("\n");
   return { human, json: { ...common(prepared), signature, result } };
 }
 
