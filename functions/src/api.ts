@@ -5,15 +5,15 @@
  * with its stack.
  */
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
-import type { SchedulerDeps } from "@payrox/core/runs";
 import { callerOf, matchRoute } from "./api/routes.js";
 import { internalError, knownErrorResponse, type ApiResponse } from "./api/responses.js";
 import { containerDeps } from "./composition.js";
+import type { GovernedDeps } from "./governed-deps.js";
 import { withBoundSecrets } from "./secrets.js";
 import { count, flushMetrics, logger } from "./observability.js";
 
 /** Builds the API handler over `getDeps` (the container's deps in AWS; a test's own in tests). */
-export function createApiHandler(getDeps: () => SchedulerDeps) {
+export function createApiHandler(getDeps: () => GovernedDeps) {
   return async (event: APIGatewayProxyEventV2, context?: Pick<Context, "awsRequestId">): Promise<ApiResponse> => {
     const { method } = event.requestContext.http;
     const stage = event.requestContext.stage;
@@ -28,7 +28,8 @@ export function createApiHandler(getDeps: () => SchedulerDeps) {
     } catch (error) {
       const known = knownErrorResponse(error);
       if (known?.statusCode === 503) logger.warn("request failed: service unavailable", { method, path, error: error as Error });
-      else if (known) logger.info("request refused", { method, path, status: known.statusCode, body: known.body });
+      else if (known && known.statusCode < 500) logger.info("request refused", { method, path, status: known.statusCode, body: known.body });
+      else if (known) logger.error("request refused: deployment misconfigured", { method, path, status: known.statusCode, body: known.body, error: error as Error });
       else logger.error("request failed", { method, path, error: error as Error });
       count(`api.${known?.statusCode ?? 500}`);
       return known ?? internalError(context?.awsRequestId);

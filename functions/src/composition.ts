@@ -2,6 +2,8 @@
  * The composition root: builds the use cases' {@link SchedulerDeps} from the environment with the AWS
  * adapters, once per Lambda container (lazily, so a module import never touches the environment).
  * The dispatcher gateway comes from an injectable factory, built on first use: the API never needs it.
+ * So does governance (the approval policy validated, its change audited, the approval store), built by
+ * governance.ts when a route or step first needs it: the API's read routes never load it.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
@@ -10,6 +12,9 @@ import { boundedClientConfig, DynamoAuditLog, DynamoChainCursorStore, DynamoGasH
 import { findNetwork, loadNetworkConfig, type AnchorStore, type AlertSink, type Clock, type DispatcherEventSource, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core/runs";
 import { alertDelivery, alertSink, type AlertDeliveryOptions } from "./alerting.js";
 import { DEPLOYMENT_SIGNER, ENV, EnvConfigError, readEnv, type FunctionsEnv } from "./env.js";
+import type { ApprovalReaderOverrides } from "./governance.js";
+import type { GovernedDeps } from "./governed-deps.js";
+import { onceSucceeded } from "./memo.js";
 
 /** What a gateway factory gets: the environment and the configured networks (RPC URLs, KMS key ids). */
 export interface GatewayContext {
@@ -60,6 +65,8 @@ export interface CompositionOverrides {
   options?: SchedulerOptions;
   /** Where audit heads are anchored (the devnet: a file). @default S3 in `env.anchorBucket`, or none when unset */
   anchors?: AnchorStore;
+  /** Chain readers of governance (a proposal's dispatchers, ERC-1271 accounts). @default built from the configured networks' RPCs */
+  approvalReaders?: ApprovalReaderOverrides;
 }
 
 /**
@@ -67,9 +74,10 @@ export interface CompositionOverrides {
  * handler substitutes the caller or the request id per invocation.
  * @throws NetworkConfigError when `env.networkConfig` is invalid
  * The gateway's first use rejects with EnvConfigError when a network signs with the `deployment` key
- * and `env.signerKeyId` is unset.
+ * and `env.signerKeyId` is unset. `loadGovernance` (see {@link withGovernance}) rejects with EnvConfigError
+ * naming PAYROX_APPROVAL_POLICY when the policy is malformed.
  */
-export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {}): SchedulerDeps {
+export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {}): GovernedDeps {
   const clock = overrides.clock ?? { now: () => Date.now() };
   const client = overrides.dynamoClient ?? new DynamoDBClient(awsClientConfig(env, env.dynamoEndpoint));
   const table = { client, tableName: env.tableName };
@@ -83,9 +91,12 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
   const journal = new DynamoTxJournal(table);
   const delivery = alertDelivery(env, table, clock, { ...overrides.alertDelivery, ...(overrides.alerts !== undefined && { bus: overrides.alerts }) });
   const options: SchedulerOptions | undefined = env.runbookBaseUrl ? { runbookBaseUrl: env.runbookBaseUrl, ...overrides.options } : overrides.options;
+  const audit = new DynamoAuditLog(table);
+  const networks = networkLookup(configured);
+  const governanceContext = { env, networks: configured ?? [], table, audit, clock, isKnownNetwork: (id: string) => networks(id) !== undefined };
   return {
     store: new DynamoRunStore({ ...table, clock }),
-    audit: new DynamoAuditLog(table),
+    audit,
     scheduler: overrides.scheduler ?? awsScheduler(env, clock),
     alerts: alertSink(delivery, table, clock),
     gateway: lazyGateway((c) => gatewayFactory(signing(c)), context),
@@ -99,7 +110,8 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
     },
     ...anchorsOf(env, overrides.anchors),
     clock,
-    networks: networkLookup(configured),
+    networks,
+    loadGovernance: onceSucceeded(async () => (await import("./governance.js")).buildGovernance(governanceContext, overrides.approvalReaders)),
     actor: "scheduler",
     owner: "lambda",
     ...(options && { options }),
@@ -146,7 +158,7 @@ const chainGatewayOnDemand: GatewayFactory = async (context) => (await import(".
 const chainEventsOnDemand: EventSourceFactory = async (context) => (await import("./gateway.js")).chainEventSource(context);
 
 /** This container's deps, from `process.env`, built on the first invocation (gateway on first chain step). */
-export const containerDeps: () => SchedulerDeps = once(() => buildDeps(readEnv(process.env), { gatewayFactory: chainGatewayOnDemand, eventSourceFactory: chainEventsOnDemand }));
+export const containerDeps: () => GovernedDeps = once(() => buildDeps(readEnv(process.env), { gatewayFactory: chainGatewayOnDemand, eventSourceFactory: chainEventsOnDemand }));
 
 function awsScheduler(env: FunctionsEnv, clock: Clock): Scheduler {
   const far = new EventBridgeScheduler({

@@ -48,6 +48,15 @@ export const ENV = {
   AWS_MAX_ATTEMPTS: "PAYROX_AWS_MAX_ATTEMPTS",
   /** Optional S3 bucket (Object Lock) where the audit chains' heads are anchored; unset = no anchoring. */
   ANCHOR_BUCKET: "PAYROX_ANCHOR_BUCKET",
+  /**
+   * The approval policy document (JSON text of `loadApprovalPolicy`'s input). Required: a deployment states
+   * `{"approvals":"none"}` explicitly to run without approvals, and a protected stage refuses that.
+   */
+  APPROVAL_POLICY: "PAYROX_APPROVAL_POLICY",
+  /** The deployment's id, e.g. `<app>-<stage>`: the approvals' EIP-712 domain salt is its keccak256. */
+  DEPLOYMENT_ID: "PAYROX_DEPLOYMENT_ID",
+  /** Optional `true` on a protected (production) stage, which refuses `approvals: "none"`; default `false`. */
+  PROTECTED_STAGE: "PAYROX_PROTECTED_STAGE",
 } as const;
 
 /** The `kmsKeyId` a network configuration uses to say "the key this deployment gives the function" ({@link ENV.SIGNER_KEY_ID}). */
@@ -82,12 +91,21 @@ export interface FunctionsEnv {
   awsClientBounds?: Partial<AwsClientBounds>;
   /** Bucket of the audit anchors (its default Object Lock retention applies to every object). */
   anchorBucket?: string;
+  /**
+   * The approval policy's JSON text. readEnv checks it is JSON with an `approvals` of `"none"` or an object
+   * (and not `"none"` on a protected stage); `loadApprovalPolicy` validates the rest when governance is built.
+   */
+  approvalPolicy: string;
+  /** Names the deployment in the approvals' typed data. */
+  deploymentId: string;
+  /** A protected (production) stage: approvals are required. */
+  protectedStage: boolean;
 }
 
 /** A missing or malformed environment variable: a deployment mistake, reported at cold start. */
 export class EnvConfigError extends Error {
-  constructor(readonly problems: { variable: string; message: string }[]) {
-    super(`invalid Lambda environment: ${problems.map((p) => `${p.variable} ${p.message}`).join("; ")} (the stack sets these from ENV in functions/src/env.ts)`);
+  constructor(readonly problems: { variable: string; message: string }[], options?: { cause?: unknown }) {
+    super(`invalid Lambda environment: ${problems.map((p) => `${p.variable} ${p.message}`).join("; ")} (the stack sets these from ENV in functions/src/env.ts)`, options);
     this.name = "EnvConfigError";
   }
 }
@@ -100,6 +118,25 @@ const stepArns = z.strictObject({ [StepName.COMMIT]: arn("commit function"), [St
 const webhooks = z.array(z.strictObject({ id: z.string().regex(/^[^#]+$/, "must be a name without #"), url: z.url({ protocol: /^https?$/ }), secret: z.string().min(16, "must be at least 16 characters") }));
 
 const milliseconds = (what: string, max: number) => z.coerce.number({ error: `must be a number of milliseconds (${what})` }).int(`must be an integer (${what})`).min(1, `must be at least 1 (${what})`).max(max, `must be at most ${max} (${what})`);
+
+const jsonText = (what: string) =>
+  required(what).transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: `must be JSON text (${what})` });
+      return z.NEVER;
+    }
+  });
+
+/**
+ * The policy's outline, checked at cold start without the address and hash code (ethers) that
+ * `loadApprovalPolicy` needs: the API's start-up stays small, and a missing or unreadable policy still
+ * stops every function at once.
+ */
+const policyOutline = z.looseObject({
+  approvals: z.union([z.literal("none"), z.record(z.string(), z.unknown())], { error: 'must be "none" (stated explicitly to run without approvals) or { approvers, threshold, windowSeconds, proposerMap, allOrNone }' }),
+}, { error: 'must be a JSON object { "approvals": … }' });
 
 const EnvSchema = z.object({
   [ENV.TABLE_NAME]: required("the DynamoDB table name"),
@@ -136,6 +173,12 @@ const EnvSchema = z.object({
   [ENV.AWS_REQUEST_TIMEOUT_MS]: milliseconds("AWS request timeout per attempt", 300_000).optional(),
   [ENV.ANCHOR_BUCKET]: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name").optional(),
   [ENV.AWS_MAX_ATTEMPTS]: z.coerce.number({ error: "must be a number of attempts" }).int("must be an integer").min(1, "must be at least 1").max(10, "must be at most 10").optional(),
+  [ENV.APPROVAL_POLICY]: jsonText('the approval policy, or {"approvals":"none"} stated explicitly to run without approvals').pipe(policyOutline),
+  [ENV.DEPLOYMENT_ID]: required("the deployment's id, e.g. <app>-<stage> (the approvals' EIP-712 domain salt)").regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "must be 1–128 letters, digits, '.', '_' or '-', e.g. payrox-prod"),
+  [ENV.PROTECTED_STAGE]: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional(),
+}).refine((e) => !(e[ENV.PROTECTED_STAGE] === "true" && e[ENV.APPROVAL_POLICY].approvals === "none"), {
+  path: [ENV.APPROVAL_POLICY],
+  error: `says approvals "none" on a protected stage (${ENV.PROTECTED_STAGE}=true); a protected stage must require approvals: list approvers and a threshold`,
 }).refine((e) => e[ENV.PAGERDUTY_EVENTS_URL] === undefined || e[ENV.PAGERDUTY_ROUTING_KEY] !== undefined, {
   path: [ENV.PAGERDUTY_EVENTS_URL],
   error: `is set without ${ENV.PAGERDUTY_ROUTING_KEY}: set the routing key too, or unset it`,
@@ -173,5 +216,8 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
     ...(e[ENV.RUNBOOK_BASE_URL] && { runbookBaseUrl: e[ENV.RUNBOOK_BASE_URL] }),
     ...(bounds && { awsClientBounds: bounds }),
     ...(e[ENV.ANCHOR_BUCKET] && { anchorBucket: e[ENV.ANCHOR_BUCKET] }),
+    approvalPolicy: source[ENV.APPROVAL_POLICY]!,
+    deploymentId: e[ENV.DEPLOYMENT_ID],
+    protectedStage: e[ENV.PROTECTED_STAGE] === "true",
   };
 }

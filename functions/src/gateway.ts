@@ -6,7 +6,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import { boundedClientConfig, DynamoNonceStore, DynamoTxJournal } from "@payrox/aws";
-import { createKmsClient, DispatcherEventReader, FlashbotsRelay, JournaledDispatcherGateway, KmsSigner, networkProvider, PrivateRpcRelay, PublicMempoolRelay, RelayRouter, type DispatcherNetwork, type WatchedDispatcher } from "@payrox/chain";
+import { createKmsClient, DispatcherApprovalTargets, DispatcherEventReader, EthersErc1271Reader, FlashbotsRelay, JournaledDispatcherGateway, KmsSigner, networkProvider, PrivateRpcRelay, PublicMempoolRelay, RelayRouter, type DispatcherNetwork, type WatchedDispatcher } from "@payrox/chain";
 import { relayPolicyOf, rpcEndpointsOf, voidAfterSecondsOf, RelayKind, type Relay, type ResolvedNetwork } from "@payrox/core";
 import { BaseWallet, randomBytes, SigningKey, type JsonRpcApiProvider, type Signer } from "ethers";
 import type { GatewayContext } from "./composition.js";
@@ -118,4 +118,30 @@ export function chainEventSource({ networks }: GatewayContext, options: Pick<Cha
     return [[network.id, { provider, dispatcher: network.dispatcher, senders: async () => [await signer.getAddress()] }]];
   });
   return new DispatcherEventReader({ networks: Object.fromEntries(entries) });
+}
+
+/**
+ * What a new proposal's approval binds about each configured network with a dispatcher (chain id,
+ * activation delay, expiry window), read through the network's provider.
+ */
+export function approvalTargets({ networks }: Pick<GatewayContext, "networks">): DispatcherApprovalTargets {
+  const entries = networks.flatMap((n) => (n.dispatcher ? [[n.id, { provider: providerOf(n), dispatcher: n.dispatcher, chainId: n.chainId }] as const] : []));
+  return new DispatcherApprovalTargets(Object.fromEntries(entries));
+}
+
+/**
+ * ERC-1271 answers through each configured network's provider: with several RPC URLs and a quorum, the
+ * failover provider's, so the block and the answer come from endpoints that agree.
+ */
+export function erc1271Reader({ networks }: Pick<GatewayContext, "networks">): EthersErc1271Reader {
+  const byId = new Map(networks.map((n) => [n.id, n]));
+  const providers = new Map<string, JsonRpcApiProvider>();
+  return new EthersErc1271Reader({
+    provider: (id) => {
+      const network = byId.get(id);
+      if (!network) return undefined;
+      if (!providers.has(id)) providers.set(id, providerOf(network));
+      return providers.get(id);
+    },
+  });
 }

@@ -7,6 +7,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { runStep, StepName, type ScheduledJob, type SchedulerDeps, type StepOutcome } from "@payrox/core";
 import * as z from "zod";
 import { containerDeps } from "./composition.js";
+import { withGovernance, type GovernedDeps } from "./governed-deps.js";
 import { withBoundSecrets } from "./secrets.js";
 import { count, flushMetrics, logger, recordActivationLateness, recordGasUsed } from "./observability.js";
 
@@ -23,11 +24,14 @@ export const ScheduledJobSchema = z.object({
 /** Input of the step Lambda. */
 export type StepEvent = SQSEvent | ScheduledJob;
 
-/** Builds the step handler over `getDeps`. */
-export function createStepHandler(getDeps: () => SchedulerDeps) {
+/**
+ * Builds the step handler over `getDeps`. Every step runs with the deployment's governance (the commit
+ * step re-verifies the approvals before it signs): a policy that can't be used fails the invocation.
+ */
+export function createStepHandler(getDeps: () => GovernedDeps) {
   return async (event: StepEvent, context?: Pick<Context, "awsRequestId">): Promise<SQSBatchResponse | StepOutcome> => {
-    const deps = { ...getDeps(), actor: "scheduler", owner: context?.awsRequestId ?? "step" };
     try {
+      const deps = await withGovernance({ ...getDeps(), actor: "scheduler", owner: context?.awsRequestId ?? "step" });
       if (!isSqsEvent(event)) return await runJob(event, deps);
       const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
       // One record at a time: the logger's run keys then always match the record being worked on.

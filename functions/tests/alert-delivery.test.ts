@@ -62,6 +62,8 @@ async function world(overrides: { routingKey?: string; maxAttempts?: number } = 
     [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::1:role/scheduler",
     [ENV.DLQ_ARN]: "arn:aws:sqs:us-east-1:1:dlq",
     [ENV.EVENT_BUS_NAME]: "payrox",
+    [ENV.APPROVAL_POLICY]: '{"approvals":"none"}',
+    [ENV.DEPLOYMENT_ID]: "payrox-test",
     [ENV.ALERT_WEBHOOKS]: JSON.stringify([{ id: "ops", url: webhook.url, secret: SECRET }]),
     [ENV.PAGERDUTY_ROUTING_KEY]: overrides.routingKey ?? ROUTING_KEY,
     [ENV.PAGERDUTY_EVENTS_URL]: pagerDuty.url,

@@ -80,7 +80,7 @@ describe("MeteredAlertSink", () => {
 
 describe("readEnv › alert webhooks", () => {
   const base = {
-    [ENV.TABLE_NAME]: "t", [ENV.SCHEDULER_GROUP]: "g", [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::1:role/s", [ENV.DLQ_ARN]: "arn:aws:sqs:us-east-1:1:dlq", [ENV.EVENT_BUS_NAME]: "b",
+    [ENV.TABLE_NAME]: "t", [ENV.SCHEDULER_GROUP]: "g", [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::1:role/s", [ENV.DLQ_ARN]: "arn:aws:sqs:us-east-1:1:dlq", [ENV.EVENT_BUS_NAME]: "b", [ENV.APPROVAL_POLICY]: '{"approvals":"none"}', [ENV.DEPLOYMENT_ID]: "payrox-test",
     [ENV.STEP_FUNCTION_ARNS]: JSON.stringify({ commit: "arn:aws:lambda:us-east-1:1:function:c", apply: "arn:aws:lambda:us-east-1:1:function:a", activate: "arn:aws:lambda:us-east-1:1:function:v" }),
   };
 
@@ -99,7 +99,7 @@ describe("readEnv › alert webhooks", () => {
 
 describe("readEnv › PagerDuty, Slack and runbooks", () => {
   const base = {
-    [ENV.TABLE_NAME]: "t", [ENV.SCHEDULER_GROUP]: "g", [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::1:role/s", [ENV.DLQ_ARN]: "arn:aws:sqs:us-east-1:1:dlq", [ENV.EVENT_BUS_NAME]: "b",
+    [ENV.TABLE_NAME]: "t", [ENV.SCHEDULER_GROUP]: "g", [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::1:role/s", [ENV.DLQ_ARN]: "arn:aws:sqs:us-east-1:1:dlq", [ENV.EVENT_BUS_NAME]: "b", [ENV.APPROVAL_POLICY]: '{"approvals":"none"}', [ENV.DEPLOYMENT_ID]: "payrox-test",
     [ENV.STEP_FUNCTION_ARNS]: JSON.stringify({ commit: "arn:aws:lambda:us-east-1:1:function:c", apply: "arn:aws:lambda:us-east-1:1:function:a", activate: "arn:aws:lambda:us-east-1:1:function:v" }),
   };
   const KEY = "R0UT1NGKEY0123456789abcdefABCDEF";

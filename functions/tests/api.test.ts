@@ -90,6 +90,8 @@ beforeAll(async () => {
     [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::1:role/scheduler",
     [ENV.DLQ_ARN]: "arn:aws:sqs:us-east-1:1:dlq",
     [ENV.EVENT_BUS_NAME]: "payrox",
+    [ENV.APPROVAL_POLICY]: '{"approvals":"none"}',
+    [ENV.DEPLOYMENT_ID]: "payrox-test",
   });
   jobs = new DynamoJobStore({ client: db.client, tableName: TABLE });
   const alerts: Alert[] = [];

@@ -11,6 +11,8 @@ const REQUIRED = {
   [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::1:role/scheduler",
   [ENV.DLQ_ARN]: "arn:aws:sqs:us-east-1:1:dlq",
   [ENV.EVENT_BUS_NAME]: "bus",
+  [ENV.APPROVAL_POLICY]: '{"approvals":"none"}',
+  [ENV.DEPLOYMENT_ID]: "payrox-test",
 };
 
 function network(id: string, kmsKeyId: string): ResolvedNetwork {
@@ -175,7 +177,8 @@ describe("API_ROUTE_KEYS", () => {
     });
 
     // Assess
-    expect(API_ROUTE_KEYS).toHaveLength(6);
+    expect(API_ROUTE_KEYS).toHaveLength(9);
+    expect(API_ROUTE_KEYS).toEqual(expect.arrayContaining(["GET /policy", "POST /proposals/{id}/approvals", "GET /proposals/{id}/approvals"]));
     for (const match of matched) expect(match).not.toThrow();
   });
 });

@@ -13,6 +13,8 @@ const env = readEnv({
   [ENV.SCHEDULER_ROLE_ARN]: "arn:aws:iam::1:role/scheduler",
   [ENV.DLQ_ARN]: "arn:aws:sqs:us-east-1:1:dlq",
   [ENV.EVENT_BUS_NAME]: "payrox",
+  [ENV.APPROVAL_POLICY]: '{"approvals":"none"}',
+  [ENV.DEPLOYMENT_ID]: "payrox-test",
 });
 
 describe("chainGateway", () => {

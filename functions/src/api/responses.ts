@@ -4,8 +4,9 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { InvalidCursorError, isServiceUnavailable, ItemTooLargeError, ProposalExistsError, StoreInputError } from "@payrox/aws";
-import { BundleSimulationRevertedError, RelayRefusedError, RelayUnavailableError, TxConfirmationTimeoutError } from "@payrox/chain/errors";
-import { isNetworkBusy, isRunVersionConflict, NetworkGasCapError, NetworkReadError, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core/runs";
+import { BundleSimulationRevertedError, ChainError, RelayRefusedError, RelayUnavailableError, TxConfirmationTimeoutError } from "@payrox/chain/errors";
+import { ApprovalPolicyError, ApprovalRejectedError, GovernanceConfigError, isNetworkBusy, isRunVersionConflict, NetworkGasCapError, NetworkReadError, ProposalFinishedError, ProposalNotFoundError, ProposalRejectedError, ProposalRejection } from "@payrox/core/runs";
+import { ENV, EnvConfigError } from "../env.js";
 
 /** A response of the API. */
 export type ApiResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
@@ -47,6 +48,7 @@ export function knownErrorResponse(error: unknown): ApiResponse | undefined {
     const cap = error instanceof NetworkGasCapError ? { network: error.network, maxTxGas: error.maxTxGas, call: error.call, ...(error.gas !== undefined && { gas: error.gas }) } : {};
     return errorResponse(status, error.code, error.message, { field: error.field, ...cap });
   }
+  if (error instanceof ApprovalRejectedError) return errorResponse(error.status, error.code, error.message, error.details);
   if (error instanceof ProposalNotFoundError) return errorResponse(404, "proposal-not-found", error.message);
   if (error instanceof ProposalFinishedError) return errorResponse(409, "proposal-finished", error.message, { states: error.states });
   if (isNetworkBusy(error)) return errorResponse(409, "network-busy", error.message, { network: error.network, holder: error.holder });
@@ -61,8 +63,32 @@ export function knownErrorResponse(error: unknown): ApiResponse | undefined {
   if (error instanceof RelayUnavailableError || error instanceof RelayRefusedError || error instanceof BundleSimulationRevertedError) {
     return retryLater(errorResponse(503, "relay-unavailable", `${error.message}; retry the request: a journaled transaction is resumed, never sent twice`));
   }
+  // The chain could not be read for what an approval binds (a dispatcher) or checks (an ERC-1271 account).
+  if (error instanceof ChainError && (error.name === "ApprovalTargetReadError" || error.name === "Erc1271ReadError")) {
+    return retryLater(errorResponse(503, "network-unavailable", `${error.message}; retry the request`, { network: (error as ChainError & { network: string }).network }));
+  }
+  const misconfigured = deploymentMisconfigured(error);
+  if (misconfigured) return misconfigured;
   if (error instanceof TxConfirmationTimeoutError) return retryLater(errorResponse(503, "not-confirmed-yet", `${error.message}; retry the request to keep following it`));
   if (isTransientChainError(error)) return retryLater(errorResponse(503, "network-unavailable", `a network's RPC did not answer (${(error as Error).message.slice(0, 200)}); retry the request`));
+  return undefined;
+}
+
+/** Environment variables whose problems the API may tell a caller: governance configuration, nothing secret. */
+const SHOWN_VARIABLES: ReadonlySet<string> = new Set([ENV.APPROVAL_POLICY, ENV.DEPLOYMENT_ID, ENV.PROTECTED_STAGE]);
+
+/**
+ * A deployment mistake (a policy that can't be used, a governance that can't run): 500, since no retry
+ * helps, with a message naming the variable to fix. Other variables' messages stay in the logs.
+ */
+function deploymentMisconfigured(error: unknown): ApiResponse | undefined {
+  if (error instanceof EnvConfigError) {
+    const problems = error.problems.map((p) => (SHOWN_VARIABLES.has(p.variable) ? `${p.variable} ${p.message}` : `${p.variable} is invalid (see the function's logs)`));
+    const governance = error.problems.every((p) => SHOWN_VARIABLES.has(p.variable));
+    return errorResponse(500, governance ? "approval-policy-invalid" : "deployment-misconfigured", `the deployment is misconfigured, so the API refuses: ${problems.join("; ")}; fix the stack's configuration and deploy again`);
+  }
+  if (error instanceof ApprovalPolicyError) return errorResponse(500, "approval-policy-invalid", `the deployment's ${ENV.APPROVAL_POLICY} can't be used, so the API refuses: ${error.message}`);
+  if (error instanceof GovernanceConfigError) return errorResponse(500, "governance-misconfigured", error.message);
   return undefined;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { AnchorIntegrityError, OPERATIONS_AUDIT_STREAM, checkAgainstAnchors, listNetworks, verifyAuditChain, ProposalNotFoundError, type AuditEntry, type SchedulerDeps } from "@payrox/core/runs";
+import { withGovernance, type GovernedDeps } from "../governed-deps.js";
 import { ApiError, json, type ApiResponse } from "./responses.js";
 import { ListQuerySchema, ProposalIdSchema, validate } from "./schemas.js";
 import { runView, summary, type RouteRequest } from "./views.js";
@@ -13,12 +14,15 @@ export type { RouteRequest };
 type Route = { method: string; path: RegExp; handle: (req: RouteRequest, deps: SchedulerDeps) => Promise<ApiResponse>; key: string };
 
 const ROUTES: Route[] = [
-  { method: "POST", path: /^\/proposals$/, handle: onFirstUse("propose"), key: "POST /proposals" },
+  { method: "POST", path: /^\/proposals$/, handle: governed(onFirstUse("propose")), key: "POST /proposals" },
   { method: "GET", path: /^\/proposals$/, handle: list, key: "GET /proposals" },
   { method: "GET", path: /^\/proposals\/(?<id>[^/]+)$/, handle: show, key: "GET /proposals/{id}" },
   { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/audit$/, handle: audit, key: "GET /proposals/{id}/audit" },
   { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/cancel$/, handle: onFirstUse("cancel"), key: "POST /proposals/{id}/cancel" },
   { method: "GET", path: /^\/networks$/, handle: networks, key: "GET /networks" },
+  { method: "GET", path: /^\/policy$/, handle: governanceRoute("policy"), key: "GET /policy" },
+  { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/approvals$/, handle: governanceRoute("approve"), key: "POST /proposals/{id}/approvals" },
+  { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/approvals$/, handle: governanceRoute("approvals"), key: "GET /proposals/{id}/approvals" },
 ];
 
 /**
@@ -27,6 +31,16 @@ const ROUTES: Route[] = [
  */
 function onFirstUse(name: "propose" | "cancel"): Route["handle"] {
   return async (req, deps) => (await import("./chain-routes.js"))[name](req, deps);
+}
+
+/** A governance route: its code (policy validation, EIP-712 hashing: ethers) is a chunk loaded on first use too. */
+function governanceRoute(name: "policy" | "approve" | "approvals"): Route["handle"] {
+  return governed(async (req, deps) => (await import("./governance-routes.js"))[name](req, deps));
+}
+
+/** A route that runs under the deployment's governance, built on its first request (a malformed policy refuses it). */
+function governed(handle: Route["handle"]): Route["handle"] {
+  return async (req, deps) => handle(req, await withGovernance(deps as GovernedDeps));
 }
 
 /** API Gateway route keys (`METHOD /path/{param}`) of every route: the stack declares exactly these. */

@@ -10,10 +10,23 @@ export interface RouteRequest {
   caller: string;
 }
 
-/** A proposal as the API shows it: everything but the manifest text. */
-export function summary<P extends { manifestJson: string }>(proposal: P): Omit<P, "manifestJson"> {
-  const { manifestJson: _omitted, ...rest } = proposal;
-  return rest;
+/** A proposal's approval as the proposal views show it (`GET /proposals/{id}/approvals` has the rest). */
+export interface ApprovalSummary {
+  /** AWAITING_APPROVAL, APPROVED or REJECTED. */
+  status: string;
+  threshold: number;
+  /** Approvals are accepted until then (ISO 8601). */
+  deadline: string;
+}
+
+/** What {@link summary} reads of a proposal's approval. */
+type ApprovalFields = { status: string; threshold: number; deadlineMs: number };
+
+/** A proposal as the API shows it: everything but the manifest text; its approval, when it has one, in short. */
+export function summary<P extends { manifestJson: string; approval?: ApprovalFields }>(proposal: P): Omit<P, "manifestJson" | "approval"> & { approval?: ApprovalSummary } {
+  const { manifestJson: _omitted, approval, ...rest } = proposal;
+  if (!approval) return rest;
+  return { ...rest, approval: { status: approval.status, threshold: approval.threshold, deadline: new Date(approval.deadlineMs).toISOString() } };
 }
 
 /** A run as the API shows it, with its state in words. */

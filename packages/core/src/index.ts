@@ -23,3 +23,4 @@ export * from "./usecases/rotate-signer.js";
 export * from "./governance/index.js";
 export * from "./usecases/approve-proposal.js";
 export { openApproval, commitApprovalGate, approvalPending } from "./usecases/approval-gate.js";
+export * from "./usecases/record-policy-change.js";

@@ -13,3 +13,4 @@ export { DynamoIncidentLedger, DynamoGasHistory, DynamoChainCursorStore, DynamoA
 export { DynamoAlertDeliveries, alertDeliveryKey, MAX_DESTINATIONS, type DynamoAlertDeliveriesOptions } from "./alert-deliveries.js";
 export { meterConsumedCapacity, sumCapacity, type ConsumedCapacityReading } from "./consumed-capacity.js";
 export { DynamoApprovalStore, type DynamoApprovalStoreOptions } from "./approval-store.js";
+export { DynamoPolicyRecordStore, type DynamoPolicyRecordStoreOptions } from "./policy-record-store.js";

@@ -38,6 +38,7 @@ export const ItemType = {
   DEAD_LETTER: "dead-letter",
   ALERT_DELIVERY: "alert-delivery",
   APPROVAL: "approval",
+  POLICY: "policy",
 } as const;
 /** One of {@link ItemType}. */
 export type ItemType = (typeof ItemType)[keyof typeof ItemType];
@@ -123,6 +124,9 @@ export function approvalKey(proposalId: string, approver: string): ItemKey {
   if (typeof approver !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(approver)) throw new StoreInputError("approver", `must be a 0x-prefixed 20-byte address, got ${JSON.stringify(String(approver).slice(0, 80))}`);
   return { PK: proposalKey(proposalId).PK, SK: `${SkPrefix.APPROVAL}${approver.toLowerCase()}` };
 }
+
+/** Key of the deployment's policy record: the hash of the approval policy it last ran with. */
+export const POLICY_RECORD_KEY: ItemKey = { PK: "POLICY", SK: "CURRENT" };
 
 /** Key of a network's lock: the one proposal whose unfinished run may commit there. */
 export function networkLockKey(network: string): ItemKey {

@@ -224,6 +224,9 @@ export function devnetFunctionsEnv(state: DevnetState, names: typeof import("@pa
     [names.SCHEDULER_ROLE_ARN]: LOCAL_ARN("iam", "role/scheduler"),
     [names.DLQ_ARN]: LOCAL_ARN("sqs", "dlq"),
     [names.EVENT_BUS_NAME]: "payrox-devnet",
+    // Explicitly no approvals (governance fails closed without a policy); the devnet's own policy replaces it.
+    [names.APPROVAL_POLICY]: JSON.stringify({ approvals: "none" }),
+    [names.DEPLOYMENT_ID]: "payrox-devnet",
   };
 }
 

@@ -107,3 +107,19 @@ export interface GovernanceDeps {
   /** Reads each target network's dispatcher facts at proposal time; required when the policy requires approvals. */
   targets?: ApprovalTargetReader;
 }
+
+/** The policy a deployment last ran with, as recorded in its store: what a policy change is audited against. */
+export interface PolicyRecord {
+  /** {@link policyHash} of the policy. */
+  policyHash: string;
+  /** Counts the recorded changes (1: the first policy recorded). */
+  version: number;
+}
+
+/** Where a deployment keeps its {@link PolicyRecord}; every move is conditional. */
+export interface PolicyRecordStore {
+  /** The recorded policy (strongly consistent); undefined before the first. */
+  current(): Promise<PolicyRecord | undefined>;
+  /** Moves the record from `expected` (undefined: none yet) to `next`; false when it no longer was `expected`. */
+  advance(expected: PolicyRecord | undefined, next: PolicyRecord): Promise<boolean>;
+}
