@@ -19,7 +19,7 @@ import { Contract, JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient } from "../src/api-client.js";
 import { approveAsDevnet } from "../src/devnet/approve.js";
-import { DEVNET_ONLY_APPROVER_KEYS } from "../src/devnet/approvers.js";
+import { DEVNET_ONLY_APPROVER_KEYS, DEVNET_PRINCIPAL } from "../src/devnet/approvers.js";
 import { exampleManifest } from "../src/devnet/example-manifest.js";
 import { DEVNET_SCHEDULER_OPTIONS, devnetFunctionsEnv, startLocalPayRox, type LocalPayRox } from "../src/devnet/local-payrox.js";
 import { startDevnetServices, type DevnetServices } from "../src/devnet/services.js";
@@ -141,8 +141,8 @@ describe("payrox keys rotate on the devnet", () => {
       options: DEVNET_SCHEDULER_OPTIONS,
     }));
     const manifest = await exampleManifest(after, "rotation-2", { networks: [NETWORK], selectors: 70 });
-    const { proposal: second } = await proposeUpgrade({ manifestJson: serializeManifest(manifest), networks: [NETWORK], proposer: "test" }, { ...stale, actor: "test", owner: "test" });
-    // Approved by two DEVELOPMENT approvers, so the stale worker's commit passes the quorum check and meets the retired key.
+    const { proposal: second } = await proposeUpgrade({ manifestJson: serializeManifest(manifest), networks: [NETWORK], proposer: DEVNET_PRINCIPAL }, { ...stale, actor: "test", owner: "test" });
+    // Proposed as the devnet's principal (the policy maps it to approver 3) and approved by approvers 1 and 2, so the stale worker's commit passes the quorum check and meets the retired key.
     for (const approver of DEVNET_ONLY_APPROVER_KEYS.slice(0, 2)) {
       const data = approvalTypedData(approvalSubject({ ...second, approval: second.approval! }), ApprovalAction.APPROVE, 0);
       const signature = await new Wallet(approver.privateKey).signTypedData(data.domain, data.types, data.message);
