@@ -1,8 +1,9 @@
 /**
  * Deploy-time choices that are not secrets, read from the deployer's environment (`.env.<stage>` is
- * loaded by SST): alert destinations and the API's authorization mode. PagerDuty and Slack are switched
+ * loaded by SST): alert destinations, the API's authorization mode and the approval policy. PagerDuty and Slack are switched
  * on here; their credentials (routing key, webhook URL) are SST secrets (SSM SecureStrings), never here.
  */
+import { readFileSync } from "node:fs";
 import * as z from "zod";
 
 /** Environment variables read at `sst deploy`. */
@@ -23,6 +24,14 @@ export const DEPLOY_ENV = {
   ALERT_SLACK: "PAYROX_ALERT_SLACK",
   /** Base URL of the alerts' runbook links (your repository's RUNBOOKS.md). Unset: the repository path. */
   RUNBOOK_BASE_URL: "PAYROX_RUNBOOK_BASE_URL",
+  /**
+   * Path of the approval policy's JSON file (keep it in the repository, so a change is reviewed like code).
+   * Required unless {@link DEPLOY_ENV.APPROVAL_POLICY} is set; `{"approvals":"none"}` must be stated to
+   * deploy without approvals, and the `prod` stage refuses it.
+   */
+  APPROVAL_POLICY_FILE: "PAYROX_APPROVAL_POLICY_FILE",
+  /** The approval policy as JSON text, instead of a file. */
+  APPROVAL_POLICY: "PAYROX_APPROVAL_POLICY",
 } as const;
 
 /** How API callers are authorized. */
@@ -39,6 +48,8 @@ export interface DeploySettings {
   /** Slack is a destination (its webhook URL a bound secret). */
   alertSlack?: true;
   runbookBaseUrl?: string;
+  /** The approval policy's JSON text as given (validated by the stacks for the stage), when one is configured. */
+  approvalPolicy?: string;
 }
 
 const flag = z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional();
@@ -51,6 +62,8 @@ const Schema = z.object({
   [DEPLOY_ENV.ALERT_PAGERDUTY]: flag,
   [DEPLOY_ENV.PAGERDUTY_EVENTS_URL]: z.url({ protocol: /^https$/, error: "must be an https URL" }).optional(),
   [DEPLOY_ENV.ALERT_SLACK]: flag,
+  [DEPLOY_ENV.APPROVAL_POLICY_FILE]: z.string().trim().min(1, "must be a path to the policy's JSON file").optional(),
+  [DEPLOY_ENV.APPROVAL_POLICY]: z.string().trim().min(1, "must be the policy's JSON text").optional(),
   [DEPLOY_ENV.RUNBOOK_BASE_URL]: z.url({ protocol: /^https$/, error: "must be an https URL" }).refine((u) => !u.includes("#"), "must not carry a #fragment (each alert adds #<type>)").optional(),
 });
 
@@ -71,7 +84,13 @@ export function readDeploySettings(source: Record<string, string | undefined>): 
   if (e[DEPLOY_ENV.PAGERDUTY_EVENTS_URL] && e[DEPLOY_ENV.ALERT_PAGERDUTY] !== "true") {
     throw new Error(`invalid deploy settings: ${DEPLOY_ENV.PAGERDUTY_EVENTS_URL} is set but ${DEPLOY_ENV.ALERT_PAGERDUTY} is not "true"`);
   }
+  const policyFile = e[DEPLOY_ENV.APPROVAL_POLICY_FILE];
+  if (policyFile && e[DEPLOY_ENV.APPROVAL_POLICY]) {
+    throw new Error(`invalid deploy settings: set ${DEPLOY_ENV.APPROVAL_POLICY_FILE} or ${DEPLOY_ENV.APPROVAL_POLICY}, not both`);
+  }
+  const approvalPolicy = policyFile ? readPolicyFile(policyFile) : e[DEPLOY_ENV.APPROVAL_POLICY];
   return {
+    ...(approvalPolicy && { approvalPolicy }),
     ...(e[DEPLOY_ENV.ALERT_WEBHOOK_URL] && { alertWebhookUrl: e[DEPLOY_ENV.ALERT_WEBHOOK_URL] }),
     ...(e[DEPLOY_ENV.ALERT_PAGERDUTY] === "true" && { alertPagerDuty: true as const }),
     ...(e[DEPLOY_ENV.PAGERDUTY_EVENTS_URL] && { pagerDutyEventsUrl: e[DEPLOY_ENV.PAGERDUTY_EVENTS_URL] }),
@@ -80,4 +99,12 @@ export function readDeploySettings(source: Record<string, string | undefined>): 
     ...(e[DEPLOY_ENV.ALERT_EMAIL] && { alertEmail: e[DEPLOY_ENV.ALERT_EMAIL] }),
     apiAuthorization: issuer && audience ? { kind: "jwt", issuer, audience } : { kind: "iam" },
   };
+}
+
+function readPolicyFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`invalid deploy settings: ${DEPLOY_ENV.APPROVAL_POLICY_FILE} ${path} can't be read (${(error as Error).message})`, { cause: error });
+  }
 }

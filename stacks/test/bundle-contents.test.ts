@@ -43,12 +43,13 @@ describe("function bundles (stacks/bundling.ts, as the stacks ship them)", () =>
     expect([...present].filter((p) => FORBIDDEN_AT_STARTUP[name].includes(p))).toEqual([]);
   });
 
-  it("loads the chain code on first use: the API's propose/cancel routes and every gateway are lazy chunks", () => {
+  it("loads the chain code on first use: the API's propose/cancel and governance routes and every gateway are lazy chunks", () => {
     // Act
     const lazyPackages = (name: FunctionEntry) => new Set(bundles[name].lazy.flatMap((l) => Object.keys(l.packages)));
 
     // Assess
     expect(bundles.api.lazy.map((l) => l.chunk).some((c) => /chain-routes-/.test(c))).toBe(true);
+    expect(bundles.api.lazy.map((l) => l.chunk).some((c) => /governance-routes-/.test(c))).toBe(true);
     for (const name of FUNCTION_ENTRIES.filter((n) => n !== "anchor")) {
       expect(lazyPackages(name).has("packages/chain")).toBe(true);
       expect(lazyPackages(name).has("@flashbots/ethers-provider-bundle")).toBe(true);
@@ -83,7 +84,7 @@ describe("function bundles (stacks/bundling.ts, as the stacks ship them)", () =>
   it.each(["api", "commit"] as const)("loads %s's entry and its chain chunks in plain Node", async (name) => {
     // Act
     const entry = (await import(pathToFileURL(bundles[name].entry).href)) as { handler?: unknown };
-    const chunks = bundles[name].lazy.filter((l) => /(gateway|chain-routes)-/.test(l.chunk));
+    const chunks = bundles[name].lazy.filter((l) => /(gateway|chain-routes|governance-routes|governance)-/.test(l.chunk));
     const loaded = await Promise.all(chunks.map(async (l) => Object.keys((await import(pathToFileURL(join(dir, name, l.chunk)).href)) as object)));
 
     // Assess

@@ -10,10 +10,27 @@ import { App, getStack } from "sst/constructs";
 import type { FunctionalStack } from "sst/constructs/FunctionalStack.js";
 import { initProject } from "sst/project.js";
 import config from "../../sst.config.js";
+import { DEPLOY_ENV } from "../settings.js";
 
 /** Account and region of the synthesised app (never contacted). */
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
+
+/** The approval policy the stack tests deploy with unless they set one: 2 of 3 development keys (no funds, no use). */
+export const TEST_APPROVAL_POLICY = {
+  approvals: {
+    approvers: [
+      { id: "dev-approver-1", address: "0x1111111111111111111111111111111111111111", kind: "eoa" },
+      { id: "dev-approver-2", address: "0x2222222222222222222222222222222222222222", kind: "eoa" },
+      { id: "dev-approver-3", address: "0x3333333333333333333333333333333333333333", kind: "eoa" },
+    ],
+    threshold: 2,
+    windowSeconds: 86_400,
+    proposerMap: {},
+    forbidSelfApproval: false,
+    allOrNone: true,
+  },
+};
 
 /** A synthesised app: templates and cdk-nag findings per stack. */
 export interface SynthesizedApp {
@@ -24,10 +41,12 @@ export interface SynthesizedApp {
 }
 
 /**
- * Synthesises every stack for `stage`, with the deploy-time environment `env` set while it runs.
+ * Synthesises every stack for `stage`, with the deploy-time environment `deployEnv` set while it runs
+ * (the approval policy defaults to {@link TEST_APPROVAL_POLICY}).
  * @param options.bundle also run SST's deferred tasks (esbuild-bundles every function: slower)
  */
-export async function synthesize(stage: string, env: Record<string, string> = {}, options: { bundle?: boolean } = {}): Promise<SynthesizedApp> {
+export async function synthesize(stage: string, deployEnv: Record<string, string> = {}, options: { bundle?: boolean } = {}): Promise<SynthesizedApp> {
+  const env = DEPLOY_ENV.APPROVAL_POLICY_FILE in deployEnv ? deployEnv : { [DEPLOY_ENV.APPROVAL_POLICY]: JSON.stringify(TEST_APPROVAL_POLICY), ...deployEnv };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   try {

@@ -56,16 +56,16 @@ export function knownErrorResponse(error: unknown): ApiResponse | undefined {
   if (error instanceof InvalidCursorError) return errorResponse(400, "invalid-cursor", `${error.message}; pass the cursor of a previous GET /proposals response unchanged`);
   if (error instanceof ItemTooLargeError) return errorResponse(413, "manifest-too-large", `${error.message}; split the upgrade into several manifests`);
   if (error instanceof StoreInputError) return errorResponse(400, "invalid-request", error.message);
+  // Before the store's check, which would take the RPC's refused connection in its cause for the store's: the chain could not be read for what an approval binds (a dispatcher) or checks (an ERC-1271 account).
+  if (error instanceof ChainError && (error.name === "ApprovalTargetReadError" || error.name === "Erc1271ReadError")) {
+    return retryLater(errorResponse(503, "network-unavailable", `${error.message}; retry the request`, { network: (error as ChainError & { network: string }).network }));
+  }
   if (isServiceUnavailable(error)) return serviceUnavailable();
   if (error instanceof NetworkReadError) return retryLater(errorResponse(503, "network-unavailable", error.message, { network: error.network }));
   // A cancel (or any send) that a relay or the chain did not take yet: the transaction is journaled, and
   // the same request resumes it instead of signing another.
   if (error instanceof RelayUnavailableError || error instanceof RelayRefusedError || error instanceof BundleSimulationRevertedError) {
     return retryLater(errorResponse(503, "relay-unavailable", `${error.message}; retry the request: a journaled transaction is resumed, never sent twice`));
-  }
-  // The chain could not be read for what an approval binds (a dispatcher) or checks (an ERC-1271 account).
-  if (error instanceof ChainError && (error.name === "ApprovalTargetReadError" || error.name === "Erc1271ReadError")) {
-    return retryLater(errorResponse(503, "network-unavailable", `${error.message}; retry the request`, { network: (error as ChainError & { network: string }).network }));
   }
   const misconfigured = deploymentMisconfigured(error);
   if (misconfigured) return misconfigured;
@@ -83,8 +83,10 @@ const SHOWN_VARIABLES: ReadonlySet<string> = new Set([ENV.APPROVAL_POLICY, ENV.D
  */
 function deploymentMisconfigured(error: unknown): ApiResponse | undefined {
   if (error instanceof EnvConfigError) {
-    const problems = error.problems.map((p) => (SHOWN_VARIABLES.has(p.variable) ? `${p.variable} ${p.message}` : `${p.variable} is invalid (see the function's logs)`));
-    const governance = error.problems.every((p) => SHOWN_VARIABLES.has(p.variable));
+    // A problem's variable may carry a path inside it (`PAYROX_APPROVAL_POLICY.approvals`).
+    const shown = (variable: string) => SHOWN_VARIABLES.has(variable.split(".")[0]!);
+    const problems = error.problems.map((p) => (shown(p.variable) ? `${p.variable} ${p.message}` : `${p.variable} is invalid (see the function's logs)`));
+    const governance = error.problems.every((p) => shown(p.variable));
     return errorResponse(500, governance ? "approval-policy-invalid" : "deployment-misconfigured", `the deployment is misconfigured, so the API refuses: ${problems.join("; ")}; fix the stack's configuration and deploy again`);
   }
   if (error instanceof ApprovalPolicyError) return errorResponse(500, "approval-policy-invalid", `the deployment's ${ENV.APPROVAL_POLICY} can't be used, so the API refuses: ${error.message}`);

@@ -102,7 +102,7 @@ describe("payrox keys rotate on the devnet", () => {
       expect(await admin.getFunction("hasRole")(id, oldSigner.signerAddress), role).toBe(false);
       expect(await admin.getFunction("hasRole")(id, newSigner.signerAddress), role).toBe(true);
     }
-    // The stream also holds the deployment's other operations (the approval policy's first sight: policy.changed).
+    // The stream also holds the deployment's policy.changed entries (governance records its policy there).
     const operations = (await audit.list(OPERATIONS_AUDIT_STREAM)).map((e) => e.event).filter((e) => e.startsWith("signer."));
     expect(operations[0]).toBe("signer.rotation-started");
     expect(operations.at(-1)).toBe("signer.retired");
