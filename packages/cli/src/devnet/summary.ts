@@ -72,8 +72,11 @@ export function approvalOf(audit: AuditView): ApprovalSummary | undefined {
   const crossing = audit.entries.find((e) => e.event === "proposal.approved")?.details as { approvers?: string[]; digests?: string[]; threshold?: number } | undefined;
   const approvals = audit.entries.filter((e) => e.event === "approval.approved" && e.details?.digest);
   if (!crossing && approvals.length === 0) return undefined;
-  // Counted are the approvals the crossing names (a withdrawn one is not); without a crossing, every one so far.
-  const counted = approvals.filter((e) => !crossing?.digests || crossing.digests.includes(e.details!.digest as string));
+  // Counted are the approvals the crossing names, signer and digest side by side (the digest alone does not
+  // name the approver: a withdrawn nonce-0 approval has another approver's nonce-0 digest); without a
+  // crossing, every one so far.
+  const named = crossing?.approvers && crossing.digests && new Set(crossing.approvers.map((a, i) => `${a.toLowerCase()}:${crossing.digests![i]}`));
+  const counted = approvals.filter((e) => !named || named.has(`${String(e.details!.signer).toLowerCase()}:${e.details!.digest}`));
   const digests = new Map<string, SignedDigest>();
   for (const entry of counted) {
     const d = entry.details as { digest: string; domainSeparator?: string; structHash?: string; approverId?: string; signer?: string };
