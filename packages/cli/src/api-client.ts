@@ -5,9 +5,11 @@
  */
 import * as z from "zod";
 import { ApiRequestError, ApiUnreachableError } from "./errors.js";
+// The signer's type lives with its SigV4 implementation (the lower module) and is imported as a type only:
+// sigv4.ts's SDK code still loads on first need, and the two files no longer import each other.
+import type { RequestSigner } from "./sigv4.js";
 
-/** Signs a request (SigV4 in production); returns the headers to send. */
-export type RequestSigner = (request: { method: string; url: URL; headers: Record<string, string>; body?: string }) => Promise<Record<string, string>>;
+export type { RequestSigner };
 
 /** Options of {@link ApiClient}. */
 export interface ApiClientOptions {

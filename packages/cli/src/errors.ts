@@ -157,9 +157,10 @@ export class NotAnApproverError extends CliError {
     readonly address: string,
     readonly proposalId: string,
     /** The policy's approvers, as the API listed them. */
-    readonly approvers: readonly { id: string; address: string }[],
+    readonly approvers: readonly { id: string; address: string; kind?: string }[],
   ) {
-    super(`${address} is not an approver of proposal ${proposalId}'s policy (approvers: ${approvers.map((a) => `${a.id} ${a.address}`).join(", ") || "none"}); use the key of one of them`);
+    const smartAccounts = approvers.some((a) => a.kind === "erc1271") ? '; a smart account (a Safe) signs with "--print", then "--signature … --approver <account>"' : "";
+    super(`${address} is not an approver of proposal ${proposalId}'s policy (approvers: ${approvers.map((a) => `${a.id} ${a.address}`).join(", ") || "none"}); use the key of one of them${smartAccounts}`);
   }
 }
 
