@@ -183,9 +183,17 @@ describe("payrox approve against the devnet's API", () => {
   }
 
   beforeAll(async () => {
-    const { code, stdout, stderr } = await cli("propose", await writeExampleManifest("approve-cli", devnet.state.networks.map((n) => n.id)), "--networks", devnet.state.networks.map((n) => n.id).join(","), "--json");
+    const { code, stdout, stderr } = await cli("propose", await writeExampleManifest("approve-cli", devnet.state.networks.map((n) => n.id)), "--networks", devnet.state.networks.map((n) => n.id).join(","));
     expect(code, stderr).toBe(0);
-    proposalId = (JSON.parse(stdout) as { id: string }).id;
+    expect(stdout).toContain("AWAITING_APPROVAL 0/2: nothing is committed before 2 approver(s) sign");
+    proposalId = /^proposal ([0-9a-f-]{36}) /.exec(stdout)![1]!;
+  });
+
+  it("shows the proposal awaiting approval in payrox status", async () => {
+    const { code, stdout } = await cli("status", proposalId);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^approval: AWAITING_APPROVAL, threshold 2, signatures accepted until \d{4}-.*payrox approve/m);
+    expect(stdout).toMatch(/devnet-1 +PROPOSED/);
   });
 
   it("prints typed data an external wallet signs, whose digest matches, and sends that signature", async () => {
