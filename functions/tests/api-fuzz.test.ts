@@ -56,7 +56,8 @@ const path = fc.oneof(
   segment.map((id) => `/proposals/${id}`),
   segment.map((id) => `/proposals/${id}/audit`),
   segment.map((id) => `/proposals/${id}/cancel`),
-  fc.constantFrom("/proposals", "/proposals/", "/networks", "/", "", "//", "/proposals//audit", "/networks/x"),
+  segment.map((id) => `/proposals/${id}/approvals`),
+  fc.constantFrom("/proposals", "/proposals/", "/networks", "/", "", "//", "/proposals//audit", "/networks/x", "/policy", "/policy/", "/proposals//approvals"),
   fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.join("/")}`),
 );
 

@@ -91,7 +91,7 @@ describe("FunctionsStack", () => {
     const variables = lambdaNamed(functions, "payrox-prod-commit").Environment.Variables as Record<string, unknown>;
 
     // Assess
-    for (const name of [ENV.TABLE_NAME, ENV.SCHEDULER_GROUP, ENV.STEP_FUNCTION_ARNS, ENV.SCHEDULER_ROLE_ARN, ENV.DLQ_ARN, ENV.DELAY_QUEUE_URL, ENV.EVENT_BUS_NAME]) expect(variables).toHaveProperty(name);
+    for (const name of [ENV.TABLE_NAME, ENV.SCHEDULER_GROUP, ENV.STEP_FUNCTION_ARNS, ENV.SCHEDULER_ROLE_ARN, ENV.DLQ_ARN, ENV.DELAY_QUEUE_URL, ENV.EVENT_BUS_NAME, ENV.APPROVAL_POLICY, ENV.DEPLOYMENT_ID, ENV.PROTECTED_STAGE]) expect(variables).toHaveProperty(name);
     expect(JSON.parse(flat(variables[ENV.STEP_FUNCTION_ARNS]))).toEqual({ commit: STEP_ARNS[0], apply: STEP_ARNS[1], activate: STEP_ARNS[2] });
     expect(flat(variables[ENV.SIGNER_KEY_ID])).toMatch(/KeysStack.*SchedulerSigner/);
     expect(variables).not.toHaveProperty(ENV.NETWORK_CONFIG);
