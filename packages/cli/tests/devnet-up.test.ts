@@ -199,6 +199,7 @@ describe("payrox approve against the devnet's API", () => {
   it("prints typed data an external wallet signs, whose digest matches, and sends that signature", async () => {
     // Act: --print, signed outside the CLI from the printed JSON alone, then --signature
     const printed = await cli("approve", proposalId, "--print", "--approver", first!.address, "--json");
+    const human = await cli("approve", proposalId, "--print", "--approver", first!.address);
     const shown = JSON.parse(printed.stdout) as { typedData: { types: Record<string, { name: string; type: string }[]>; domain: Record<string, string>; message: Record<string, unknown>; primaryType: string }; digest: string; domainSeparator: string; nonce: number };
     const { EIP712Domain: _domain, ...types } = shown.typedData.types;
     const signature = await first!.signTypedData(shown.typedData.domain, types, shown.typedData.message);
@@ -206,6 +207,10 @@ describe("payrox approve against the devnet's API", () => {
 
     // Assess
     expect(printed.code, printed.stderr).toBe(0);
+    const block = human.stdout.slice(human.stdout.indexOf("typed data (eth_signTypedData_v4):\n") + 35, human.stdout.indexOf("\n\nsign it, then send the signature"));
+    expect(JSON.parse(block)).toEqual(shown.typedData);
+    expect(human.stdout).toMatch(new RegExp(`^digest +${shown.digest}$`, "m"));
+    expect(human.stdout).toContain(`payrox approve ${proposalId} --signature 0x… --approver ${first!.address} --nonce 0`);
     expect(shown.typedData.primaryType).toBe("Approve");
     expect(shown.nonce).toBe(0);
     expect(TypedDataEncoder.hash(shown.typedData.domain, types, shown.typedData.message)).toBe(shown.digest);
