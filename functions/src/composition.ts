@@ -93,7 +93,8 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
   const options: SchedulerOptions | undefined = env.runbookBaseUrl ? { runbookBaseUrl: env.runbookBaseUrl, ...overrides.options } : overrides.options;
   const audit = new DynamoAuditLog(table);
   const networks = networkLookup(configured);
-  const governanceContext = { env, networks: configured ?? [], table, audit, clock, isKnownNetwork: (id: string) => networks(id) !== undefined };
+  // An ERC-1271 approver's network must be configured: its answers are read through that network's RPC.
+  const governanceContext = { env, networks: configured ?? [], table, audit, clock, isKnownNetwork: (id: string) => (configured ?? []).some((n) => n.id === id) };
   return {
     store: new DynamoRunStore({ ...table, clock }),
     audit,

@@ -293,6 +293,24 @@ describe("deadlines, rejection and proposals without a policy", () => {
     expect(shown.body.runs.map((r: { state: string }) => r.state)).toEqual(["CANCELLED", "CANCELLED"]);
   });
 
+  it.each([1, 2, 3])("schedules the commits once when the two approvals that cross the threshold arrive together (round %i)", async () => {
+    // Prepare
+    const id = await propose();
+    const subject = await subjectOf(id);
+    const bodies = await Promise.all([bob, carol].map(async (w) => ({ action: "Approve", nonce: 0, signature: await sign(w, subject, "Approve", 0) })));
+
+    // Act
+    const results = await Promise.all(bodies.map((body) => submit(id, body)));
+    const trail = await api.call({ method: "GET", path: `/proposals/${id}/audit` });
+
+    // Assess
+    expect(results.map((r) => r.status)).toEqual([201, 201]);
+    expect(results.filter((r) => r.body.scheduled)).toHaveLength(1);
+    expect(trail.body.entries.filter((e: { event: string }) => e.event === "proposal.approved")).toHaveLength(1);
+    for (const network of HARNESS_NETWORKS) expect(await jobs.get(jobName(id, network, "commit", "0"))).toBeDefined();
+    await release(id);
+  });
+
   it("answers 409 not-under-policy for a proposal made without a policy, with nothing written", async () => {
     // Prepare: the same table, under a deployment that states no approvals.
     const open = await governedApi(db.client, { [ENV.APPROVAL_POLICY]: '{"approvals":"none"}' });

@@ -147,6 +147,38 @@ describe("a deployment whose policy can't be used", () => {
   });
 });
 
+describe("governance that can't read what it must", () => {
+  it("refuses an ERC-1271 approver on a network the deployment does not configure", async () => {
+    // Prepare
+    const table = await freshTable();
+    const approvers = [{ id: "bob", address: bob.address, kind: "eoa" }, { id: "safe", address: getAddress("0x0000000000000000000000000000000000005afe"), kind: "erc1271", network: "ethereum" }];
+    const api = await apiOverTable(db.client, table, { createTable: false, env: { [ENV.APPROVAL_POLICY]: policyOf({}, approvers) } });
+
+    // Act
+    const { status, body } = await api.call({ method: "GET", path: "/policy" });
+
+    // Assess
+    expect(status).toBe(500);
+    expect(body.error).toEqual({ code: "approval-policy-invalid", message: expect.stringContaining("approvals.approvers.1.network: unknown network ethereum") });
+  });
+
+  it("answers 500 governance-misconfigured, writing nothing, for a proposal to a network configured without a dispatcher", async () => {
+    // Prepare: the real dispatcher reader, over the harness's networks, which name no dispatcher.
+    const table = await freshTable();
+    const api = await apiOverTable(db.client, table, { createTable: false, env: { [ENV.APPROVAL_POLICY]: policyOf() } });
+    await api.call({ method: "GET", path: "/policy" });
+    const before = await tableSnapshot(db.client, table);
+
+    // Act
+    const { status, body } = await api.call({ method: "POST", path: "/proposals", body: JSON.stringify({ manifest: JSON.parse(serializeManifest(await counterManifest())), networks: ["base"] }) });
+
+    // Assess
+    expect(status).toBe(500);
+    expect(body.error).toMatchObject({ code: "governance-misconfigured", network: "base", message: expect.stringContaining("no provider and dispatcher are configured for it") });
+    expect(await tableSnapshot(db.client, table)).toEqual(before);
+  });
+});
+
 describe("an ERC-1271 approver whose network's RPC does not answer", () => {
   it("answers 503 network-unavailable with Retry-After and writes nothing", async () => {
     // Prepare: the harness configures base with an RPC URL nothing listens on.

@@ -58,7 +58,10 @@ export function knownErrorResponse(error: unknown): ApiResponse | undefined {
   if (error instanceof StoreInputError) return errorResponse(400, "invalid-request", error.message);
   // Before the store's check, which would take the RPC's refused connection in its cause for the store's: the chain could not be read for what an approval binds (a dispatcher) or checks (an ERC-1271 account).
   if (error instanceof ChainError && (error.name === "ApprovalTargetReadError" || error.name === "Erc1271ReadError")) {
-    return retryLater(errorResponse(503, "network-unavailable", `${error.message}; retry the request`, { network: (error as ChainError & { network: string }).network }));
+    const network = (error as ChainError & { network: string }).network;
+    // Without a cause nothing failed to answer: the network is configured wrongly (no dispatcher, another chain).
+    if (error.cause === undefined) return errorResponse(500, "governance-misconfigured", `${error.message}; fix the network configuration (${ENV.NETWORK_CONFIG})`, { network });
+    return retryLater(errorResponse(503, "network-unavailable", `${error.message}; retry the request`, { network }));
   }
   if (isServiceUnavailable(error)) return serviceUnavailable();
   if (error instanceof NetworkReadError) return retryLater(errorResponse(503, "network-unavailable", error.message, { network: error.network }));
