@@ -6,9 +6,11 @@
 import * as z from "zod";
 import type { ReviewProposalReturnType } from "@payrox/core";
 import { ApiRequestError, ApiUnreachableError } from "./errors.js";
+// The signer's type lives with its SigV4 implementation (the lower module) and is imported as a type only:
+// sigv4.ts's SDK code still loads on first need, and the two files no longer import each other.
+import type { RequestSigner } from "./sigv4.js";
 
-/** Signs a request (SigV4 in production); returns the headers to send. */
-export type RequestSigner = (request: { method: string; url: URL; headers: Record<string, string>; body?: string }) => Promise<Record<string, string>>;
+export type { RequestSigner };
 
 /** Options of {@link ApiClient}. */
 export interface ApiClientOptions {
@@ -22,8 +24,15 @@ export interface ApiClientOptions {
 
 /** A proposal's state as `GET /proposals/{id}` returns it. */
 export interface ProposalView {
-  proposal: { id: string; name: string; root: string; networks: string[]; createdAtMs: number; proposer: string; cutoverAtMs?: number; earliestCommitAtMs?: number };
+  proposal: { id: string; name: string; root: string; networks: string[]; createdAtMs: number; proposer: string; cutoverAtMs?: number; earliestCommitAtMs?: number; approval?: ProposalApprovalView };
   runs: RunView[];
+}
+
+/** A proposal's approval as its summary states it (absent when it was made without an approval policy). */
+export interface ProposalApprovalView {
+  status: string;
+  threshold: number;
+  deadline?: number | string;
 }
 
 /** One run in a {@link ProposalView}. */
@@ -71,6 +80,89 @@ export interface AuditView {
   verification: { ok: boolean; length?: number; brokenAt?: number; reason?: string };
   /** Absent from an API that predates anchoring. */
   anchoring?: AnchoringView;
+}
+
+/** What an approval binds, as `GET /proposals/{id}/approvals` states it: the CLI builds the typed data it signs from this. */
+const ApprovalSubjectSchema = z.object({
+  deploymentId: z.string().min(1),
+  proposalId: z.string().min(1),
+  root: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+  leafCount: z.number().int().nonnegative(),
+  manifestHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+  policyHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+  targets: z.array(
+    z.object({
+      network: z.string(),
+      chainId: z.number().int().positive(),
+      dispatcher: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+      activationDelaySeconds: z.number().int().nonnegative(),
+      expiryWindowSeconds: z.number().int().nonnegative(),
+    }),
+  ),
+  earliestCommitAt: z.number().int().nonnegative(),
+  cutoverAt: z.number().int().nonnegative(),
+  deadline: z.number().int().nonnegative(),
+});
+
+/** One approver of the policy and where it stands on one proposal. */
+const ApproverViewSchema = z.object({
+  id: z.string(),
+  address: z.string(),
+  kind: z.enum(["eoa", "erc1271"]),
+  network: z.string().optional(),
+  /** Its last accepted signature's effect (`approved`, `withdrawn`, `rejected`), or none yet. */
+  status: z.string().optional(),
+  /** The nonce its next signature must use. */
+  nextNonce: z.number().int().nonnegative(),
+  digest: z.string().optional(),
+  at: z.union([z.number(), z.string()]).optional(),
+});
+
+/** `GET /proposals/{id}/approvals`, validated on receipt: the typed data a signature covers is built from `subject`. */
+export const ApprovalsViewSchema = z.object({
+  proposalId: z.string(),
+  status: z.string(),
+  threshold: z.number().int().positive(),
+  /** Approvers whose approval counts now. */
+  approved: z.number().int().nonnegative(),
+  deadline: z.union([z.number(), z.string()]).optional(),
+  subject: ApprovalSubjectSchema,
+  approvers: z.array(ApproverViewSchema),
+  approvals: z.array(z.unknown()).optional(),
+});
+/** See {@link ApprovalsViewSchema}. */
+export type ApprovalsView = z.infer<typeof ApprovalsViewSchema>;
+/** One approver in an {@link ApprovalsView}. */
+export type ApproverView = ApprovalsView["approvers"][number];
+
+/** The body of `POST /proposals/{id}/approvals`. */
+export interface ApprovalSubmission {
+  action: "Approve" | "Reject" | "Withdraw";
+  nonce: number;
+  signature: string;
+  approver?: string;
+}
+
+/** `POST /proposals/{id}/approvals` (201). */
+export interface ApprovalSubmitResult {
+  approval: { approver: string; approverId: string; status: string; action: string; nonce: number; digest: string; atMs?: number };
+  /** The proposal's approval status after this signature: AWAITING_APPROVAL, APPROVED or REJECTED. */
+  status: string;
+  /** Approvers whose approval counts now. */
+  approvals: number;
+  threshold: number;
+  /** This signature crossed the threshold: the commits are scheduled. */
+  scheduled: boolean;
+  /** This signature's Reject cancelled the proposal. */
+  rejected: boolean;
+}
+
+/** `GET /policy`. */
+export interface PolicyView {
+  deploymentId: string;
+  policyHash: string;
+  protectedStage: boolean;
+  policy: unknown;
 }
 
 /** Whether `url` points at this machine (the devnet), where requests go unsigned. */
@@ -124,6 +216,27 @@ export class ApiClient {
   /** `GET /proposals/{id}/review`. */
   review(id: string): Promise<ReviewProposalReturnType> {
     return this.request("GET", `/proposals/${encodeURIComponent(id)}/review`);
+  }
+
+  /** `GET /policy`: the deployment's approval policy and its hash. */
+  policy(): Promise<PolicyView> {
+    return this.request("GET", "/policy");
+  }
+
+  /** `GET /proposals/{id}/approvals`, validated: what an approval of the proposal binds, and where each approver stands. */
+  async approvals(id: string): Promise<ApprovalsView> {
+    const raw = await this.request<unknown>("GET", `/proposals/${encodeURIComponent(id)}/approvals`);
+    const view = ApprovalsViewSchema.safeParse(raw);
+    if (!view.success) {
+      const issue = view.error.issues[0]!;
+      throw new ApiUnreachableError(this.baseUrl, `GET /proposals/${id}/approvals answered a view it can't read (${issue.path.join(".")}: ${issue.message})`);
+    }
+    return view.data;
+  }
+
+  /** `POST /proposals/{id}/approvals`: one signed Approve, Reject or Withdraw. */
+  submitApproval(id: string, body: ApprovalSubmission): Promise<ApprovalSubmitResult> {
+    return this.request("POST", `/proposals/${encodeURIComponent(id)}/approvals`, body);
   }
 
   /** `GET /networks`. */

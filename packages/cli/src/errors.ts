@@ -140,3 +140,47 @@ export class AuditBrokenError extends CliError {
     super(`the audit chain of ${proposalId} is BROKEN at entry ${verification.brokenAt} (${verification.reason}); the trail was altered`);
   }
 }
+
+/** An approver key file can't be used: too open, or not one 0x private key. The key itself is never shown. */
+export class ApproverKeyError extends CliError {
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`approver key file ${path} ${problem}`);
+  }
+}
+
+/** The address that would sign is not an approver of the proposal's policy: nothing was signed or sent. */
+export class NotAnApproverError extends CliError {
+  constructor(
+    readonly address: string,
+    readonly proposalId: string,
+    /** The policy's approvers, as the API listed them. */
+    readonly approvers: readonly { id: string; address: string; kind?: string }[],
+  ) {
+    const smartAccounts = approvers.some((a) => a.kind === "erc1271") ? '; a smart account (a Safe) signs with "--print", then "--signature … --approver <account>"' : "";
+    super(`${address} is not an approver of proposal ${proposalId}'s policy (approvers: ${approvers.map((a) => `${a.id} ${a.address}`).join(", ") || "none"}); use the key of one of them${smartAccounts}`);
+  }
+}
+
+/** The API's approval view can't be signed over (another proposal's subject, an unreadable shape): nothing was signed. */
+export class ApprovalViewError extends CliError {
+  constructor(
+    readonly proposalId: string,
+    problem: string,
+  ) {
+    super(`refusing to sign for proposal ${proposalId}: ${problem}`);
+  }
+}
+
+/** A signature made elsewhere (`--signature`) is not the approver's over the typed data this command built: nothing was sent. */
+export class SignatureMismatchError extends CliError {
+  constructor(
+    readonly approver: string,
+    readonly signer: string | undefined,
+    readonly digest: string,
+  ) {
+    super(`the signature is not ${approver}'s over digest ${digest}${signer ? ` (it recovers to ${signer})` : ""}; sign the typed data "payrox approve --print" shows, with the approver's key and the same action and nonce`);
+  }
+}

@@ -5,7 +5,9 @@
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { RequestSigner } from "./api-client.js";
+
+/** Signs a request (SigV4 in production); returns the headers to send. */
+export type RequestSigner = (request: { method: string; url: URL; headers: Record<string, string>; body?: string }) => Promise<Record<string, string>>;
 
 /** The region in an `execute-api` host name (`<id>.execute-api.<region>.amazonaws.com`), else AWS_REGION. */
 export function regionOf(url: URL): string {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ApiClient, isLoopback, type RunView } from "../src/api-client.js";
 import { networkLine, ProgressDisplay } from "../src/devnet/progress.js";
+import { approvalOf, renderSummary } from "../src/devnet/summary.js";
 import { readDevnetState, writeDevnetState, type DevnetState } from "../src/devnet/state.js";
 import { ApiRequestError, DevnetStateError } from "../src/errors.js";
 import { run } from "../src/run.js";
@@ -30,6 +31,37 @@ describe("networkLine", () => {
     const entries = [{ seq: 1, event: "commit.confirmed", actor: "s", network: "devnet-1", txHash: "0xaa", atMs: 1, hash: "h", prevHash: "p" }, { seq: 2, event: "apply.confirmed", actor: "s", network: "devnet-2", txHash: "0xbb", atMs: 2, hash: "h", prevHash: "p" }];
     const line = networkLine({ ...run0, state: "FAILED", failure: { code: "drift", message: "m" } }, entries, 0);
     expect(line).toMatchObject({ lastTx: "0xaa", state: "FAILED (drift)" });
+  });
+});
+
+describe("approvalOf", () => {
+  const hashes = (n: string) => ({ digest: "0xd" + n, domainSeparator: "0xdomain", structHash: "0xs" + n });
+  const entry = (seq: number, event: string, details: Record<string, unknown>) => ({ seq, event, actor: "api", details, atMs: seq, hash: "h", prevHash: "p" });
+
+  it("names the approvals the threshold crossing counted and the digests they signed, not a withdrawn one", () => {
+    // Prepare: a1 approves at nonce 0, withdraws, approves again at nonce 2; a2 approves at nonce 0
+    const entries = [
+      entry(1, "approval.approved", { approverId: "a1", signer: "0x1", ...hashes("0") }),
+      entry(2, "approval.withdrawn", { approverId: "a1", signer: "0x1", ...hashes("1") }),
+      entry(3, "approval.approved", { approverId: "a1", signer: "0x1", ...hashes("2") }),
+      entry(4, "approval.approved", { approverId: "a2", signer: "0x2", ...hashes("0") }),
+      entry(5, "proposal.approved", { approvers: ["0x1", "0x2"], digests: ["0xd2", "0xd0"], threshold: 2 }),
+    ];
+
+    // Act
+    const approval = approvalOf({ entries, verification: { ok: true } });
+
+    // Assess
+    expect(approval).toEqual({ approved: 2, threshold: 2, digests: [{ ...hashes("2"), approvers: ["a1"] }, { ...hashes("0"), approvers: ["a2"] }] });
+    const text = renderSummary({ proposalId: "p", networks: [], audit: { ok: true, entries: 5 }, allActivated: false, approval: approval! });
+    expect(text).toContain("approval: approved 2/2 by a1, a2");
+    expect(text).toMatch(/digest +0xd0 \(a2\)/);
+  });
+
+  it("is absent for a proposal made without an approval policy, and says NOT approved before the crossing", () => {
+    expect(approvalOf({ entries: [entry(1, "commit.confirmed", {})], verification: { ok: true } })).toBeUndefined();
+    const pending = approvalOf({ entries: [entry(1, "approval.approved", { approverId: "a1", ...hashes("0") })], verification: { ok: true } });
+    expect(renderSummary({ proposalId: "p", networks: [], audit: { ok: true, entries: 1 }, allActivated: false, approval: pending! })).toContain("approval: NOT approved by a1");
   });
 });
 

@@ -12,12 +12,14 @@ import { join } from "node:path";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { DynamoAuditLog, DynamoChainCursorStore, DynamoJobStore, DynamoRunStore } from "@payrox/aws";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
-import { OPERATIONS_AUDIT_STREAM, proposeUpgrade, RetiredSignerError, runStep, serializeManifest, type Alert, type ScheduledJob } from "@payrox/core";
+import { ApprovalAction, approvalSubject, approvalTypedData, approveProposal, OPERATIONS_AUDIT_STREAM, proposeUpgrade, RetiredSignerError, runStep, serializeManifest, type Alert, type ScheduledJob } from "@payrox/core";
 import { loadArtifact } from "@payrox/contracts/lib/artifacts";
 import { LocalScheduler } from "@payrox/devnet";
-import { Contract, JsonRpcProvider } from "ethers";
+import { Contract, JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient } from "../src/api-client.js";
+import { approveAsDevnet } from "../src/devnet/approve.js";
+import { DEVNET_ONLY_APPROVER_KEYS, DEVNET_PRINCIPAL } from "../src/devnet/approvers.js";
 import { exampleManifest } from "../src/devnet/example-manifest.js";
 import { DEVNET_SCHEDULER_OPTIONS, devnetFunctionsEnv, startLocalPayRox, type LocalPayRox } from "../src/devnet/local-payrox.js";
 import { startDevnetServices, type DevnetServices } from "../src/devnet/services.js";
@@ -74,6 +76,8 @@ describe("payrox keys rotate on the devnet", () => {
     const store = new DynamoRunStore(table);
     const audit = new DynamoAuditLog(table);
     const { id: first } = await api.propose({ manifest: await exampleManifest(before, "rotation-1"), networks: before.networks.map((n) => n.id) });
+    // The devnet's 2-of-3 policy: two of its DEVELOPMENT approvers sign before anything is committed.
+    expect(await approveAsDevnet(api, first, () => undefined)).toBe(true);
     await until("devnet-1 committed", async () => ((await store.getRun(first, NETWORK))?.state !== "PROPOSED" ? true : undefined));
 
     // Act: rotate while the run is pending
@@ -122,22 +126,28 @@ describe("payrox keys rotate on the devnet", () => {
     // Act: a stale worker still configured with the old key tries the next proposal's commit
     await payrox!.stop();
     payrox = undefined;
-    const { buildDeps, readEnv, ENV } = await import("@payrox/functions");
+    const { buildDeps, readEnv, withGovernance, ENV } = await import("@payrox/functions");
     const { chainGateway } = await import("@payrox/functions/gateway");
     const kms = new KMSClient({ endpoint: before.kmsUrl, region: before.kmsRegion, credentials: LOCAL_CREDENTIALS });
     const staleAlerts: Alert[] = [];
     const jobs: ScheduledJob[] = [];
     // The stale worker schedules into the devnet's job table (not started here: the PayRox process fires it later).
     const scheduler = new LocalScheduler({ store: new DynamoJobStore(table) });
-    const stale = buildDeps(readEnv(devnetFunctionsEnv(before, ENV)), {
+    const stale = await withGovernance(buildDeps(readEnv(devnetFunctionsEnv(before, ENV)), {
       dynamoClient: dynamo,
       scheduler: { schedule: async (job) => void (jobs.push(job), await scheduler.schedule(job)), cancel: async (name) => scheduler.cancel(name) },
       alerts: { raise: async (a) => void staleAlerts.push(a) },
       gatewayFactory: (context) => chainGateway(context, { dynamoClient: dynamo, kms, pollIntervalMs: 250 }),
       options: DEVNET_SCHEDULER_OPTIONS,
-    });
+    }));
     const manifest = await exampleManifest(after, "rotation-2", { networks: [NETWORK], selectors: 70 });
-    const { proposal: second } = await proposeUpgrade({ manifestJson: serializeManifest(manifest), networks: [NETWORK], proposer: "test" }, { ...stale, actor: "test", owner: "test" });
+    const { proposal: second } = await proposeUpgrade({ manifestJson: serializeManifest(manifest), networks: [NETWORK], proposer: DEVNET_PRINCIPAL }, { ...stale, actor: "test", owner: "test" });
+    // Proposed as the devnet's principal (the policy maps it to approver 3) and approved by approvers 1 and 2, so the stale worker's commit passes the quorum check and meets the retired key.
+    for (const approver of DEVNET_ONLY_APPROVER_KEYS.slice(0, 2)) {
+      const data = approvalTypedData(approvalSubject({ ...second, approval: second.approval! }), ApprovalAction.APPROVE, 0);
+      const signature = await new Wallet(approver.privateKey).signTypedData(data.domain, data.types, data.message);
+      await approveProposal({ proposalId: second.id, submission: { action: ApprovalAction.APPROVE, nonce: 0, signature } }, { ...stale, actor: approver.id, owner: "test" });
+    }
     const attempt = runStep(jobs[0]!, { ...stale, actor: "scheduler", owner: "stale-worker" });
 
     // Assess: refused (typed), alerted, the run kept

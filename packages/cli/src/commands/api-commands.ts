@@ -1,4 +1,4 @@
-/** The commands that talk to the PayRox API: `propose`, `status`, `audit`, `cancel`, `networks`. */
+/** The commands that talk to the PayRox API: `propose`, `status`, `audit`, `cancel`, `networks` (`approve` is approve.ts). */
 import { resolve } from "node:path";
 import { parseManifest } from "@payrox/core";
 import { API_FLAG_HELP, apiClientFor } from "../api-flag.js";
@@ -35,7 +35,9 @@ ${API_FLAG_HELP}`,
       ...(values["earliest-commit"] && { earliestCommitAt: values["earliest-commit"] }),
       ...(values.cutover && { cutoverAt: values.cutover }),
     });
-    const human = [`proposal ${result.id} (${manifest.name}, root ${manifest.root})`, ...result.runs.map((r) => `  ${r.network}: ${r.state}, ${r.batchCount} batch(es)`), `follow it with "payrox status ${result.id}"`].join("\n");
+    const approval = result.proposal?.approval;
+    const awaiting = approval?.status === "AWAITING_APPROVAL" ? [`${approval.status} 0/${approval.threshold}: nothing is committed before ${approval.threshold} approver(s) sign ("payrox approve ${result.id} --key-file <path>", or --print for a wallet or a Safe)`] : [];
+    const human = [`proposal ${result.id} (${manifest.name}, root ${manifest.root})`, ...result.runs.map((r) => `  ${r.network}: ${r.state}, ${r.batchCount} batch(es)`), ...awaiting, `follow it with "payrox status ${result.id}"`].join("\n");
     return { human, json: result };
   },
 };
@@ -46,7 +48,8 @@ export const status: Command = {
   usage: "payrox status [<proposal-id>] [--api <url>] [--json]",
   help: `usage: payrox status [<proposal-id>] [--api <url>] [--json]
 
-With an id: per network the run's state, batch k/n, its ETA / activation time and failure, if any.
+With an id: the proposal's approval (status, threshold, deadline) under an approval policy, and per
+network the run's state, batch k/n, its ETA / activation time and failure, if any.
 Without: the 20 most recent proposals.
 ${API_FLAG_HELP}`,
   async run(argv, context) {
@@ -54,7 +57,7 @@ ${API_FLAG_HELP}`,
     const client = apiClientFor(values.api, context.env, "status");
     if (!positionals[0]) {
       const { proposals } = await client.proposals(20);
-      const human = proposals.length === 0 ? "no proposals yet" : proposals.map((p) => `${p.id}  ${new Date(p.createdAtMs).toISOString()}  ${p.name}  ${p.networks.join(",")}`).join("\n");
+      const human = proposals.length === 0 ? "no proposals yet" : proposals.map((p) => `${p.id}  ${new Date(p.createdAtMs).toISOString()}  ${p.name}  ${p.networks.join(",")}${p.approval ? `  ${p.approval.status}` : ""}`).join("\n");
       return { human, json: { proposals } };
     }
     const view = await client.proposal(positionals[0]);
@@ -140,7 +143,8 @@ function formatStatus(view: ProposalView): string {
     r.activateAtMs ? new Date(r.activateAtMs).toISOString() : "",
     r.failure ? `${r.failure.code}: ${r.failure.message}` : "",
   ]);
-  return [`proposal ${p.id}: ${p.name}, root ${p.root}, by ${p.proposer} at ${new Date(p.createdAtMs).toISOString()}`, table(["network", "state", "batches", "eta", "activates at", "failure"], rows)].join("\n");
+  const approval = p.approval && `approval: ${p.approval.status}, threshold ${p.approval.threshold}${p.approval.deadline ? `, signatures accepted until ${p.approval.deadline}` : ""}${p.approval.status === "AWAITING_APPROVAL" ? ` (sign with "payrox approve ${p.id}")` : ""}`;
+  return [`proposal ${p.id}: ${p.name}, root ${p.root}, by ${p.proposer} at ${new Date(p.createdAtMs).toISOString()}`, ...(approval ? [approval] : []), table(["network", "state", "batches", "eta", "activates at", "failure"], rows)].join("\n");
 }
 
 function formatAudit(view: AuditView): string {

@@ -19,9 +19,11 @@ Starts on 127.0.0.1: one anvil node per network (devnet-1 Ethereum-like behind a
 devnet-2 L2-like, devnet-3 Polygon-like behind a private-RPC relay, cycling), DynamoDB Local, the local
 KMS server (one key per network), the local scheduler and the PayRox API. Deploys the dispatcher through
 CREATE2 (one address everywhere), grants its roles to the KMS signers, proposes the example upgrade
-(CounterFacetV1 + BenchFacet, 68 selectors) through the API and shows each network's progress: state,
-batch k/n, countdown to the activation, transactions. Ends with a summary (transactions, gas per step,
-activation lateness after ETA, audit chain) and keeps everything up for the CLI until Ctrl-C.
+(CounterFacetV1 + BenchFacet, 68 selectors) through the API under a 2-of-3 approval policy, signs it
+with two DEVELOPMENT approver keys through the API as "payrox approve" does (AWAITING_APPROVAL 0/2 →
+2/2 → APPROVED), and shows each network's progress: state, batch k/n, countdown to the activation,
+transactions. Ends with a summary (transactions, gas per step, activation lateness after ETA, the EIP-712
+digest the approvers signed, audit chain) and keeps everything up for the CLI until Ctrl-C.
 
   --networks N      networks to start, 1..21 (default 3)
   --delay S         the dispatchers' activation delay in seconds, 1..3600 (default 30)
@@ -35,7 +37,8 @@ activation lateness after ETA, audit chain) and keeps everything up for the CLI 
   --attach F        use running services (see "payrox devnet services") instead of starting them
   --no-propose      (with --attach) propose nothing: resume and watch the unfinished proposals
 
-The dev keys and KMS key material are DEVELOPMENT material, for these throwaway local chains only.`,
+The dev keys, the approver keys (anvil accounts 7, 8, 9) and KMS key material are DEVELOPMENT material,
+for these throwaway local chains only.`,
   async run(argv, context) {
     const { values } = parseCommandArgs(NAME, argv, {
       networks: { type: "string" },

@@ -22,6 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "status", summary: "a proposal's state per network (GET /proposals/{id}); without an id, the recent proposals", load: async () => (await import("./api-commands.js")).status },
   { name: "audit", summary: "a proposal's audit trail (GET /proposals/{id}/audit); --verify checks its hash chain", load: async () => (await import("./api-commands.js")).audit },
   { name: "review", summary: "what a proposal will change per network, its plan, cost, timeline and approval digest (GET /proposals/{id}/review)", load: async () => (await import("./review.js")).review },
+  { name: "approve", summary: "sign a proposal's EIP-712 approval (or --reject, --withdraw) and send it (POST /proposals/{id}/approvals); --print for a wallet or a Safe", load: async () => (await import("./approve.js")).approve },
   { name: "cancel", summary: "cancel a proposal on every network where it is not final (POST /proposals/{id}/cancel)", load: async () => (await import("./api-commands.js")).cancel },
   { name: "networks", summary: "the networks PayRox knows and which are configured (GET /networks)", load: async () => (await import("./api-commands.js")).networks },
   { name: "keys rotate", summary: "rotate a network's signer to a new KMS key: grant, switch, wait for in-flight steps, revoke (devnet)", load: async () => (await import("./keys-rotate.js")).keysRotate },

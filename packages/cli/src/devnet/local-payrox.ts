@@ -13,6 +13,7 @@ import { boundedClientConfig, DynamoJobStore } from "@payrox/aws";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import type { Alert, AlertSink, SchedulerDeps, SchedulerOptions } from "@payrox/core";
 import { FileAnchorStore, LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
+import { DEVNET_APPROVAL_POLICY, DEVNET_DEPLOYMENT_ID, DEVNET_PRINCIPAL } from "./approvers.js";
 import { readDevnetState, type DevnetState } from "./state.js";
 
 /** Options of {@link startLocalPayRox}. */
@@ -179,7 +180,8 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   let api: LocalApi;
   try {
     const apiHandler = createApiHandler(getDeps);
-    api = await startLocalApi({ handler: (event, context) => invoke("api", event, () => apiHandler(event, context)), ...(options.apiPort !== undefined && { port: options.apiPort }) });
+    // The principal is named here because the devnet's policy maps it to approver 3 (no self-approval).
+    api = await startLocalApi({ handler: (event, context) => invoke("api", event, () => apiHandler(event, context)), principal: DEVNET_PRINCIPAL, ...(options.apiPort !== undefined && { port: options.apiPort }) });
   } catch (error) {
     clearInterval(sweep);
     await scheduler.stop();
@@ -211,8 +213,9 @@ export function alertDestinationsFromShell(shell: Record<string, string | undefi
 }
 
 /**
- * The functions' environment for the devnet: its table, DynamoDB Local and chains, and placeholder ARNs
- * where the functions require them (the devnet's own scheduler and alert sink replace what uses them).
+ * The functions' environment for the devnet: its table, DynamoDB Local and chains, its 2-of-3 approval
+ * policy of DEVELOPMENT keys, and placeholder ARNs where the functions require them (the devnet's own
+ * scheduler and alert sink replace what uses them).
  */
 export function devnetFunctionsEnv(state: DevnetState, names: typeof import("@payrox/functions").ENV): Record<string, string> {
   return {
@@ -224,9 +227,10 @@ export function devnetFunctionsEnv(state: DevnetState, names: typeof import("@pa
     [names.SCHEDULER_ROLE_ARN]: LOCAL_ARN("iam", "role/scheduler"),
     [names.DLQ_ARN]: LOCAL_ARN("sqs", "dlq"),
     [names.EVENT_BUS_NAME]: "payrox-devnet",
-    // Explicitly no approvals (governance fails closed without a policy); the devnet's own policy replaces it.
-    [names.APPROVAL_POLICY]: JSON.stringify({ approvals: "none" }),
-    [names.DEPLOYMENT_ID]: "payrox-devnet",
+    // 2 of 3 DEVELOPMENT approvers (devnet/approvers.ts): a proposal commits once two have signed.
+    [names.APPROVAL_POLICY]: JSON.stringify(DEVNET_APPROVAL_POLICY),
+    [names.DEPLOYMENT_ID]: DEVNET_DEPLOYMENT_ID,
+    [names.PROTECTED_STAGE]: "false",
   };
 }
 

@@ -26,10 +26,29 @@ export interface NetworkSummary {
   routedVersion?: string;
 }
 
+/** One EIP-712 digest the approvers signed, with the hashes it is made of (as the audit trail records them). */
+export interface SignedDigest {
+  domainSeparator: string;
+  structHash: string;
+  digest: string;
+  /** The approvers (policy ids) who signed it. */
+  approvers: string[];
+}
+
+/** How the proposal was approved, from its audit trail (absent when it was made without an approval policy). */
+export interface ApprovalSummary {
+  /** Approvals counted when the proposal was approved (undefined while it is not). */
+  approved?: number;
+  threshold?: number;
+  /** The digests signed by counted approvals (one, when every approver used the same nonce). */
+  digests: SignedDigest[];
+}
+
 /** The summary of one proposal. */
 export interface DevnetSummary {
   proposalId: string;
   networks: NetworkSummary[];
+  approval?: ApprovalSummary;
   audit: { ok: boolean; entries: number; problem?: string };
   allActivated: boolean;
 }
@@ -38,12 +57,44 @@ export interface DevnetSummary {
 export async function summarize(state: DevnetState, view: ProposalView, audit: AuditView): Promise<DevnetSummary> {
   const networks = await Promise.all(view.runs.map((run) => summarizeNetwork(state, run, audit)));
   const verification = audit.verification;
+  const approval = approvalOf(audit);
   return {
     proposalId: view.proposal.id,
     networks,
+    ...(approval && { approval }),
     audit: { ok: verification.ok, entries: audit.entries.length, ...(!verification.ok && { problem: `broken at entry ${verification.brokenAt}: ${verification.reason}` }) },
     allActivated: view.runs.every((r) => r.state === "ACTIVATED"),
   };
+}
+
+/** The approval of a proposal as its audit trail records it: `approval.approved` per signature, `proposal.approved` at the crossing. */
+export function approvalOf(audit: AuditView): ApprovalSummary | undefined {
+  const crossing = audit.entries.find((e) => e.event === "proposal.approved")?.details as { approvers?: string[]; digests?: string[]; threshold?: number } | undefined;
+  const approvals = audit.entries.filter((e) => e.event === "approval.approved" && e.details?.digest);
+  if (!crossing && approvals.length === 0) return undefined;
+  // Counted are the approvals the crossing names, signer and digest side by side (the digest alone does not
+  // name the approver: a withdrawn nonce-0 approval has another approver's nonce-0 digest); without a
+  // crossing, every one so far.
+  const named = crossing?.approvers && crossing.digests && new Set(crossing.approvers.map((a, i) => `${a.toLowerCase()}:${crossing.digests![i]}`));
+  const counted = approvals.filter((e) => !named || named.has(`${String(e.details!.signer).toLowerCase()}:${e.details!.digest}`));
+  const digests = new Map<string, SignedDigest>();
+  for (const entry of counted) {
+    const d = entry.details as { digest: string; domainSeparator?: string; structHash?: string; approverId?: string; signer?: string };
+    const signed = digests.get(d.digest) ?? { digest: d.digest, domainSeparator: d.domainSeparator ?? "?", structHash: d.structHash ?? "?", approvers: [] };
+    const who = d.approverId ?? d.signer ?? "?";
+    if (!signed.approvers.includes(who)) signed.approvers.push(who);
+    digests.set(d.digest, signed);
+  }
+  return { ...(crossing && { approved: crossing.approvers?.length ?? counted.length }), ...(crossing?.threshold !== undefined && { threshold: crossing.threshold }), digests: [...digests.values()] };
+}
+
+/** The summary's approval lines: who approved, and the EIP-712 hashes they signed, in full. */
+function renderApproval(approval: ApprovalSummary): string[] {
+  const head = approval.approved !== undefined ? `approved ${approval.approved}/${approval.threshold ?? "?"}` : "NOT approved";
+  return [
+    `approval: ${head} by ${approval.digests.flatMap((d) => d.approvers).join(", ") || "nobody"}`,
+    ...approval.digests.flatMap((d) => [`  EIP-712 domain separator  ${d.domainSeparator}`, `  struct hash               ${d.structHash}`, `  digest                    ${d.digest}${approval.digests.length > 1 ? ` (${d.approvers.join(", ")})` : ""}`]),
+  ];
 }
 
 async function summarizeNetwork(state: DevnetState, run: ProposalView["runs"][number], audit: AuditView): Promise<NetworkSummary> {
@@ -95,6 +146,7 @@ export function renderSummary(summary: DevnetSummary): string {
     line(header),
     ...rows.map(line),
     ...(failures.length ? ["failures:", ...failures] : []),
+    ...(summary.approval ? renderApproval(summary.approval) : []),
     `audit chain: ${summary.audit.ok ? `verified (${summary.audit.entries} entries)` : `BROKEN — ${summary.audit.problem}`}`,
     summary.allActivated ? "every network activated" : "NOT every network activated",
   ].join("\n");

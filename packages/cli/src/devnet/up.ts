@@ -1,10 +1,12 @@
 /**
  * `payrox devnet up` as a function: start (or attach to) the devnet's services, start the PayRox process
- * on them, propose the example upgrade on every network through the API, show its progress until every
+ * on them, propose the example upgrade on every network through the API, approve it with the devnet's
+ * DEVELOPMENT approvers (2 of 3, through the API as `payrox approve` does), show its progress until every
  * run is final, and summarise. The command wraps it with flags, Ctrl-C and the exit code.
  */
 import { TERMINAL_STATES, type Alert } from "@payrox/core";
 import { ApiClient } from "../api-client.js";
+import { approveAsDevnet } from "./approve.js";
 import { exampleManifest } from "./example-manifest.js";
 import { startLocalPayRox, type LocalPayRox, type LocalPayRoxInstrumentation } from "./local-payrox.js";
 import { ProgressDisplay, type ProgressOutput } from "./progress.js";
@@ -96,6 +98,9 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
     if (ids.length === 0) say("no unfinished proposal to resume");
     const summaries: DevnetSummary[] = [];
     for (const id of ids) {
+      // Under the devnet's 2-of-3 policy nothing is committed before two approvers have signed. Retried
+      // whole like a poll: it re-reads who has signed, so a signature sent before a failure is not resent.
+      if ((await retryPoll(`approving ${id}`, () => approveAsDevnet(client, id, say), say, options)) === undefined) break;
       const view = await watchProposal(client, id, display, options);
       if (!view) break;
       const audit = await readAudit(client, id, display, options);
