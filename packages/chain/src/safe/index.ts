@@ -2,3 +2,4 @@
 export * from "./errors.js";
 export * from "./admin-call.js";
 export * from "./safe-transaction.js";
+export * from "./admin-transaction.js";
