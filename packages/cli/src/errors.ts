@@ -140,3 +140,17 @@ export class AuditBrokenError extends CliError {
     super(`the audit chain of ${proposalId} is BROKEN at entry ${verification.brokenAt} (${verification.reason}); the trail was altered`);
   }
 }
+
+/**
+ * An admin action the dispatcher's admin must sign, and PayRox can't: the admin is a Safe (or another
+ * account). The Safe transactions were printed; once the Safe has executed them, the same command resumes.
+ */
+export class AdminSignatureRequiredError extends CliError {
+  constructor(
+    readonly admin: string,
+    readonly safeTxHashes: readonly string[],
+    then: string,
+  ) {
+    super(`the dispatcher admin ${admin} is not a key PayRox holds: execute the ${safeTxHashes.length} Safe transaction(s) printed above (${safeTxHashes.join(", ")}) in the Safe, then ${then}`);
+  }
+}

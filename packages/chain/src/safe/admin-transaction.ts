@@ -27,6 +27,8 @@ export interface PrepareAdminTransactionParameters {
   provider: Provider;
   dispatcher: string;
   action: AdminAction;
+  /** The Safe nonce to prepare the transaction at (e.g. the next one's + 1 for a second transaction). @default the Safe's next nonce */
+  safeNonce?: bigint;
 }
 
 /** The admin action ready for its signer: a Safe transaction when the account that must act is a Safe. */
@@ -55,7 +57,7 @@ export async function prepareAdminTransaction(input: PrepareAdminTransactionPara
       if (error instanceof SafeReadError) throw new AdminActionError(`the admin ${actor} is a contract but not a Safe this command can prepare transactions for: send ${call.signature} to ${call.to} with data ${call.data} from it`, { cause: error });
       throw error;
     });
-    const transaction = safeCall(call, account.nonce);
+    const transaction = safeCall(call, input.safeNonce ?? account.nonce);
     safe = { account, transaction, safeTxHash: safeTxHash(account.address, account.chainId, transaction) };
   }
   return { call, actor, ...(safe && { safe }), simulation: await simulate(provider, actor, call) };

@@ -4,10 +4,11 @@
  * next nonce and its hash — for the team to check and sign in their Safe app.
  */
 import { addressFlag, integerFlag, parseCommandArgs, required, rpcFlag } from "../args.js";
-import type { Command, CommandResult } from "../command.js";
+import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { withRpc } from "../network.js";
-import type { AdminAction, PrepareAdminTransactionReturnType } from "@payrox/chain/safe";
+import type { AdminAction } from "@payrox/chain/safe";
+import { adminTransactionJson, adminTransactionText } from "../admin-transaction-text.js";
 
 const NAME = "admin tx";
 const ACTIONS = "grant-role <ROLE> <account> | revoke-role <ROLE> <account> | set-activation-delay <seconds> | unpause |\n" +
@@ -41,7 +42,7 @@ PayRox never signs admin actions itself.
     return withRpc(rpcUrl, async (rpc) => {
       const { prepareAdminTransaction } = await import("@payrox/chain/safe");
       const prepared = await prepareAdminTransaction({ provider: rpc.provider, dispatcher, action });
-      return render(prepared, rpc.chainId);
+      return { human: adminTransactionText(prepared, rpc.chainId), json: adminTransactionJson(prepared, rpc.chainId) };
     });
   },
 };
@@ -83,49 +84,4 @@ function actionOf([name, first, second, ...rest]: string[]): AdminAction {
     default:
       throw new UsageError(`unknown action "${name}": use one of ${ACTIONS.replace(/\s+/g, " ")}`, NAME);
   }
-}
-
-function render(prepared: PrepareAdminTransactionReturnType, chainId: bigint): CommandResult {
-  const { call, actor, safe, simulation } = prepared;
-  const fn = `${call.signature.split("(")[0]}(${call.args.map((a) => `${a.type} ${a.name}`).join(", ")})`;
-  const lines = [
-    `admin action ${fn} on dispatcher ${call.to} (chain ${chainId})`,
-    safe
-      ? `  to be sent by the Safe ${actor} (Safe ${safe.account.version}, ${safe.account.threshold} of ${safe.account.owners.length} owners must sign: ${safe.account.owners.join(", ")})`
-      : `  to be sent by ${actor}, an account without code: PayRox holds no admin key — send this call from it`,
-    simulation.ok ? "  simulated from it now: succeeds" : `  simulated from it now: would revert ${simulation.reason}`,
-    "",
-    safe ? `Safe transaction (nonce ${safe.transaction.nonce}):` : "Transaction:",
-    `  to              ${call.to}`,
-    `  value           0`,
-    `  data            ${call.data}`,
-    ...(safe
-      ? [
-          `  operation       0 (CALL)`,
-          `  safeTxGas       0   baseGas 0   gasPrice 0   gasToken ${safe.transaction.gasToken}   refundReceiver ${safe.transaction.refundReceiver}`,
-          `  safeTxHash      ${safe.safeTxHash}`,
-        ]
-      : []),
-    "decoded:",
-    `  ${fn}`,
-    ...call.args.map((a) => `    ${a.name.padEnd(10)} ${a.value}${a.note ? ` (${a.note})` : ""}`),
-    ...(safe ? ["", `In the Safe app: New transaction → Transaction Builder → address ${call.to}, "Custom data" on, paste the data, value 0;`, `check that the app shows safeTxHash ${safe.safeTxHash} before ${safe.account.threshold} owners sign.`] : []),
-  ];
-  const json = {
-    chainId: chainId.toString(),
-    call: { to: call.to, value: "0", data: call.data, function: call.signature, args: call.args },
-    actor,
-    ...(safe && {
-      safe: {
-        address: safe.account.address,
-        version: safe.account.version,
-        threshold: safe.account.threshold,
-        owners: safe.account.owners,
-        transaction: Object.fromEntries(Object.entries(safe.transaction).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v])),
-        safeTxHash: safe.safeTxHash,
-      },
-    }),
-    simulation,
-  };
-  return { human: lines.join("\n"), json };
 }
