@@ -14,7 +14,8 @@ const NAME = "admin tx";
 const ACTIONS = "grant-role <ROLE> <account> | revoke-role <ROLE> <account> | set-activation-delay <seconds> | unpause |\n" +
   "                begin-admin-transfer <new admin> | accept-admin-transfer | cancel-admin-transfer | change-admin-delay <seconds>";
 const USAGE = `payrox admin tx <action> [arguments] --rpc <url> --dispatcher <address> [--json]\n  actions: ${ACTIONS}`;
-const ROLES = ["DEFAULT_ADMIN_ROLE", "COMMIT_ROLE", "APPLY_ROLE", "EMERGENCY_ROLE"] as const;
+/** The roles an admin grants and revokes (DEFAULT_ADMIN_ROLE moves only by a transfer). */
+const ROLES = ["COMMIT_ROLE", "APPLY_ROLE", "EMERGENCY_ROLE"] as const;
 
 /** `payrox admin tx`. */
 export const adminTx: Command = {
@@ -28,7 +29,7 @@ act is read from the dispatcher: its default admin, or the pending admin for acc
 When that account is a Safe, it also prints the Safe transaction at the Safe's next nonce (operation CALL,
 no refund) and its safeTxHash, and the owners' threshold: create it in the Safe app (Transaction Builder:
 the address, "Custom data", the data), check that the app shows the same safeTxHash, and sign.
-PayRox never signs admin actions itself.
+This command signs nothing.
 
   ROLE                    COMMIT_ROLE, APPLY_ROLE or EMERGENCY_ROLE (DEFAULT_ADMIN_ROLE moves only by transfer)
   --rpc <url>             JSON-RPC endpoint of the network
