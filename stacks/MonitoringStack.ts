@@ -1,7 +1,7 @@
 /**
- * Alarms to the alerts topic: each paging alert type (`AlertsRaised` by `type`), an alert that could not
- * be delivered (`AlertDeliveriesFailed`), every function's errors and throttles, and the dead-letter
- * queue's depth. Metric names come from
+ * The stage's operations dashboard (dashboard.ts), and alarms to the alerts topic: each paging alert type
+ * (`AlertsRaised` by `type`), an alert that could not be delivered (`AlertDeliveriesFailed`), every
+ * function's errors and throttles, and the dead-letter queue's depth. Metric names come from
  * functions/src/metric-names.ts, the module the functions emit with.
  */
 import { Duration } from "aws-cdk-lib";
@@ -10,11 +10,13 @@ import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import { METRIC_NAMESPACE, MetricDimension, MetricName, PagingAlertType } from "@payrox/functions";
 import { use, type StackContext } from "sst/constructs";
 import { AnchorStack } from "./AnchorStack.js";
+import { dashboardUrl, operationsDashboard } from "./dashboard.js";
 import { ApiStack } from "./ApiStack.js";
 import { EventsStack } from "./EventsStack.js";
 import { FunctionsStack } from "./FunctionsStack.js";
 import { resourceName } from "./naming.js";
 import { SchedulerStack } from "./SchedulerStack.js";
+import { StorageStack } from "./StorageStack.js";
 
 /** The metric of one alert type, with exactly the dimensions the functions emit it with (`type`). */
 export function alertMetric(type: string): cloudwatch.Metric {
@@ -27,10 +29,11 @@ export function alertMetric(type: string): cloudwatch.Metric {
   });
 }
 
-/** Alarms on alerts, function health and the DLQ. */
+/** The operations dashboard, and alarms on alerts, function health and the DLQ. */
 export function MonitoringStack({ app, stack }: StackContext) {
   const { topic } = use(EventsStack);
-  const { deadLetterQueue } = use(SchedulerStack);
+  const { deadLetterQueue, delayQueue } = use(SchedulerStack);
+  const { table } = use(StorageStack);
   const { steps, watchdog } = use(FunctionsStack);
   const { handler: apiHandler } = use(ApiStack);
   const { anchor } = use(AnchorStack);
@@ -64,5 +67,14 @@ export function MonitoringStack({ app, stack }: StackContext) {
   );
   alarm("DeadLetters", deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }), "a step invocation failed every retry and is in the dead-letter queue");
 
-  return { alarms };
+  const dashboard = operationsDashboard(stack, {
+    dashboardName: resourceName(app, "operations"),
+    functions: Object.fromEntries([...Object.values(steps), watchdog, apiHandler, anchor].map((fn) => [fn.node.id, fn])),
+    delayQueue,
+    deadLetterQueue,
+    table: table.cdk.table,
+  });
+  stack.addOutputs({ DashboardName: dashboard.dashboardName, DashboardUrl: dashboardUrl(stack.region, resourceName(app, "operations")) });
+
+  return { alarms, dashboard };
 }

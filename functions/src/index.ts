@@ -8,7 +8,7 @@ export { createWatchdogHandler } from "./watchdog.js";
 export { createAnchorHandler, type AnchorResult } from "./anchor.js";
 export { MAX_BODY_BYTES } from "./api/schemas.js";
 export { loadBoundSecrets, secretParameterPaths, withBoundSecrets, SecretNotSetError, SST_FETCH_PLACEHOLDER, type ParameterReader } from "./secrets.js";
-export { ALARMED_ALERT_TYPES, METRIC_NAMESPACE, METRIC_SERVICE, MetricName, MetricDimension, PagingAlertType } from "./metric-names.js";
+export { ALARMED_ALERT_TYPES, METRIC_NAMESPACE, METRIC_SERVICE, MetricName, MetricDimension, PagingAlertType, StepOutcomeName } from "./metric-names.js";
 export { API_ROUTE_KEYS } from "./api/routes.js";
 export { withGovernance, type DeploymentGovernance, type GovernedDeps } from "./governed-deps.js";
 export { onceSucceeded } from "./memo.js";

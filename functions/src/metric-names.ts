@@ -1,7 +1,7 @@
 /**
  * The CloudWatch metrics PayRox publishes (Embedded Metric Format, Powertools) and their dimensions:
- * one module, so the stacks' alarms use exactly these names and can't silently watch a metric nobody
- * emits. Each metric is published with exactly the dimensions listed here (no Powertools `service`
+ * one module, so the stacks' alarms and dashboard use exactly these names and can't silently watch a
+ * metric nobody emits. Each metric is published with exactly the dimensions listed here (no Powertools `service`
  * dimension), so an alarm on these dimension sets matches.
  */
 import { AlertType } from "@payrox/core/runs";
@@ -14,8 +14,16 @@ export const METRIC_SERVICE = "payrox";
 
 /** Metric names. */
 export const MetricName = {
+  /**
+   * One step invocation's outcome, count; dimensions `network`, `outcome` ({@link StepOutcomeName}). Not by
+   * step: each step is its own function, whose Lambda metrics split by step, and every dimension value
+   * multiplies the custom-metric-hours billed.
+   */
+  STEP_OUTCOMES: "StepOutcomes",
   /** Gas of a confirmed step transaction; dimensions `step`, `network`. */
   GAS_USED: "GasUsed",
+  /** The planner's gas estimate of a confirmed apply batch (compare with its `GasUsed`); dimensions `step`, `network`. */
+  PLANNED_GAS: "PlannedGas",
   /** An activation's block time minus its activation time, in seconds; no dimensions. */
   ACTIVATION_LATENESS_SECONDS: "ActivationLatenessSeconds",
   /** Alerts delivered (after dedupe), count; dimension `type`. */
@@ -35,6 +43,15 @@ export const MetricDimension = {
   STEP: "step",
   NETWORK: "network",
   TYPE: "type",
+  OUTCOME: "outcome",
+} as const;
+
+/** The `outcome` values of `StepOutcomes`: the step's own outcomes, and `error` when it threw (and is retried). */
+export const StepOutcomeName = {
+  DONE: "done",
+  SKIPPED: "skipped",
+  RESCHEDULED: "rescheduled",
+  ERROR: "error",
 } as const;
 
 /** {@link ALARMED_ALERT_TYPES} by name, for the stacks. */

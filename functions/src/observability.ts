@@ -1,7 +1,7 @@
 /**
  * Powertools logger and metrics shared by the handlers of one container. Metrics are flushed at the end
  * of every invocation ({@link flushMetrics}); `POWERTOOLS_METRICS_DISABLED=true` turns them off (tests).
- * The alarmed metrics (metric-names.ts) are published one by one with exactly their own dimensions.
+ * The alarmed and dashboard metrics (metric-names.ts) are published one by one with exactly their own dimensions.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -21,6 +21,16 @@ export function count(name: string, value = 1): void {
 /** Publishes the invocation's metrics (a no-op when none were added). */
 export function flushMetrics(): void {
   metrics.publishStoredMetrics();
+}
+
+/** `StepOutcomes` of one step invocation, by network and outcome. */
+export function recordStepOutcome(network: string, outcome: string): void {
+  exactMetric({ [MetricDimension.NETWORK]: network, [MetricDimension.OUTCOME]: outcome }).addMetric(MetricName.STEP_OUTCOMES, MetricUnit.Count, 1);
+}
+
+/** `PlannedGas`: the planner's estimate for a confirmed step transaction, by step and network. */
+export function recordPlannedGas(step: string, network: string, estimatedGas: number): void {
+  exactMetric({ [MetricDimension.STEP]: step, [MetricDimension.NETWORK]: network }).addMetric(MetricName.PLANNED_GAS, MetricUnit.Count, estimatedGas);
 }
 
 /** `GasUsed` of one confirmed step transaction, by step and network. */

@@ -9,7 +9,8 @@ import * as z from "zod";
 import { containerDeps } from "./composition.js";
 import { withGovernance, type GovernedDeps } from "./governed-deps.js";
 import { withBoundSecrets } from "./secrets.js";
-import { count, flushMetrics, logger, recordActivationLateness, recordGasUsed } from "./observability.js";
+import { StepOutcomeName } from "./metric-names.js";
+import { flushMetrics, logger, recordActivationLateness, recordGasUsed, recordPlannedGas, recordStepOutcome } from "./observability.js";
 
 /** Schema of a scheduled job as a step receives it. */
 export const ScheduledJobSchema = z.object({
@@ -55,12 +56,13 @@ async function runJob(input: unknown, deps: SchedulerDeps): Promise<StepOutcome>
   try {
     const outcome = await runStep(job, deps);
     logger.info("step finished", { outcome: outcome.outcome, ...(outcome.outcome === "skipped" && { reason: outcome.reason }) });
-    count(`step.${job.step}.${outcome.outcome}`);
+    recordStepOutcome(job.network, outcome.outcome);
     if (outcome.outcome === "done" && outcome.tx) recordGasUsed(job.step, job.network, outcome.tx.gasUsed);
+    if (outcome.outcome === "done" && outcome.tx && outcome.estimatedGas !== undefined) recordPlannedGas(job.step, job.network, outcome.estimatedGas);
     if (outcome.outcome === "done" && outcome.latenessSeconds !== undefined) recordActivationLateness(outcome.latenessSeconds);
     return outcome;
   } catch (error) {
-    count(`step.${job.step}.error`);
+    recordStepOutcome(job.network, StepOutcomeName.ERROR);
     throw error;
   } finally {
     logger.removeKeys(["proposalId", "network", "step", "attempt"]);

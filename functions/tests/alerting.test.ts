@@ -46,6 +46,19 @@ describe("observability metrics", () => {
     ]);
   });
 
+  it("publishes StepOutcomes by network and outcome, and PlannedGas by step and network, nothing else attached", async () => {
+    // Prepare
+    const { recordPlannedGas, recordStepOutcome } = await import("../src/observability.js");
+    // Act
+    recordStepOutcome("base", "rescheduled");
+    recordPlannedGas("apply", "base", 2_291_630);
+    // Assess
+    expect(emfRecords()).toEqual([
+      { names: [MetricName.STEP_OUTCOMES], dimensions: [["network", "outcome"]], namespace: "PayRox", values: expect.objectContaining({ StepOutcomes: 1, network: "base", outcome: "rescheduled" }) },
+      { names: [MetricName.PLANNED_GAS], dimensions: [["step", "network"]], namespace: "PayRox", values: expect.objectContaining({ PlannedGas: 2_291_630, step: "apply", network: "base" }) },
+    ]);
+  });
+
   it("names the alarmed alert types: the four seed ones, every out-of-band dispatcher event family, audit tampering, a retired signer, a commit without quorum and a held all-or-none rollout", () => {
     expect(ALARMED_ALERT_TYPES).toEqual([
       "late-activation", "codehash-mismatch", "unauthorized", "gas-spike",

@@ -11,3 +11,4 @@ export * from "./failover/index.js";
 export { EthersErc1271Reader, type EthersErc1271ReaderOptions } from "./governance/erc1271-reader.js";
 export { Erc1271ReadError, ApprovalTargetReadError } from "./governance/errors.js";
 export { DispatcherApprovalTargets, type ApprovalTargetNetwork } from "./governance/approval-targets.js";
+export * from "./safe/index.js";

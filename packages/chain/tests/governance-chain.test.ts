@@ -3,20 +3,17 @@
  * approvals by a real Safe (npm @safe-global/safe-contracts 1.4.1 artifacts: singleton, proxy factory,
  * CompatibilityFallbackHandler) read through EthersErc1271Reader and verified by core's governance rules.
  */
-import { createRequire } from "node:module";
-import { ContractFactory, Wallet, ZeroAddress, keccak256, toBeHex, type JsonRpcProvider, type InterfaceAbi } from "ethers";
+import type { JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApprovalRejectedError, approvalHashes, approvalRulesOf, approvalTypedData, loadApprovalPolicy, verifyQuorum, verifySignature, type ApprovalSubject, type StoredApproval } from "@payrox/core";
 import { devWallet, startLocalChain, type LocalChain } from "../../../contracts/lib/local-chain.js";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
 import { ApprovalTargetReadError, DispatcherApprovalTargets, EthersErc1271Reader } from "../src/index.js";
+import { deploySafe, safeOwners } from "./support/safe.js";
 
-const require = createRequire(import.meta.url);
-const artifact = (path: string) => require(`@safe-global/safe-contracts/build/artifacts/contracts/${path}`) as { abi: InterfaceAbi; bytecode: string };
-
-/** Safe owners: test-only keys derived from fixed indices. */
-const owners = [1, 2, 3].map((i) => new Wallet(keccak256(toBeHex(0x5afe0000 + i, 32)))).sort((a, b) => (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1));
+/** Safe owners: test-only keys derived from fixed indices, in address order. */
+const owners = safeOwners(3).sort((a, b) => (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1));
 
 let chain: LocalChain;
 let provider: JsonRpcProvider;
@@ -27,19 +24,7 @@ beforeAll(async () => {
   chain = await startLocalChain({ kind: "anvil" });
   const dev = devWallet(chain);
   provider = dev.provider;
-  const deploy = async (path: string) => {
-    const { abi, bytecode } = artifact(path);
-    const contract = await new ContractFactory(abi, bytecode, dev.wallet).deploy();
-    await contract.waitForDeployment();
-    return contract;
-  };
-  const singleton = await deploy("Safe.sol/Safe.json");
-  const factory = await deploy("proxies/SafeProxyFactory.sol/SafeProxyFactory.json");
-  const handler = await deploy("handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json");
-  const setup = singleton.interface.encodeFunctionData("setup", [owners.map((o) => o.address), 2, ZeroAddress, "0x", await handler.getAddress(), ZeroAddress, 0, ZeroAddress]);
-  const create = factory.getFunction("createProxyWithNonce");
-  safe = await create.staticCall(await singleton.getAddress(), setup, 7);
-  await (await create(await singleton.getAddress(), setup, 7)).wait();
+  safe = await deploySafe(dev.wallet, owners.map((o) => o.address), 2);
   reader = new EthersErc1271Reader({ provider: (network) => (network === "devnet-1" ? provider : undefined) });
 }, 120_000);
 

@@ -184,3 +184,17 @@ export class SignatureMismatchError extends CliError {
     super(`the signature is not ${approver}'s over digest ${digest}${signer ? ` (it recovers to ${signer})` : ""}; sign the typed data "payrox approve --print" shows, with the approver's key and the same action and nonce`);
   }
 }
+
+/**
+ * An admin action the dispatcher's admin must sign, and PayRox can't: the admin is a Safe (or another
+ * account). The Safe transactions were printed; once the Safe has executed them, the same command resumes.
+ */
+export class AdminSignatureRequiredError extends CliError {
+  constructor(
+    readonly admin: string,
+    readonly safeTxHashes: readonly string[],
+    then: string,
+  ) {
+    super(`the dispatcher admin ${admin} is not a key PayRox holds: execute the ${safeTxHashes.length} Safe transaction(s) printed above (${safeTxHashes.join(", ")}) in the Safe, then ${then}`);
+  }
+}

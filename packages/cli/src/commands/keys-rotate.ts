@@ -24,6 +24,9 @@ Rotates the signer of one devnet network to a new KMS key without losing a run:
   5. the admin revokes the old key's roles. A step a stale worker still signs with it is refused on chain,
      alerted as unauthorized-signer, and retried by a worker with the new key.
 Every step is audited in the "operations" audit stream (payrox audit operations --verify).
+When the dispatcher's admin is a Safe (not the devnet's admin key), steps 2 and 5 print the grants and
+then the revocations as Safe transactions and stop (exit 1): execute them in the Safe, then run again
+with --new-key-id <the new key> — the rotation resumes where it stopped.
 
   --network <id>        the devnet network whose signer rotates
   --new-key-id <id>     rotate to this existing KMS key (default: create one)

@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "cancel", summary: "cancel a proposal on every network where it is not final (POST /proposals/{id}/cancel)", load: async () => (await import("./api-commands.js")).cancel },
   { name: "networks", summary: "the networks PayRox knows and which are configured (GET /networks)", load: async () => (await import("./api-commands.js")).networks },
   { name: "keys rotate", summary: "rotate a network's signer to a new KMS key: grant, switch, wait for in-flight steps, revoke (devnet)", load: async () => (await import("./keys-rotate.js")).keysRotate },
+  { name: "admin tx", summary: "print the transaction (a Safe transaction when the admin is a Safe) for a dispatcher admin action", load: async () => (await import("./admin-tx.js")).adminTx },
   { name: "manifest build", summary: "build a manifest from a build spec and compiled facets", load: async () => (await import("./manifest-build.js")).manifestBuild },
   { name: "manifest verify", summary: "check a manifest file (schema, entries, root) and, with --rpc, its facets and drift", load: async () => (await import("./manifest-verify.js")).manifestVerify },
   { name: "manifest diff", summary: "compute the next manifest that takes a live dispatcher to a desired routing", load: async () => (await import("./manifest-diff.js")).manifestDiff },

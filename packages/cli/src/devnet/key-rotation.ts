@@ -3,16 +3,21 @@
  * new key, the dispatcher admin (dev account #0 of the public test mnemonic — the devnet's admin; in
  * production the admin's multisig) grants and revokes roles, the state file (and the data directory's
  * copy of the deployment) is the configuration, and the nonce store plus the chain tell whether the old
- * signer is quiet. DEVELOPMENT ONLY: the admin key is public.
+ * signer is quiet. DEVELOPMENT ONLY: the admin key is public. When the admin is a Safe instead, the
+ * grants (or the revocations) are printed as Safe transactions and the rotation stops with
+ * AdminSignatureRequiredError; run again once the Safe has executed them and it resumes.
  */
 import { CreateKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
 import { DynamoAuditLog, DynamoNonceStore } from "@payrox/aws";
 import { KmsSigner } from "@payrox/chain";
+import type { DispatcherRoleName } from "@payrox/chain/safe";
 import { rotateSigner, SignerRotationError, type RotateSignerReturnType, type SignerActivity, type SignerIdentity } from "@payrox/core";
 import { loadArtifact } from "@payrox/contracts/lib/artifacts";
 import { devWallet } from "@payrox/contracts/lib/local-chain";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Contract, JsonRpcProvider, parseEther } from "ethers";
+import { AdminSignatureRequiredError } from "../errors.js";
+import { adminTransactionText } from "../admin-transaction-text.js";
 import { readDevnetState, writeDevnetState, type DevnetState } from "./state.js";
 
 /** The roles a devnet signer holds (services.ts grants these to each network's KMS signer). */
@@ -54,20 +59,43 @@ export async function rotateDevnetSigner(options: RotateDevnetSignerOptions): Pr
     const dispatcher = new Contract(net.dispatcher, loadArtifact("DispatcherAdminFacet").abi as never, admin);
     const roleId = async (name: string) => (await dispatcher.getFunction(name)()) as string;
     const nonces = new DynamoNonceStore({ client: options.dynamo, tableName: state.tableName });
+    const rolesOf = async (account: string, roles: readonly string[]) => {
+      const held: string[] = [];
+      for (const role of roles) if ((await dispatcher.getFunction("hasRole")(await roleId(role), account)) as boolean) held.push(role);
+      return held;
+    };
+    const defaultAdmin = (await dispatcher.getFunction("defaultAdmin")()) as string;
+    // The admin is not the dev key (a Safe took it over): print every grant (or revocation) the rotation needs, and stop.
+    const safeRequired = async (kind: "grantRole" | "revokeRole", account: string, roles: readonly string[]): Promise<never> => {
+      const { prepareAdminTransaction } = await import("@payrox/chain/safe");
+      const hashes: string[] = [];
+      let nonce: bigint | undefined; // consecutive Safe nonces: the transactions are executed in order
+      for (const role of roles) {
+        const prepared = await prepareAdminTransaction({ provider, dispatcher: net.dispatcher, action: { kind, role: role as DispatcherRoleName, account }, ...(nonce !== undefined && { safeNonce: nonce }) });
+        if (prepared.safe) nonce = prepared.safe.transaction.nonce + 1n;
+        say(adminTransactionText(prepared, BigInt(net.chainId)) + "\n");
+        hashes.push(prepared.safe?.safeTxHash ?? prepared.call.data);
+      }
+      throw new AdminSignatureRequiredError(defaultAdmin, hashes, `run again: payrox keys rotate --network ${options.network} --new-key-id ${keyId}`);
+    };
+    const selfSigned = defaultAdmin.toLowerCase() === admin.address.toLowerCase();
     return await rotateSigner(
       { network: options.network, next: { keyId, address }, signerRoles: DEVNET_SIGNER_ROLES, ...(options.waitMs !== undefined && { waitMs: options.waitMs }) },
       {
         admin: {
-          rolesOf: async (_n, account, roles) => {
-            const held: string[] = [];
-            for (const role of roles) if ((await dispatcher.getFunction("hasRole")(await roleId(role), account)) as boolean) held.push(role);
-            return held;
-          },
+          rolesOf: async (_n, account, roles) => rolesOf(account, roles),
           grant: async (_n, role, account) => {
+            if (!selfSigned) {
+              // Every role the current signer holds and the new one lacks, at once (rotateSigner asks for them one by one).
+              const current = signerOf(readDevnetState(options.stateFile), options.network).address;
+              const held = await rolesOf(account, DEVNET_SIGNER_ROLES);
+              return safeRequired("grantRole", account, (await rolesOf(current, DEVNET_SIGNER_ROLES)).filter((r) => !held.includes(r)));
+            }
             say(`granting ${role} to ${account}`);
             return { txHash: (await (await dispatcher.getFunction("grantRole")(await roleId(role), account)).wait()).hash as string };
           },
           revoke: async (_n, role, account) => {
+            if (!selfSigned) return safeRequired("revokeRole", account, await rolesOf(account, DEVNET_SIGNER_ROLES));
             say(`revoking ${role} from ${account}`);
             return { txHash: (await (await dispatcher.getFunction("revokeRole")(await roleId(role), account)).wait()).hash as string };
           },

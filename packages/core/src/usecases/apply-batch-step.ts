@@ -52,5 +52,5 @@ export async function applyBatchBody({ proposal, run }: StepContext, deps: Sched
   }
   await resolveStuckTx(deps, run, sent.tx);
   await checkGas(deps, run, "apply", sent.tx, plan.batches[k]!);
-  return { outcome: "done", run: applied, tx: sent.tx };
+  return { outcome: "done", run: applied, tx: sent.tx, estimatedGas: plan.batches[k]!.estimatedGas };
 }

@@ -115,8 +115,11 @@ export const SCHEDULER_DEFAULTS = {
 /** What one step invocation did. */
 export type StepOutcome =
   | { outcome: "skipped"; reason: string }
-  /** `tx`: the step's confirmed transaction, when it sent one; `latenessSeconds`: an activation's block time minus its time. */
-  | { outcome: "done"; run: Run; tx?: SentTransaction; latenessSeconds?: number }
+  /**
+   * `tx`: the step's confirmed transaction, when it sent one; `estimatedGas`: the planner's estimate of an
+   * apply batch's gas; `latenessSeconds`: an activation's block time minus its time.
+   */
+  | { outcome: "done"; run: Run; tx?: SentTransaction; estimatedGas?: number; latenessSeconds?: number }
   | { outcome: "rescheduled"; atMs: number; run: Run };
 
 /**
