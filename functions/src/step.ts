@@ -4,7 +4,8 @@
  * failed SQS record is reported in `batchItemFailures` so only it is retried.
  */
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { runStep, StepName, type ScheduledJob, type SchedulerDeps, type StepOutcome } from "@payrox/core";
+import { StepName, type ScheduledJob, type SchedulerDeps, type StepOutcome } from "@payrox/core/runs";
+import { runStep } from "@payrox/core/steps";
 import * as z from "zod";
 import { containerDeps } from "./composition.js";
 import { withGovernance, type GovernedDeps } from "./governed-deps.js";

@@ -1,7 +1,8 @@
 /**
  * @payrox/core — the domain: manifest format v2, Merkle tree and batch encoding, builder, verifier,
  * diff against live routing, rollback, batch planner. No SDK or network access: I/O comes in through arguments.
- * Everything that needs no manifest code is also `@payrox/core/runs` (see runs.ts).
+ * Everything that needs no manifest code is also `@payrox/core/runs` (see runs.ts); the step use cases are
+ * also `@payrox/core/steps` (see steps.ts).
  */
 export * from "./runs.js";
 export * from "./manifest/format.js";
@@ -15,9 +16,7 @@ export * from "./manifest/rollback.js";
 export * from "./manifest/planner.js";
 export * from "./usecases/reverts.js";
 export * from "./usecases/propose-upgrade.js";
-export { ACTIVATION_LEAD_MS } from "./usecases/apply-batch-step.js";
-export { ACTIVATION_HANDOFF } from "./usecases/activate-step.js";
-export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type StepContext, type StepBody } from "./usecases/run-step.js";
+export * from "./steps.js";
 export * from "./usecases/cancel-proposal.js";
 export * from "./usecases/review-proposal.js";
 export * from "./review/cost.js";

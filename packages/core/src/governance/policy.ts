@@ -124,10 +124,6 @@ export function loadApprovalPolicy(source: unknown, options: LoadApprovalPolicyO
   return policy;
 }
 
-/** The rules of a policy, or undefined when it says `approvals: "none"`. */
-export function approvalRulesOf(policy: ApprovalPolicy): ApprovalRules | undefined {
-  return policy.approvals === "none" ? undefined : policy.approvals;
-}
 
 /**
  * Canonical JSON of validated policy data (strings, numbers, booleans, arrays, plain objects): object keys

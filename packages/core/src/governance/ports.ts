@@ -3,7 +3,7 @@
  * an ERC-1271 account is asked about a signature (ethers in packages/chain), and what the dispatchers of a
  * proposal's networks look like when it is made (bound into the typed data).
  */
-import type { ApprovalPolicy } from "./policy.js";
+import type { ApprovalPolicy, ApprovalRules } from "./policy.js";
 import type { ApprovalAction, ApprovalTarget } from "./typed-data.js";
 
 /**
@@ -17,6 +17,14 @@ export const ApprovalStatus = {
 } as const;
 /** One of {@link ApprovalStatus}. */
 export type ApprovalStatus = (typeof ApprovalStatus)[keyof typeof ApprovalStatus];
+
+/**
+ * The rules of a policy, or undefined when it says `approvals: "none"`.
+ * (Here, not in policy.ts, for the same reason: the gates that ask it load no ethers until a policy applies.)
+ */
+export function approvalRulesOf(policy: ApprovalPolicy): ApprovalRules | undefined {
+  return policy.approvals === "none" ? undefined : policy.approvals;
+}
 
 /** The state of one approver on one proposal after its last accepted signature. */
 export const ApproverStatus = {

@@ -2,13 +2,13 @@
  * Where governance meets the run lifecycle: the approval record a proposal under a policy starts with
  * (AWAITING_APPROVAL, nothing scheduled), and the commit step's gate — the stored approvals re-verified
  * against the policy right before the commit is signed. Without a policy, or with `approvals: "none"`,
- * both are no-ops and proposals behave as before.
+ * both are no-ops and proposals behave as before. The hashing and signature recovery are loaded
+ * (approval-crypto.ts) only once a gate applies.
  */
-import { verifyQuorum, type ProposalApproval } from "../governance/approval.js";
-import { ApprovalStatus } from "../governance/ports.js";
+import type { ProposalApproval } from "../governance/approval.js";
+import { approvalRulesOf, ApprovalStatus } from "../governance/ports.js";
 import { ApprovedTargetChangedError, GovernanceConfigError, QuorumNotVerifiedError } from "../governance/errors.js";
-import { approvalRulesOf, policyHash } from "../governance/policy.js";
-import { manifestFileHash, type ApprovalTarget } from "../governance/typed-data.js";
+import type { ApprovalTarget } from "../governance/typed-data.js";
 import { AlertType, runIncidentKey } from "../alerts/types.js";
 import type { ManifestTree } from "../manifest/merkle.js";
 import type { DispatcherState } from "../run/gateway.js";
@@ -34,6 +34,7 @@ export async function openApproval(input: { manifestJson: string; tree: Pick<Man
   }
   if (!governance.targets) throw new GovernanceConfigError("the approval policy requires approvals but no dispatcher reader (governance.targets) is configured: the approval can't bind each network's dispatcher");
   const targets = await Promise.all(input.networks.map((network) => governance.targets!.target(network)));
+  const { manifestFileHash, policyHash } = await import("./approval-crypto.js");
   return {
     status: ApprovalStatus.AWAITING_APPROVAL,
     deploymentId: governance.deploymentId,
@@ -75,6 +76,7 @@ export async function commitApprovalGate(proposal: Proposal, run: Run, tree: Pic
   const pending = approvalPending(proposal);
   if (pending) return pending;
   if (!governance || !rules) return refuse(deps, run, "the proposal was made under an approval policy but this deployment has none configured now; its approvals can't be checked");
+  const { manifestFileHash, policyHash, verifyQuorum } = await import("./approval-crypto.js");
   if (policyHash(governance.policy) !== approval.policyHash) return refuse(deps, run, `the approval policy changed since the proposal was approved (signed policy ${approval.policyHash}); propose it again under the current policy`);
   const bound = { manifestHash: manifestFileHash(proposal.manifestJson), root: tree.root, leafCount: tree.leafCount };
   for (const [field, value] of Object.entries(bound)) {

@@ -7,8 +7,8 @@
  */
 import { approvalSubject, type ProposalApproval } from "../governance/approval.js";
 import { ApprovalRejectedError, ApprovalRejection } from "../governance/errors.js";
-import { approvalRulesOf, findApprover, policyHash, type ApprovalRules } from "../governance/policy.js";
-import { ApprovalStatus, ApproverStatus, type GovernanceDeps, type StoredApproval } from "../governance/ports.js";
+import { findApprover, policyHash, type ApprovalRules } from "../governance/policy.js";
+import { approvalRulesOf, ApprovalStatus, ApproverStatus, type GovernanceDeps, type StoredApproval } from "../governance/ports.js";
 import { ApprovalAction } from "../governance/typed-data.js";
 import { parseSubmittedSignature, verifySignature, type VerifiedSignature } from "../governance/verify.js";
 import { isTerminalRun } from "../run/state-machine.js";

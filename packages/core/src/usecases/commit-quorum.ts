@@ -14,10 +14,8 @@
 import { commitWithoutQuorumRule } from "../alerts/governance-rules.js";
 import type { DispatcherEvent, JournaledTxLookup } from "../alerts/ports.js";
 import type { AlertDraft } from "../alerts/types.js";
-import { verifyQuorum } from "../governance/approval.js";
 import { QuorumNotVerifiedError } from "../governance/errors.js";
-import { approvalRulesOf, policyHash } from "../governance/policy.js";
-import { ApprovalStatus } from "../governance/ports.js";
+import { approvalRulesOf, ApprovalStatus } from "../governance/ports.js";
 import type { Proposal } from "../run/types.js";
 import type { SchedulerDeps } from "./deps.js";
 
@@ -90,6 +88,8 @@ export class CommitQuorumCheck {
     if (!target || (chainId !== undefined && chainId !== target.chainId)) return `the approvals of proposal ${proposal.id} do not name ${event.network}`;
     if (event.args.leafCount !== undefined && Number(event.args.leafCount) !== approval.leafCount) return `the commit's leaf count ${event.args.leafCount} is not the approved ${approval.leafCount}`;
     if (!governance || !rules) return `proposal ${proposal.id} was approved under a policy this deployment no longer has: its approvals can't be checked`;
+    // Hashing and signature recovery (ethers) load on the first commit that needs them, not with the watchdog.
+    const { policyHash, verifyQuorum } = await import("./approval-crypto.js");
     if (policyHash(governance.policy) !== approval.policyHash) return `the policy changed since proposal ${proposal.id} was approved: its approvals can't be checked against the signed policy`;
     try {
       await verifyQuorum({ ...proposal, approval }, proposal.proposer, await governance.approvals.listApprovals(proposal.id), rules, governance.erc1271);
