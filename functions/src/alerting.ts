@@ -4,14 +4,11 @@
  * `AlertsRaised`, then delivered; what a crashed or failing delivery leaves pending, the watchdog
  * re-sends (`redeliverAlerts`).
  */
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import {
   boundedClientConfig,
   DynamoAlertDeadLetters,
   DynamoAlertDeliveries,
   DynamoIncidentLedger,
-  EventBridgeAlertSink,
-  EventBridgePublisher,
   PagerDutyDestination,
   SignedWebhookDestination,
   SlackDestination,
@@ -20,6 +17,7 @@ import {
 } from "@payrox/aws";
 import { AlertStatus, DurableAlertSink, sinkDestination, type Alert, type AlertDeliveryPolicy, type AlertDeliveryPorts, type AlertDestination, type AlertSink, type Clock } from "@payrox/core/runs";
 import type { FunctionsEnv } from "./env.js";
+import { onceSucceeded } from "./memo.js";
 import { recordAlertDeliveriesFailed, recordAlertRaised } from "./observability.js";
 
 /** Destination id of the EventBridge bus (and of a sink standing in for it). */
@@ -58,7 +56,7 @@ export interface AlertDeliveryOptions {
  */
 export function alertDelivery(env: FunctionsEnv, table: DynamoTableOptions, clock: Clock, options: AlertDeliveryOptions = {}): AlertDeliveryPorts {
   const http = { clock, ...options.http };
-  const bus = options.bus === undefined ? new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient(boundedClientConfig(env.awsClientBounds)), eventBusName: env.eventBusName })) : options.bus;
+  const bus = options.bus === undefined ? eventBusSink(env) : options.bus;
   const destinations: AlertDestination[] = [
     ...(bus ? [sinkDestination(EVENT_BUS_DESTINATION, bus)] : []),
     ...env.alertWebhooks.map((endpoint) => new SignedWebhookDestination(endpoint, http)),
@@ -66,6 +64,18 @@ export function alertDelivery(env: FunctionsEnv, table: DynamoTableOptions, cloc
     ...(env.slackWebhookUrl ? [new SlackDestination({ webhookUrl: env.slackWebhookUrl }, http)] : []),
   ];
   return { deliveries: new DynamoAlertDeliveries(table), destinations, deadLetters: new DynamoAlertDeadLetters(table), ...(options.policy && { policy: options.policy }) };
+}
+
+/**
+ * Alerts as events on `env.eventBusName`. The EventBridge SDK is loaded with the first alert delivered
+ * (most invocations raise none), then kept for the container; a failed load is tried again next time.
+ */
+function eventBusSink(env: FunctionsEnv): AlertSink {
+  const sink = onceSucceeded(async () => {
+    const [{ EventBridgeClient }, { EventBridgeAlertSink, EventBridgePublisher }] = await Promise.all([import("@aws-sdk/client-eventbridge"), import("@payrox/aws/events")]);
+    return new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient(boundedClientConfig(env.awsClientBounds)), eventBusName: env.eventBusName }));
+  });
+  return { raise: async (alert) => (await sink()).raise(alert) };
 }
 
 /**

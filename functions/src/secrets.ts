@@ -6,10 +6,9 @@
  * A secret named after an {@link ENV} variable fills that variable, so the rest of the code never
  * knows the value came from SSM.
  */
-import { SSMClient } from "@aws-sdk/client-ssm";
-import { boundedClientConfig, readSsmParameters } from "@payrox/aws";
+import { boundedClientConfig } from "@payrox/aws";
 import { ENV } from "./env.js";
-import { once } from "./composition.js";
+import { onceSucceeded } from "./memo.js";
 
 /** The value SST puts in a bound secret's variable instead of the secret. */
 export const SST_FETCH_PLACEHOLDER = "__FETCH_FROM_SSM__";
@@ -56,16 +55,22 @@ export async function loadBoundSecrets(env: Record<string, string | undefined>, 
   if (missing.length) throw new SecretNotSetError(missing, env.SST_STAGE);
 }
 
-/** Loads the bound secrets into `process.env` on the first invocation (retried on the next if it failed). */
-const loadContainerSecrets = (() => {
+/**
+ * Reads parameters with an SSM client built on the first read: the SSM SDK (~85 KB minified) is loaded
+ * only by a container that has bound secrets to read, not by every function's start-up.
+ */
+const readContainerParameters: ParameterReader = (() => {
   // Read before the environment is validated, so with the default bounds (AWS_CLIENT_BOUNDS).
-  const client = once(() => new SSMClient(boundedClientConfig()));
-  let loaded: Promise<void> | undefined;
-  return () => (loaded ??= loadBoundSecrets(process.env, (names) => readSsmParameters(client(), names)).catch((error: unknown) => {
-    loaded = undefined;
-    throw error;
-  }));
+  const reader = onceSucceeded(async () => {
+    const [{ SSMClient }, { readSsmParameters }] = await Promise.all([import("@aws-sdk/client-ssm"), import("@payrox/aws/ssm")]);
+    const client = new SSMClient(boundedClientConfig());
+    return (names: string[]) => readSsmParameters(client, names);
+  });
+  return async (names) => (await reader())(names);
 })();
+
+/** Loads the bound secrets into `process.env` on the first invocation (retried on the next if it failed). */
+const loadContainerSecrets = onceSucceeded(() => loadBoundSecrets(process.env, readContainerParameters));
 
 /** Wraps a Lambda handler so the container's bound secrets are in `process.env` before it runs. */
 export function withBoundSecrets<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {

@@ -6,7 +6,9 @@
 export * from "./errors.js";
 export * from "./dynamo/index.js";
 export * from "./scheduler/index.js";
-export * from "./events/index.js";
-export { readSsmParameters } from "./config/ssm-parameters.js";
+// The EventBridge publisher and alert sink are `@payrox/aws/events`, the SSM reader `@payrox/aws/ssm`: a
+// Lambda loads their SDK clients on first use, and a bundler splitting code would put everything this
+// barrel re-exports in the start-up of whoever imports it. What the stacks need of the events is here.
+export { DomainEventType, DEFAULT_EVENT_SOURCE, type DomainEvent } from "./events/domain-events.js";
 export { AWS_CLIENT_BOUNDS, boundedClientConfig, isServiceUnavailable, type AwsClientBounds, type BoundedClientConfig } from "./config/client-bounds.js";
 export * from "./webhooks/index.js";

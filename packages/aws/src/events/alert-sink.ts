@@ -1,6 +1,7 @@
 /** {@link AlertSink} that publishes each alert as an `alert.raised` (or `alert.resolved`) event on the EventBridge bus. */
 import type { Alert, AlertSink } from "@payrox/core/runs";
-import { DomainEventType, type EventBridgePublisher } from "./eventbridge-publisher.js";
+import { DomainEventType } from "./domain-events.js";
+import type { EventBridgePublisher } from "./eventbridge-publisher.js";
 
 /** Alerts as EventBridge events; bus rules route them (API destination webhook, SNS, pager). */
 export class EventBridgeAlertSink implements AlertSink {
