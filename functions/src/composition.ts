@@ -6,9 +6,7 @@
  * governance.ts when a route or step first needs it: the API's read routes never load it.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SchedulerClient } from "@aws-sdk/client-scheduler";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { boundedClientConfig, DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoRunStore, DynamoTxJournal, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
+import { boundedClientConfig, DeferredScheduler, DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoRunStore, DynamoTxJournal, EVENTBRIDGE_SCHEDULER_PRECISION_MS, RoutingScheduler, SQS_DELAY_PRECISION_MS } from "@payrox/aws";
 import { findNetwork, loadNetworkConfig, type AnchorStore, type AlertSink, type Clock, type DispatcherEventSource, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core/runs";
 import { alertDelivery, alertSink, type AlertDeliveryOptions } from "./alerting.js";
 import { DEPLOYMENT_SIGNER, ENV, EnvConfigError, readEnv, type FunctionsEnv } from "./env.js";
@@ -161,16 +159,29 @@ const chainEventsOnDemand: EventSourceFactory = async (context) => (await import
 /** This container's deps, from `process.env`, built on the first invocation (gateway on first chain step). */
 export const containerDeps: () => GovernedDeps = once(() => buildDeps(readEnv(process.env), { gatewayFactory: chainGatewayOnDemand, eventSourceFactory: chainEventsOnDemand }));
 
+/**
+ * EventBridge Scheduler, behind a router to the SQS delay queue when `env.delayQueueUrl` is set. Each
+ * transport and its SDK client is built on its first schedule or cancel: the API's read routes, the
+ * watchdog's quiet sweeps and an activation that schedules nothing never load them.
+ */
 function awsScheduler(env: FunctionsEnv, clock: Clock): Scheduler {
-  const far = new EventBridgeScheduler({
-    client: new SchedulerClient(awsClientConfig(env)),
-    groupName: env.schedulerGroup,
-    targets: env.stepFunctionArns,
-    roleArn: env.schedulerRoleArn,
-    deadLetterQueueArn: env.dlqArn,
-  });
-  if (!env.delayQueueUrl) return far;
-  return new RoutingScheduler({ near: new SqsDelayScheduler({ client: new SQSClient(awsClientConfig(env)), queueUrl: env.delayQueueUrl, clock }), far, clock });
+  const far = new DeferredScheduler(async () => {
+    const [{ SchedulerClient }, { EventBridgeScheduler }] = await Promise.all([import("@aws-sdk/client-scheduler"), import("@payrox/aws/scheduler")]);
+    return new EventBridgeScheduler({
+      client: new SchedulerClient(awsClientConfig(env)),
+      groupName: env.schedulerGroup,
+      targets: env.stepFunctionArns,
+      roleArn: env.schedulerRoleArn,
+      deadLetterQueueArn: env.dlqArn,
+    });
+  }, EVENTBRIDGE_SCHEDULER_PRECISION_MS);
+  const queueUrl = env.delayQueueUrl;
+  if (!queueUrl) return far;
+  const near = new DeferredScheduler(async () => {
+    const [{ SQSClient }, { SqsDelayScheduler }] = await Promise.all([import("@aws-sdk/client-sqs"), import("@payrox/aws/scheduler")]);
+    return new SqsDelayScheduler({ client: new SQSClient(awsClientConfig(env)), queueUrl, clock });
+  }, SQS_DELAY_PRECISION_MS);
+  return new RoutingScheduler({ near, far, clock });
 }
 
 /** Networks configured with `kmsKeyId: "deployment"` sign with the key the stack hands this function. */

@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-scheduler";
 import type { ScheduledJob, Scheduler, StepName } from "@payrox/core/runs";
 import { ScheduleConflictError, ScheduleInputError, ScheduleRequestError } from "../errors.js";
+import { EVENTBRIDGE_SCHEDULER_PRECISION_MS } from "./precision.js";
 import { jobPayload, samePayload, scheduleExpressionFor, scheduleNameFor } from "./schedule-name.js";
 
 /** How EventBridge Scheduler retries a failed invocation before sending it to the dead-letter queue. */
@@ -89,7 +90,7 @@ export class EventBridgeScheduler implements Scheduler {
 
   /** One-time schedules fire anywhere in their minute (Scheduler user guide, "Schedule types"). */
   precisionMs(_delayMs: number): number {
-    return 60_000;
+    return EVENTBRIDGE_SCHEDULER_PRECISION_MS;
   }
 
   /** The exact CreateSchedule input for a job (exposed for tests and the stack's documentation). */

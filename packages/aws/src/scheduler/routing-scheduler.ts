@@ -5,7 +5,7 @@
  */
 import type { Clock, ScheduledJob, Scheduler } from "@payrox/core/runs";
 import { ScheduleInputError } from "../errors.js";
-import { MAX_SQS_DELAY_SECONDS } from "./sqs-delay-scheduler.js";
+import { MAX_SQS_DELAY_SECONDS } from "./precision.js";
 
 /** Options of {@link RoutingScheduler}. */
 export interface RoutingSchedulerOptions {

@@ -6,12 +6,10 @@
 import { SendMessageCommand, type SendMessageCommandInput, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Clock, ScheduledJob, Scheduler } from "@payrox/core/runs";
 import { ScheduleInputError, ScheduleRequestError } from "../errors.js";
+import { MAX_SQS_DELAY_SECONDS, SQS_DELAY_PRECISION_MS } from "./precision.js";
 import { jobPayload, scheduleNameFor } from "./schedule-name.js";
 
-/** Longest per-message delay SQS accepts. */
-export const MAX_SQS_DELAY_SECONDS = 900;
-/** How late a delayed message may arrive: `DelaySeconds` is whole seconds, rounded up. */
-export const SQS_DELAY_PRECISION_MS = 1_000;
+export { MAX_SQS_DELAY_SECONDS, SQS_DELAY_PRECISION_MS } from "./precision.js";
 
 /** Options of {@link SqsDelayScheduler}. */
 export interface SqsDelaySchedulerOptions {
