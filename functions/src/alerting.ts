@@ -72,8 +72,8 @@ export function alertDelivery(env: FunctionsEnv, table: DynamoTableOptions, cloc
  */
 function eventBusSink(env: FunctionsEnv): AlertSink {
   const sink = onceSucceeded(async () => {
-    const [{ EventBridgeClient }, { EventBridgeAlertSink, EventBridgePublisher }] = await Promise.all([import("@aws-sdk/client-eventbridge"), import("@payrox/aws/events")]);
-    return new EventBridgeAlertSink(new EventBridgePublisher({ client: new EventBridgeClient(boundedClientConfig(env.awsClientBounds)), eventBusName: env.eventBusName }));
+    const { createEventBridgeClient, EventBridgeAlertSink, EventBridgePublisher } = await import("@payrox/aws/events");
+    return new EventBridgeAlertSink(new EventBridgePublisher({ client: createEventBridgeClient(boundedClientConfig(env.awsClientBounds)), eventBusName: env.eventBusName }));
   });
   return { raise: async (alert) => (await sink()).raise(alert) };
 }

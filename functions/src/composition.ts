@@ -166,9 +166,9 @@ export const containerDeps: () => GovernedDeps = once(() => buildDeps(readEnv(pr
  */
 function awsScheduler(env: FunctionsEnv, clock: Clock): Scheduler {
   const far = new DeferredScheduler(async () => {
-    const [{ SchedulerClient }, { EventBridgeScheduler }] = await Promise.all([import("@aws-sdk/client-scheduler"), import("@payrox/aws/scheduler")]);
+    const { createSchedulerClient, EventBridgeScheduler } = await import("@payrox/aws/scheduler");
     return new EventBridgeScheduler({
-      client: new SchedulerClient(awsClientConfig(env)),
+      client: createSchedulerClient(awsClientConfig(env)),
       groupName: env.schedulerGroup,
       targets: env.stepFunctionArns,
       roleArn: env.schedulerRoleArn,
@@ -178,8 +178,8 @@ function awsScheduler(env: FunctionsEnv, clock: Clock): Scheduler {
   const queueUrl = env.delayQueueUrl;
   if (!queueUrl) return far;
   const near = new DeferredScheduler(async () => {
-    const [{ SQSClient }, { SqsDelayScheduler }] = await Promise.all([import("@aws-sdk/client-sqs"), import("@payrox/aws/scheduler")]);
-    return new SqsDelayScheduler({ client: new SQSClient(awsClientConfig(env)), queueUrl, clock });
+    const { createSqsClient, SqsDelayScheduler } = await import("@payrox/aws/scheduler");
+    return new SqsDelayScheduler({ client: createSqsClient(awsClientConfig(env)), queueUrl, clock });
   }, SQS_DELAY_PRECISION_MS);
   return new RoutingScheduler({ near, far, clock });
 }

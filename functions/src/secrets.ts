@@ -62,8 +62,8 @@ export async function loadBoundSecrets(env: Record<string, string | undefined>, 
 const readContainerParameters: ParameterReader = (() => {
   // Read before the environment is validated, so with the default bounds (AWS_CLIENT_BOUNDS).
   const reader = onceSucceeded(async () => {
-    const [{ SSMClient }, { readSsmParameters }] = await Promise.all([import("@aws-sdk/client-ssm"), import("@payrox/aws/ssm")]);
-    const client = new SSMClient(boundedClientConfig());
+    const { createSsmClient, readSsmParameters } = await import("@payrox/aws/ssm");
+    const client = createSsmClient(boundedClientConfig());
     return (names: string[]) => readSsmParameters(client, names);
   });
   return async (names) => (await reader())(names);

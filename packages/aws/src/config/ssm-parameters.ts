@@ -1,5 +1,5 @@
 /** Reads SSM parameters (SecureStrings decrypted): how a Lambda gets the secrets its stack binds. */
-import { GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { GetParametersCommand, SSMClient, type SSMClientConfig } from "@aws-sdk/client-ssm";
 import { ParameterRequestError } from "../errors.js";
 
 /** GetParameters accepts at most 10 names per call. */
@@ -25,4 +25,12 @@ export async function readSsmParameters(client: SSMClient, names: readonly strin
     }
   }
   return values;
+}
+
+/**
+ * An SSM client (built here so a caller that loads this module with `import()` needs no SSM SDK of its
+ * own: a dynamically imported SDK package can't be tree-shaken, this module's named import can).
+ */
+export function createSsmClient(config: SSMClientConfig = {}): SSMClient {
+  return new SSMClient(config);
 }

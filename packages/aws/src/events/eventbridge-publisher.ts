@@ -2,7 +2,7 @@
  * Domain events (step done, alert raised) on an EventBridge bus, for rules that fan them out to API
  * destinations, queues or dashboards.
  */
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
+import { EventBridgeClient, PutEventsCommand, type EventBridgeClientConfig, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { EventPublishError, type FailedEventEntry } from "../errors.js";
 import { DEFAULT_EVENT_SOURCE, type DomainEvent } from "./domain-events.js";
 
@@ -69,4 +69,9 @@ export class EventBridgePublisher {
       Resources: event.resources,
     };
   }
+}
+
+/** An EventBridge client (built here, like `createSsmClient`: callers loading this module lazily need no SDK import of their own). */
+export function createEventBridgeClient(config: EventBridgeClientConfig = {}): EventBridgeClient {
+  return new EventBridgeClient(config);
 }

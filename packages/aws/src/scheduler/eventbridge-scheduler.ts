@@ -6,8 +6,9 @@ import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
   GetScheduleCommand,
+  SchedulerClient,
   type CreateScheduleCommandInput,
-  type SchedulerClient,
+  type SchedulerClientConfig,
 } from "@aws-sdk/client-scheduler";
 import type { ScheduledJob, Scheduler, StepName } from "@payrox/core/runs";
 import { ScheduleConflictError, ScheduleInputError, ScheduleRequestError } from "../errors.js";
@@ -131,4 +132,9 @@ export class EventBridgeScheduler implements Scheduler {
 
 function nameOf(error: unknown): string | undefined {
   return (error as { name?: string } | undefined)?.name;
+}
+
+/** An EventBridge Scheduler client (built here so callers loading this module lazily need no SDK import of their own). */
+export function createSchedulerClient(config: SchedulerClientConfig = {}): SchedulerClient {
+  return new SchedulerClient(config);
 }

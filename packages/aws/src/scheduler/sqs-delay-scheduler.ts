@@ -3,7 +3,7 @@
  * Scheduler's minute precision cannot serve (apply batch k+1 five seconds after batch k, the last
  * minute before an ETA — DESIGN.md "Timing"). The queue feeds the step functions.
  */
-import { SendMessageCommand, type SendMessageCommandInput, type SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageCommand, SQSClient, type SendMessageCommandInput, type SQSClientConfig } from "@aws-sdk/client-sqs";
 import type { Clock, ScheduledJob, Scheduler } from "@payrox/core/runs";
 import { ScheduleInputError, ScheduleRequestError } from "../errors.js";
 import { MAX_SQS_DELAY_SECONDS, SQS_DELAY_PRECISION_MS } from "./precision.js";
@@ -80,4 +80,9 @@ export class SqsDelayScheduler implements Scheduler {
 /** Whole seconds from `nowMs` until `runAtMs`, rounded up so a message is never visible early; 0 if past. */
 export function delaySecondsUntil(runAtMs: number, nowMs: number): number {
   return Math.max(0, Math.ceil((runAtMs - nowMs) / 1000));
+}
+
+/** An SQS client (built here so callers loading this module lazily need no SDK import of their own). */
+export function createSqsClient(config: SQSClientConfig = {}): SQSClient {
+  return new SQSClient(config);
 }
