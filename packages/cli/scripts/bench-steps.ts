@@ -10,9 +10,10 @@
  * minified, code splitting, the Lambda runtime's target) and measured as a cold start loads it —
  * `bundleBytes` is the entry plus every chunk it imports statically (every package bundled), and
  * `coldImportMs` the median time of `await import(entry)` in fresh Node processes. The first-use path
- * (`chainBytes`, `chainImportMs`) adds the chunks the function's main work loads on first use: the
- * API's propose/cancel routes and the gateway, a step's gateway, the watchdog's chain reader, the
- * anchorer's S3 store.
+ * (`chainBytes`, `chainImportMs`) adds the chunks a deployed function's first invocation of its main
+ * work loads: the SSM reader of its bound secrets (not the anchorer: it binds none), then the API's
+ * propose/cancel routes and the gateway; a step's governance, gateway and scheduler; the watchdog's
+ * chain reader; the anchorer's S3 store.
  * `--bundles-only` skips the step timings (no devnet services).
  * Prints tables and, as the last stdout line, one JSON object.
  */
@@ -147,13 +148,17 @@ function coldImportMs(files: string[]): number {
   return +median(times).toFixed(1);
 }
 
-/** The lazy chunks a function's main work loads on first use: chain code (the API's propose/cancel routes, the gateway), S3 for the anchorer. */
+/**
+ * The lazy chunks a deployed function's first invocation of its main work loads: the SSM reader of its
+ * bound secrets, chain code (the API's propose/cancel routes, the gateway), a step's governance and
+ * scheduler, S3 for the anchorer.
+ */
 const FIRST_USE: Record<FunctionBundle["name"], RegExp> = {
-  api: /(^|\/)(gateway|chain-routes)-[^/]*\.mjs$/,
-  commit: /(^|\/)gateway-[^/]*\.mjs$/,
-  apply: /(^|\/)gateway-[^/]*\.mjs$/,
-  activate: /(^|\/)gateway-[^/]*\.mjs$/,
-  watchdog: /(^|\/)gateway-[^/]*\.mjs$/,
+  api: /(^|\/)(ssm-parameters|gateway|chain-routes)-[^/]*\.mjs$/,
+  commit: /(^|\/)(ssm-parameters|governance|gateway|scheduler)-[^/]*\.mjs$/,
+  apply: /(^|\/)(ssm-parameters|governance|gateway|scheduler)-[^/]*\.mjs$/,
+  activate: /(^|\/)(ssm-parameters|governance|gateway|scheduler)-[^/]*\.mjs$/,
+  watchdog: /(^|\/)(ssm-parameters|gateway)-[^/]*\.mjs$/,
   anchor: /(^|\/)anchor-[^/]*\.mjs$/,
 };
 const chainChunks = (bundle: FunctionBundle) => bundle.lazy.filter((l) => FIRST_USE[bundle.name].test(l.chunk));
