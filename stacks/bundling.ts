@@ -3,7 +3,13 @@
  * and that `npm run bench:steps` and the stack tests build with, so what is measured is what ships.
  *
  * - ESM, minified, code splitting: an entry loads only what it imports statically; code behind a
- *   dynamic `import()` (the chain gateway, the API's proposal route) is a chunk loaded on first use.
+ *   dynamic `import()` (the chain gateway, the API's proposal route, governance and the approval gates'
+ *   signature recovery, the SSM, EventBridge, Scheduler/SQS and S3 clients) is a chunk loaded on first use.
+ *   esbuild assigns a module to the chunks of every entry that reaches it through an import record — a
+ *   barrel's unused re-exports included — so start-up code imports narrow subpaths (`@payrox/core/runs`,
+ *   `@payrox/core/steps`, `@payrox/aws` without its SDK subpaths `/ssm`, `/events`, `/scheduler`,
+ *   `/anchor`), and a lazily loaded SDK client is built by its subpath module (a dynamic `import()` of
+ *   the SDK package itself would bring its whole namespace: every command).
  * - One ethers: `@flashbots/ethers-provider-bundle` is CommonJS and `require("ethers")` would pull in
  *   ethers' CommonJS build beside the ESM one everything else imports; it gets the ESM ethers instead
  *   (and OpenZeppelin's CommonJS Merkle tree gets the ESM builds of the utilities it requires).
