@@ -15,7 +15,7 @@ import { Api, use, type StackContext } from "sst/constructs";
 import { API_THROTTLE, ApiStack } from "./ApiStack.js";
 import { CONSOLE_CORS } from "./console-headers.js";
 import { ConsoleSite } from "./console-site.js";
-import { acknowledgeConsoleDeployment } from "./nag.js";
+import { acknowledgeConsoleDeployment, acknowledgeConsoleDistribution } from "./nag.js";
 import { isProtectedStage } from "./naming.js";
 import { DEPLOY_ENV, readDeploySettings } from "./settings.js";
 
@@ -61,7 +61,8 @@ export function ConsoleStack({ app, stack }: StackContext) {
     retain: keep,
   });
   allowConsoleOrigin(stack, { apiId: api.cdk.httpApi.apiId, apiArn: api.httpApiArn }, site.url);
-  acknowledgeConsoleDeployment(stack, site);
+  acknowledgeConsoleDeployment(stack);
+  acknowledgeConsoleDistribution(site.distribution);
 
   stack.addOutputs({ ConsoleUrl: site.url, ConsoleApiUrl: api.url });
   return { api, site };

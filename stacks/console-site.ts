@@ -118,7 +118,9 @@ export class ConsoleSite extends Construct {
       prune: false,
       retainOnDelete: retain,
     });
-    // Then index.html (and any other top-level file) with config.json, revalidated on every load.
+    // Then index.html (and any other top-level file) with config.json, revalidated on every load: with
+    // `no-cache` CloudFront keeps them only for the cache policy's minimum TTL (1 s), so a deploy needs no
+    // invalidation — and the handler no `cloudfront:CreateInvalidation` on every distribution (CDK grants it on `*`).
     const config: ConsoleRuntimeConfig = { apiUrl: props.apiUrl, auth: { kind: "oidc", issuer: props.auth.issuer, clientId: props.auth.clientId } };
     const entry = new s3deploy.BucketDeployment(this, "Entry", {
       sources: [s3deploy.Source.asset(props.distPath, { exclude: ["assets", "config.json"] }), s3deploy.Source.jsonData("config.json", config)],
@@ -126,8 +128,6 @@ export class ConsoleSite extends Construct {
       cacheControl: [s3deploy.CacheControl.noCache()],
       prune: false,
       retainOnDelete: retain,
-      distribution: this.distribution,
-      distributionPaths: ["/", "/index.html", "/config.json"],
     });
     entry.node.addDependency(assets);
   }
