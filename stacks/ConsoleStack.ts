@@ -22,6 +22,26 @@ import { DEPLOY_ENV, readDeploySettings } from "./settings.js";
 /** The one write route the console has: an approver's signed Approve, Reject or Withdraw. */
 export const CONSOLE_APPROVAL_ROUTE = "POST /proposals/{id}/approvals";
 
+/**
+ * The browser API's access log line: SST's fields plus who called (the token's subject) and why an
+ * authorizer refused — the trail of who read what from the console.
+ */
+export const BROWSER_API_ACCESS_LOG_FORMAT = JSON.stringify({
+  requestTime: "$context.requestTime",
+  requestId: "$context.requestId",
+  httpMethod: "$context.httpMethod",
+  path: "$context.path",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  responseLatency: "$context.responseLatency",
+  integrationRequestId: "$context.integration.requestId",
+  integrationStatus: "$context.integration.status",
+  ip: "$context.identity.sourceIp",
+  userAgent: "$context.identity.userAgent",
+  subject: "$context.authorizer.claims.sub",
+  authorizerError: "$context.authorizer.error",
+});
+
 /** The ConsoleUrl output of a stage without the console's OIDC settings. */
 export const CONSOLE_NOT_CONFIGURED = `not deployed: set ${DEPLOY_ENV.CONSOLE_OIDC_ISSUER} and ${DEPLOY_ENV.CONSOLE_OIDC_CLIENT_ID} (README: Deploy to AWS, the web console)`;
 
@@ -49,7 +69,7 @@ export function ConsoleStack({ app, stack }: StackContext) {
     cors: false,
     authorizers: { oidc: { type: "jwt", jwt: { issuer: settings.issuer, audience: settings.audience } } },
     defaults: { authorizer: "oidc", throttle: API_THROTTLE },
-    accessLog: { retention: keep ? "one_year" : "one_month" },
+    accessLog: { format: BROWSER_API_ACCESS_LOG_FORMAT, retention: keep ? "one_year" : "one_month" },
     routes: Object.fromEntries(consoleRouteKeys().map((key) => [key, handler])),
   });
 

@@ -11,7 +11,7 @@ import { API_ROUTE_KEYS } from "@payrox/functions";
 import type { Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiStack } from "../ApiStack.js";
+import { API_THROTTLE, ApiStack } from "../ApiStack.js";
 import { CONSOLE_CORS, consoleContentSecurityPolicy, inlineScriptHashes } from "../console-headers.js";
 import { IMMUTABLE_CACHE, type ConsoleRuntimeConfig } from "../console-site.js";
 import { CONSOLE_APPROVAL_ROUTE, CONSOLE_NOT_CONFIGURED, consoleRouteKeys, ConsoleStack } from "../ConsoleStack.js";
@@ -183,6 +183,17 @@ describe("ConsoleStack › browser API", () => {
     expect(routes.some((r) => /cancel/.test(r.RouteKey))).toBe(false);
     for (const route of routes) expect(route).toMatchObject({ AuthorizationType: "JWT" });
     expect(authorizer).toMatchObject({ AuthorizerType: "JWT", IdentitySource: ["$request.header.Authorization"], JwtConfiguration: { Issuer: ISSUER, Audience: [CLIENT_ID] } });
+  });
+
+  it("throttles like the CLI's API and logs each request with the token's subject to a log group kept a year", () => {
+    // Act
+    const [, stage] = only("AWS::ApiGatewayV2::Stage");
+    const [, group] = only("AWS::Logs::LogGroup");
+
+    // Assess
+    expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: API_THROTTLE.rate, ThrottlingBurstLimit: API_THROTTLE.burst });
+    expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ routeKey: "$context.routeKey", status: "$context.status", subject: "$context.authorizer.claims.sub" });
+    expect(group.RetentionInDays).toBe(365);
   });
 
   it("runs the API function of ApiStack, invocable only by the browser API's routes", () => {
