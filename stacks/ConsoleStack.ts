@@ -91,8 +91,8 @@ export function ConsoleStack({ app, stack }: StackContext) {
 /**
  * Sets the browser API's CORS to exactly the console's origin once both exist. Declaring it on the API
  * resource would close a cycle CloudFormation refuses: the API's CORS needs the distribution's domain,
- * and the distribution's headers (CSP `connect-src`) need the API's origin. The call may only update
- * this one API.
+ * and the distribution's headers (CSP `connect-src`) need the API's origin. The call runs again whenever
+ * the API's id, the origin or the rules change, and may only update this one API.
  */
 function allowConsoleOrigin(stack: Stack, { apiId, apiArn }: { apiId: string; apiArn: string }, origin: string): AwsCustomResource {
   const call: AwsSdkCall = {

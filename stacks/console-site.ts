@@ -1,7 +1,10 @@
 /**
  * The web console's static site: its built files in a private S3 bucket behind CloudFront (origin
  * access control), served with the console's security headers, and a `config.json` written next to
- * `index.html` at deploy telling the app where its API is and how to sign in.
+ * `index.html` at deploy telling the app where its API is and how to sign in. Plain CDK rather than SST's
+ * StaticSite: the site needs a response headers policy whose CSP names the API's origin, origin access
+ * control, different caching for hashed files and for index.html/config.json, and a prebuilt directory
+ * (StaticSite would run a build and rewrite files for its own environment placeholders).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

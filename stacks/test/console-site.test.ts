@@ -62,7 +62,7 @@ const directive = (csp: string, name: string) => csp.split("; ").find((d) => d.s
 const deployments = () => Object.values(resourcesOf(template, "Custom::CDKBucketDeployment"));
 
 describe("ConsoleStack › site", () => {
-  it("serves a private, encrypted, TLS-only bucket through CloudFront with origin access control only", () => {
+  it("serves a private, encrypted, TLS-only bucket, kept on prod, through CloudFront with origin access control only", () => {
     // Act
     const buckets = resourcesOf(template, "AWS::S3::Bucket");
     const filesId = logicalIdOf("AWS::S3::Bucket", /^ConsoleFiles/);
@@ -71,6 +71,8 @@ describe("ConsoleStack › site", () => {
     const statements = policy.PolicyDocument.Statement as Statement[];
 
     // Assess
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const resource of Object.values(template.findResources("AWS::S3::Bucket"))) expect(resource.DeletionPolicy).toBe("Retain");
     for (const bucket of Object.values(buckets)) {
       expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
       expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe("AES256");
