@@ -94,6 +94,8 @@ export class ConsoleSite extends Construct {
 
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
       comment: "PayRox console",
+      // The console's views are hash routes (`/#/proposals/<id>`): every shareable URL is index.html, so a
+      // path the bucket doesn't hold stays an error instead of turning into the app.
       defaultRootObject: "index.html",
       defaultBehavior: {
         origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
@@ -103,8 +105,6 @@ export class ConsoleSite extends Construct {
         responseHeadersPolicy: this.headers,
         compress: true,
       },
-      // Every view has a URL to share: a path the bucket doesn't hold (403 without ListBucket) is a view of the app.
-      errorResponses: [403, 404].map((httpStatus) => ({ httpStatus, responseHttpStatus: 200, responsePagePath: "/index.html", ttl: Duration.seconds(0) })),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       enableLogging: true,
       logBucket: logs,

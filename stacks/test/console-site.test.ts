@@ -87,14 +87,14 @@ describe("ConsoleStack › site", () => {
     expect(statements.some((s) => s.Effect === "Deny" && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { "aws:SecureTransport": "false" } }))).toBe(true);
   });
 
-  it("redirects to HTTPS, serves index.html for the app's own paths, and logs requests", () => {
+  it("redirects to HTTPS, serves index.html at the root, and logs requests", () => {
     // Act
     const config = only("AWS::CloudFront::Distribution")[1].DistributionConfig;
 
     // Assess
     expect(config.DefaultRootObject).toBe("index.html");
     expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: "redirect-to-https", AllowedMethods: ["GET", "HEAD"], Compress: true });
-    expect(config.CustomErrorResponses).toEqual([403, 404].map((ErrorCode) => ({ ErrorCode, ResponseCode: 200, ResponsePagePath: "/index.html", ErrorCachingMinTTL: 0 })));
+    expect(config.CustomErrorResponses).toBeUndefined();
     expect(flat(config.Logging.Bucket)).toMatch(/^ConsoleAccessLogs.*\.RegionalDomainName$/);
   });
 
