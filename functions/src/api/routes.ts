@@ -76,11 +76,18 @@ function decodePathParam(value: string): string {
   }
 }
 
-/** The caller's IAM principal (HTTP API IAM authorizer), or `anonymous`. */
+/**
+ * The caller: its IAM principal (the CLI's API, IAM authorizer), else `oidc:<issuer>#<subject>` of a JWT the
+ * API Gateway authorizer verified (the console's browser API), else `anonymous`.
+ */
 export function callerOf(event: APIGatewayProxyEventV2): string {
-  // The plain v2 event type has no authorizer; with IAM auth the context carries `authorizer.iam`.
-  const context = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
-  return context.authorizer?.iam?.userArn || "anonymous";
+  // The plain v2 event type has no authorizer; with IAM auth the context carries `authorizer.iam`, with JWT `authorizer.jwt.claims`.
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: string }; jwt?: { claims?: Record<string, unknown> } } };
+  const iam = context.authorizer?.iam?.userArn;
+  if (iam) return iam;
+  const claims = context.authorizer?.jwt?.claims;
+  if (claims && typeof claims.sub === "string" && claims.sub) return `oidc:${typeof claims.iss === "string" ? claims.iss : "unknown-issuer"}#${claims.sub}`;
+  return "anonymous";
 }
 
 async function list({ event }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
