@@ -90,7 +90,8 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
   // The chain watcher's proof that PayRox sent a transaction is this journal, not the sender's address.
   const journal = new DynamoTxJournal(table);
   const delivery = alertDelivery(env, table, clock, { ...overrides.alertDelivery, ...(overrides.alerts !== undefined && { bus: overrides.alerts }) });
-  const options: SchedulerOptions | undefined = env.runbookBaseUrl ? { runbookBaseUrl: env.runbookBaseUrl, ...overrides.options } : overrides.options;
+  const fromEnv: SchedulerOptions = { ...(env.runbookBaseUrl && { runbookBaseUrl: env.runbookBaseUrl }), ...(env.approvalStaleAfterMs !== undefined && { approvalStaleAfterMs: env.approvalStaleAfterMs }) };
+  const options: SchedulerOptions | undefined = Object.keys(fromEnv).length > 0 ? { ...fromEnv, ...overrides.options } : overrides.options;
   const audit = new DynamoAuditLog(table);
   const networks = networkLookup(configured);
   // An ERC-1271 approver's network must be configured: its answers are read through that network's RPC.
