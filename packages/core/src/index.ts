@@ -8,6 +8,7 @@ export * from "./manifest/format.js";
 export * from "./manifest/merkle.js";
 export * from "./manifest/route-tree.js";
 export * from "./manifest/validate.js";
+export * from "./manifest/abi.js";
 export * from "./manifest/builder.js";
 export * from "./manifest/facet-code.js";
 export * from "./manifest/diff.js";

@@ -21,7 +21,7 @@ import {
 import { addressFlag, integerFlag, parseCommandArgs, rpcFlag } from "../args.js";
 import { fmt, type Command } from "../command.js";
 import { UsageError } from "../errors.js";
-import { readTextFile, writeFileAtomic } from "../files.js";
+import { readTextFile, refuseOutputOverInput, writeFileAtomic } from "../files.js";
 import { withRpc } from "../network.js";
 import { formatInit } from "../summary.js";
 
@@ -77,6 +77,7 @@ it (leafCount and binding, shown with the initializer). Deterministic.
     const dispatcher = addressFlag(values.dispatcher, "dispatcher", NAME);
     if ((rpcUrl === undefined) !== (dispatcher === undefined)) throw new UsageError("--rpc and --dispatcher go together", NAME);
     const outPath = values.out === undefined ? undefined : resolve(cwd, values.out);
+    await refuseOutputOverInput(outPath, { "<manifest.json>": resolve(cwd, positionals[0]) }, NAME);
     const manifest = parseManifest(await readTextFile(resolve(cwd, positionals[0])));
     const network = rpcUrl && dispatcher ? await withRpc(rpcUrl, (rpc, chain) => readLimits(chain, rpc.provider, dispatcher)) : undefined;
     const maxBatchSize = Math.min(maxBatchFlag ?? network?.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE, network?.maxBatchSize ?? Infinity);
