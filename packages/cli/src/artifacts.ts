@@ -9,6 +9,7 @@ import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { InterfaceAbi } from "ethers/abi";
 import * as z from "zod";
+import { keccak256 } from "ethers/crypto";
 import { parseAbi, type ManifestIssue } from "@payrox/core";
 import { readTextFile } from "./files.js";
 
@@ -71,6 +72,11 @@ export class ArtifactIndex {
     return new ArtifactIndex(root, byName);
   }
 
+  /** Every contract name in the tree. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
   /**
    * Loads the artifact of contract `name`; on failure pushes an issue at `path` and returns undefined.
    */
@@ -122,6 +128,21 @@ export class ArtifactIndex {
     }
     return new Map([...found].filter((e): e is [string, string] => e[1] !== null));
   }
+}
+
+/**
+ * Contract names by the code hash of their runtime bytecode, over every artifact with code, for naming
+ * deployed facets. A code hash two contracts share is left out.
+ */
+export async function namesByCodehash(index: ArtifactIndex): Promise<Map<string, string>> {
+  const found = new Map<string, string | null>();
+  for (const name of index.names()) {
+    const artifact = await index.load(name, name, [], { codeFromChain: true }).catch(() => undefined);
+    if (!artifact || artifact.deployedBytecode === "0x") continue;
+    const codehash = keccak256(artifact.deployedBytecode);
+    found.set(codehash, found.has(codehash) && found.get(codehash) !== name ? null : name);
+  }
+  return new Map([...found].filter((e): e is [string, string] => e[1] !== null));
 }
 
 /** The artifact `value` read from `file`, as the kind it is; an issue at `path` when it is none. */

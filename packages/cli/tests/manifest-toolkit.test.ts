@@ -10,28 +10,12 @@ import { mkdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { payrox, prepare, readJson, stdoutJson, writeJson, ZERO_HASH } from "./helpers.js";
-import { compileSolidity, writeFoundryArtifacts, writeHardhatArtifacts, type Compiled } from "./solc-artifacts.js";
+import { compileSolidity, FACETS_SOL, writeFoundryArtifacts, writeHardhatArtifacts, type Compiled } from "./solc-artifacts.js";
 
 const A = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const B = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 const C = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
 
-export const FACETS_SOL = `// SPDX-License-Identifier: MIT
-pragma solidity ^0.8.30;
-contract AlphaFacet {
-  function alpha() external pure returns (uint256) { return 1; }
-  function shared() external pure returns (uint256) { return 2; }
-  function supportsInterface(bytes4) external pure returns (bool) { return true; }
-}
-contract BetaFacet {
-  function beta() external pure returns (uint256) { return 3; }
-  function shared() external pure returns (uint256) { return 4; }
-  function owner() external pure returns (address) { return address(0); }
-}
-contract GammaFacet {
-  function gamma(uint256 x) external pure returns (uint256) { return x; }
-}
-`;
 
 let dir: string;
 let compiled: Record<string, Compiled>;

@@ -66,3 +66,21 @@ export async function writeHardhatArtifacts(artifactsDir: string, file: string, 
     await writeFile(join(dir, `${name}.dbg.json`), JSON.stringify({ _format: "hh-sol-dbg-1", buildInfo: "../../build-info/x.json" }));
   }
 }
+
+/** Three small facets: AlphaFacet and BetaFacet share shared(); supportsInterface and owner() are dispatcher-protected. */
+export const FACETS_SOL = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+contract AlphaFacet {
+  function alpha() external pure returns (uint256) { return 1; }
+  function shared() external pure returns (uint256) { return 2; }
+  function supportsInterface(bytes4) external pure returns (bool) { return true; }
+}
+contract BetaFacet {
+  function beta() external pure returns (uint256) { return 3; }
+  function shared() external pure returns (uint256) { return 4; }
+  function owner() external pure returns (address) { return address(0); }
+}
+contract GammaFacet {
+  function gamma(uint256 x) external pure returns (uint256) { return x; }
+}
+`;

@@ -12,6 +12,7 @@ export * from "./manifest/abi.js";
 export * from "./manifest/builder.js";
 export * from "./manifest/facet-code.js";
 export * from "./manifest/diff.js";
+export * from "./manifest/import.js";
 export * from "./manifest/rollback.js";
 export * from "./manifest/planner.js";
 export * from "./usecases/reverts.js";

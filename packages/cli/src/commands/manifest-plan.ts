@@ -53,7 +53,7 @@ export const manifestPlan: Command = {
   help: `usage: ${USAGE}
 
 Verifies the manifest, then splits its route leaves into applyRoutes batches (tree order, greedy) so that
-each batch's estimated gas (measured gas model + 10% margin) stays under the cap and its size under the
+each batch's estimated gas (gas model fitted on anvil + 2% margin) stays under the cap and its size under the
 dispatcher's limit. Each batch carries its multiproof. The header leaf is not applied: commitRoot proves
 it (leafCount and binding, shown with the initializer). Deterministic.
 
