@@ -137,4 +137,75 @@ describe("payrox manifest import, bare ABIs, the mass-removal guard and live pla
     const routes = (await loupe.facets()).flatMap(([, selectors]: [string, string[]]) => selectors).filter((s: string) => !PROTECTED_SELECTORS.has(s));
     expect(routes).toHaveLength(300);
   });
+
+  it("imports the dispatcher's live routing, named from the Foundry artifacts; diff --desired with it changes nothing", async () => {
+    const run = await payrox(["manifest", "import", "--rpc", chain.rpcUrl, "--diamond", dispatcher, "--artifacts", "out", "--out", join(dir, "live.json"), "--json"], dir);
+
+    expect(run.code, run.stderr).toBe(0);
+    const out = stdoutJson<{ kind: string; protectedLeftOut: { selector: string }[] }>(run);
+    expect(out.kind).toBe("manifest-dispatcher");
+    expect(out.protectedLeftOut.map((p) => p.selector).sort()).toEqual([...PROTECTED_SELECTORS.keys()].filter((s) => s !== "0x00000000").sort());
+    const live = await readJson<{ baseEpoch: number; previousRoot: string; entries: { facet: string; facetName: string; codehash: string }[] }>(join(dir, "live.json"));
+    expect(live.baseEpoch).toBe(Number(await loupe.activeEpoch()));
+    expect(live.previousRoot).toBe(await loupe.activeRoot());
+    expect(live.entries).toHaveLength(300);
+    const first = live.entries.find((e) => e.facet === deployed.Bulk00Facet)!;
+    expect(first.facetName).toBe("Bulk00Facet");
+    expect(first.codehash).toBe(keccak256(await provider.getCode(deployed.Bulk00Facet)));
+    const diff = await payrox(["manifest", "diff", "--desired", join(dir, "live.json"), "--rpc", chain.rpcUrl, "--dispatcher", dispatcher, "--json"], dir);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(stdoutJson<{ changed: boolean; unchanged: number }>(diff)).toMatchObject({ changed: false, unchanged: 300 });
+  });
+
+  it("refuses a diff that removes more than half of the live selectors unless --allow-mass-removal, naming the count", async () => {
+    const specPath = await writeJson(dir, "one.spec.json", spec("one", [{ artifact: "Bulk00Facet", address: deployed.Bulk00Facet }]));
+    const diff = (extra: string[]) => payrox(["manifest", "diff", "--spec", specPath, "--rpc", chain.rpcUrl, "--dispatcher", dispatcher, "--out", join(dir, "mass.json"), "--json", ...extra], dir);
+
+    const refused = await diff([]);
+    const allowed = await diff(["--allow-mass-removal"]);
+
+    expect(refused.code).toBe(1);
+    expect(stdoutJson<{ error: { name: string; message: string } }>(refused).error).toMatchObject({ name: "MassRemovalError", message: expect.stringMatching(/would remove 290 of the 300 live selectors \(more than half\).*--allow-mass-removal/) });
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(stdoutJson<{ remove: unknown[]; unchanged: number }>(allowed)).toMatchObject({ unchanged: 10 });
+    expect(stdoutJson<{ remove: unknown[] }>(allowed).remove).toHaveLength(290);
+  });
+
+  it("imports an EIP-2535 diamond's routing on epoch 0, leaving out its loupe, ownership and ERC-165, and names unknown selectors", async () => {
+    const selectorsOf = (c: Compiled, fns: string[]) => fns.map((f) => c.methodIdentifiers[f]).map((s) => "0x" + s);
+    const diamond = await deploy(compiled.TestDiamond, [[deployed.AlphaFacet, deployed.GammaFacet], [selectorsOf(compiled.AlphaFacet, ["alpha()", "shared()"]), selectorsOf(compiled.GammaFacet, ["gamma(uint256)"])]]);
+    await writeFoundryArtifacts(join(dir, "only-alpha"), "Facets.sol", { AlphaFacet: compiled.AlphaFacet });
+    const gamma = new Contract(diamond, compiled.GammaFacet.abi as InterfaceAbi, provider);
+    expect(await gamma.gamma(7)).toBe(7n);
+
+    const [ok, unnamed] = await Promise.all([
+      payrox(["manifest", "import", "--rpc", chain.rpcUrl, "--diamond", diamond, "--artifacts", "out", "--name", "migrate", "--out", join(dir, "diamond.json"), "--json"], dir),
+      payrox(["manifest", "import", "--rpc", chain.rpcUrl, "--diamond", diamond, "--artifacts", "only-alpha", "--out", join(dir, "unnamed.json"), "--json"], dir),
+    ]);
+
+    expect(ok.code, ok.stderr).toBe(0);
+    const out = stdoutJson<{ kind: string; protectedLeftOut: { selector: string; protectedAs: string }[] }>(ok);
+    expect(out.kind).toBe("diamond");
+    expect(out.protectedLeftOut.map((p) => p.protectedAs).sort()).toEqual(["facets()", "owner()", "supportsInterface(bytes4)"]);
+    const manifest = await readJson<{ name: string; baseEpoch: number; previousRoot: string; entries: { signature: string; facetName: string }[] }>(join(dir, "diamond.json"));
+    expect(manifest).toMatchObject({ name: "migrate", baseEpoch: 0, previousRoot: ZERO_HASH });
+    expect(manifest.entries.map((e) => `${e.facetName}.${e.signature}`).sort()).toEqual(["AlphaFacet.alpha()", "AlphaFacet.shared()", "GammaFacet.gamma(uint256)"]);
+    expect((await payrox(["manifest", "verify", join(dir, "diamond.json")], dir)).code).toBe(0);
+    expect(unnamed.code).toBe(1);
+    expect(stdoutJson<{ error: { issues: { path: string; message: string }[] } }>(unnamed).error.issues).toEqual([
+      { path: `facets.${deployed.GammaFacet}.0x${compiled.GammaFacet.methodIdentifiers["gamma(uint256)"]}`, message: expect.stringMatching(/is not in any ABI given/) },
+    ]);
+  });
+
+  it("builds from a bare ABI array with --rpc, pinning the deployed code's hash", async () => {
+    await writeJson(join(dir, "out"), "GammaAbi.json", compiled.GammaFacet.abi);
+    const specPath = await writeJson(dir, "abi.spec.json", spec("abi", [{ artifact: "GammaAbi", address: deployed.GammaFacet }]));
+
+    const run = await payrox(["manifest", "build", "--spec", specPath, "--out", join(dir, "abi.json"), "--rpc", chain.rpcUrl, "--json"], dir);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(stdoutJson<{ artifacts: { kind: string }[] }>(run).artifacts).toEqual([expect.objectContaining({ kind: "abi" })]);
+    const manifest = await readJson<{ entries: { signature: string; codehash: string }[] }>(join(dir, "abi.json"));
+    expect(manifest.entries).toEqual([expect.objectContaining({ signature: "gamma(uint256)", codehash: keccak256(await provider.getCode(deployed.GammaFacet)) })]);
+  });
 });
