@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { assertNotDrifted, diffRouting, ManifestSchema, nextManifest, parseManifest, PROTECTED_SELECTORS, serializeManifest, type LiveRouting, type Manifest } from "@payrox/core";
 import { addressFlag, bytes32Flag, integerFlag, parseCommandArgs, required, rpcFlag } from "../args.js";
+import { ArtifactKind } from "../artifacts.js";
 import { loadBuildSpec, type LoadedBuildSpec } from "../build-spec.js";
 import { NO_POSITIONALS, type Command } from "../command.js";
 import { MassRemovalError, UsageError } from "../errors.js";
@@ -82,9 +83,14 @@ a manifest needs a route leaf): says so, exit 0. To return to an earlier manifes
     const bytes = serializeManifest(next);
     parseManifest(bytes); // never write a file `verify` would reject
     if (args.outPath) await writeFileAtomic(args.outPath, bytes);
+    const read = "input" in source ? source.read : [];
+    const readLines = read.map((r) => `\n  ${r.path}: ${r.name} — ${ArtifactKind[r.kind]} artifact ${r.file}`).join("");
     return {
-      human: formatDiff(diff, next, `live: epoch ${live.activeEpoch}, root ${live.activeRoot}, ${live.routes.size} live routes`) + (args.outPath ? `\nwrote ${args.outPath}` : "\n(no --out: nothing written)"),
-      json: { changed: true, live: liveJson(live), ...diffJson(diff, next), next: nextJson(next), out: args.outPath ?? null },
+      human:
+        formatDiff(diff, next, `live: epoch ${live.activeEpoch}, root ${live.activeRoot}, ${live.routes.size} live routes`) +
+        (read.length ? `\nartifacts read:${readLines}` : "") +
+        (args.outPath ? `\nwrote ${args.outPath}` : "\n(no --out: nothing written)"),
+      json: { changed: true, live: liveJson(live), ...diffJson(diff, next), next: nextJson(next), ...(read.length && { artifacts: read }), out: args.outPath ?? null },
     };
   },
 };
