@@ -1,6 +1,7 @@
 /**
  * Every error @payrox/core throws. A caller can rely on `instanceof CoreError` and walk `cause`.
  */
+import { PROTECTED_HINT } from "./manifest/protected.js";
 
 /** Root of @payrox/core's errors: sets `name`, keeps `cause`. */
 export class CoreError extends Error {
@@ -113,7 +114,10 @@ export class FacetCodeError extends CoreError {
 export class ManifestConflictError extends ManifestInvalidError {
   constructor(readonly conflicts: ManifestIssue[]) {
     super(conflicts);
-    this.message = `${conflicts.length} selector conflict${conflicts.length === 1 ? "" : "s"}: ${conflicts.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
+    // One line per conflict; the what-to-do of protected selectors (in each issue) said once at the end.
+    const lines = conflicts.map((i) => `  ${i.path}: ${i.message.replace(`; ${PROTECTED_HINT}`, "")}`);
+    const hint = conflicts.some((i) => i.conflict?.kind === "protected") ? `\nProtected selectors: ${PROTECTED_HINT}.` : "";
+    this.message = `${conflicts.length} selector conflict${conflicts.length === 1 ? "" : "s"}:\n${lines.join("\n")}${hint}`;
   }
 }
 
