@@ -208,4 +208,29 @@ describe("payrox manifest import, bare ABIs, the mass-removal guard and live pla
     const manifest = await readJson<{ entries: { signature: string; codehash: string }[] }>(join(dir, "abi.json"));
     expect(manifest.entries).toEqual([expect.objectContaining({ signature: "gamma(uint256)", codehash: keccak256(await provider.getCode(deployed.GammaFacet)) })]);
   });
+
+  it("replaces all 300 routes with new deployments of the 30 facets: each live-planned batch within +10% of the gas used, never below", async () => {
+    const bulk = Object.keys(deployed).filter((n) => n.startsWith("Bulk")).sort();
+    const again: Record<string, string> = {};
+    for (const name of bulk) again[name] = await deploy(compiled[name]);
+    const specPath = await writeJson(dir, "bulk2.spec.json", { ...spec("bulk2", bulk.map((artifact) => ({ artifact, address: again[artifact] }))), baseEpoch: Number(await loupe.activeEpoch()), previousRoot: await loupe.activeRoot() });
+    const built = await payrox(["manifest", "build", "--spec", specPath, "--out", join(dir, "bulk2.json"), "--rpc", chain.rpcUrl], dir);
+    expect(built.code, built.stderr).toBe(0);
+
+    const [live, offline] = await Promise.all([
+      payrox(["manifest", "plan", join(dir, "bulk2.json"), "--rpc", chain.rpcUrl, "--dispatcher", dispatcher, "--out", join(dir, "bulk2.plan.json"), "--json"], dir),
+      payrox(["manifest", "plan", join(dir, "bulk2.json"), "--json"], dir),
+    ]);
+    expect(live.code, live.stderr).toBe(0);
+    const gas = await rollOut(join(dir, "bulk2.plan.json"));
+
+    console.log(`300 replacements / 30 facets: live plan ${gas.length} batches, offline plan ${stdoutJson<PlanFile>(offline).batches.length}; ` + gas.map((g) => `estimated ${g.estimated} / used ${g.used} (+${((g.estimated / g.used - 1) * 100).toFixed(1)}%)`).join(", "));
+    expect(stdoutJson<PlanFile>(offline).batches.length).toBe(gas.length); // every leaf replaces: the offline assumption holds
+    for (const g of gas) {
+      expect(g.estimated).toBeGreaterThanOrEqual(g.used);
+      expect(g.estimated).toBeLessThanOrEqual(Math.floor(g.used * 1.1));
+    }
+    const routes = (await loupe.facets()).filter(([facet]: [string]) => Object.values(again).includes(facet)).flatMap(([, selectors]: [string, string[]]) => selectors);
+    expect(routes).toHaveLength(300);
+  });
 });
