@@ -35,7 +35,8 @@ a migration (build on it, or diff against it) and of every "manifest diff --desi
 
 A ManifestDispatcher's manifest is built on its active epoch and root; another diamond's on epoch 0 and
 the zero root (a new dispatcher's first manifest). Selectors the dispatcher serves itself (loupe,
-ERC-165, ownership, its admin functions) are left out and listed. Refused (exit 1, nothing written): a
+ERC-165, ownership, its admin functions) are left out and listed; routes that manage the old diamond
+(diamondCut, transferOwnership) are kept but listed, to exclude when migrating. Refused (exit 1, nothing written): a
 live selector no ABI names (each is listed), a routed facet without code, an address without a loupe.`,
   async run(argv, { cwd }) {
     const options = { rpc: { type: "string" }, diamond: { type: "string" }, artifacts: { type: "string", multiple: true }, name: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } } as const;
@@ -56,7 +57,7 @@ live selector no ABI names (each is listed), a routed facet without code, an add
       for (const [codehash, contract] of await namesByCodehash(index)) if (!facetNames.has(codehash)) facetNames.set(codehash, contract);
     }
     const live = await withRpc(rpcUrl, (rpc, chain) => chain.readDiamondRouting(rpc.provider, diamond));
-    const { manifest, protectedLeftOut } = importLiveRouting({
+    const { manifest, protectedLeftOut, diamondManagement } = importLiveRouting({
       name,
       baseEpoch: live.active ? Number(live.active.epoch) : 0,
       previousRoot: live.active?.root ?? ZeroHash,
@@ -70,9 +71,12 @@ live selector no ABI names (each is listed), a routed facet without code, an add
     const summary = summarizeManifest(manifest);
     const source = `${live.kind === "manifest-dispatcher" ? "ManifestDispatcher" : "EIP-2535 diamond"} ${diamond} at block ${live.blockTag}`;
     const leftOut = protectedLeftOut.map((p) => `  ${p.selector} ${p.protectedAs} (facet ${p.facet})`);
+    const management = diamondManagement.length
+      ? [`kept ${diamondManagement.length} route(s) that manage the diamond itself — a dispatcher's lifecycle and roles replace them; "exclude" them when migrating:`, ...diamondManagement.map((m) => `  ${m.selector} ${m.signature} (facet ${m.facet})`)]
+      : [];
     return {
-      human: [`imported the live routing of ${source}`, formatSummary(summary), `left out ${protectedLeftOut.length} selector(s) the dispatcher serves itself${leftOut.length ? ":" : ""}`, ...leftOut, `wrote ${outPath}`].join("\n"),
-      json: { out: outPath, kind: live.kind, diamond, blockTag: live.blockTag, ...summary, protectedLeftOut },
+      human: [`imported the live routing of ${source}`, formatSummary(summary), `left out ${protectedLeftOut.length} selector(s) the dispatcher serves itself${leftOut.length ? ":" : ""}`, ...leftOut, ...management, `wrote ${outPath}`].join("\n"),
+      json: { out: outPath, kind: live.kind, diamond, blockTag: live.blockTag, ...summary, protectedLeftOut, diamondManagement },
     };
   },
 };

@@ -10,6 +10,15 @@ import { manifestRoot } from "./merkle.js";
 import { PROTECTED_SELECTORS } from "./protected.js";
 import { checkEntries } from "./validate.js";
 
+/**
+ * Selectors that manage an EIP-2535 diamond itself. Imported like any route, but a dispatcher never needs
+ * them (its lifecycle and roles replace them): a migration drops them.
+ */
+export const DIAMOND_MANAGEMENT_SELECTORS: ReadonlyMap<string, string> = new Map([
+  ["0x1f931c1c", "diamondCut((address,uint8,bytes4[])[],address,bytes)"],
+  ["0xf2fde38b", "transferOwnership(address)"],
+]);
+
 /** One facet as a loupe lists it, with the code hash of its runtime code (zero hash: no code). */
 export interface LiveFacet {
   facet: string;
@@ -36,6 +45,8 @@ export interface ImportLiveRoutingReturnType {
   manifest: Manifest;
   /** Live selectors the dispatcher serves itself (loupe, ERC-165, ownership, …): left out of the manifest. */
   protectedLeftOut: { selector: string; facet: string; protectedAs: string }[];
+  /** Imported routes that manage the old diamond (diamondCut, transferOwnership): a migration drops them. */
+  diamondManagement: { selector: string; signature: string; facet: string }[];
 }
 
 /**
@@ -72,6 +83,7 @@ export function importLiveRouting(params: ImportLiveRoutingParameters): ImportLi
   if (entries.length === 0 && issues.length === 0) issues.push({ path: "facets", message: "the contract serves no routes besides the dispatcher's own: there is nothing to import" });
   if (issues.length) throw new ManifestInvalidError(issues);
   entries.sort(compareEntries);
+  const diamondManagement = entries.filter((e) => DIAMOND_MANAGEMENT_SELECTORS.has(e.selector)).map(({ selector, signature, facet }) => ({ selector, signature, facet }));
   checkEntries(entries);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
@@ -82,5 +94,5 @@ export function importLiveRouting(params: ImportLiveRoutingParameters): ImportLi
     root: manifestRoot(entries),
     entries,
   };
-  return { manifest, protectedLeftOut };
+  return { manifest, protectedLeftOut, diamondManagement };
 }

@@ -52,6 +52,16 @@ describe("importLiveRouting", () => {
     expect(protectedLeftOut).toEqual([{ selector: "0x7a0ed627", facet: FACET, protectedAs: PROTECTED_SELECTORS.get("0x7a0ed627") }]);
   });
 
+  it("keeps the routes that manage the old diamond (transferOwnership) and lists them", () => {
+    const names = new Map([...signatures, [sel("transferOwnership(address)"), "transferOwnership(address)"]]);
+    const live = [{ facet: FACET, selectors: [sel("a()"), sel("transferOwnership(address)")], codehash: CODEHASH }];
+
+    const { manifest, diamondManagement } = importLiveRouting({ name: "live", baseEpoch: 0, previousRoot: ZeroHash, facets: live, signatures: names });
+
+    expect(manifest.entries).toHaveLength(2);
+    expect(diamondManagement).toEqual([{ selector: "0xf2fde38b", signature: "transferOwnership(address)", facet: FACET }]);
+  });
+
   it("names every selector no ABI knows and every routed facet without code", () => {
     const live = [
       { facet: FACET, selectors: [sel("a()"), "0xdeadbeef", "0x12345678"], codehash: CODEHASH },
