@@ -72,23 +72,26 @@ describe("payrox manifest build (Foundry and Hardhat artifacts)", () => {
     expect(existsSync(join(dir, "bare.json"))).toBe(false);
   });
 
-  it("makes an invalid ABI fragment an error naming the artifact and the fragment, with nothing but the JSON on stdout", async () => {
+  it.each([
+    ["Foundry", "broken-out", writeFoundryArtifacts],
+    ["Hardhat", "broken-artifacts", writeHardhatArtifacts],
+  ] as const)("makes an invalid ABI fragment of a %s artifact an error naming the file and the fragment, with nothing but the JSON on stdout", async (kind, artifacts, write) => {
     const broken = structuredClone(compiled.GammaFacet);
     broken.abi.push({ type: "function", name: "broken", inputs: [{ name: "x", type: "uint257" }], outputs: [], stateMutability: "view" });
-    await writeFoundryArtifacts(join(dir, "broken-out"), "Broken.sol", { BrokenFacet: broken });
+    await write(join(dir, artifacts), "Broken.sol", { BrokenFacet: broken });
 
-    const run = await build("broken", spec("broken-out", [{ artifact: "BrokenFacet", address: C }]));
+    const run = await build(`broken-${kind}`, spec(artifacts, [{ artifact: "BrokenFacet", address: C }]));
 
     expect(run.code).toBe(1);
     const { error } = stdoutJson<ErrorJson>(run); // throws if anything else reached stdout
     expect(run.stdout).not.toMatch(/Warning/);
-    expect(error.issues).toEqual([{ path: "facets[0].artifact", message: expect.stringMatching(/BrokenFacet\.json \(Foundry\): abi\[1\] is not a valid ABI fragment: \{"type":"function","name":"broken".*uint257/) }]);
+    expect(error.issues).toEqual([{ path: "facets[0].artifact", message: expect.stringMatching(new RegExp(`BrokenFacet\\.json \\(${kind}\\): abi\\[1\\] is not a valid ABI fragment: \\{"type":"function","name":"broken".*uint257`)) }]);
   });
 });
 
 describe("payrox manifest build (conflicts)", () => {
-  it("reports every collision and protected selector of a build in one run, each with its spec path", async () => {
-    const run = await build("conflicts", spec("out", [{ artifact: "AlphaFacet", address: A }, { artifact: "BetaFacet", address: B }]));
+  it.each(["out", "artifacts"])("reports every collision and protected selector of a build in one run, each with its spec path (%s/)", async (artifacts) => {
+    const run = await build(`conflicts-${artifacts}`, spec(artifacts, [{ artifact: "AlphaFacet", address: A }, { artifact: "BetaFacet", address: B }]));
 
     expect(run.code).toBe(1);
     const { error } = stdoutJson<ErrorJson>(run);
@@ -101,7 +104,7 @@ describe("payrox manifest build (conflicts)", () => {
     ]);
     expect(error.issues![2].message).toMatch(new RegExp(`BetaFacet ${B} \\(shared\\(\\)\\) and, at facets\\[0\\]\\.artifact, AlphaFacet ${A} \\(shared\\(\\)\\)`));
     expect(error.issues![0].message).toMatch(/Migrating a diamond\? Drop its loupe \(DiamondLoupeFacet\), ERC-165 and ownership \(OwnershipFacet\) facets/);
-    expect(existsSync(join(dir, "conflicts.json"))).toBe(false);
+    expect(existsSync(join(dir, `conflicts-${artifacts}.json`))).toBe(false);
   });
 
   it("routes every function but the excluded ones, and names an exclusion that matches nothing", async () => {
