@@ -117,32 +117,40 @@ export class ArtifactIndex {
    * A selector two different signatures share is left out (it can't be named with certainty).
    */
   async signatures(): Promise<Map<string, string>> {
-    const found = new Map<string, string | null>();
-    for (const [name] of this.byName) {
-      const artifact = await this.load(name, name, [], { codeFromChain: true }).catch(() => undefined);
-      if (!artifact) continue;
-      parseAbi(artifact.abi).iface.forEachFunction((fn) => {
-        const seen = found.get(fn.selector);
-        found.set(fn.selector, seen === undefined || seen === fn.format("sighash") ? fn.format("sighash") : null);
-      });
-    }
-    return new Map([...found].filter((e): e is [string, string] => e[1] !== null));
+    return (await catalogArtifacts(this)).signatures;
   }
 }
 
-/**
- * Contract names by the code hash of their runtime bytecode, over every artifact with code, for naming
- * deployed facets. A code hash two contracts share is left out.
- */
-export async function namesByCodehash(index: ArtifactIndex): Promise<Map<string, string>> {
-  const found = new Map<string, string | null>();
+/** What a tree of artifacts knows about deployed code: see {@link catalogArtifacts}. */
+export interface ArtifactCatalog {
+  /** selector → canonical signature (a selector two signatures share is left out). */
+  signatures: Map<string, string>;
+  /** selector → every contract whose ABI has it. */
+  contractsBySelector: Map<string, string[]>;
+  /** runtime code hash → contract name (a hash two contracts share is left out). */
+  namesByCodehash: Map<string, string>;
+}
+
+/** Reads every artifact of `index` once (unreadable or invalid ones are skipped) into an {@link ArtifactCatalog}. */
+export async function catalogArtifacts(index: ArtifactIndex): Promise<ArtifactCatalog> {
+  const signatures = new Map<string, string | null>();
+  const contractsBySelector = new Map<string, string[]>();
+  const names = new Map<string, string | null>();
   for (const name of index.names()) {
     const artifact = await index.load(name, name, [], { codeFromChain: true }).catch(() => undefined);
-    if (!artifact || artifact.deployedBytecode === "0x") continue;
+    if (!artifact) continue;
+    parseAbi(artifact.abi).iface.forEachFunction((fn) => {
+      const signature = fn.format("sighash");
+      const seen = signatures.get(fn.selector);
+      signatures.set(fn.selector, seen === undefined || seen === signature ? signature : null);
+      contractsBySelector.set(fn.selector, [...(contractsBySelector.get(fn.selector) ?? []), name]);
+    });
+    if (artifact.deployedBytecode === "0x") continue;
     const codehash = keccak256(artifact.deployedBytecode);
-    found.set(codehash, found.has(codehash) && found.get(codehash) !== name ? null : name);
+    names.set(codehash, names.has(codehash) && names.get(codehash) !== name ? null : name);
   }
-  return new Map([...found].filter((e): e is [string, string] => e[1] !== null));
+  const known = <V>(m: Map<string, V | null>) => new Map([...m].filter((e): e is [string, V] => e[1] !== null));
+  return { signatures: known(signatures), contractsBySelector, namesByCodehash: known(names) };
 }
 
 /** The artifact `value` read from `file`, as the kind it is; an issue at `path` when it is none. */

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { importLiveRouting, ManifestSchema, parseManifest, serializeManifest, ZeroHash } from "@payrox/core";
 import { addressFlag, parseCommandArgs, required, rpcFlag } from "../args.js";
-import { ArtifactIndex, namesByCodehash } from "../artifacts.js";
+import { ArtifactIndex, catalogArtifacts } from "../artifacts.js";
 import { NO_POSITIONALS, type Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { writeFileAtomic } from "../files.js";
@@ -27,7 +27,8 @@ a migration (build on it, or diff against it) and of every "manifest diff --desi
   --diamond <address>     the diamond, or a ManifestDispatcher
   --artifacts <dir>       Hardhat artifacts, Foundry out/ or bare ABI files (repeatable): they name the
                           selectors (a loupe lists selectors, not signatures); a facet whose code hash
-                          equals an artifact's runtime bytecode gets that contract's name, others
+                          equals an artifact's runtime bytecode gets that contract's name, else the
+                          name of the one contract whose ABI has all its selectors, else
                           "facet@<address>"
   --name <name>           manifest name (default "imported")
   --out <file>            manifest to write (atomically)
@@ -50,11 +51,14 @@ live selector no ABI names (each is listed), a routed facet without code, an add
     // Local input first: a bad directory fails before any network access.
     const signatures = new Map<string, string>();
     const facetNames = new Map<string, string>();
+    const contractsBySelector = new Map<string, string[]>();
     for (const dir of dirs) {
       const index = await ArtifactIndex.scan(dir);
       if (!index) throw new UsageError(`--artifacts ${dir} is not a readable directory`, NAME);
-      for (const [selector, signature] of await index.signatures()) if (!signatures.has(selector)) signatures.set(selector, signature);
-      for (const [codehash, contract] of await namesByCodehash(index)) if (!facetNames.has(codehash)) facetNames.set(codehash, contract);
+      const catalog = await catalogArtifacts(index);
+      for (const [selector, signature] of catalog.signatures) if (!signatures.has(selector)) signatures.set(selector, signature);
+      for (const [codehash, contract] of catalog.namesByCodehash) if (!facetNames.has(codehash)) facetNames.set(codehash, contract);
+      for (const [selector, contracts] of catalog.contractsBySelector) contractsBySelector.set(selector, [...new Set([...(contractsBySelector.get(selector) ?? []), ...contracts])]);
     }
     const live = await withRpc(rpcUrl, (rpc, chain) => chain.readDiamondRouting(rpc.provider, diamond));
     const { manifest, protectedLeftOut, diamondManagement } = importLiveRouting({
@@ -64,6 +68,7 @@ live selector no ABI names (each is listed), a routed facet without code, an add
       facets: live.facets,
       signatures,
       facetNames,
+      contractsBySelector,
     });
     const bytes = serializeManifest(manifest);
     parseManifest(bytes); // never write a file `verify` would reject

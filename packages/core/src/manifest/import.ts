@@ -36,8 +36,13 @@ export interface ImportLiveRoutingParameters {
   facets: readonly LiveFacet[];
   /** selector → canonical signature, from the ABIs the caller has. */
   signatures: ReadonlyMap<string, string>;
-  /** codehash → contract name, for naming facets; unnamed facets are called `facet@<address>`. */
+  /** codehash → contract name: a facet whose code is a known contract's gets its name. */
   facetNames?: ReadonlyMap<string, string>;
+  /**
+   * selector → the contracts whose ABI has it: a facet not named by its code is named after the one
+   * contract whose ABI has all of its selectors; others are called `facet@<address>`.
+   */
+  contractsBySelector?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** What {@link importLiveRouting} returns. */
@@ -70,7 +75,7 @@ export function importLiveRouting(params: ImportLiveRoutingParameters): ImportLi
       issues.push({ path: `facets.${facet}`, message: `facet ${facet} routes ${routed.length} selector(s) but has no code: the diamond is broken there; remove its routes first` });
       continue;
     }
-    const facetName = params.facetNames?.get(codehash) ?? `facet@${facet}`;
+    const facetName = params.facetNames?.get(codehash) ?? nameByAbi(routed, params.contractsBySelector) ?? `facet@${facet}`;
     for (const selector of routed) {
       const signature = params.signatures.get(selector);
       if (signature === undefined || selectorOf(signature) !== selector) {
@@ -95,4 +100,15 @@ export function importLiveRouting(params: ImportLiveRoutingParameters): ImportLi
     entries,
   };
   return { manifest, protectedLeftOut, diamondManagement };
+}
+
+/** The one contract whose ABI has every one of `selectors`, if exactly one does. */
+function nameByAbi(selectors: readonly string[], contractsBySelector?: ReadonlyMap<string, readonly string[]>): string | undefined {
+  if (!contractsBySelector) return undefined;
+  let candidates: Set<string> | undefined;
+  for (const selector of selectors) {
+    const having = new Set(contractsBySelector.get(selector) ?? []);
+    candidates = candidates ? new Set([...candidates].filter((c) => having.has(c))) : having;
+  }
+  return candidates?.size === 1 ? [...candidates][0] : undefined;
 }

@@ -52,6 +52,15 @@ describe("importLiveRouting", () => {
     expect(protectedLeftOut).toEqual([{ selector: "0x7a0ed627", facet: FACET, protectedAs: PROTECTED_SELECTORS.get("0x7a0ed627") }]);
   });
 
+  it("names a facet whose code is unknown after the one contract whose ABI has all its selectors, else facet@<address>", () => {
+    const live = [{ facet: FACET, selectors: [sel("a()"), sel("b(uint256)")], codehash: CODEHASH }];
+    const named = (contractsBySelector: Map<string, string[]>) =>
+      importLiveRouting({ name: "live", baseEpoch: 0, previousRoot: ZeroHash, facets: live, signatures, contractsBySelector }).manifest.entries.map((e) => e.facetName);
+
+    expect(named(new Map([[sel("a()"), ["AbFacet", "AOnly"]], [sel("b(uint256)"), ["AbFacet"]]]))).toEqual(["AbFacet", "AbFacet"]);
+    expect(named(new Map([[sel("a()"), ["X", "Y"]], [sel("b(uint256)"), ["X", "Y"]]]))).toEqual([`facet@${FACET}`, `facet@${FACET}`]);
+  });
+
   it("keeps the routes that manage the old diamond (transferOwnership) and lists them", () => {
     const names = new Map([...signatures, [sel("transferOwnership(address)"), "transferOwnership(address)"]]);
     const live = [{ facet: FACET, selectors: [sel("a()"), sel("transferOwnership(address)")], codehash: CODEHASH }];
