@@ -50,6 +50,15 @@ contract TestDiamond {
 }
 `;
 
+/** The same diamond with only the loupe's facetAddresses() and facetFunctionSelectors(address) (no facets()). */
+const LITE_DIAMOND_SOL = DIAMOND_SOL.replace("contract TestDiamond", "contract LiteDiamond")
+  .replace("own[0] = this.facets.selector;", "own[0] = this.facetAddresses.selector;")
+  .replace(
+    "function facets() external view returns (Facet[] memory) { return _facets; }",
+    `function facetAddresses() external view returns (address[] memory a) { a = new address[](_facets.length); for (uint256 i; i < a.length; i++) a[i] = _facets[i].facetAddress; }
+  function facetFunctionSelectors(address f) external view returns (bytes4[] memory) { for (uint256 i; i < _facets.length; i++) if (_facets[i].facetAddress == f) return _facets[i].functionSelectors; return new bytes4[](0); }`,
+  );
+
 /** 30 facets of 10 functions each: the 300-selector upgrade of the gas test. */
 export const BULK_SOL =
   "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.30;\n" +
@@ -77,7 +86,7 @@ describe("payrox manifest import, bare ABIs, the mass-removal guard and live pla
 
   beforeAll(async () => {
     dir = await prepare();
-    compiled = { ...compileSolidity("Facets.sol", FACETS_SOL), ...compileSolidity("Bulk.sol", BULK_SOL), ...compileSolidity("TestDiamond.sol", DIAMOND_SOL) };
+    compiled = { ...compileSolidity("Facets.sol", FACETS_SOL), ...compileSolidity("Bulk.sol", BULK_SOL), ...compileSolidity("TestDiamond.sol", DIAMOND_SOL), ...compileSolidity("LiteDiamond.sol", LITE_DIAMOND_SOL) };
     await writeFoundryArtifacts(join(dir, "out"), "Facets.sol", { AlphaFacet: compiled.AlphaFacet, BetaFacet: compiled.BetaFacet, GammaFacet: compiled.GammaFacet });
     await writeFoundryArtifacts(join(dir, "out"), "Bulk.sol", Object.fromEntries(Object.entries(compiled).filter(([n]) => n.startsWith("Bulk"))));
     chain = await startLocalChain({ kind: "anvil" });
@@ -195,6 +204,18 @@ describe("payrox manifest import, bare ABIs, the mass-removal guard and live pla
     expect(stdoutJson<{ error: { issues: { path: string; message: string }[] } }>(unnamed).error.issues).toEqual([
       { path: `facets.${deployed.GammaFacet}.0x${compiled.GammaFacet.methodIdentifiers["gamma(uint256)"]}`, message: expect.stringMatching(/is not in any ABI given/) },
     ]);
+  });
+
+  it("reads a diamond without facets() through facetAddresses() and facetFunctionSelectors()", async () => {
+    const selectorsOf = (c: Compiled, fns: string[]) => fns.map((f) => "0x" + c.methodIdentifiers[f]);
+    const diamond = await deploy(compiled.LiteDiamond, [[deployed.GammaFacet], [selectorsOf(compiled.GammaFacet, ["gamma(uint256)"])]]);
+
+    const run = await payrox(["manifest", "import", "--rpc", chain.rpcUrl, "--diamond", diamond, "--artifacts", "out", "--out", join(dir, "lite.json"), "--json"], dir);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(stdoutJson<{ protectedLeftOut: { protectedAs: string }[] }>(run).protectedLeftOut.map((p) => p.protectedAs).sort()).toEqual(["facetAddresses()", "owner()", "supportsInterface(bytes4)"]);
+    const manifest = await readJson<{ entries: { signature: string; facet: string; facetName: string }[] }>(join(dir, "lite.json"));
+    expect(manifest.entries).toEqual([expect.objectContaining({ signature: "gamma(uint256)", facet: deployed.GammaFacet, facetName: "GammaFacet" })]);
   });
 
   it("builds from a bare ABI array with --rpc, pinning the deployed code's hash", async () => {
