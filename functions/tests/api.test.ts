@@ -31,13 +31,13 @@ let manifest: Manifest;
 /** Chain calls beyond reading facet code: the API must make none. */
 const chain = { calls: 0 };
 
-function event(method: string, path: string, options: { body?: string; query?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+function event(method: string, path: string, options: { body?: string; query?: Record<string, string>; headers?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
   return {
     version: "2.0",
     routeKey: "$default",
     rawPath: path,
     rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...options.headers },
     ...(options.query && { queryStringParameters: options.query }),
     ...(options.body !== undefined && { body: options.body }),
     isBase64Encoded: false,
@@ -162,6 +162,20 @@ describe("api handler", () => {
     expect(status).toBe(200);
     expect(body.entries[0].event).toBe("proposal.created");
     expect(body.verification.ok).toBe(true);
+  });
+
+  it("answers a GET whose answer did not change 304 without a body (ETag), and a POST never", async () => {
+    // Prepare
+    const first = await handler(event("GET", "/networks"), { awsRequestId: "etag-1" });
+    const etag = String(first.headers!.etag);
+    // Act
+    const again = await handler(event("GET", "/networks", { headers: { "if-none-match": etag } }), { awsRequestId: "etag-2" });
+    const list = await handler(event("GET", "/proposals", { headers: { "if-none-match": etag } }), { awsRequestId: "etag-3" });
+    // Assess
+    expect(first.statusCode).toBe(200);
+    expect(again).toMatchObject({ statusCode: 304, body: "", headers: { etag } });
+    expect(list.statusCode).toBe(200);
+    expect(list.headers!.etag).not.toBe(etag);
   });
 
   it("lists the registry's networks without configuration secrets", async () => {
