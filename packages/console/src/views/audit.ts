@@ -9,10 +9,13 @@ export function auditView({ api, root, params }: ViewContext): View {
   const path = `/proposals/${encodeURIComponent(params.id!)}`;
   const region = h("div");
   replace(root, h("h1", null, "Audit trail of ", h("a", { href: `#${path}` }, params.id)), region);
+  // A view's first poll draws even when the answer is cached from another view (a 304).
+  let drawn = false;
   return {
     async poll() {
       const { data, changed } = await api.get<AuditAnswer>(`${path}/audit`);
-      if (!changed) return;
+      if (!changed && drawn) return;
+      drawn = true;
       const v = data.verification;
       replace(
         region,

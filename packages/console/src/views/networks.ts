@@ -8,10 +8,13 @@ import type { View, ViewContext } from "./view.js";
 export function networksView({ api, root }: ViewContext): View {
   const region = h("div");
   replace(root, h("h1", null, "Networks"), region);
+  // A view's first poll draws even when the answer is cached from another view (a 304).
+  let drawn = false;
   return {
     async poll() {
       const { data, changed } = await api.get<{ networks: NetworkEntry[] }>("/networks");
-      if (!changed) return;
+      if (!changed && drawn) return;
+      drawn = true;
       replace(
         region,
         h(

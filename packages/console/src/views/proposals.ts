@@ -13,10 +13,13 @@ export function proposalsView({ api, root, params }: ViewContext): View {
   const table = h("div", { "aria-live": "polite" });
   const select = h("select", { id: "state-filter", onchange: (e: Event) => (location.hash = `#/proposals?state=${(e.target as HTMLSelectElement).value}`) }, ...FILTERS.map((f) => h("option", { value: f, selected: f === filter }, f === "UNGOVERNED" ? "no approval policy" : f.replace("_", " ").toLowerCase())));
   replace(root, h("h1", null, "Proposals"), h("p", null, h("label", { for: "state-filter" }, "Approval state "), select), table);
+  // A view's first poll draws even when the answer is cached from another view (a 304).
+  let drawn = false;
   return {
     async poll() {
       const { data, changed } = await api.get<{ proposals: ProposalSummary[] }>("/proposals?limit=100");
-      if (!changed) return;
+      if (!changed && drawn) return;
+      drawn = true;
       const shown = data.proposals.filter((p) => filter === "all" || (filter === "UNGOVERNED" ? !p.approval : p.approval?.status === filter));
       replace(
         table,
