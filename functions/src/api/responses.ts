@@ -40,7 +40,7 @@ export function json(statusCode: number, body: unknown): ApiResponse {
 export function withEtag(response: ApiResponse, ifNoneMatch: string | undefined): ApiResponse {
   if (response.statusCode !== 200) return response;
   const etag = `"${createHash("sha256").update(response.body).digest("base64url").slice(0, 32)}"`;
-  const headers = { ...response.headers, etag, "cache-control": "no-cache" };
+  const headers: Record<string, string | number | boolean> = { ...response.headers, etag, "cache-control": "no-cache" };
   const matches = ifNoneMatch !== undefined && (ifNoneMatch.trim() === "*" || ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag));
   if (!matches) return { ...response, headers };
   const { "content-type": _type, ...rest } = headers;

@@ -80,7 +80,7 @@ export function proposalView({ api, root, params }: ViewContext): View {
         "div",
         { class: "lane-info" },
         h("span", null, lane.status),
-        due !== undefined && lane.state !== "ACTIVATED" && !lane.alert && h("span", { class: "countdown", "data-due": String(due) }, ` · activates ${relative(due - Date.now())}`),
+        due !== undefined && lane.state !== "ACTIVATED" && !lane.alert && h("span", { class: "countdown", "data-due": String(due) }, countdown(due - Date.now())),
         lane.expiresAtMs !== undefined && lane.state !== "ACTIVATED" && ` · expires ${time(lane.expiresAtMs)}`,
       ),
       lane.alert && h("div", { class: `alert ${lane.alert.tone}`, role: "alert" }, h("strong", null, `${lane.alert.tone === "bad" ? "✕" : "⚠"} ${lane.alert.code}: `), lane.alert.message, lane.alert.evidence.length > 0 && h("dl", null, ...lane.alert.evidence.flatMap(([k, v]) => [h("dt", null, k), h("dd", null, h("code", null, v))]))),
@@ -102,7 +102,7 @@ export function proposalView({ api, root, params }: ViewContext): View {
     const now = Date.now();
     if (now > axis.endMs) axis = { ...axis, endMs: now + (now - axis.startMs) * 0.1 };
     for (const el of root.querySelectorAll<HTMLElement>("[data-now]")) el.style.left = pos(now);
-    for (const el of root.querySelectorAll<HTMLElement>("[data-due]")) el.textContent = ` · activates ${relative(Number(el.dataset.due) - now)}`;
+    for (const el of root.querySelectorAll<HTMLElement>("[data-due]")) el.textContent = countdown(Number(el.dataset.due) - now);
   }
 
   return {
@@ -116,6 +116,11 @@ export function proposalView({ api, root, params }: ViewContext): View {
     },
     tick,
   };
+}
+
+/** The live countdown to a lane's activation time (its ETA, or the cut-over). */
+function countdown(deltaMs: number): string {
+  return deltaMs >= 0 ? ` · activates ${relative(deltaMs)}` : ` · activation due ${relative(deltaMs)}`;
 }
 
 /** The time axis: from the proposal's creation to a little after its latest ETA, activation or now. */
