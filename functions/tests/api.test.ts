@@ -178,6 +178,17 @@ describe("api handler", () => {
     expect(list.headers!.etag).not.toBe(etag);
   });
 
+  it("lists alert incidents newest first with their evidence (GET /alerts), and refuses a bad limit", async () => {
+    // Prepare: an incident raised through the deployment's own alert sink
+    await deps.alerts.raise({ type: "codehash-mismatch", severity: "critical", dedupeKey: "codehash-mismatch:p-alerts:base", proposalId: "p-alerts", network: "base", message: "facet code changed", evidence: { values: { expected: "0xaa", actual: "0xbb" } }, id: "a1", status: "raised", atMs: Date.now(), runbook: "packages/core/RUNBOOKS.md#codehash-mismatch" } as Alert);
+    // Act
+    const { status, body } = await call("GET", "/alerts", { query: { limit: "10" } });
+    // Assess
+    expect(status).toBe(200);
+    expect(body.alerts[0]).toMatchObject({ type: "codehash-mismatch", status: "open", network: "base", proposalId: "p-alerts", message: "facet code changed", evidence: { values: { expected: "0xaa", actual: "0xbb" } } });
+    await expectRefused(call("GET", "/alerts", { query: { limit: "0" } }), 400, "invalid-query");
+  });
+
   it("lists the registry's networks without configuration secrets", async () => {
     const { status, body } = await call("GET", "/networks");
     expect(status).toBe(200);
