@@ -177,8 +177,8 @@ describe("API_ROUTE_KEYS", () => {
     });
 
     // Assess
-    expect(API_ROUTE_KEYS).toHaveLength(11);
-    expect(API_ROUTE_KEYS).toEqual(expect.arrayContaining(["GET /policy", "POST /proposals/{id}/approvals", "GET /proposals/{id}/approvals", "GET /alerts"]));
+    expect(API_ROUTE_KEYS).toHaveLength(12);
+    expect(API_ROUTE_KEYS).toEqual(expect.arrayContaining(["GET /policy", "POST /proposals/{id}/approvals", "GET /proposals/{id}/approvals", "GET /alerts", "GET /networks/live"]));
     for (const match of matched) expect(match).not.toThrow();
   });
 });

@@ -21,6 +21,7 @@ const ROUTES: Route[] = [
   { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/cancel$/, handle: onFirstUse("cancel"), key: "POST /proposals/{id}/cancel" },
   { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/review$/, handle: async (req, deps) => (await import("./chain-routes.js")).review(req, deps), key: "GET /proposals/{id}/review" },
   { method: "GET", path: /^\/networks$/, handle: networks, key: "GET /networks" },
+  { method: "GET", path: /^\/networks\/live$/, handle: async (req, deps) => (await import("./chain-routes.js")).liveNetworks(req, deps), key: "GET /networks/live" },
   { method: "GET", path: /^\/alerts$/, handle: alerts, key: "GET /alerts" },
   { method: "GET", path: /^\/policy$/, handle: governanceRoute("policy"), key: "GET /policy" },
   { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/approvals$/, handle: governanceRoute("approve"), key: "POST /proposals/{id}/approvals" },

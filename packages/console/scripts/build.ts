@@ -34,8 +34,10 @@ export async function buildConsole(): Promise<{ jsGzipBytes: number; files: stri
   const css = outputs.find((f) => f.startsWith("style-") && f.endsWith(".css"))!;
   const html = readFileSync(join(CONSOLE, "index.html"), "utf8").replace("./src/style.css", `./assets/${css}`).replace("./src/main.ts", `./assets/${js}`);
   writeFileSync(join(DIST, "index.html"), html);
+  // Same origin, no login: the devnet. A deployment replaces this file (README: "config.json").
+  writeFileSync(join(DIST, "config.json"), JSON.stringify({ apiUrl: "", auth: { kind: "none" } }, null, 2) + "\n");
   const jsGzipBytes = outputs.filter((f) => f.endsWith(".js")).reduce((n, f) => n + gzipSync(readFileSync(join(DIST, "assets", f))).length, 0);
-  return { jsGzipBytes, files: ["index.html", ...outputs.map((f) => `assets/${f}`)] };
+  return { jsGzipBytes, files: ["index.html", "config.json", ...outputs.map((f) => `assets/${f}`)] };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

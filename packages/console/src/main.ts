@@ -4,6 +4,7 @@
  */
 import { ApiClient, loadConfig } from "./api-client.js";
 import { h, replace } from "./dom.js";
+import { alertsView } from "./views/alerts.js";
 import { auditView } from "./views/audit.js";
 import { networksView } from "./views/networks.js";
 import { proposalView } from "./views/proposal.js";
@@ -18,6 +19,7 @@ const ROUTES: [RegExp, (ctx: ViewContext) => View][] = [
   [/^\/proposals\/(?<id>[^/]+)\/audit$/, auditView],
   [/^\/proposals\/(?<id>[^/]+)$/, proposalView],
   [/^\/networks$/, networksView],
+  [/^\/alerts$/, alertsView],
   [/^\/(proposals)?$/, proposalsView],
 ];
 

@@ -14,6 +14,7 @@ const consoleDir = mkdtempSync(join(tmpdir(), "payrox-console-"));
 mkdirSync(join(consoleDir, "assets"));
 writeFileSync(join(consoleDir, "index.html"), "<!doctype html><title>console</title>");
 writeFileSync(join(consoleDir, "assets", "main-ABC123.js"), "console.log(1)");
+writeFileSync(join(consoleDir, "config.json"), '{"apiUrl":"","auth":{"kind":"none"}}');
 writeFileSync(join(consoleDir, "secret.txt"), "not served");
 
 /** A raw request with exactly these headers (fetch would not let a test set Host). */
@@ -139,6 +140,7 @@ describe("startLocalApi console", () => {
     expect(await index.text()).toContain("<title>console</title>");
     expect(asset.headers.get("content-type")).toMatch(/^text\/javascript/);
     expect(asset.headers.get("cache-control")).toContain("immutable");
+    expect(await (await fetch(`${api.url}/config.json`)).json()).toEqual({ apiUrl: "", auth: { kind: "none" } });
   });
 
   it("serves nothing else from the console directory: other paths go to the API handler", async () => {

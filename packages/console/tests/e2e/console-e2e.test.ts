@@ -125,12 +125,28 @@ describe.skipIf(!hasChromium)("the console in Chromium during a devnet upgrade",
     expect(await axeViolations(page)).toEqual([]);
   });
 
-  it("shows the networks, and logged no console error during the whole run", async () => {
+  it("lists the codehash-mismatch incident with its evidence among the open alerts", async () => {
+    // Act
+    await page.evaluate(() => (location.hash = "#/alerts"));
+    const incident = page.locator('li[data-type="codehash-mismatch"]');
+    await incident.waitFor({ timeout: 30_000 });
+    // Assess
+    const text = (await incident.textContent()) ?? "";
+    expect(text).toContain(MISMATCH_NETWORK);
+    expect(text).toMatch(/expected.*0x[0-9a-f]{64}/i);
+    await screenshot(page, "6-alerts");
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it("shows the networks with each dispatcher's live epoch, and logged no console error during the whole run", async () => {
     // Act
     await page.evaluate(() => (location.hash = "#/networks"));
-    await page.getByText("devnet-3").first().waitFor();
+    const live = page.locator('tr[data-live="devnet-1"] [data-epoch]');
+    await live.waitFor({ timeout: 30_000 });
     // Assess
-    await screenshot(page, "6-networks");
+    expect(Number(await live.textContent())).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('tr[data-live="devnet-3"] [data-epoch]').textContent()).toBe("0");
+    await screenshot(page, "7-networks");
     expect(await axeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
   });

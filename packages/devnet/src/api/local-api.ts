@@ -26,8 +26,8 @@ export interface LocalApiOptions {
   /** Largest request body read, in bytes; API Gateway's own limit is 10 MB. @default 10 MiB */
   maxBodyBytes?: number;
   /**
-   * The built console (`packages/console/dist`): `GET /` serves its `index.html` and `GET /assets/<file>`
-   * its files, on the API's own origin. @default no console
+   * The built console (`packages/console/dist`): `GET /` serves its `index.html`, `GET /config.json` its
+   * configuration and `GET /assets/<file>` its files, on the API's own origin. @default no console
    */
   consoleDir?: string;
 }
@@ -109,12 +109,12 @@ const CONSOLE_HEADERS = {
   "x-frame-options": "DENY",
 };
 
-/** Serves `/` and `/assets/<file>` of the built console; false for any other path (the API's). */
+/** Serves `/`, `/config.json` and `/assets/<file>` of the built console; false for any other path (the API's). */
 async function serveConsole(req: IncomingMessage, res: ServerResponse, dir: string): Promise<boolean> {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
   const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
   const asset = /^\/assets\/([A-Za-z0-9_-]+\.(?:js|css|svg))$/.exec(path)?.[1];
-  const file = path === "/" || path === "/index.html" ? "index.html" : asset ? `assets/${asset}` : undefined;
+  const file = path === "/" || path === "/index.html" ? "index.html" : path === "/config.json" ? "config.json" : asset ? `assets/${asset}` : undefined;
   if (!file) return false;
   const content = await readFile(`${dir}/${file}`).catch(() => undefined);
   if (!content) {
