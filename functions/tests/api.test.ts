@@ -189,6 +189,16 @@ describe("api handler", () => {
     await expectRefused(call("GET", "/alerts", { query: { limit: "0" } }), 400, "invalid-query");
   });
 
+  it("reads each configured network's dispatcher live (GET /networks/live) without configuration secrets", async () => {
+    // Act
+    const { status, body } = await call("GET", "/networks/live");
+    // Assess
+    expect(status).toBe(200);
+    expect(body.networks.map((n: { network: string }) => n.network).sort()).toEqual([...TARGETS].sort());
+    for (const n of body.networks) expect(n).toMatchObject({ ok: true, activeEpoch: 0, pendingRoot: ZeroHash, paused: false });
+    expect(JSON.stringify(body)).not.toContain(SECRET_RPC);
+  });
+
   it("lists the registry's networks without configuration secrets", async () => {
     const { status, body } = await call("GET", "/networks");
     expect(status).toBe(200);
