@@ -12,6 +12,7 @@ import { buildLanes, type Lane } from "./lanes.js";
 import type { View, ViewContext } from "./view.js";
 
 type ProposalAnswer = { proposal: ProposalSummary; runs: RunView[] };
+type Incident = { type: string; severity: string; status: string; proposalId?: string; network?: string; message?: string; openedAtMs: number };
 
 /** Network registry, read once per page (it changes with a deployment, not during an upgrade). */
 let registry: Promise<Map<string, NetworkEntry>> | undefined;
@@ -28,7 +29,7 @@ export function proposalView({ api, root, params }: ViewContext): View {
   const approvals = h("section", { "aria-labelledby": "approvals-h" });
   const lanesRegion = h("section", { "aria-labelledby": "lanes-h" });
   replace(root, header, approvals, lanesRegion);
-  let state: { proposal: ProposalAnswer; audit: AuditAnswer; approvals?: ApprovalsAnswer } | undefined;
+  let state: { proposal: ProposalAnswer; audit: AuditAnswer; approvals?: ApprovalsAnswer; incidents: Incident[] } | undefined;
   let axis = { startMs: 0, endMs: 1 };
 
   function draw(networks: Map<string, NetworkEntry>): void {
@@ -48,7 +49,7 @@ export function proposalView({ api, root, params }: ViewContext): View {
       lanesRegion,
       h("h2", { id: "lanes-h" }, `Networks (${activated}/${lanes.length} activated)`),
       h("p", { class: "legend" }, h("span", { class: "mk commit" }), " commit ", h("span", { class: "mk apply" }), " apply batch ", h("span", { class: "mk eta" }), " ETA ", h("span", { class: "mk activate" }), " activation ", h("span", { class: "mk cutover" }), " cut-over ", h("span", { class: "mk now" }), " now"),
-      h("ol", { class: "lanes" }, ...lanes.map((lane) => laneRow(lane, p.proposal.cutoverAtMs))),
+      h("ol", { class: "lanes" }, ...lanes.map((lane) => laneRow(lane, p.proposal.cutoverAtMs, state!.incidents.filter((i) => i.network === lane.network)))),
     );
     tick();
     document.documentElement.dataset.swimlanes = "drawn";
@@ -59,7 +60,7 @@ export function proposalView({ api, root, params }: ViewContext): View {
     return `${Math.min(100, Math.max(0, ((ms - axis.startMs) / (axis.endMs - axis.startMs)) * 100)).toFixed(2)}%`;
   }
 
-  function laneRow(lane: Lane, cutoverAtMs: number | undefined): HTMLElement {
+  function laneRow(lane: Lane, cutoverAtMs: number | undefined, incidents: Incident[]): HTMLElement {
     const marker = (cls: string, ms: number, label: string) => h("span", { class: `mk ${cls}`, title: `${label} ${time(ms)}`, style: { left: pos(ms) } });
     const track = h(
       "div",
@@ -84,6 +85,7 @@ export function proposalView({ api, root, params }: ViewContext): View {
         lane.expiresAtMs !== undefined && lane.state !== "ACTIVATED" && ` · expires ${time(lane.expiresAtMs)}`,
       ),
       lane.alert && h("div", { class: `alert ${lane.alert.tone}`, role: "alert" }, h("strong", null, `${lane.alert.tone === "bad" ? "✕" : "⚠"} ${lane.alert.code}: `), lane.alert.message, lane.alert.evidence.length > 0 && h("dl", null, ...lane.alert.evidence.flatMap(([k, v]) => [h("dt", null, k), h("dd", null, h("code", null, v))]))),
+      incidents.length > 0 && h("ul", { class: "lane-incidents" }, ...incidents.map((i) => h("li", null, `${i.status === "open" ? "⚠" : "✓"} alert ${i.type} (${i.severity}, ${i.status}, ${time(i.openedAtMs)})${i.message ? `: ${i.message}` : ""} `, h("a", { href: "#/alerts" }, "all alerts")))),
       h(
         "details",
         { open: lane.alert?.tone === "bad" },
@@ -107,11 +109,12 @@ export function proposalView({ api, root, params }: ViewContext): View {
 
   return {
     async poll() {
-      const [networks, proposal, audit] = await Promise.all([networksOf(api), api.get<ProposalAnswer>(path), api.get<AuditAnswer>(`${path}/audit`)]);
+      const [networks, proposal, audit, alerts] = await Promise.all([networksOf(api), api.get<ProposalAnswer>(path), api.get<AuditAnswer>(`${path}/audit`), api.get<{ alerts: Incident[] }>("/alerts?limit=100")]);
       const governed = proposal.data.proposal.approval !== undefined;
       const approvalsAnswer = governed ? await api.get<ApprovalsAnswer>(`${path}/approvals`) : undefined;
-      if (state && !proposal.changed && !audit.changed && !approvalsAnswer?.changed) return;
-      state = { proposal: proposal.data, audit: audit.data, ...(approvalsAnswer && { approvals: approvalsAnswer.data }) };
+      if (state && !proposal.changed && !audit.changed && !approvalsAnswer?.changed && !alerts.changed) return;
+      const incidents = alerts.data.alerts.filter((i) => i.proposalId === id);
+      state = { proposal: proposal.data, audit: audit.data, incidents, ...(approvalsAnswer && { approvals: approvalsAnswer.data }) };
       draw(networks);
     },
     tick,

@@ -61,7 +61,8 @@ describe.skipIf(!hasChromium)("the console in Chromium during a devnet upgrade",
   it("lists the proposal awaiting approval, and is accessible", async () => {
     // Act
     await page.goto(`${payrox.consoleUrl}#/proposals`);
-    await page.locator(`[data-approval="${proposalId}"]`).getByText("AWAITING APPROVAL").waitFor();
+    await page.locator(`[data-approval="${proposalId}"]`).getByText("0/2").waitFor();
+    expect(await page.locator(`[data-approval="${proposalId}"]`).textContent()).toContain("AWAITING APPROVAL");
     await page.evaluate(() => ((window as unknown as { __loaded: number }).__loaded = 1));
     // Assess
     await screenshot(page, "1-proposals");
@@ -108,6 +109,7 @@ describe.skipIf(!hasChromium)("the console in Chromium during a devnet upgrade",
     expect(await failed.locator(".alert").textContent()).toMatch(/codehash-mismatch/i);
     expect(await failed.getAttribute("class")).toContain("bad");
     expect(await failed.locator(".badge").textContent()).toContain("FAILED");
+    await failed.locator(".lane-incidents").getByText("alert codehash-mismatch (critical, open").waitFor({ timeout: 30_000 });
     const activated = page.locator('.lane[data-network="devnet-1"]');
     expect(await activated.locator("details tbody tr").count()).toBeGreaterThanOrEqual(5);
     await screenshot(page, "4-swimlanes-final");
