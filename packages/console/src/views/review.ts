@@ -29,7 +29,7 @@ interface ReviewAnswer {
   root: string;
   reviewedAtMs: number;
   networks: ReviewNetwork[];
-  totals: { symbol: string; networks: number; low: string; mid: string; high: string }[];
+  totals: { symbol: string; networks: string[] | number; low: string; mid: string; high: string }[];
   approval?: { status: string; threshold: number; typedData: TypedData; digest: string };
 }
 
@@ -102,7 +102,7 @@ export function reviewView({ api, root, params }: ViewContext): View {
       h("h2", { id: "review-h" }, "Review"),
       h("p", null, `Read at ${time(r.reviewedAtMs)} `, h("button", { type: "button", onclick: () => void readReview() }, "Read again")),
       r.approval && h("p", null, "Approval digest (Approve, nonce 0): ", h("code", { id: "review-digest" }, r.approval.digest)),
-      h("p", null, "Estimated cost: ", r.totals.map((t) => `${ether(t.low, t.symbol)} – ${ether(t.high, t.symbol)} on ${t.networks} network(s)`).join("; ") || "unavailable"),
+      h("p", null, "Estimated cost: ", r.totals.map((t) => `${ether(t.low, t.symbol)} – ${ether(t.high, t.symbol)} on ${Array.isArray(t.networks) ? t.networks.length : t.networks} network(s)`).join("; ") || "unavailable"),
       h(
         "table",
         null,
