@@ -6,7 +6,7 @@
 /** Where the API is and how the browser authenticates (see packages/console/README.md, `config.json`). */
 export interface ConsoleConfig {
   apiUrl: string;
-  auth: { kind: "none" } | { kind: "oidc"; issuer: string; clientId: string };
+  auth: { kind: "none" } | { kind: "oidc"; issuer: string; clientId: string; scope?: string };
 }
 
 /** An API refusal: its `{ error: { code, message } }` body. */
@@ -41,19 +41,36 @@ export async function loadConfig(): Promise<ConsoleConfig> {
   return { apiUrl: file.apiUrl || fallback.apiUrl, auth: file.auth ?? fallback.auth };
 }
 
+/** How the client authenticates: a bearer token per request (OIDC), and what to do when it is refused. */
+export interface ApiAuth {
+  token(): Promise<string>;
+  refused(): void;
+}
+
 /** The HTTP API client with an ETag cache per path. */
 export class ApiClient {
   readonly #base: string;
+  readonly #auth: ApiAuth | undefined;
   readonly #cache = new Map<string, { etag: string; data: unknown }>();
 
-  constructor(config: ConsoleConfig) {
+  constructor(config: ConsoleConfig, auth?: ApiAuth) {
     this.#base = config.apiUrl.replace(/\/+$/, "");
+    this.#auth = auth;
+  }
+
+  async #headers(extra: Record<string, string>): Promise<Record<string, string>> {
+    return this.#auth ? { ...extra, authorization: `Bearer ${await this.#auth.token()}` } : extra;
+  }
+
+  #checked(response: Response): Response {
+    if (response.status === 401) this.#auth?.refused();
+    return response;
   }
 
   /** GETs `path`, revalidating the cached answer. */
   async get<T>(path: string): Promise<Fetched<T>> {
     const cached = this.#cache.get(path);
-    const response = await fetch(this.#base + path, { cache: "no-store", headers: cached ? { "if-none-match": cached.etag } : {} });
+    const response = this.#checked(await fetch(this.#base + path, { cache: "no-store", headers: await this.#headers(cached ? { "if-none-match": cached.etag } : {}) }));
     if (response.status === 304 && cached) return { data: cached.data as T, changed: false };
     const data = await bodyOf<T>(response);
     const etag = response.headers.get("etag");
@@ -63,7 +80,7 @@ export class ApiClient {
 
   /** POSTs a JSON body. */
   async post<T>(path: string, body: unknown): Promise<T> {
-    const response = await fetch(this.#base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const response = this.#checked(await fetch(this.#base + path, { method: "POST", headers: await this.#headers({ "content-type": "application/json" }), body: JSON.stringify(body) }));
     return bodyOf<T>(response);
   }
 }

@@ -2,7 +2,8 @@
  * The console's entry: reads the configuration, routes `location.hash` to a view (every view has a URL to
  * share), and polls the current view every 2 s; a poll only redraws what the API says changed (ETags).
  */
-import { ApiClient, loadConfig } from "./api-client.js";
+import { ApiClient, loadConfig, type ApiAuth } from "./api-client.js";
+import { forgetToken, signedInToken } from "./oidc.js";
 import { h, replace } from "./dom.js";
 import { alertsView } from "./views/alerts.js";
 import { auditView } from "./views/audit.js";
@@ -26,11 +27,22 @@ const ROUTES: [RegExp, (ctx: ViewContext) => View][] = [
 async function start(): Promise<void> {
   const main = document.getElementById("main")!;
   const config = await loadConfig();
-  if (config.auth.kind !== "none") {
-    replace(main, h("p", { role: "alert" }, `✕ This console build signs in only with auth kind "none"; config.json asks for "${config.auth.kind}". Serve the console on the API's origin or use the CLI.`));
+  let auth: ApiAuth | undefined;
+  if (config.auth.kind === "oidc") {
+    const settings = config.auth;
+    // Signs in before the first view (a redirect to the issuer and back), then once per expired token.
+    try {
+      await signedInToken(settings);
+    } catch (error) {
+      replace(main, h("p", { role: "alert" }, `✕ ${(error as Error).message}`));
+      return;
+    }
+    auth = { token: () => signedInToken(settings), refused: forgetToken };
+  } else if (config.auth.kind !== "none") {
+    replace(main, h("p", { role: "alert" }, `✕ config.json's auth kind "${(config.auth as { kind: string }).kind}" is not one this console knows ("none" or "oidc")`));
     return;
   }
-  const api = new ApiClient(config);
+  const api = new ApiClient(config, auth);
   let view: View | undefined;
   let generation = 0;
 
