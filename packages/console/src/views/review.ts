@@ -101,7 +101,7 @@ export function reviewView({ api, root, params }: ViewContext): View {
       reviewRegion,
       h("h2", { id: "review-h" }, "Review"),
       h("p", null, `Read at ${time(r.reviewedAtMs)} `, h("button", { type: "button", onclick: () => void readReview() }, "Read again")),
-      r.approval && h("p", null, "Approval digest (Approve, nonce 0): ", h("code", { id: "review-digest" }, r.approval.digest)),
+      r.approval && h("p", null, "Approval digest (Approve, nonce 0): ", h("code", { id: "review-digest" }, r.approval.digest), " ", digestCheck(r.approval.typedData, r.approval.digest)),
       h("p", null, "Estimated cost: ", r.totals.map((t) => `${ether(t.low, t.symbol)} – ${ether(t.high, t.symbol)} on ${Array.isArray(t.networks) ? t.networks.length : t.networks} network(s)`).join("; ") || "unavailable"),
       h(
         "table",
@@ -129,6 +129,16 @@ export function reviewView({ api, root, params }: ViewContext): View {
         ),
       ),
     );
+  }
+
+  /** Whether the API's digest is the hash of the typed data it sent, computed here. */
+  function digestCheck(data: TypedData, digest: string): HTMLElement {
+    try {
+      const ours = hashTypedData(data).digest;
+      return ours === digest ? h("span", { class: "badge ok", id: "digest-check" }, "✓ computed in this page from the typed data: same") : h("span", { class: "badge bad", id: "digest-check" }, `✕ this page computes ${ours} from the typed data: do not sign`);
+    } catch (error) {
+      return h("span", { class: "badge bad", id: "digest-check" }, `✕ the typed data can't be hashed: ${(error as Error).message}`);
+    }
   }
 
   async function pollApprovals(): Promise<void> {

@@ -73,6 +73,7 @@ describe.skipIf(!hasChromium)("the console in Chromium during a devnet upgrade",
     // Prepare
     await page.evaluate((id) => (location.hash = `#/proposals/${id}/review`), proposalId);
     await page.locator("#review-digest").waitFor({ timeout: 60_000 });
+    expect(await page.locator("#digest-check").textContent()).toContain("✓ computed in this page");
     // Act: reach Approve by keyboard and press it
     let focused = "";
     for (let i = 0; i < 60 && focused !== "approve"; i++) {
