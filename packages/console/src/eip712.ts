@@ -118,11 +118,6 @@ export function bytes(value: string): Uint8Array {
   return out;
 }
 
-/** keccak256 of a UTF-8 string, as 0x hex. */
-export function keccakText(text: string): string {
-  return hex(keccak(new TextEncoder().encode(text)));
-}
-
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
