@@ -8,7 +8,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { boundedClientConfig, DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoRunStore, DynamoTxJournal, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
+import { boundedClientConfig, DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoIncidentLedger, DynamoRunStore, DynamoTxJournal, EventBridgeScheduler, RoutingScheduler, SqsDelayScheduler } from "@payrox/aws";
 import { findNetwork, loadNetworkConfig, type AnchorStore, type AlertSink, type Clock, type DispatcherEventSource, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core/runs";
 import { alertDelivery, alertSink, type AlertDeliveryOptions } from "./alerting.js";
 import { DEPLOYMENT_SIGNER, ENV, EnvConfigError, readEnv, type FunctionsEnv } from "./env.js";
@@ -111,6 +111,7 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
       ...(eventSourceFactory && { events: lazyEventSource((c) => eventSourceFactory(signing(c)), context) }),
     },
     ...anchorsOf(env, overrides.anchors),
+    incidents: new DynamoIncidentLedger(table),
     clock,
     networks,
     loadGovernance: onceSucceeded(async () => (await import("./governance.js")).buildGovernance(governanceContext, overrides.approvalReaders)),

@@ -182,6 +182,7 @@ describe("API_ROUTE_KEYS", () => {
       [
         "POST /proposals", "GET /proposals", "GET /proposals/{id}", "GET /proposals/{id}/audit", "POST /proposals/{id}/cancel",
         "GET /proposals/{id}/review", "GET /policy", "POST /proposals/{id}/approvals", "GET /proposals/{id}/approvals", "GET /networks",
+        "GET /alerts", "GET /networks/live",
       ].sort(),
     );
     for (const match of matched) expect(match).not.toThrow();

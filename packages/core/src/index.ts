@@ -22,6 +22,7 @@ export { ACTIVATION_HANDOFF } from "./usecases/activate-step.js";
 export { runStep, commitStep, applyBatchStep, activateStep, runExpects, type StepContext, type StepBody } from "./usecases/run-step.js";
 export * from "./usecases/cancel-proposal.js";
 export * from "./usecases/review-proposal.js";
+export * from "./usecases/read-live-networks.js";
 export * from "./review/cost.js";
 export * from "./usecases/rotate-signer.js";
 export * from "./governance/index.js";
