@@ -5,6 +5,7 @@
 import type { SSTConfig } from "sst";
 import { AnchorStack } from "./stacks/AnchorStack.js";
 import { ApiStack } from "./stacks/ApiStack.js";
+import { ConsoleStack } from "./stacks/ConsoleStack.js";
 import { EventsStack } from "./stacks/EventsStack.js";
 import { FunctionsStack } from "./stacks/FunctionsStack.js";
 import { KeysStack } from "./stacks/KeysStack.js";
@@ -21,7 +22,7 @@ export default {
   stacks(app) {
     // Throwaway stages leave nothing behind; protected stages keep what each stack marks as retained.
     if (!isProtectedStage(app.stage)) app.setDefaultRemovalPolicy("destroy");
-    app.stack(StorageStack).stack(KeysStack).stack(SchedulerStack).stack(EventsStack).stack(FunctionsStack).stack(AnchorStack).stack(ApiStack).stack(MonitoringStack);
+    app.stack(StorageStack).stack(KeysStack).stack(SchedulerStack).stack(EventsStack).stack(FunctionsStack).stack(AnchorStack).stack(ApiStack).stack(MonitoringStack).stack(ConsoleStack);
     acknowledgeSstInternals(app);
   },
 } satisfies SSTConfig;

@@ -45,6 +45,8 @@ export function ApiStack({ app, stack }: StackContext) {
   acknowledgeAnchorObjects(handler.role!);
 
   const api = new Api(stack, "Api", {
+    // No browser calls this API (SST's default CORS would allow every origin); the console has its own (ConsoleStack).
+    cors: false,
     ...(authorization.kind === "jwt" && { authorizers: { jwt: { type: "jwt" as const, jwt: { issuer: authorization.issuer, audience: authorization.audience } } } }),
     defaults: { authorizer: authorization.kind, throttle: API_THROTTLE },
     accessLog: { retention: isProtectedStage(app.stage) ? "one_year" : "one_month" },

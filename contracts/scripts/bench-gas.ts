@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   console.log(`commitSteady ${fmt(commitSteady)}; routed store ${fmt(Number(routed!.gasUsed))} vs direct ${fmt(Number(direct!.gasUsed))}; admin facet runtime ${fmt(adminBytes)} bytes (EIP-170 limit 24,576)`);
   const model = await calibrateGasModel(hre);
   console.log("");
-  console.log("gas model of applyRoutes (worst case: fresh slots) — measured vs packages/core GAS_MODEL (the planner adds 10%)");
+  console.log("gas model of applyRoutes (worst case: fresh slots) — measured vs packages/core GAS_MODEL (the planner adds 2%)");
   console.log("| component | measured | model |");
   console.log("| --------- | -------- | ----- |");
   for (const [key, value] of Object.entries(model)) console.log(`| ${key} | ${fmt(value)} | ${fmt((GAS_MODEL as unknown as Record<string, number>)[key] ?? 0)} |`);

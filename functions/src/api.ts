@@ -6,7 +6,7 @@
  */
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { callerOf, matchRoute } from "./api/routes.js";
-import { internalError, knownErrorResponse, type ApiResponse } from "./api/responses.js";
+import { internalError, knownErrorResponse, withEtag, type ApiResponse } from "./api/responses.js";
 import { containerDeps } from "./composition.js";
 import type { GovernedDeps } from "./governed-deps.js";
 import { withBoundSecrets } from "./secrets.js";
@@ -22,7 +22,9 @@ export function createApiHandler(getDeps: () => GovernedDeps) {
     try {
       const { handle, params } = matchRoute(method, path);
       const deps = { ...getDeps(), actor: caller, owner: context?.awsRequestId ?? "api" };
-      const response = await handle({ params, event, caller }, deps);
+      const handled = await handle({ params, event, caller }, deps);
+      // GETs revalidate: a poll whose answer did not change gets a 304 without a body.
+      const response = method === "GET" ? withEtag(handled, event.headers?.["if-none-match"]) : handled;
       count(`api.${response.statusCode}`);
       return response;
     } catch (error) {

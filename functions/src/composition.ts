@@ -6,7 +6,7 @@
  * governance.ts when a route or step first needs it: the API's read routes never load it.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { boundedClientConfig, DeferredScheduler, DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoRunStore, DynamoTxJournal, EVENTBRIDGE_SCHEDULER_PRECISION_MS, RoutingScheduler, SQS_DELAY_PRECISION_MS } from "@payrox/aws";
+import { boundedClientConfig, DeferredScheduler, DynamoAuditLog, DynamoChainCursorStore, DynamoGasHistory, DynamoIncidentLedger, DynamoRunStore, DynamoTxJournal, EVENTBRIDGE_SCHEDULER_PRECISION_MS, RoutingScheduler, SQS_DELAY_PRECISION_MS } from "@payrox/aws";
 import { findNetwork, loadNetworkConfig, type AnchorStore, type AlertSink, type Clock, type DispatcherEventSource, type DispatcherGateway, type Network, type ResolvedNetwork, type Scheduler, type SchedulerDeps, type SchedulerOptions } from "@payrox/core/runs";
 import { alertDelivery, alertSink, type AlertDeliveryOptions } from "./alerting.js";
 import { DEPLOYMENT_SIGNER, ENV, EnvConfigError, readEnv, type FunctionsEnv } from "./env.js";
@@ -88,7 +88,8 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
   // The chain watcher's proof that PayRox sent a transaction is this journal, not the sender's address.
   const journal = new DynamoTxJournal(table);
   const delivery = alertDelivery(env, table, clock, { ...overrides.alertDelivery, ...(overrides.alerts !== undefined && { bus: overrides.alerts }) });
-  const options: SchedulerOptions | undefined = env.runbookBaseUrl ? { runbookBaseUrl: env.runbookBaseUrl, ...overrides.options } : overrides.options;
+  const fromEnv: SchedulerOptions = { ...(env.runbookBaseUrl && { runbookBaseUrl: env.runbookBaseUrl }), ...(env.approvalStaleAfterMs !== undefined && { approvalStaleAfterMs: env.approvalStaleAfterMs }) };
+  const options: SchedulerOptions | undefined = Object.keys(fromEnv).length > 0 ? { ...fromEnv, ...overrides.options } : overrides.options;
   const audit = new DynamoAuditLog(table);
   const networks = networkLookup(configured);
   // An ERC-1271 approver's network must be configured: its answers are read through that network's RPC.
@@ -108,6 +109,7 @@ export function buildDeps(env: FunctionsEnv, overrides: CompositionOverrides = {
       ...(eventSourceFactory && { events: lazyEventSource((c) => eventSourceFactory(signing(c)), context) }),
     },
     ...anchorsOf(env, overrides.anchors),
+    incidents: new DynamoIncidentLedger(table),
     clock,
     networks,
     loadGovernance: onceSucceeded(async () => (await import("./governance.js")).buildGovernance(governanceContext, overrides.approvalReaders)),

@@ -57,6 +57,8 @@ export const ENV = {
   DEPLOYMENT_ID: "PAYROX_DEPLOYMENT_ID",
   /** Optional `true` on a protected (production) stage, which refuses `approvals: "none"`; default `false`. */
   PROTECTED_STAGE: "PAYROX_PROTECTED_STAGE",
+  /** Optional seconds a proposal may await approval before the watchdog raises `approval-stale` (60 s–30 days); default 24 h. */
+  APPROVAL_STALE_AFTER_SECONDS: "PAYROX_APPROVAL_STALE_AFTER_SECONDS",
 } as const;
 
 /** The `kmsKeyId` a network configuration uses to say "the key this deployment gives the function" ({@link ENV.SIGNER_KEY_ID}). */
@@ -100,6 +102,8 @@ export interface FunctionsEnv {
   deploymentId: string;
   /** A protected (production) stage: approvals are required. */
   protectedStage: boolean;
+  /** Age (ms) past which a proposal awaiting approval raises `approval-stale`; unset = the use cases' default. */
+  approvalStaleAfterMs?: number;
 }
 
 /** A missing or malformed environment variable: a deployment mistake, reported at cold start. */
@@ -176,6 +180,7 @@ const EnvSchema = z.object({
   [ENV.APPROVAL_POLICY]: jsonText('the approval policy, or {"approvals":"none"} stated explicitly to run without approvals').pipe(policyOutline),
   [ENV.DEPLOYMENT_ID]: required("the deployment's id, e.g. <app>-<stage> (the approvals' EIP-712 domain salt)").regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "must be 1–128 letters, digits, '.', '_' or '-', e.g. payrox-prod"),
   [ENV.PROTECTED_STAGE]: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional(),
+  [ENV.APPROVAL_STALE_AFTER_SECONDS]: z.coerce.number({ error: "must be a number of seconds" }).int("must be a whole number of seconds").min(60, "must be at least 60 seconds").max(30 * 24 * 3600, "must be at most 2592000 seconds (30 days)").optional(),
 }).refine((e) => !(e[ENV.PROTECTED_STAGE] === "true" && e[ENV.APPROVAL_POLICY].approvals === "none"), {
   path: [ENV.APPROVAL_POLICY],
   error: `says approvals "none" on a protected stage (${ENV.PROTECTED_STAGE}=true); a protected stage must require approvals: list approvers and a threshold`,
@@ -197,6 +202,7 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
   const e = parsed.data;
   const boundEntries = Object.entries({ connectionTimeoutMs: e[ENV.AWS_CONNECT_TIMEOUT_MS], requestTimeoutMs: e[ENV.AWS_REQUEST_TIMEOUT_MS], maxAttempts: e[ENV.AWS_MAX_ATTEMPTS] }).filter(([, v]) => v !== undefined);
   const routingKey = e[ENV.PAGERDUTY_ROUTING_KEY];
+  const stale = e[ENV.APPROVAL_STALE_AFTER_SECONDS];
   const bounds = boundEntries.length ? (Object.fromEntries(boundEntries) as Partial<AwsClientBounds>) : undefined;
   return {
     tableName: e[ENV.TABLE_NAME],
@@ -219,5 +225,6 @@ export function readEnv(source: Record<string, string | undefined>): FunctionsEn
     approvalPolicy: source[ENV.APPROVAL_POLICY]!,
     deploymentId: e[ENV.DEPLOYMENT_ID],
     protectedStage: e[ENV.PROTECTED_STAGE] === "true",
+    ...(stale !== undefined && { approvalStaleAfterMs: stale * 1000 }),
   };
 }

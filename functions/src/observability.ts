@@ -20,7 +20,8 @@ export function count(name: string, value = 1): void {
 
 /** Publishes the invocation's metrics (a no-op when none were added). */
 export function flushMetrics(): void {
-  metrics.publishStoredMetrics();
+  // Publishing none makes Powertools warn on every invocation (a step now publishes only single metrics).
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
 /** `StepOutcomes` of one step invocation, by network and outcome. */

@@ -8,6 +8,7 @@
 import type { Context } from "aws-lambda";
 import { redeliverAlerts, redriveStalledRuns, watchdogSweep, type RedeliverAlertsReturnType, type RedriveStalledRunsReturnType, type SchedulerDeps, type WatchdogSweepReturnType } from "@payrox/core/runs";
 import { containerDeps } from "./composition.js";
+import { withGovernance, type GovernedDeps } from "./governed-deps.js";
 import { withBoundSecrets } from "./secrets.js";
 import { MetricName } from "./metric-names.js";
 import { count, flushMetrics, logger, recordAlertDeliveriesFailed } from "./observability.js";
@@ -19,7 +20,7 @@ export type WatchdogResult = WatchdogSweepReturnType & RedriveStalledRunsReturnT
 export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
   return async (_event: unknown, context?: Pick<Context, "awsRequestId">): Promise<WatchdogResult> => {
     try {
-      const deps = { ...getDeps(), actor: "watchdog", owner: context?.awsRequestId ?? "watchdog" };
+      const deps = await governedIfPossible({ ...getDeps(), actor: "watchdog", owner: context?.awsRequestId ?? "watchdog" });
       const result = await watchdogSweep(deps);
       const { redriven } = await redriveStalledRuns(deps);
       const alertDeliveries = await redeliverAlerts(deps);
@@ -34,6 +35,20 @@ export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
       flushMetrics();
     }
   };
+}
+
+/**
+ * The deps with the deployment's governance, which the chain watcher needs to tell a commit with a verified
+ * quorum from one without. A policy that can't be built does not stop the watchdog (it is the alarm): the
+ * sweep runs without it, so every commit of a proposal made under a policy is reported as unverifiable.
+ */
+async function governedIfPossible(deps: GovernedDeps): Promise<SchedulerDeps> {
+  try {
+    return await withGovernance(deps);
+  } catch (error) {
+    logger.error("watchdog: the approval policy can't be built; commits under it are reported as unverified", { error: error as Error });
+    return deps;
+  }
 }
 
 /** The watchdog Lambda's entry point. */

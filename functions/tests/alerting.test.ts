@@ -31,6 +31,25 @@ function emfRecords(): { names: string[]; dimensions: string[][]; namespace: str
 }
 
 describe("observability metrics", () => {
+  it("flushes an invocation that stored no metric silently, and one that did as one EMF record", async () => {
+    // Prepare
+    const warnings: unknown[] = [];
+    // Powertools writes its warnings through a Console of its own on the process's streams.
+    vi.spyOn(console, "warn").mockImplementation((...args) => void warnings.push(args));
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (warnings.push(String(chunk)), true));
+    const { count, flushMetrics } = await import("../src/observability.js");
+
+    // Act
+    flushMetrics();
+    const silent = [...lines];
+    count("watchdog.checked", 3);
+    flushMetrics();
+
+    // Assess
+    expect({ warnings, silent: silent.filter((l) => l.includes("metrics")) }).toEqual({ warnings: [], silent: [] });
+    expect(emfRecords()).toEqual([expect.objectContaining({ names: ["watchdog.checked"], values: expect.objectContaining({ "watchdog.checked": 3 }) })]);
+  });
+
   it("publishes GasUsed by step and network, ActivationLatenessSeconds without dimensions and AlertsRaised by type, nothing else attached", async () => {
     // Prepare
     const { recordActivationLateness, recordAlertRaised, recordGasUsed } = await import("../src/observability.js");

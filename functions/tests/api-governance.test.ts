@@ -254,6 +254,33 @@ describe("a proposal under a 2-of-3 policy", () => {
     expect(trail.body.verification.ok).toBe(true);
   });
 
+  it("lets the watchdog's chain watcher see the approved quorum behind the proposal's commit (no commit-without-quorum)", async () => {
+    // Prepare: the commit of the approved root as the chain would report it, on the first network.
+    const { createWatchdogHandler } = await import("../src/watchdog.js");
+    const network = HARNESS_NETWORKS[0];
+    const root = (await api.call({ method: "GET", path: `/proposals/${id}` })).body.proposal.root as string;
+    const commit = { network, name: "RootCommitted", args: { root, epoch: "1", eta: "0", leafCount: String(subject.leafCount) }, txHash: "0x" + "ab".repeat(32), from: DISPATCHER, blockNumber: 5, blockHash: "0x" + "05".repeat(32), logIndex: 0 };
+    const events = {
+      networks: () => [network],
+      ownSenders: async () => [],
+      head: async () => ({ number: 10, hash: "0x" + "0a".repeat(32) }),
+      blockHash: async (_n: string, b: number) => "0x" + b.toString(16).padStart(2, "0").repeat(32),
+      getLogs: async (_n: string, from: number, to: number) => (from <= 5 && 5 <= to ? [commit] : []),
+    };
+    const raised: string[] = [];
+    const watching = (deps: typeof api.deps) => ({ ...deps, alerts: { raise: async (alert: { type: string }) => void raised.push(alert.type) }, monitoring: { ...deps.monitoring!, events, cursors: { get: async () => undefined, put: async () => {} } } });
+
+    // Act: the watchdog as deployed (governance built from the environment), then one without governance.
+    const governed = await createWatchdogHandler(() => watching(api.deps))({});
+    const ungoverned = await createWatchdogHandler(() => ({ ...watching(api.deps), loadGovernance: undefined }))({});
+
+    // Assess
+    const countOf = (r: typeof governed) => r.chain!.reduce((n, c) => n + (c.ok ? c.withoutQuorum : 0), 0);
+    expect(countOf(governed)).toBe(0);
+    expect(countOf(ungoverned)).toBe(1);
+    expect(raised.filter((t) => t === "commit-without-quorum")).toHaveLength(1);
+  });
+
   it("takes no more signatures once approved (409 proposal-closed)", async () => {
     // Act
     const { status, body } = await submit(id, { action: "Withdraw", nonce: 1, signature: await sign(bob, subject, "Withdraw", 1) });

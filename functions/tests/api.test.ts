@@ -31,13 +31,13 @@ let manifest: Manifest;
 /** Chain calls beyond reading facet code: the API must make none. */
 const chain = { calls: 0 };
 
-function event(method: string, path: string, options: { body?: string; query?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
+function event(method: string, path: string, options: { body?: string; query?: Record<string, string>; headers?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
   return {
     version: "2.0",
     routeKey: "$default",
     rawPath: path,
     rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...options.headers },
     ...(options.query && { queryStringParameters: options.query }),
     ...(options.body !== undefined && { body: options.body }),
     isBase64Encoded: false,
@@ -162,6 +162,41 @@ describe("api handler", () => {
     expect(status).toBe(200);
     expect(body.entries[0].event).toBe("proposal.created");
     expect(body.verification.ok).toBe(true);
+  });
+
+  it("answers a GET whose answer did not change 304 without a body (ETag), and a POST never", async () => {
+    // Prepare
+    const first = await handler(event("GET", "/networks"), { awsRequestId: "etag-1" });
+    const etag = String(first.headers!.etag);
+    // Act
+    const again = await handler(event("GET", "/networks", { headers: { "if-none-match": etag } }), { awsRequestId: "etag-2" });
+    const list = await handler(event("GET", "/proposals", { headers: { "if-none-match": etag } }), { awsRequestId: "etag-3" });
+    // Assess
+    expect(first.statusCode).toBe(200);
+    expect(again).toMatchObject({ statusCode: 304, body: "", headers: { etag } });
+    expect(list.statusCode).toBe(200);
+    expect(list.headers!.etag).not.toBe(etag);
+  });
+
+  it("lists alert incidents newest first with their evidence (GET /alerts), and refuses a bad limit", async () => {
+    // Prepare: an incident raised through the deployment's own alert sink
+    await deps.alerts.raise({ type: "codehash-mismatch", severity: "critical", dedupeKey: "codehash-mismatch:p-alerts:base", proposalId: "p-alerts", network: "base", message: "facet code changed", evidence: { values: { expected: "0xaa", actual: "0xbb" } }, id: "a1", status: "raised", atMs: Date.now(), runbook: "packages/core/RUNBOOKS.md#codehash-mismatch" } as Alert);
+    // Act
+    const { status, body } = await call("GET", "/alerts", { query: { limit: "10" } });
+    // Assess
+    expect(status).toBe(200);
+    expect(body.alerts[0]).toMatchObject({ type: "codehash-mismatch", status: "open", network: "base", proposalId: "p-alerts", message: "facet code changed", evidence: { values: { expected: "0xaa", actual: "0xbb" } } });
+    await expectRefused(call("GET", "/alerts", { query: { limit: "0" } }), 400, "invalid-query");
+  });
+
+  it("reads each configured network's dispatcher live (GET /networks/live) without configuration secrets", async () => {
+    // Act
+    const { status, body } = await call("GET", "/networks/live");
+    // Assess
+    expect(status).toBe(200);
+    expect(body.networks.map((n: { network: string }) => n.network).sort()).toEqual([...TARGETS].sort());
+    for (const n of body.networks) expect(n).toMatchObject({ ok: true, activeEpoch: 0, pendingRoot: ZeroHash, paused: false });
+    expect(JSON.stringify(body)).not.toContain(SECRET_RPC);
   });
 
   it("lists the registry's networks without configuration secrets", async () => {

@@ -177,8 +177,31 @@ describe("API_ROUTE_KEYS", () => {
     });
 
     // Assess
-    expect(API_ROUTE_KEYS).toHaveLength(9);
-    expect(API_ROUTE_KEYS).toEqual(expect.arrayContaining(["GET /policy", "POST /proposals/{id}/approvals", "GET /proposals/{id}/approvals"]));
+    // Every route, no more: a route the stack does not declare is unreachable in AWS.
+    expect([...API_ROUTE_KEYS].sort()).toEqual(
+      [
+        "POST /proposals", "GET /proposals", "GET /proposals/{id}", "GET /proposals/{id}/audit", "POST /proposals/{id}/cancel",
+        "GET /proposals/{id}/review", "GET /policy", "POST /proposals/{id}/approvals", "GET /proposals/{id}/approvals", "GET /networks",
+        "GET /alerts", "GET /networks/live",
+      ].sort(),
+    );
     for (const match of matched) expect(match).not.toThrow();
+  });
+});
+
+describe("callerOf", () => {
+  it("names the IAM principal, else the verified JWT's issuer and subject, else anonymous", async () => {
+    // Prepare
+    const { callerOf } = await import("../src/api/routes.js");
+    const event = (authorizer: unknown) => ({ requestContext: { authorizer } }) as never;
+
+    // Act
+    const iam = callerOf(event({ iam: { userArn: "arn:aws:iam::123456789012:user/ci" } }));
+    const jwt = callerOf(event({ jwt: { claims: { iss: "https://issuer.example", sub: "user-7" } } }));
+    const none = callerOf(event(undefined));
+    const noSubject = callerOf(event({ jwt: { claims: { iss: "https://issuer.example" } } }));
+
+    // Assess
+    expect([iam, jwt, none, noSubject]).toEqual(["arn:aws:iam::123456789012:user/ci", "oidc:https://issuer.example#user-7", "anonymous", "anonymous"]);
   });
 });

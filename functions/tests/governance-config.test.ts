@@ -89,6 +89,20 @@ describe("readEnv › approval policy", () => {
     // Assess
     expect(problems.map((p) => p.variable).sort()).toEqual([ENV.DEPLOYMENT_ID, ENV.PROTECTED_STAGE].sort());
   });
+  it("takes the approval-stale age in seconds (60 s – 30 days) into the use cases' options", async () => {
+    // Prepare
+    const { buildDeps } = await import("../src/composition.js");
+
+    // Act
+    const env = readEnv({ ...harnessEnv("t"), [ENV.APPROVAL_STALE_AFTER_SECONDS]: "7200" });
+    const problems = ["59", "2592001", "1.5", "soon"].map((value) => problemOf({ ...harnessEnv("t"), [ENV.APPROVAL_STALE_AFTER_SECONDS]: value }));
+
+    // Assess
+    expect(env.approvalStaleAfterMs).toBe(7_200_000);
+    expect(buildDeps(env).options?.approvalStaleAfterMs).toBe(7_200_000);
+    expect(readEnv(harnessEnv("t")).approvalStaleAfterMs).toBeUndefined();
+    for (const p of problems) expect(p).toEqual([{ variable: ENV.APPROVAL_STALE_AFTER_SECONDS, message: expect.any(String) }]);
+  });
 });
 
 describe("a deployment whose policy can't be used", () => {

@@ -2,7 +2,7 @@
 import { BundleSimulationRevertedError, RelayRefusedError, RelayUnavailableError, TxConfirmationTimeoutError } from "@payrox/chain";
 import { NetworkBusyError, NetworkGasCapError, ProposalRejectedError, ProposalRejection } from "@payrox/core";
 import { describe, expect, it } from "vitest";
-import { knownErrorResponse } from "../src/api/responses.js";
+import { json, knownErrorResponse, withEtag } from "../src/api/responses.js";
 
 describe("knownErrorResponse", () => {
   it("answers 400 naming the network, its per-transaction limit and the call when a manifest can't fit it", () => {
@@ -43,5 +43,36 @@ describe("knownErrorResponse", () => {
       expect(response.headers).toMatchObject({ "retry-after": expect.any(String) });
       expect(JSON.parse(response.body).error.code).toBe(code);
     }
+  });
+});
+
+describe("withEtag", () => {
+  it("tags a 200 with a strong ETag of its body and asks clients to revalidate", () => {
+    // Prepare
+    const response = json(200, { a: 1 });
+    // Act
+    const tagged = withEtag(response, undefined);
+    // Assess
+    expect(tagged.statusCode).toBe(200);
+    expect(tagged.body).toBe(response.body);
+    expect(tagged.headers).toMatchObject({ etag: expect.stringMatching(/^"[A-Za-z0-9_-]{32}"$/), "cache-control": "no-cache", "content-type": "application/json" });
+    expect(withEtag(json(200, { a: 2 }), undefined).headers!.etag).not.toBe(tagged.headers!.etag);
+  });
+
+  it("answers 304 without a body when If-None-Match names the current tag (also weak or in a list)", () => {
+    // Prepare
+    const etag = String(withEtag(json(200, { a: 1 }), undefined).headers!.etag);
+    // Act
+    const results = [etag, `W/${etag}`, `"other", ${etag}`].map((header) => withEtag(json(200, { a: 1 }), header));
+    // Assess
+    for (const r of results) expect(r).toEqual({ statusCode: 304, headers: { etag, "cache-control": "no-cache" }, body: "" });
+    expect(withEtag(json(200, { a: 2 }), etag).statusCode).toBe(200);
+  });
+
+  it("leaves errors untagged", () => {
+    // Prepare
+    const refused = json(404, { error: { code: "proposal-not-found", message: "x" } });
+    // Act + Assess
+    expect(withEtag(refused, "*")).toBe(refused);
   });
 });

@@ -8,7 +8,7 @@ import { sendActivate, sendCommit } from "./lifecycle.js";
 import { keccak256, type Contract } from "ethers";
 
 /** The measured components (the replaced-list slot and proof hash costs are fixed by the EVM's prices). */
-export type MeasuredGasModel = Omit<GasModel, "replacedListSlot" | "perProofHash">;
+export type MeasuredGasModel = Omit<GasModel, "replacedListSlot" | "replacedListUpdate" | "perProofHash">;
 
 /** Runs the calibration workloads and derives each component by differences. */
 export async function calibrateGasModel(hre: HardhatRuntimeEnvironment): Promise<MeasuredGasModel> {

@@ -3,7 +3,7 @@
  * manifest, reads facet code), cancel (may send a transaction) and review (reads live routing and fees). routes.ts loads this module on their
  * first request: in the bundle it is a chunk of its own, off the API's cold start.
  */
-import { cancelProposal, proposeUpgrade, reviewProposal, type SchedulerDeps } from "@payrox/core";
+import { cancelProposal, proposeUpgrade, readLiveNetworks, reviewProposal, type SchedulerDeps } from "@payrox/core";
 import { json, type ApiResponse } from "./responses.js";
 import { parseJsonBody, ProposeBodySchema, validate } from "./schemas.js";
 import { runView, summary, type RouteRequest } from "./views.js";
@@ -32,4 +32,9 @@ export async function cancel({ params, caller }: RouteRequest, deps: SchedulerDe
 /** GET /proposals/{id}/review: the proposal's diff, plan, cost, timeline and approval digest per network (reads only). */
 export async function review({ params }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
   return json(200, await reviewProposal({ proposalId: params.id! }, deps));
+}
+
+/** GET /networks/live: each configured network's dispatcher as read now (epoch, roots, pause); reads only. */
+export async function liveNetworks(_req: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
+  return json(200, { readAtMs: deps.clock.now(), networks: await readLiveNetworks(deps) });
 }

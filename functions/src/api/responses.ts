@@ -2,6 +2,7 @@
  * JSON responses of the HTTP API and the mapping of errors to them: the caller's mistakes are 4xx with
  * a stable code and a message saying what to do; anything else is a 500 with a generic message.
  */
+import { createHash } from "node:crypto";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { InvalidCursorError, isServiceUnavailable, ItemTooLargeError, ProposalExistsError, StoreInputError } from "@payrox/aws";
 import { BundleSimulationRevertedError, ChainError, RelayRefusedError, RelayUnavailableError, TxConfirmationTimeoutError } from "@payrox/chain/errors";
@@ -29,6 +30,21 @@ export const RETRY_AFTER_SECONDS = 5;
 /** A JSON response. */
 export function json(statusCode: number, body: unknown): ApiResponse {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+}
+
+/**
+ * A GET's 200 with a strong `ETag` (a hash of the body) and `Cache-Control: no-cache`, or a 304 with no
+ * body when `ifNoneMatch` names that tag: a console polling every few seconds moves no body while
+ * nothing changed. Anything but a 200 is returned as is.
+ */
+export function withEtag(response: ApiResponse, ifNoneMatch: string | undefined): ApiResponse {
+  if (response.statusCode !== 200) return response;
+  const etag = `"${createHash("sha256").update(response.body).digest("base64url").slice(0, 32)}"`;
+  const headers: Record<string, string | number | boolean> = { ...response.headers, etag, "cache-control": "no-cache" };
+  const matches = ifNoneMatch !== undefined && (ifNoneMatch.trim() === "*" || ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag));
+  if (!matches) return { ...response, headers };
+  const { "content-type": _type, ...rest } = headers;
+  return { statusCode: 304, headers: rest, body: "" };
 }
 
 /** The `{ error: { code, message } }` body every failure carries. */

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { AnchorIntegrityError, OPERATIONS_AUDIT_STREAM, checkAgainstAnchors, listNetworks, verifyAuditChain, ProposalNotFoundError, type AuditEntry, type SchedulerDeps } from "@payrox/core/runs";
 import { withGovernance, type GovernedDeps } from "../governed-deps.js";
 import { ApiError, json, type ApiResponse } from "./responses.js";
-import { ListQuerySchema, ProposalIdSchema, validate } from "./schemas.js";
+import { AlertsQuerySchema, ListQuerySchema, ProposalIdSchema, validate } from "./schemas.js";
 import { runView, summary, type RouteRequest } from "./views.js";
 
 export type { RouteRequest };
@@ -21,6 +21,8 @@ const ROUTES: Route[] = [
   { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/cancel$/, handle: onFirstUse("cancel"), key: "POST /proposals/{id}/cancel" },
   { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/review$/, handle: async (req, deps) => (await import("./chain-routes.js")).review(req, deps), key: "GET /proposals/{id}/review" },
   { method: "GET", path: /^\/networks$/, handle: networks, key: "GET /networks" },
+  { method: "GET", path: /^\/networks\/live$/, handle: async (req, deps) => (await import("./chain-routes.js")).liveNetworks(req, deps), key: "GET /networks/live" },
+  { method: "GET", path: /^\/alerts$/, handle: alerts, key: "GET /alerts" },
   { method: "GET", path: /^\/policy$/, handle: governanceRoute("policy"), key: "GET /policy" },
   { method: "POST", path: /^\/proposals\/(?<id>[^/]+)\/approvals$/, handle: governanceRoute("approve"), key: "POST /proposals/{id}/approvals" },
   { method: "GET", path: /^\/proposals\/(?<id>[^/]+)\/approvals$/, handle: governanceRoute("approvals"), key: "GET /proposals/{id}/approvals" },
@@ -76,11 +78,18 @@ function decodePathParam(value: string): string {
   }
 }
 
-/** The caller's IAM principal (HTTP API IAM authorizer), or `anonymous`. */
+/**
+ * The caller: its IAM principal (the CLI's API, IAM authorizer), else `oidc:<issuer>#<subject>` of a JWT the
+ * API Gateway authorizer verified (the console's browser API), else `anonymous`.
+ */
 export function callerOf(event: APIGatewayProxyEventV2): string {
-  // The plain v2 event type has no authorizer; with IAM auth the context carries `authorizer.iam`.
-  const context = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
-  return context.authorizer?.iam?.userArn || "anonymous";
+  // The plain v2 event type has no authorizer; with IAM auth the context carries `authorizer.iam`, with JWT `authorizer.jwt.claims`.
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: string }; jwt?: { claims?: Record<string, unknown> } } };
+  const iam = context.authorizer?.iam?.userArn;
+  if (iam) return iam;
+  const claims = context.authorizer?.jwt?.claims;
+  if (claims && typeof claims.sub === "string" && claims.sub) return `oidc:${typeof claims.iss === "string" ? claims.iss : "unknown-issuer"}#${claims.sub}`;
+  return "anonymous";
 }
 
 async function list({ event }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
@@ -115,6 +124,12 @@ async function anchoring(proposalId: string, entries: AuditEntry[], deps: Schedu
     if (!(error instanceof AnchorIntegrityError)) throw error;
     return { configured: true as const, ok: false as const, proposalId, reason: "anchor-store-inconsistent", detail: error.message };
   }
+}
+
+async function alerts({ event }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {
+  const { limit } = validate(AlertsQuerySchema, event.queryStringParameters ?? {}, "invalid-query");
+  // Newest first; each incident with its raised alert's message, evidence and runbook link.
+  return json(200, { alerts: deps.incidents ? await deps.incidents.listIncidents({ limit }) : [] });
 }
 
 async function networks(_req: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {

@@ -46,6 +46,11 @@ export const ListQuerySchema = z.strictObject({
   cursor: z.string().min(1, "cursor must not be empty").optional(),
 });
 
+/** `GET /alerts?limit=1..100` (default 50). */
+export const AlertsQuerySchema = z.strictObject({
+  limit: z.coerce.number({ error: "limit must be a number" }).int("limit must be an integer").min(1, "limit must be at least 1").max(100, "limit must be at most 100").default(50),
+});
+
 /**
  * Decodes and parses a JSON body, enforcing {@link MAX_BODY_BYTES} and {@link MAX_JSON_DEPTH}.
  * @throws {ApiError} 413 body-too-large, 400 body-too-deep, 400 malformed-json

@@ -13,7 +13,7 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 export function parseCommandArgs<const O extends Options>(command: string, argv: string[], options: O, positionals: { min: number; max: number; names: string }) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: attachNegativeValues(argv, options), options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(usageMessage(error as Error), command);
   }
@@ -31,12 +31,28 @@ export function required<T>(value: T | undefined, flag: string, command: string)
   return value;
 }
 
-/** A non-negative integer flag; accepts `_` or `,` as digit separators (4_250_000, 4,250,000). */
+/**
+ * `--flag -5` as `--flag=-5` for a flag that takes a value: parseArgs would read "-5" as a flag and say
+ * "needs a value", where the real problem is the number's sign (said by {@link integerFlag}).
+ */
+function attachNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([\w-]+)$/.exec(argv[i])?.[1];
+    if (name && options[name]?.type === "string" && /^-\d/.test(argv[i + 1] ?? "")) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** An integer flag of at least `min` (0 or 1); accepts `_` or `,` as digit separators (4_250_000, 4,250,000). */
 export function integerFlag(value: string | undefined, flag: string, command: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
   const digits = value.replace(/[_,]/g, "");
   const n = Number(digits);
-  if (!/^\d+$/.test(digits) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}, got "${value}"`, command);
+  if (!/^\d+$/.test(digits) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${flag} must be a positive integer${min === 0 ? " or 0" : min > 1 ? ` ≥ ${min}` : ""}, got "${value}"`, command);
+  }
   return n;
 }
 

@@ -5,8 +5,8 @@
 import { dirname, resolve } from "node:path";
 import { FunctionFragment } from "ethers/abi";
 import * as z from "zod";
-import { AddressSchema, Bytes32Schema, ManifestSchema, zodIssues, type BuildInput, type ManifestIssue } from "@payrox/core";
-import { ArtifactIndex } from "./artifacts.js";
+import { AddressSchema, Bytes32Schema, ManifestConflictError, ManifestSchema, zodIssues, type BuildInput, type ManifestIssue } from "@payrox/core";
+import { ArtifactIndex, type ArtifactKind } from "./artifacts.js";
 import { BuildSpecInvalidError } from "./errors.js";
 import { readTextFile } from "./files.js";
 
@@ -31,9 +31,11 @@ export const FacetSpecSchema = z
     address: AddressSchema.optional().describe("a deployed facet's address (EIP-55)"),
     create2: Create2Schema.optional(),
     functions: z.array(z.string().min(1)).min(1).optional().describe("functions to route, by signature or unique name; default all"),
+    exclude: z.array(z.string().min(1)).min(1).optional().describe("functions not to route, by signature or unique name; the others are routed"),
   })
   .strict()
-  .refine((f) => (f.address === undefined) !== (f.create2 === undefined), ONE_LOCATION);
+  .refine((f) => (f.address === undefined) !== (f.create2 === undefined), ONE_LOCATION)
+  .refine((f) => f.functions === undefined || f.exclude === undefined, { message: "give `functions` (what to route) or `exclude` (what not to route), not both", path: ["exclude"] });
 
 /** The initializer of a build spec: a contract, where it lives, and the call activation makes. */
 export const InitSpecSchema = z
@@ -58,7 +60,7 @@ export const BuildSpecSchema = z
     name: ManifestSchema.shape.name,
     baseEpoch: ManifestSchema.shape.baseEpoch,
     previousRoot: Bytes32Schema.describe("active root at baseEpoch, lowercase (zero hash at epoch 0)"),
-    artifacts: z.string().min(1, "the Hardhat artifacts directory (relative to the spec file)"),
+    artifacts: z.string().min(1, "the Hardhat artifacts or Foundry out/ directory (relative to the spec file)"),
     facets: z.array(FacetSpecSchema),
     remove: z.array(z.string().min(1)).optional().describe("selectors (0x12345678) or signatures to remove"),
     init: InitSpecSchema.optional().describe("initializer activation runs right after the switch"),
@@ -68,19 +70,36 @@ export const BuildSpecSchema = z
 
 export type BuildSpec = z.infer<typeof BuildSpecSchema>;
 
+/** One artifact a spec read: for which field, which contract, which file, and which kind. */
+export interface ArtifactRead {
+  path: string;
+  name: string;
+  file: string;
+  kind: ArtifactKind;
+}
+
 /** A loaded spec: the builder's input and the artifacts it came from. */
 export interface LoadedBuildSpec {
   spec: BuildSpec;
   input: BuildInput;
   artifacts: ArtifactIndex;
+  /** Every artifact read, in spec order (facets, then the initializer). */
+  read: ArtifactRead[];
+}
+
+/** Options of {@link loadBuildSpec}. */
+export interface LoadBuildSpecOptions {
+  /** An initializer given on the command line, used instead of the spec's (which must then have none). */
+  init?: InitSpec;
+  /** The command reads the contracts' code from the chain (`--rpc`): a bare ABI artifact is enough. @default false */
+  codeFromChain?: boolean;
 }
 
 /**
- * Reads and validates the spec at `path`, and loads its artifacts.
- * @param init an initializer given on the command line, used instead of the spec's (which must then have none)
+ * Reads and validates the spec at `path`, and loads its artifacts (Hardhat, Foundry or bare ABI).
  * @throws FileAccessError (unreadable); BuildSpecInvalidError naming each bad field (JSON, schema, artifacts).
  */
-export async function loadBuildSpec(path: string, init?: InitSpec): Promise<LoadedBuildSpec> {
+export async function loadBuildSpec(path: string, { init, codeFromChain = false }: LoadBuildSpecOptions = {}): Promise<LoadedBuildSpec> {
   const text = await readTextFile(path);
   let value: unknown;
   try {
@@ -97,19 +116,25 @@ export async function loadBuildSpec(path: string, init?: InitSpec): Promise<Load
   if (!artifacts) throw new BuildSpecInvalidError(path, [{ path: "artifacts", message: `${artifactsDir} is not a readable directory` }]);
   const issues: ManifestIssue[] = [];
   const facets: BuildInput["facets"] = [];
+  const read: ArtifactRead[] = [];
   for (const [i, facet] of spec.facets.entries()) {
-    const artifact = await artifacts.load(facet.artifact, `facets[${i}].artifact`, issues);
-    if (artifact) facets.push({ name: facet.artifact, abi: artifact.abi, bytecode: artifact.bytecode, deployedBytecode: artifact.deployedBytecode, address: facet.address, create2: facet.create2, functions: facet.functions });
+    const artifact = await artifacts.load(facet.artifact, `facets[${i}].artifact`, issues, { codeFromChain });
+    if (!artifact) continue;
+    read.push({ path: `facets[${i}].artifact`, name: facet.artifact, file: artifact.path, kind: artifact.kind });
+    facets.push({ name: facet.artifact, abi: artifact.abi, bytecode: artifact.bytecode, deployedBytecode: artifact.deployedBytecode, address: facet.address, create2: facet.create2, functions: facet.functions, exclude: facet.exclude });
   }
   const remove = spec.remove?.map((item, i) => canonicalRemoval(item, `remove[${i}]`, issues));
   let initInput: BuildInput["init"];
   if (spec.init) {
-    const artifact = await artifacts.load(spec.init.artifact, "init.artifact", issues);
+    const artifact = await artifacts.load(spec.init.artifact, "init.artifact", issues, { codeFromChain });
     const { artifact: name, ...call } = spec.init;
-    if (artifact) initInput = { name, abi: artifact.abi, bytecode: artifact.bytecode, deployedBytecode: artifact.deployedBytecode, ...call };
+    if (artifact) {
+      read.push({ path: "init.artifact", name, file: artifact.path, kind: artifact.kind });
+      initInput = { name, abi: artifact.abi, bytecode: artifact.bytecode, deployedBytecode: artifact.deployedBytecode, ...call };
+    }
   }
   if (issues.length) throw new BuildSpecInvalidError(path, issues);
-  return { spec, artifacts, input: { name: spec.name, baseEpoch: spec.baseEpoch, previousRoot: spec.previousRoot, facets, remove, ...(initInput && { init: initInput }) } };
+  return { spec, artifacts, read, input: { name: spec.name, baseEpoch: spec.baseEpoch, previousRoot: spec.previousRoot, facets, remove, ...(initInput && { init: initInput }) } };
 }
 
 /**
@@ -127,7 +152,18 @@ function canonicalRemoval(item: string, path: string, issues: ManifestIssue[]): 
   }
 }
 
-/** The spec's field paths in a builder error (facets[i]…, remove[i], init…) refer to the spec: report them as such. */
-export function asSpecIssues(path: string, issues: readonly ManifestIssue[], cause: unknown): BuildSpecInvalidError | undefined {
-  return issues.every((i) => /^((facets|remove)\[\d+\]|init(\.|$))/.test(i.path)) ? new BuildSpecInvalidError(path, [...issues], { cause }) : undefined;
+/**
+ * The spec's field paths in a builder error (facets[i]…, remove[i], init…) refer to the spec: report them
+ * as such (a facet's `name` is the spec's `artifact`). Conflicts stay a ManifestConflictError.
+ */
+export function asSpecIssues(path: string, issues: readonly ManifestIssue[], cause: unknown): BuildSpecInvalidError | ManifestConflictError | undefined {
+  if (!issues.every((i) => /^((facets|remove)\[\d+\]|init(\.|$))/.test(i.path))) return undefined;
+  const toSpec = (p: string) => p.replace(/^(facets\[\d+\])\.name$/, "$1.artifact");
+  const mapped = issues.map((i) => ({
+    ...i,
+    path: toSpec(i.path),
+    ...(i.conflict && { conflict: { ...i.conflict, facet: { ...i.conflict.facet, path: toSpec(i.conflict.facet.path) }, ...(i.conflict.other && { other: { ...i.conflict.other, path: toSpec(i.conflict.other.path) } }) } }),
+    message: i.message.replace(/(facets\[\d+\])\.name\b/g, "$1.artifact"),
+  }));
+  return cause instanceof ManifestConflictError ? new ManifestConflictError(mapped) : new BuildSpecInvalidError(path, mapped, { cause });
 }

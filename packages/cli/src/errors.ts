@@ -40,6 +40,29 @@ export class FileAccessError extends CliError {
   }
 }
 
+/** An input file is refused before or while it is read: not a regular file, over the size limit, not UTF-8. */
+export class InputFileRefusedError extends CliError {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`refusing input ${path}: it ${problem}`);
+  }
+}
+
+/** `manifest diff` would remove more than half of the live selectors; `--allow-mass-removal` accepts it. */
+export class MassRemovalError extends CliError {
+  constructor(
+    readonly remove: number,
+    readonly live: number,
+  ) {
+    super(
+      `the desired routing would remove ${remove} of the ${live} live selectors (more than half): is it the COMPLETE desired routing? ` +
+        `(a desired manifest lists every route that should stay live, not just changes). If the removal is intended, add --allow-mass-removal`,
+    );
+  }
+}
+
 /** A build spec is malformed or names artifacts that can't be used; `issues` names each bad field. */
 export class BuildSpecInvalidError extends CliError {
   constructor(

@@ -1,5 +1,10 @@
 /** Process entry of `payrox` (loaded by bin/payrox.js through tsx). */
+import { format } from "node:util";
 import { run } from "./run.js";
+
+// stdout carries only the command's own output (a --json document must parse): whatever a library
+// prints through console (ethers' "[Warning] Invalid Fragment …", "duplicate definition") goes to stderr.
+for (const method of ["log", "info", "debug", "warn"] as const) console[method] = (...args: unknown[]) => void process.stderr.write(format(...args) + "\n");
 
 // The SDK's Node 22 notice concerns future SDK releases; the pinned ones run on Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -118,10 +118,10 @@ describe("payrox devnet up flags", () => {
 
   it("refuses more networks than the registry's devnets, a zero delay, an unknown jitter and --no-propose without --attach (exit 2, nothing started)", async () => {
     expect(await usage("--networks", "22")).toMatchObject({ code: 2, stderr: expect.stringMatching(/at most 21/) });
-    expect(await usage("--delay", "0")).toMatchObject({ code: 2, stderr: expect.stringMatching(/--delay must be an integer ≥ 1/) });
+    expect(await usage("--delay", "0")).toMatchObject({ code: 2, stderr: expect.stringMatching(/--delay must be a positive integer, got/) });
     expect(await usage("--jitter", "sometimes")).toMatchObject({ code: 2, stderr: expect.stringMatching(/none or eventbridge/) });
     expect(await usage("--no-propose")).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs --attach/) });
-    expect(await usage("--selectors", "20")).toMatchObject({ code: 2, stderr: expect.stringMatching(/--selectors must be an integer ≥ 68/) });
+    expect(await usage("--selectors", "20")).toMatchObject({ code: 2, stderr: expect.stringMatching(/--selectors must be a positive integer ≥ 68/) });
   });
 
   it("reports a missing state file given to --attach (exit 1)", async () => {

@@ -115,8 +115,8 @@ describe("payrox manifest build", () => {
 
     expect(run.code).toBe(1);
     const { error } = stdoutJson<{ error: { name: string; message: string } }>(run);
-    expect(error.name).toBe("SelectorCollisionError");
-    expect(error.message).toMatch(new RegExp(`CounterFacetV1 ${V1} \\(version\\(\\)\\) and CounterFacetV2 ${V2}`));
+    expect(error.name).toBe("ManifestConflictError");
+    expect(error.message).toMatch(new RegExp(`facets\\[1\\]\\.artifact: selector 0x54fd4d50 is claimed twice: CounterFacetV2 ${V2} \\(version\\(\\)\\) and, at facets\\[0\\]\\.artifact, CounterFacetV1 ${V1}`));
     expect(existsSync(join(dir, "clash.json"))).toBe(false);
   });
 

@@ -1,6 +1,7 @@
 /**
  * Every error @payrox/core throws. A caller can rely on `instanceof CoreError` and walk `cause`.
  */
+import { PROTECTED_HINT } from "./manifest/protected.js";
 
 /** Root of @payrox/core's errors: sets `name`, keeps `cause`. */
 export class CoreError extends Error {
@@ -14,6 +15,20 @@ export class CoreError extends Error {
 export interface ManifestIssue {
   path: string;
   message: string;
+  /** For a selector conflict: the selector, and what claims it (both sides for a collision). */
+  conflict?: ManifestConflict;
+}
+
+/** A selector a build can't route: claimed by two facets, or protected by the dispatcher. */
+export interface ManifestConflict {
+  kind: "collision" | "protected";
+  selector: string;
+  /** The facet function that claims it (spec path, facet, name, signature). */
+  facet: { path: string; facet: string; facetName: string; signature: string };
+  /** A collision: the facet function that claimed it first. */
+  other?: { path: string; facet: string; facetName: string; signature: string };
+  /** Protected: what the dispatcher uses it for. */
+  protectedAs?: string;
 }
 
 /** A manifest (or build spec) is malformed or inconsistent; `issues` names every offending field. */
@@ -75,7 +90,7 @@ export class ProtectedSelectorError extends CoreError {
   ) {
     super(
       `selector ${selector} (${signature || "?"} of ${facetName || "?"}) is the dispatcher's own ${protectedAs}; ` +
-        `the dispatcher never routes it away — rename the facet function`,
+        `the dispatcher serves it itself and never routes it away. Migrating a diamond? Drop its loupe (DiamondLoupeFacet), ERC-165 and ownership (OwnershipFacet) facets, or "exclude" such functions; otherwise rename the facet function`,
     );
   }
 }
@@ -89,6 +104,20 @@ export class FacetCodeError extends CoreError {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A build routes selectors it can't: every selector claimed by two facets and every dispatcher-protected
+ * selector, all at once, each as an issue with its `conflict` (spec path, selector, both facets and signatures).
+ */
+export class ManifestConflictError extends ManifestInvalidError {
+  constructor(readonly conflicts: ManifestIssue[]) {
+    super(conflicts);
+    // One line per conflict; the what-to-do of protected selectors (in each issue) said once at the end.
+    const lines = conflicts.map((i) => `  ${i.path}: ${i.message.replace(`; ${PROTECTED_HINT}`, "")}`);
+    const hint = conflicts.some((i) => i.conflict?.kind === "protected") ? `\nProtected selectors: ${PROTECTED_HINT}.` : "";
+    this.message = `${conflicts.length} selector conflict${conflicts.length === 1 ? "" : "s"}:\n${lines.join("\n")}${hint}`;
   }
 }
 

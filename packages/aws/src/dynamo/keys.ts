@@ -155,6 +155,14 @@ export function txHashKey(txHash: string): ItemKey {
   return { PK: `TXHASH#${txHash.toLowerCase()}`, SK: "TXHASH" };
 }
 
+/** The GSI1 partition that lists incidents by opening time (sparse: only incident items carry it). */
+export const INCIDENT_LIST_PARTITION = "INCIDENTS";
+
+/** GSI1 keys of an incident: one partition, sorted by opening time, then dedupe key. */
+export function incidentListKeys(dedupeKey: string, openedAtMs: number): { GSI1PK: string; GSI1SK: string } {
+  return { GSI1PK: INCIDENT_LIST_PARTITION, GSI1SK: `${padNumber("openedAtMs", openedAtMs, 15)}#${keyPart("dedupeKey", dedupeKey)}` };
+}
+
 /** Key of an alert incident (dedupe and resolution state). */
 export function incidentKey(dedupeKey: string): ItemKey {
   return { PK: `INCIDENT#${keyPart("dedupeKey", dedupeKey)}`, SK: "INCIDENT" };

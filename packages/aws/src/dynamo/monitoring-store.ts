@@ -4,15 +4,15 @@
  * (network, step), the chain watcher's cursor per network, and the alert dead letters.
  */
 import { TransactWriteCommand, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
-import type { AlertDeadLetters, ChainCursor, ChainCursorStore, DeadLetter, GasHistory, GasSample, Incident, IncidentLedger, NewAlertDeliveries } from "@payrox/core/runs";
+import type { AlertDeadLetters, ChainCursor, ChainCursorStore, DeadLetter, GasHistory, GasSample, Incident, IncidentLedger, IncidentReader, NewAlertDeliveries } from "@payrox/core/runs";
 import { GasHistoryContentionError, StoreInputError } from "../errors.js";
 import { deliveryPuts } from "./alert-deliveries.js";
 import { retryOnCollision, type CollisionRetryOptions } from "./collision-retry.js";
-import { chainCursorKey, DEAD_LETTER_PARTITION, deadLetterKey, fromItem, gasHistoryKey, incidentKey, ItemType, TableKeys } from "./keys.js";
-import { SingleTable, type DynamoTableOptions } from "./single-table.js";
+import { chainCursorKey, DEAD_LETTER_PARTITION, deadLetterKey, fromItem, gasHistoryKey, INCIDENT_LIST_PARTITION, incidentKey, incidentListKeys, ItemType, TableKeys } from "./keys.js";
+import { SingleTable, type DynamoTableOptions, type Item } from "./single-table.js";
 
-/** {@link IncidentLedger} on the table: `INCIDENT#<dedupeKey>`. */
-export class DynamoIncidentLedger implements IncidentLedger {
+/** {@link IncidentLedger} and {@link IncidentReader} on the table: `INCIDENT#<dedupeKey>`, listed through GSI1. */
+export class DynamoIncidentLedger implements IncidentLedger, IncidentReader {
   readonly #table: SingleTable;
   constructor(options: DynamoTableOptions) {
     this.#table = new SingleTable(options);
@@ -22,7 +22,7 @@ export class DynamoIncidentLedger implements IncidentLedger {
   async open(incident: Incident, deliveries?: NewAlertDeliveries): Promise<boolean> {
     const write = {
       // The item's `type` attribute is the item kind; the alert type is stored as `alertType`.
-      Item: { ...incidentKey(incident.dedupeKey), ...incident, type: ItemType.INCIDENT, alertType: incident.type, status: "open" },
+      Item: { ...incidentKey(incident.dedupeKey), ...incidentListKeys(incident.dedupeKey, incident.openedAtMs), ...incident, type: ItemType.INCIDENT, alertType: incident.type, status: "open" },
       ConditionExpression: "attribute_not_exists(#pk) OR #status = :released",
       ExpressionAttributeNames: { "#pk": TableKeys.PK, "#status": "status" },
       ExpressionAttributeValues: { ":released": "released" },
@@ -84,10 +84,30 @@ export class DynamoIncidentLedger implements IncidentLedger {
   /** The incident, strongly consistent. */
   async get(dedupeKey: string): Promise<Incident | undefined> {
     const item = await this.#table.get(incidentKey(dedupeKey));
-    if (!item) return undefined;
-    const { alertType, ...rest } = fromItem<Omit<Incident, "type"> & { alertType: Incident["type"] }>(item);
-    return { ...rest, type: alertType };
+    return item && incidentOfItem(item);
   }
+
+  /**
+   * Incidents newest first (GSI1, eventually consistent: one opened a moment ago may be missing). Incidents
+   * opened before they carried the list keys are not listed.
+   */
+  async listIncidents({ limit }: { limit: number }): Promise<Incident[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100) throw new StoreInputError("limit", `must be an integer in [1, 100], got ${limit}`);
+    const page = await this.#table.query({
+      IndexName: TableKeys.GSI1,
+      KeyConditionExpression: "#gpk = :partition",
+      ExpressionAttributeNames: { "#gpk": TableKeys.GSI1PK },
+      ExpressionAttributeValues: { ":partition": INCIDENT_LIST_PARTITION },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return page.items.map(incidentOfItem);
+  }
+}
+
+function incidentOfItem(item: Item): Incident {
+  const { alertType, ...rest } = fromItem<Omit<Incident, "type"> & { alertType: Incident["type"] }>(item);
+  return { ...rest, type: alertType };
 }
 
 /** Options of {@link DynamoGasHistory}. */

@@ -67,6 +67,22 @@ describe("DynamoIncidentLedger", () => {
     expect((await deliveries.listDue(60_010, 10)).map((d) => d.destination).sort()).toEqual(["pagerduty", "slack"]);
   });
 
+  it("lists incidents newest opened first, with the raised alert's message, evidence and runbook, resolved ones too", async () => {
+    // Prepare
+    const ledger = new DynamoIncidentLedger(db.options);
+    const older = { ...incident("list:older"), openedAtMs: 9_000_000_000_001, message: "older", evidence: { values: { expected: "0xaa", actual: "0xbb" } }, runbook: "r#a" };
+    const newer = { ...incident("list:newer"), openedAtMs: 9_000_000_000_002, message: "newer" };
+    await ledger.open(older);
+    await ledger.open(newer);
+    await ledger.resolve("list:older", 9_000_000_000_003);
+    // Act
+    const listed = await ledger.listIncidents({ limit: 2 });
+    // Assess
+    expect(listed.map((i) => i.dedupeKey)).toEqual(["list:newer", "list:older"]);
+    expect(listed[1]).toEqual({ ...older, status: "resolved", resolvedAtMs: 9_000_000_000_003 });
+    await expect(ledger.listIncidents({ limit: 0 })).rejects.toBeInstanceOf(StoreInputError);
+  });
+
   it("refuses a dedupe key with the key separator", async () => {
     await expect(new DynamoIncidentLedger(db.options).open(incident("a#b"))).rejects.toBeInstanceOf(StoreInputError);
   });

@@ -30,3 +30,19 @@ export class DispatcherReadError extends ChainError {
     );
   }
 }
+
+/** The address holds no EIP-2535 diamond: no code, or its loupe (facets(), facetAddresses()) does not answer. */
+export class DiamondReadError extends ChainError {
+  constructor(
+    readonly diamond: string,
+    readonly problem: "no-code" | "no-loupe",
+    options?: { cause?: unknown },
+  ) {
+    super(
+      problem === "no-code"
+        ? `there is no contract at ${diamond} on this network; check --diamond and --rpc (right network?)`
+        : `the contract at ${diamond} has no EIP-2535 loupe (facets() and facetAddresses() failed); check --diamond`,
+      options,
+    );
+  }
+}

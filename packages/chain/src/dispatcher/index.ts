@@ -2,3 +2,4 @@
 export * from "./errors.js";
 export * from "./rpc.js";
 export * from "./live-routing.js";
+export * from "./diamond-routing.js";

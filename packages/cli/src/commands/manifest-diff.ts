@@ -1,11 +1,12 @@
 /** `payrox manifest diff`: desired routing vs a live dispatcher → the next epoch's manifest. */
 import { resolve } from "node:path";
-import { assertNotDrifted, diffRouting, ManifestSchema, nextManifest, parseManifest, serializeManifest, type LiveRouting, type Manifest } from "@payrox/core";
+import { assertNotDrifted, diffRouting, ManifestSchema, nextManifest, parseManifest, PROTECTED_SELECTORS, serializeManifest, type LiveRouting, type Manifest } from "@payrox/core";
 import { addressFlag, bytes32Flag, integerFlag, parseCommandArgs, required, rpcFlag } from "../args.js";
+import { ArtifactKind } from "../artifacts.js";
 import { loadBuildSpec, type LoadedBuildSpec } from "../build-spec.js";
 import { NO_POSITIONALS, type Command } from "../command.js";
-import { UsageError } from "../errors.js";
-import { readTextFile, writeFileAtomic } from "../files.js";
+import { MassRemovalError, UsageError } from "../errors.js";
+import { readTextFile, refuseOutputOverInput, writeFileAtomic } from "../files.js";
 import { withRpc } from "../network.js";
 import { buildFromSpec } from "./manifest-build.js";
 import { diffJson, formatDiff, liveJson, nextJson } from "./diff-output.js";
@@ -13,7 +14,7 @@ import { diffJson, formatDiff, liveJson, nextJson } from "./diff-output.js";
 const NAME = "manifest diff";
 const USAGE =
   "payrox manifest diff (--desired <manifest.json> | --spec <build.json>) --rpc <url> --dispatcher <address>\n" +
-  "                     [--name <name>] [--expect-epoch <N>] [--expect-root <root>] [--out <next.json>] [--json]";
+  "                     [--name <name>] [--expect-epoch <N>] [--expect-root <root>] [--allow-mass-removal] [--out <next.json>] [--json]";
 
 const OPTIONS = {
   desired: { type: "string" },
@@ -24,6 +25,7 @@ const OPTIONS = {
   "expect-epoch": { type: "string" },
   "expect-root": { type: "string" },
   out: { type: "string" },
+  "allow-mass-removal": { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -47,7 +49,10 @@ the next epoch's manifest, built against the live epoch and root. Protected sele
   --name <name>           name of the next manifest (default: the desired manifest's or spec's name)
   --expect-epoch <N>      fail (exit 1, "drifted") unless the live active epoch is N
   --expect-root <root>    fail (exit 1, "drifted") unless the live active root is <root>
-  --out <file>            write the next manifest (atomically; not written when there is nothing to change)
+  --allow-mass-removal    accept a diff that removes more than half of the live selectors (refused
+                          otherwise, exit 1, naming the count: usually a --desired that lists only changes)
+  --out <file>            write the next manifest (atomically; not written when there is nothing to change;
+                          may not be the --desired or --spec file: exit 2)
   --json                  machine-readable output
 
 The desired file's own baseEpoch/previousRoot are not used: the next manifest is always built on the
@@ -57,8 +62,9 @@ a manifest needs a route leaf): says so, exit 0. To return to an earlier manifes
 "payrox manifest rollback".`,
   async run(argv, { cwd }) {
     const args = parseDiffArgs(argv, cwd);
+    await refuseOutputOverInput(args.outPath, { "--desired": args.desiredPath, "--spec": args.specPath }, NAME);
     // Local input first: a bad file fails before any network access.
-    const source = args.specPath ? await loadBuildSpec(args.specPath) : parseManifest(await readTextFile(args.desiredPath!));
+    const source = args.specPath ? await loadBuildSpec(args.specPath, { codeFromChain: true }) : parseManifest(await readTextFile(args.desiredPath!));
     const { live, desired, next } = await withRpc(args.rpcUrl, async (rpc, chain) => {
       const live = await chain.readLiveRouting(rpc.provider, args.dispatcher);
       if (args.expectEpoch !== undefined || args.expectRoot !== undefined) {
@@ -68,6 +74,8 @@ a manifest needs a route leaf): says so, exit 0. To return to an earlier manifes
       return { live, desired, next: await nextFor(args.name ?? desired.name, desired, live, "input" in source ? source : undefined) };
     });
     const diff = diffRouting(desired.entries, live);
+    const liveSelectors = [...live.routes.keys()].filter((s) => !PROTECTED_SELECTORS.has(s)).length;
+    if (diff.remove.length * 2 > liveSelectors && !args.allowMassRemoval) throw new MassRemovalError(diff.remove.length, liveSelectors);
     if (!next) {
       const human = `nothing to change: dispatcher ${args.dispatcher} at epoch ${live.activeEpoch} already serves the desired routing (${diff.unchanged} routes)`;
       return { human, json: { changed: false, live: liveJson(live), add: [], replace: [], remove: [], unchanged: diff.unchanged, next: null, out: null } };
@@ -75,9 +83,14 @@ a manifest needs a route leaf): says so, exit 0. To return to an earlier manifes
     const bytes = serializeManifest(next);
     parseManifest(bytes); // never write a file `verify` would reject
     if (args.outPath) await writeFileAtomic(args.outPath, bytes);
+    const read = "input" in source ? source.read : [];
+    const readLines = read.map((r) => `\n  ${r.path}: ${r.name} — ${ArtifactKind[r.kind]} artifact ${r.file}`).join("");
     return {
-      human: formatDiff(diff, next, `live: epoch ${live.activeEpoch}, root ${live.activeRoot}, ${live.routes.size} live routes`) + (args.outPath ? `\nwrote ${args.outPath}` : "\n(no --out: nothing written)"),
-      json: { changed: true, live: liveJson(live), ...diffJson(diff, next), next: nextJson(next), out: args.outPath ?? null },
+      human:
+        formatDiff(diff, next, `live: epoch ${live.activeEpoch}, root ${live.activeRoot}, ${live.routes.size} live routes`) +
+        (read.length ? `\nartifacts read:${readLines}` : "") +
+        (args.outPath ? `\nwrote ${args.outPath}` : "\n(no --out: nothing written)"),
+      json: { changed: true, live: liveJson(live), ...diffJson(diff, next), next: nextJson(next), ...(read.length && { artifacts: read }), out: args.outPath ?? null },
     };
   },
 };
@@ -98,6 +111,7 @@ function parseDiffArgs(argv: string[], cwd: string) {
     expectEpoch: integerFlag(values["expect-epoch"], "expect-epoch", NAME),
     expectRoot: bytes32Flag(values["expect-root"], "expect-root", NAME),
     outPath: path(values.out),
+    allowMassRemoval: values["allow-mass-removal"] === true,
   };
 }
 

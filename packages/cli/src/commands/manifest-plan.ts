@@ -21,7 +21,7 @@ import {
 import { addressFlag, integerFlag, parseCommandArgs, rpcFlag } from "../args.js";
 import { fmt, type Command } from "../command.js";
 import { UsageError } from "../errors.js";
-import { readTextFile, writeFileAtomic } from "../files.js";
+import { readTextFile, refuseOutputOverInput, writeFileAtomic } from "../files.js";
 import { withRpc } from "../network.js";
 import { formatInit } from "../summary.js";
 
@@ -53,7 +53,7 @@ export const manifestPlan: Command = {
   help: `usage: ${USAGE}
 
 Verifies the manifest, then splits its route leaves into applyRoutes batches (tree order, greedy) so that
-each batch's estimated gas (measured gas model + 10% margin) stays under the cap and its size under the
+each batch's estimated gas (gas model fitted on anvil + 2% margin) stays under the cap and its size under the
 dispatcher's limit. Each batch carries its multiproof. The header leaf is not applied: commitRoot proves
 it (leafCount and binding, shown with the initializer). Deterministic.
 
@@ -67,7 +67,11 @@ it (leafCount and binding, shown with the initializer). Deterministic.
                           proof, proofFlags }], activate: { facets, init, estimatedGas } } (atomically, only on
                           success): the arguments of commitRoot (epoch: the dispatcher's nextEpoch()),
                           every applyRoutes and activateCommittedRoot
-  --json                  machine-readable output (the plan, plus totalEstimatedGas)`,
+  --json                  machine-readable output (the plan, plus totalEstimatedGas and assumption:
+                          "live-routing" with --rpc, "every-leaf-replaces" offline)
+
+The plan always says what it assumed: with --rpc/--dispatcher the live routing (a selector with no live
+route is costed as an add); offline every leaf as a replacement.`,
   async run(argv, { cwd }) {
     const options = { "gas-cap": { type: "string" }, "max-batch": { type: "string" }, rpc: { type: "string" }, dispatcher: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } } as const;
     const { values, positionals } = parseCommandArgs(NAME, argv, options, { min: 1, max: 1, names: "<manifest.json>" });
@@ -77,16 +81,25 @@ it (leafCount and binding, shown with the initializer). Deterministic.
     const dispatcher = addressFlag(values.dispatcher, "dispatcher", NAME);
     if ((rpcUrl === undefined) !== (dispatcher === undefined)) throw new UsageError("--rpc and --dispatcher go together", NAME);
     const outPath = values.out === undefined ? undefined : resolve(cwd, values.out);
+    await refuseOutputOverInput(outPath, { "<manifest.json>": resolve(cwd, positionals[0]) }, NAME);
     const manifest = parseManifest(await readTextFile(resolve(cwd, positionals[0])));
     const network = rpcUrl && dispatcher ? await withRpc(rpcUrl, (rpc, chain) => readLimits(chain, rpc.provider, dispatcher)) : undefined;
     const maxBatchSize = Math.min(maxBatchFlag ?? network?.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE, network?.maxBatchSize ?? Infinity);
     const plan = planBatches(manifest, { gasCap, maxBatchSize, existingSelectors: network?.existingSelectors });
     const file = planFile(plan, manifest);
     if (outPath) await writeFileAtomic(outPath, JSON.stringify(file, null, 2) + "\n");
-    const human = formatPlan(plan, file, manifest, network ? `dispatcher ${dispatcher}: maxBatchSize ${network.maxBatchSize}, ${network.existingSelectors.size} live selectors` : undefined);
-    return { human: human + (outPath ? `\nwrote ${outPath}` : ""), json: { ...file, totalEstimatedGas: plan.totalEstimatedGas, out: outPath ?? null } };
+    const source = network
+      ? `live routing read from dispatcher ${dispatcher}: maxBatchSize ${network.maxBatchSize}, ${network.existingSelectors.size} live selectors (new selectors costed as adds, live ones as replacements)`
+      : OFFLINE_ASSUMPTION;
+    const human = formatPlan(plan, file, manifest, source);
+    const assumption = network ? "live-routing" : "every-leaf-replaces";
+    return { human: human + (outPath ? `\nwrote ${outPath}` : ""), json: { ...file, totalEstimatedGas: plan.totalEstimatedGas, assumption, out: outPath ?? null } };
   },
 };
+
+/** What an offline plan assumes, printed with it. */
+const OFFLINE_ASSUMPTION =
+  "assumption (offline): no live routing read, so every leaf is costed as replacing a live route — an upper bound that may need more batches than the chain does; give --rpc and --dispatcher to plan against the live routing";
 
 async function readLimits(chain: typeof import("@payrox/chain/dispatcher"), provider: import("ethers").Provider, dispatcher: string) {
   const live = await chain.readLiveRouting(provider, dispatcher);

@@ -5,7 +5,7 @@ import { checkFacetCode, ManifestSchema, parseManifest, rollbackManifest, serial
 import { addressFlag, parseCommandArgs, required, rpcFlag } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
-import { readTextFile, writeFileAtomic } from "../files.js";
+import { readTextFile, refuseOutputOverInput, writeFileAtomic } from "../files.js";
 import { withRpc } from "../network.js";
 import { diffJson, formatDiff, liveJson, nextJson } from "./diff-output.js";
 
@@ -61,6 +61,7 @@ unknown, or the dispatcher is elsewhere.`,
     const args = parseRollbackArgs(argv, cwd);
     // Local input first: a bad file fails before any network access.
     const applied = args.appliedDir ? await manifestsOfDir(args.appliedDir, cwd) : await Promise.all(args.appliedPaths.map((p) => readManifestFile(p, cwd)));
+    await refuseOutputOverInput(args.outPath, { "--to": resolve(cwd, args.toPath), ...Object.fromEntries(applied.map((a, i) => [`--applied (${i + 1})`, resolve(cwd, a.path)])) }, NAME);
     const target = (await readManifestFile(args.toPath, cwd)).manifest;
     const params = { name: args.name ?? rollbackName(target.name), applied: applied.map((a) => a.manifest), to: target.root };
     let live: LiveRouting | undefined;

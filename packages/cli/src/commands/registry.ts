@@ -31,5 +31,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "manifest verify", summary: "check a manifest file (schema, entries, root) and, with --rpc, its facets and drift", load: async () => (await import("./manifest-verify.js")).manifestVerify },
   { name: "manifest diff", summary: "compute the next manifest that takes a live dispatcher to a desired routing", load: async () => (await import("./manifest-diff.js")).manifestDiff },
   { name: "manifest plan", summary: "split a manifest into applyRoutes batches under a gas cap", load: async () => (await import("./manifest-plan.js")).manifestPlan },
+  { name: "manifest import", summary: "write the manifest of an EIP-2535 diamond's (or a dispatcher's) live routing, read through its loupe", load: async () => (await import("./manifest-import.js")).manifestImport },
   { name: "manifest rollback", summary: "build the manifest that returns a dispatcher to an earlier manifest's route set", load: async () => (await import("./manifest-rollback.js")).manifestRollback },
 ];

@@ -6,7 +6,8 @@
  * any line and started again resumes the runs.
  */
 import { randomBytes } from "node:crypto";
-import { unwatchFile, watchFile } from "node:fs";
+import { existsSync, unwatchFile, watchFile } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { boundedClientConfig, DynamoJobStore } from "@payrox/aws";
@@ -17,7 +18,12 @@ import { DEVNET_APPROVAL_POLICY, DEVNET_DEPLOYMENT_ID, DEVNET_PRINCIPAL } from "
 import { readDevnetState, type DevnetState } from "./state.js";
 
 /** Options of {@link startLocalPayRox}. */
+/** The built web console (`npm run build` writes it), served on the local API's origin. */
+export const CONSOLE_DIST = fileURLToPath(new URL("../../../console/dist", import.meta.url));
+
 export interface LocalPayRoxOptions {
+  /** The built console to serve on the API's origin. @default {@link CONSOLE_DIST} */
+  consoleDir?: string;
   /** Port of the API. @default a free port */
   apiPort?: number;
   /** Largest apply batch (selectors); the planner packs by gas below it. @default the planner's */
@@ -67,6 +73,8 @@ export interface LocalPayRoxInstrumentation {
 export interface LocalPayRox {
   /** The API's base URL, `http://127.0.0.1:<port>`. */
   apiUrl: string;
+  /** The web console's URL (the API's origin), when the console is built. */
+  consoleUrl?: string;
   /** The local webhook receiver every alert is delivered to (signed, deduped per incident). */
   webhooks: WebhookReceiver;
   /** Stops the API, the watchdog and the scheduler (waiting for the steps being run). Idempotent. */
@@ -181,7 +189,7 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   try {
     const apiHandler = createApiHandler(getDeps);
     // The principal is named here because the devnet's policy maps it to approver 3 (no self-approval).
-    api = await startLocalApi({ handler: (event, context) => invoke("api", event, () => apiHandler(event, context)), principal: DEVNET_PRINCIPAL, ...(options.apiPort !== undefined && { port: options.apiPort }) });
+    api = await startLocalApi({ handler: (event, context) => invoke("api", event, () => apiHandler(event, context)), principal: DEVNET_PRINCIPAL, consoleDir: options.consoleDir ?? CONSOLE_DIST, ...(options.apiPort !== undefined && { port: options.apiPort }) });
   } catch (error) {
     clearInterval(sweep);
     await scheduler.stop();
@@ -189,8 +197,10 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
     throw error;
   }
   let stopped: Promise<void> | undefined;
+  const consoleBuilt = existsSync(`${options.consoleDir ?? CONSOLE_DIST}/index.html`);
   return {
     apiUrl: api.url,
+    ...(consoleBuilt && { consoleUrl: `${api.url}/` }),
     webhooks,
     stop: () =>
       (stopped ??= (async () => {

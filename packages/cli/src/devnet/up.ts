@@ -70,6 +70,8 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
     await services?.stop();
   };
   try {
+    // The console's address first, so it can be opened while the services start.
+    if (options.apiPort) say(`console: http://127.0.0.1:${options.apiPort}/ (served by the PayRox API once it is up, in a few seconds)`);
     let state: DevnetState;
     if (options.attach) {
       state = readDevnetState(options.attach);
@@ -92,6 +94,7 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
       onSignerSwitch: (network, signer) => say(`${network} now signs with ${signer} (state file reloaded)`),
     });
     say(`PayRox API on ${payrox.apiUrl} (scheduler and watchdog running)`);
+    say(payrox.consoleUrl ? `console: ${payrox.consoleUrl}` : "console: not built (npm run build), not served");
     const client = new ApiClient({ baseUrl: payrox.apiUrl, signer: "none" });
     // Resuming only reads, so a failing read is retried like the progress polls; proposing is not retried (not idempotent).
     const ids = options.propose === false ? ((await retryPoll("listing unfinished proposals", () => unfinishedProposals(client), say, options)) ?? []) : [await proposeExample(client, state, options.selectors, say)];
@@ -100,6 +103,7 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
     for (const id of ids) {
       // Under the devnet's 2-of-3 policy nothing is committed before two approvers have signed. Retried
       // whole like a poll: it re-reads who has signed, so a signature sent before a failure is not resent.
+      if (payrox.consoleUrl) say(`console: ${payrox.consoleUrl}#/proposals/${encodeURIComponent(id)}`);
       if ((await retryPoll(`approving ${id}`, () => approveAsDevnet(client, id, say), say, options)) === undefined) break;
       const view = await watchProposal(client, id, display, options);
       if (!view) break;

@@ -5,7 +5,7 @@
  * (packages/chain), in memory (tests).
  */
 import type { Alert } from "../run/ports.js";
-import type { AlertSeverity, AlertType } from "./types.js";
+import type { AlertEvidence, AlertSeverity, AlertType } from "./types.js";
 import type { NewAlertDeliveries } from "./delivery.js";
 
 /** Where an incident stands. `released` = its alert could not be delivered; raising it again is allowed. */
@@ -23,6 +23,16 @@ export interface Incident {
   status: IncidentStatus;
   openedAtMs: number;
   resolvedAtMs?: number;
+  /** The raised alert's message, evidence and runbook link (absent on incidents stored before they were kept). */
+  message?: string;
+  evidence?: AlertEvidence;
+  runbook?: string;
+}
+
+/** Incidents for people to read (the console's alerts view, `GET /alerts`), newest first. */
+export interface IncidentReader {
+  /** Up to `limit` incidents (open, resolved or released), newest opened first. */
+  listIncidents(options: { limit: number }): Promise<Incident[]>;
 }
 
 /** Remembers incidents so one incident raises one alert and one resolution, across processes. */

@@ -72,5 +72,8 @@ export function incidentOf(alert: Alert): Incident {
     alertId: alert.id,
     status: "open",
     openedAtMs: alert.atMs,
+    message: alert.message,
+    ...(alert.evidence !== undefined && { evidence: alert.evidence }),
+    runbook: alert.runbook,
   };
 }

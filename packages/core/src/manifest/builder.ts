@@ -3,15 +3,17 @@
  * predicted with CREATE2 — and an optional initializer, optionally checking each contract's code on a
  * network.
  */
-import { FunctionFragment, Interface, type InterfaceAbi } from "ethers/abi";
+import { FunctionFragment, type InterfaceAbi } from "ethers/abi";
 import { getAddress, getCreate2Address } from "ethers/address";
 import { ZeroAddress } from "ethers/constants";
 import { keccak256 } from "ethers/crypto";
 import { isHexString } from "ethers/utils";
-import { FacetCodeError, ManifestInvalidError, type ManifestIssue } from "../errors.js";
+import { FacetCodeError, ManifestConflictError, ManifestInvalidError, type ManifestConflict, type ManifestIssue } from "../errors.js";
+import { parseAbi } from "./abi.js";
 import { Bytes32Schema, compareEntries, LEAF_ENCODING, MANIFEST_FORMAT, manifestInitializer, ManifestInitSchema, ManifestSchema, selectorOf, type Manifest, type ManifestEntry, type ManifestInit } from "./format.js";
 import { manifestRoot, removal } from "./merkle.js";
 import { checkRuntimeCode } from "./facet-code.js";
+import { PROTECTED_HINT, PROTECTED_SELECTORS } from "./protected.js";
 import { checkEntries } from "./validate.js";
 
 /** The canonical CREATE2 factory. */
@@ -38,6 +40,8 @@ export interface FacetInput {
   };
   /** Functions to route, by signature (`f(uint256)`) or unique name; @default every function in the ABI. */
   functions?: string[];
+  /** Functions not to route, by signature or unique name (the rest of `functions`, or of the ABI). */
+  exclude?: string[];
 }
 
 /**
@@ -45,7 +49,7 @@ export interface FacetInput {
  * (exactly one of `address` and `create2`, as for a facet), and the call — exactly one of `call` (with
  * `args`) and `calldata`.
  */
-export interface InitializerInput extends Omit<FacetInput, "functions"> {
+export interface InitializerInput extends Omit<FacetInput, "functions" | "exclude"> {
   /** Function to call, by signature (`migrate(uint256)`) or unique name. */
   call?: string;
   /** Arguments of `call`, as ethers' `encodeFunctionData` takes them. @default [] */
@@ -86,12 +90,30 @@ export interface BuildOptions {
 export async function buildManifest(input: BuildInput, options: BuildOptions = {}): Promise<Manifest> {
   const issues: ManifestIssue[] = headerIssues(input);
   const entries: ManifestEntry[] = [];
+  // Every conflict of the build is reported at once, each with the spec paths of both claims.
+  const claims = new Map<string, ManifestConflict["facet"]>();
+  const conflicts: ManifestIssue[] = [];
+  const claim = (selector: string, here: ManifestConflict["facet"]): boolean => {
+    const guard = PROTECTED_SELECTORS.get(selector);
+    const first = claims.get(selector);
+    if (guard) conflicts.push(protectedIssue(selector, here, guard));
+    else if (first) conflicts.push(collisionIssue(selector, here, first));
+    else claims.set(selector, here);
+    return !guard && !first;
+  };
   for (const [i, facet] of input.facets.entries()) {
     const address = facetAddress(facet, `facets[${i}]`, issues);
     if (!address) continue;
+    if (address === ZeroAddress) {
+      issues.push({ path: `facets[${i}].address`, message: 'the zero address is not a facet; to remove selectors, list them in "remove"' });
+      continue;
+    }
+    const signatures = facetSignatures(facet, `facets[${i}]`, issues);
+    if (signatures.length === 0) continue;
     const codehash = await facetCodehash(facet, address, options.readCode);
-    for (const signature of facetSignatures(facet, `facets[${i}]`, issues)) {
-      entries.push({ selector: selectorOf(signature), signature, facet: address, facetName: facet.name, codehash });
+    for (const signature of signatures) {
+      const selector = selectorOf(signature);
+      if (claim(selector, { path: `facets[${i}].name`, facet: address, facetName: facet.name, signature })) entries.push({ selector, signature, facet: address, facetName: facet.name, codehash });
     }
   }
   for (const [i, item] of (input.remove ?? []).entries()) {
@@ -101,11 +123,12 @@ export async function buildManifest(input: BuildInput, options: BuildOptions = {
       continue;
     }
     const leaf = removal(signature ? selectorOf(signature) : item.toLowerCase());
-    entries.push({ ...leaf, signature, facetName: "" });
+    if (claim(leaf.selector, { path: `remove[${i}]`, facet: ZeroAddress, facetName: "", signature })) entries.push({ ...leaf, signature, facetName: "" });
   }
   const init = input.init ? await initializer(input.init, issues, options.readCode) : undefined;
   if (entries.length === 0 && issues.length === 0) issues.push({ path: "facets", message: "nothing to route or remove: give at least one facet function or one removal" });
-  if (issues.length) throw new ManifestInvalidError(issues);
+  if (issues.length) throw new ManifestInvalidError([...issues, ...conflicts]);
+  if (conflicts.length) throw new ManifestConflictError(conflicts);
   entries.sort(compareEntries);
   checkEntries(entries, init);
   return {
@@ -122,7 +145,7 @@ export async function buildManifest(input: BuildInput, options: BuildOptions = {
 
 /** The manifest's `init`: address and code hash checked like a facet's, calldata encoded from the call. */
 async function initializer(input: InitializerInput, issues: ManifestIssue[], readCode?: BuildOptions["readCode"]): Promise<ManifestInit | undefined> {
-  const address = facetAddress({ ...input, functions: undefined }, "init", issues);
+  const address = facetAddress({ ...input }, "init", issues);
   if (address === ZeroAddress) issues.push({ path: "init.address", message: "the zero address can't be an initializer (omit init for none)" });
   let calldata = initCalldata(input, issues);
   if (calldata !== undefined && !ManifestInitSchema.shape.calldata.safeParse(calldata).success) {
@@ -130,7 +153,7 @@ async function initializer(input: InitializerInput, issues: ManifestIssue[], rea
     calldata = undefined;
   }
   if (!address || address === ZeroAddress || calldata === undefined) return undefined;
-  const codehash = await facetCodehash({ ...input, functions: undefined }, address, readCode);
+  const codehash = await facetCodehash({ ...input }, address, readCode);
   return { facet: address, facetName: input.name, codehash, calldata };
 }
 
@@ -149,7 +172,7 @@ function initCalldata(input: InitializerInput, issues: ManifestIssue[]): string 
   const [signature] = facetSignatures({ ...input, functions: [input.call!] }, "init", issues, "init.call");
   if (!signature) return undefined;
   try {
-    return new Interface(input.abi).encodeFunctionData(signature, [...(input.args ?? [])]).toLowerCase();
+    return parseAbi(input.abi).iface.encodeFunctionData(signature, [...(input.args ?? [])]).toLowerCase();
   } catch (error) {
     issues.push({ path: "init.args", message: `can't encode ${signature} with ${JSON.stringify(input.args ?? [], (_k, v) => (typeof v === "bigint" ? v.toString() : v))}: ${shortReason(error)}` });
     return undefined;
@@ -214,23 +237,45 @@ async function facetCodehash(facet: FacetInput, address: string, readCode?: Buil
 
 /** The canonical signatures of the facet functions to route (`functionsPath` names the list in issues). */
 function facetSignatures(facet: FacetInput, path: string, issues: ManifestIssue[], functionsPath = `${path}.functions`): string[] {
-  let iface: Interface;
+  let parsed;
   try {
-    iface = new Interface(facet.abi);
+    parsed = parseAbi(facet.abi);
   } catch (error) {
-    issues.push({ path: `${path}.abi`, message: `not a valid ABI (${(error as Error).message})` });
+    issues.push({ path: `${path}.abi`, message: `${facet.name}: not a valid ABI (${(error as Error).message})` });
     return [];
   }
+  for (const bad of parsed.invalid) issues.push({ path: `${path}.abi[${bad.index}]`, message: `${facet.name}: invalid ABI fragment ${bad.fragment} (${bad.reason}); fix or remove it` });
+  if (parsed.invalid.length) return [];
   const all: string[] = [];
-  iface.forEachFunction((fn) => all.push(fn.format("sighash")));
-  if (!facet.functions) return all;
-  const chosen: string[] = [];
-  facet.functions.forEach((wanted, j) => {
+  parsed.iface.forEachFunction((fn) => all.push(fn.format("sighash")));
+  const pick = (wanted: string, where: string): string | undefined => {
     const matches = all.filter((sig) => sig === wanted || sig.slice(0, sig.indexOf("(")) === wanted);
-    if (matches.length === 1) chosen.push(matches[0]);
-    else issues.push({ path: functionsPath === `${path}.functions` ? `${functionsPath}[${j}]` : functionsPath, message: matches.length ? `"${wanted}" is ambiguous (${matches.join(", ")}); give the full signature` : `${facet.name} has no function "${wanted}"` });
-  });
-  return chosen;
+    if (matches.length === 1) return matches[0];
+    issues.push({ path: where, message: matches.length ? `"${wanted}" is ambiguous (${matches.join(", ")}); give the full signature` : `${facet.name} has no function "${wanted}"` });
+    return undefined;
+  };
+  const listed = functionsPath === `${path}.functions`;
+  const chosen = facet.functions ? facet.functions.flatMap((wanted, j) => pick(wanted, listed ? `${functionsPath}[${j}]` : functionsPath) ?? []) : all;
+  if (!facet.exclude) return chosen;
+  const excluded = new Set(facet.exclude.flatMap((wanted, j) => pick(canonicalSignature(wanted) ?? wanted, `${path}.exclude[${j}]`) ?? []));
+  return chosen.filter((sig) => !excluded.has(sig));
+}
+
+function protectedIssue(selector: string, here: ManifestConflict["facet"], protectedAs: string): ManifestIssue {
+  return {
+    path: here.path,
+    message: `selector ${selector} (${here.signature || "?"} of ${here.facetName || "a removal"}) is the dispatcher's own ${protectedAs}; ${PROTECTED_HINT}`,
+    conflict: { kind: "protected", selector, facet: here, protectedAs },
+  };
+}
+
+function collisionIssue(selector: string, here: ManifestConflict["facet"], other: ManifestConflict["facet"]): ManifestIssue {
+  const side = (c: ManifestConflict["facet"]) => (c.facetName ? `${c.facetName} ${c.facet} (${c.signature})` : `a removal (${c.signature || selector})`);
+  return {
+    path: here.path,
+    message: `selector ${selector} is claimed twice: ${side(here)} and, at ${other.path}, ${side(other)}; keep it in one facet ("exclude" it from the other, or rename one function)`,
+    conflict: { kind: "collision", selector, facet: here, other },
+  };
 }
 
 /** The canonical form of a function signature (`f(uint)` → `f(uint256)`), or undefined if it is none. */

@@ -31,13 +31,27 @@ export const AddressSchema = z
   .regex(/^0x[0-9a-fA-F]{40}$/, "an address must be 0x followed by 40 hex digits")
   .refine(isChecksummed, { message: "address checksum (EIP-55) is wrong; write it as ethers.getAddress() prints it" });
 
+/**
+ * Characters no name or signature may hold: control characters (NUL, newlines, escape sequences), format
+ * characters (bidirectional overrides, zero-width marks), lone surrogates and U+FFFD (what invalid UTF-8
+ * decodes to). A terminal or a reviewer would otherwise see something other than what is pinned.
+ */
+export const UNSAFE_TEXT = /[\p{Cc}\p{Cf}\p{Cs}\uFFFD]/u;
+
+/** A printable text field of at most `max` characters. */
+export const SafeTextSchema = (max: number, what: string) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !UNSAFE_TEXT.test(s), { message: `${what} must not contain control or format characters, lone surrogates or U+FFFD (invalid UTF-8)` });
+
 /** One route of a manifest. */
 export const ManifestEntrySchema = z
   .object({
     selector: SelectorSchema.describe("bytes4 function selector"),
-    signature: z.string().max(1024).describe("canonical function signature, e.g. transfer(address,uint256); may be empty only for a removal"),
+    signature: SafeTextSchema(1024, "a signature").describe("canonical function signature, e.g. transfer(address,uint256); may be empty only for a removal"),
     facet: AddressSchema.describe("facet contract; the zero address removes the selector"),
-    facetName: z.string().max(256).describe("contract name of the facet (empty for a removal)"),
+    facetName: SafeTextSchema(256, "a facet name").describe("contract name of the facet (empty for a removal)"),
     codehash: Bytes32Schema.describe("EXTCODEHASH of the facet's runtime code (zero for a removal)"),
   })
   .strict();
@@ -46,7 +60,7 @@ export const ManifestEntrySchema = z
 export const ManifestInitSchema = z
   .object({
     facet: AddressSchema.regex(/^(?!0x0{40}$)/, "an initializer needs a non-zero facet address (omit init for none)").describe("contract activation delegatecalls (not the zero address)"),
-    facetName: z.string().min(1).max(256).describe("contract name of the initializer"),
+    facetName: SafeTextSchema(256, "a facet name").pipe(z.string().min(1)).describe("contract name of the initializer"),
     codehash: Bytes32Schema.regex(/^(?!0x0{64}$)/, "an initializer needs its facet's non-zero code hash").describe("EXTCODEHASH of the initializer's runtime code (not zero)"),
     calldata: z
       .string()

@@ -61,6 +61,13 @@ export const PROTECTED_SELECTORS: ReadonlyMap<string, string> = new Map([
   ["0xf552501a", "pendingEpoch()"],
 ]);
 
+/**
+ * What to do about a protected selector in a build: the usual cause is a migrating EIP-2535 diamond whose
+ * loupe, ERC-165 or ownership facet is listed — the dispatcher serves those functions itself.
+ */
+export const PROTECTED_HINT =
+  "the dispatcher serves it itself and never routes it away. Migrating a diamond? Drop its loupe (DiamondLoupeFacet), ERC-165 and ownership (OwnershipFacet) facets from the spec, or list such functions in the facet's \"exclude\"; otherwise rename the facet function";
+
 /** Runtime code size limit of EIP-170; the dispatcher rejects larger facets. */
 export const MAX_FACET_CODE_SIZE = 24_576;
 

@@ -8,7 +8,7 @@ import type { PlanOptions } from "../manifest/planner.js";
 import type { Network } from "../networks/types.js";
 import type { DispatcherGateway } from "../run/gateway.js";
 import type { ChainWatchOptions } from "../alerts/chain-events.js";
-import type { ChainCursorStore, DispatcherEventSource, GasHistory, JournaledTxLookup } from "../alerts/ports.js";
+import type { ChainCursorStore, DispatcherEventSource, GasHistory, IncidentReader, JournaledTxLookup } from "../alerts/ports.js";
 import { runFailedRule } from "../alerts/rules.js";
 import { alertId, AlertStatus, type AlertDraft } from "../alerts/types.js";
 import { runbookUrl } from "../alerts/runbooks.js";
@@ -80,6 +80,8 @@ export interface SchedulerDeps {
   governance?: GovernanceDeps;
   /** Where the audit chains' heads are anchored outside the table (`audit --verify` checks against it). @default none: no anchoring */
   anchors?: AnchorStore;
+  /** Incidents for `GET /alerts`. @default none: the route answers an empty list */
+  incidents?: IncidentReader;
 }
 
 /** What the monitoring rules read and keep beyond the scheduler's own ports. */

@@ -10,6 +10,7 @@ import {
   parseManifest,
   ProtectedSelectorError,
   SelectorCollisionError,
+  ManifestConflictError,
   serializeManifest,
   type Manifest,
 } from "../../src/index.js";
@@ -125,10 +126,16 @@ describe("buildManifest", () => {
     expect(m.entries.find((e) => e.selector === "0x12345678")).toMatchObject({ facet: "0x0000000000000000000000000000000000000000", codehash: ZeroHash, facetName: "" });
   });
 
-  it("names both facets when one selector is in two of them", async () => {
+  it("names both facets of every selector that is in two of them, all in one error", async () => {
     const build = buildManifest({ name: "clash", baseEpoch: 0, previousRoot: ZeroHash, facets: [exampleFacet("CounterFacetV1", V1), exampleFacet("CounterFacetV2", V2)] });
-    await expect(build).rejects.toThrow(SelectorCollisionError);
-    await expect(build).rejects.toThrow(/CounterFacetV1 0x5FbDB2315678afecb367f032d93F642f64180aa3 \(\w+\(\)\) and CounterFacetV2 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512/);
+    await expect(build).rejects.toThrow(ManifestConflictError);
+    const error = (await build.catch((e: unknown) => e)) as ManifestConflictError;
+    expect(error.conflicts.map((i) => [i.path, i.conflict?.kind, i.conflict?.facet.signature, i.conflict?.other?.path]).sort()).toEqual([
+      ["facets[1].name", "collision", "count()", "facets[0].name"],
+      ["facets[1].name", "collision", "increment()", "facets[0].name"],
+      ["facets[1].name", "collision", "version()", "facets[0].name"],
+    ]);
+    await expect(build).rejects.toThrow(/CounterFacetV2 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512 \(\w+\(\)\) and, at facets\[0\]\.name, CounterFacetV1 0x5FbDB2315678afecb367f032d93F642f64180aa3/);
   });
 
   it("rejects an unknown function name and a bad address, naming the field", async () => {
