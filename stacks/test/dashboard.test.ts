@@ -96,7 +96,7 @@ async function runHandlers(): Promise<void> {
   services = await startDevnetServices({ networks: 1, activationDelaySeconds: ACTIVATION_DELAY_SECONDS, automine: true, tableName: "payrox-dashboard-test" });
   const { state } = services;
   // The metrics, not the approvals, are under test here: the devnet's functions without its 2-of-3 policy.
-  const devEnv = { ...devnetFunctionsEnv(state, ENV), [ENV.APPROVAL_POLICY]: JSON.stringify({ approvals: "none" }) };
+  const devEnv: Record<string, string | undefined> = { ...devnetFunctionsEnv(state, ENV), [ENV.APPROVAL_POLICY]: JSON.stringify({ approvals: "none" }) };
   const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint);
   const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
   const scheduler = new JobQueue();
