@@ -29,6 +29,9 @@ const RECENT_PROPOSALS = 100;
 export class CommitQuorumCheck {
   #recent: Promise<Proposal[]> | undefined;
   readonly #verdicts = new Map<string, Promise<string | undefined>>();
+  readonly #proposals = new Map<string, Promise<Proposal | undefined>>();
+  /** The network-independent part of a verdict (the stored approvals re-verified), per proposal. */
+  readonly #quorums = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -59,7 +62,10 @@ export class CommitQuorumCheck {
     const suffix = `:${event.network}:commit`;
     const stepId = (await this.journal?.findByTxHash(event.network, event.txHash))?.stepId;
     if (stepId?.endsWith(suffix)) {
-      const own = await this.deps.store.getProposal(stepId.slice(0, -suffix.length));
+      const id = stepId.slice(0, -suffix.length);
+      let read = this.#proposals.get(id);
+      if (!read) this.#proposals.set(id, (read = this.deps.store.getProposal(id)));
+      const own = await read;
       if (own) return [own];
     }
     this.#recent ??= this.deps.store.listProposals({ limit: RECENT_PROPOSALS }).then((page) => page.proposals);
@@ -91,12 +97,19 @@ export class CommitQuorumCheck {
     // Hashing and signature recovery (ethers) load on the first commit that needs them, not with the watchdog.
     const { policyHash, verifyQuorum } = await import("./approval-crypto.js");
     if (policyHash(governance.policy) !== approval.policyHash) return `the policy changed since proposal ${proposal.id} was approved: its approvals can't be checked against the signed policy`;
-    try {
-      await verifyQuorum({ ...proposal, approval }, proposal.proposer, await governance.approvals.listApprovals(proposal.id), rules, governance.erc1271);
-      return undefined;
-    } catch (error) {
-      if (error instanceof QuorumNotVerifiedError) return error.message;
-      throw error;
+    let quorum = this.#quorums.get(proposal.id);
+    if (!quorum) {
+      quorum = (async () => {
+        try {
+          await verifyQuorum({ ...proposal, approval }, proposal.proposer, await governance.approvals.listApprovals(proposal.id), rules, governance.erc1271);
+          return undefined;
+        } catch (error) {
+          if (error instanceof QuorumNotVerifiedError) return error.message;
+          throw error;
+        }
+      })();
+      this.#quorums.set(proposal.id, quorum);
     }
+    return quorum;
   }
 }

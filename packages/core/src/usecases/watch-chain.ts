@@ -52,9 +52,11 @@ export type ChainWatchReport =
  */
 export async function watchChain(deps: SchedulerDeps, events: DispatcherEventSource, cursors: ChainCursorStore, auditedTxHashes: ReadonlySet<string>): Promise<ChainWatchReport[]> {
   const reports: ChainWatchReport[] = [];
+  // One check per sweep: a proposal committed on many networks is read, and its quorum verified, once.
+  const quorum = new CommitQuorumCheck(deps, deps.monitoring?.journaledTxs);
   for (const network of events.networks()) {
     try {
-      reports.push(await watchNetwork(deps, events, cursors, network, auditedTxHashes));
+      reports.push(await watchNetwork(deps, events, cursors, network, auditedTxHashes, quorum));
     } catch (error) {
       reports.push({ network, ok: false, error: error instanceof Error ? error.message : String(error) });
     }
@@ -62,14 +64,13 @@ export async function watchChain(deps: SchedulerDeps, events: DispatcherEventSou
   return reports;
 }
 
-async function watchNetwork(deps: SchedulerDeps, events: DispatcherEventSource, cursors: ChainCursorStore, network: string, audited: ReadonlySet<string>): Promise<ChainWatchReport> {
+async function watchNetwork(deps: SchedulerDeps, events: DispatcherEventSource, cursors: ChainCursorStore, network: string, audited: ReadonlySet<string>, quorum: CommitQuorumCheck): Promise<ChainWatchReport> {
   const options = resolveWatchOptions(deps.monitoring?.watch ?? {});
   const head = await events.head(network);
   const cursor = await cursors.get(network);
   const canonical = cursor && (await events.blockHash(network, cursor.blockNumber));
   const plan = planScan(cursor, canonical, head, options, deps.networks(network)?.confirmations ?? 1);
   const ownership = new Ownership(network, audited, deps.monitoring?.journaledTxs, await events.ownSenders(network));
-  const quorum = new CommitQuorumCheck(deps, deps.monitoring?.journaledTxs);
   const report = { network, ok: true as const, from: plan.from, to: plan.from - 1, reorged: plan.reorged, events: 0, outOfBand: 0, withoutQuorum: 0, splits: 0 };
   let span = options.maxBlockRange;
   while (report.to < plan.to) {

@@ -120,3 +120,33 @@ describe("watchdogSweep › commit-without-quorum", () => {
     expect(withoutQuorum()).toEqual([]);
   });
 });
+
+describe("watchdogSweep › commit-without-quorum across networks", () => {
+  it("reads a proposal committed on several networks, and verifies its quorum, once per sweep", async () => {
+    // Prepare: one approved proposal on three networks, each network's commit journaled as its own.
+    const networks = ["base", "optimism", "arbitrum-one"];
+    const h = inMemoryPorts();
+    for (const network of networks) h.events.addNetwork(network, 50, [PAYROX]);
+    const journaled = new Map<string, string>();
+    const journaledTxs: JournaledTxLookup = { findByTxHash: async (_network, hash) => (journaled.has(hash) ? { stepId: journaled.get(hash)! } : undefined) };
+    const governance = governanceDeps(h.store, eoaPolicy(3, 2), chainIdOf);
+    const deps: SchedulerDeps = h.deps({ governance, monitoring: { events: h.events, cursors: h.cursors, journaledTxs, watch: { maxBlockRange: 100, initialLookbackBlocks: 20 } } });
+    const { proposal } = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks, proposer: "alice" }, deps);
+    for (const i of [1, 2]) await approveProposal({ proposalId: proposal.id, submission: { action: ApprovalAction.APPROVE, nonce: 0, signature: await signAction(approverKey(i), proposal, ApprovalAction.APPROVE, 0) } }, deps);
+    for (const network of networks) {
+      journaled.set(`0x${network}`, `${proposal.id}:${network}:commit`);
+      h.events.mine(network, [{ name: "RootCommitted", from: PAYROX, txHash: `0x${network}`, args: { root: proposal.root, epoch: "1", eta: "0", leafCount: "6" } }]);
+    }
+    let proposalReads = 0;
+    let approvalLists = 0;
+    const store = Object.assign(Object.create(Object.getPrototypeOf(deps.store)), deps.store, { getProposal: (id: string) => (proposalReads++, deps.store.getProposal(id)) });
+    const approvals = Object.assign(Object.create(Object.getPrototypeOf(governance.approvals)), governance.approvals, { listApprovals: (id: string) => (approvalLists++, governance.approvals.listApprovals(id)) });
+
+    // Act
+    const reports = (await watchdogSweep({ ...deps, store, governance: { ...governance, approvals }, actor: "watchdog" })).chain!;
+
+    // Assess
+    expect(reports.map((r) => (r.ok ? [r.network, r.events, r.withoutQuorum] : [r.network, r.error]))).toEqual(networks.map((n) => [n, 1, 0]));
+    expect({ proposalReads, approvalLists }).toEqual({ proposalReads: 1, approvalLists: 1 });
+  });
+});
