@@ -17,7 +17,7 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { Contract, id, JsonRpcProvider, Wallet } from "ethers";
 import { devWallet } from "../../contracts/lib/local-chain.js";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
-import type { ScheduledJob, Scheduler } from "@payrox/core";
+import { ManualJobQueue } from "@payrox/devnet";
 import { buildDeps, createApiHandler, createStepHandler, createWatchdogHandler, ENV, METRIC_NAMESPACE, readEnv, StepOutcomeName } from "@payrox/functions";
 import { chainEventSource, chainGateway } from "@payrox/functions/gateway";
 import { exampleManifest } from "../../packages/cli/src/devnet/example-manifest.js";
@@ -27,21 +27,6 @@ import { MonitoringStack } from "../MonitoringStack.js";
 import { REGION, synthesize, type SynthesizedApp } from "./synth.js";
 import { flat, resourcesOf } from "./template.js";
 
-/** The scheduler port as a queue the test empties by hand, in due order (EventBridge Scheduler's stand-in). */
-class JobQueue implements Scheduler {
-  readonly jobs = new Map<string, ScheduledJob>();
-  async schedule(job: ScheduledJob): Promise<void> {
-    if (!this.jobs.has(job.name)) this.jobs.set(job.name, job);
-  }
-  async cancel(name: string): Promise<void> {
-    this.jobs.delete(name);
-  }
-  next(): ScheduledJob | undefined {
-    const [first] = [...this.jobs.values()].sort((a, b) => a.runAtMs - b.runAtMs);
-    if (first) this.jobs.delete(first.name);
-    return first;
-  }
-}
 
 /** One EMF record: its metric names, its one dimension set, and its values (dimension values included). */
 interface EmfRecord {
@@ -99,7 +84,7 @@ async function runHandlers(): Promise<void> {
   const devEnv: Record<string, string | undefined> = { ...devnetFunctionsEnv(state, ENV), [ENV.APPROVAL_POLICY]: JSON.stringify({ approvals: "none" }) };
   const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint);
   const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
-  const scheduler = new JobQueue();
+  const scheduler = new ManualJobQueue();
   const depsWith = (env: ReturnType<typeof readEnv>, maxHoldMs: number, chain = true) =>
     buildDeps(env, {
       dynamoClient,

@@ -26,7 +26,8 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { buildFunctionBundle, FUNCTION_ENTRIES, type FunctionBundle } from "../../../stacks/bundle-report.js";
 import { ESBUILD_TARGET, LAMBDA_RUNTIME } from "../../../stacks/bundling.js";
-import type { DispatcherGateway, ScheduledJob, Scheduler } from "@payrox/core";
+import type { DispatcherGateway } from "@payrox/core";
+import { ManualJobQueue } from "@payrox/devnet";
 import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { exampleManifest } from "../src/devnet/example-manifest.js";
@@ -44,21 +45,6 @@ const coldRuns = Number(values["cold-runs"]);
 const { buildDeps, createApiHandler, createStepHandler, createWatchdogHandler, readEnv, ENV } = await import("@payrox/functions");
 const { chainGateway } = await import("@payrox/functions/gateway");
 
-/** A Scheduler that keeps the jobs for the bench to run by hand, in due order. */
-class QueueScheduler implements Scheduler {
-  readonly jobs = new Map<string, ScheduledJob>();
-  async schedule(job: ScheduledJob): Promise<void> {
-    if (!this.jobs.has(job.name)) this.jobs.set(job.name, job);
-  }
-  async cancel(name: string): Promise<void> {
-    this.jobs.delete(name);
-  }
-  next(): ScheduledJob | undefined {
-    const [first] = [...this.jobs.values()].sort((a, b) => a.runAtMs - b.runAtMs);
-    if (first) this.jobs.delete(first.name);
-    return first;
-  }
-}
 
 /** Wraps the gateway so the time spent in it is added to `spent.ms`. */
 function timedGateway(inner: DispatcherGateway, spent: { ms: number }): DispatcherGateway {
@@ -93,7 +79,7 @@ try {
   const env = readEnv(devnetFunctionsEnv(state, ENV));
   const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint);
   const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
-  const scheduler = new QueueScheduler();
+  const scheduler = new ManualJobQueue();
   const spent = { ms: 0 };
   const real = await chainGateway({ env, networks: (await import("@payrox/core")).loadNetworkConfig(networkConfig(state)) }, { dynamoClient, kms, pollIntervalMs: 10 });
   const deps = buildDeps(env, { dynamoClient, scheduler, alerts: { raise: async () => undefined }, gatewayFactory: () => timedGateway(real, spent), options: { planOptions: { maxBatchSize }, leaseMs: 60_000, maxHoldMs: 30_000 } });

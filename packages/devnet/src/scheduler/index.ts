@@ -9,3 +9,4 @@ export {
   type LocalSchedulerStartOptions,
 } from "./local-scheduler.js";
 export { fireTimeFor, minuteFloor, retryDelayMs, seededRandom, type JitterOption, type RandomSource } from "./fire-time.js";
+export { ManualJobQueue } from "./manual-queue.js";
