@@ -1,8 +1,9 @@
 /**
  * `anchorAuditHeads` (on a schedule): writes the heads of the recent proposals' audit chains to the
  * anchor store — outside the table — as one anchor chained to the previous one, when any head moved
- * since the last anchor. A head that went back, or changed at the same seq, is not anchored over: the
- * anchored one is kept and `audit-tampered` is raised.
+ * since the last anchor. A head that went back, changed at the same seq, or moved on from a chain that no
+ * longer holds the anchored entry (a rewrite re-hashed and extended) is not anchored over: the anchored
+ * one is kept and `audit-tampered` is raised.
  */
 import type { AnchorStore } from "../anchor/ports.js";
 import { nextAnchor } from "../anchor/anchor-chain.js";
@@ -59,7 +60,7 @@ export async function anchorAuditHeads(deps: AnchorAuditHeadsDeps, options: Anch
     const last = deps.audit.last ? await deps.audit.last(id) : (await deps.audit.list(id)).at(-1);
     const stored = last && { proposalId: id, seq: last.seq, hash: last.hash };
     const anchored = anchoredNow.get(id);
-    if (anchored && (!stored || stored.seq < anchored.seq || (stored.seq === anchored.seq && stored.hash !== anchored.hash))) {
+    if (anchored && (!stored || stored.seq < anchored.seq || (stored.seq === anchored.seq && stored.hash !== anchored.hash) || (stored.seq > anchored.seq && !(await stillHolds(deps.audit, anchored))))) {
       tampered.push({ proposalId: id, anchored, ...(stored && { stored }) });
       heads.push(anchored);
       continue;
@@ -76,10 +77,24 @@ export async function anchorAuditHeads(deps: AnchorAuditHeadsDeps, options: Anch
   return { ...result, anchor };
 }
 
+/**
+ * Whether the table's entry at the anchored seq still has the anchored hash. A head that moved on says
+ * nothing about the entries before it: a rewrite re-hashed end to end and then extended would otherwise
+ * be anchored over. One read of the trail, only for streams whose head moved since the last anchor.
+ */
+async function stillHolds(audit: AuditLog, anchored: AnchoredHead): Promise<boolean> {
+  const entry = (await audit.list(anchored.proposalId)).find((e) => e.seq === anchored.seq);
+  return entry?.hash === anchored.hash;
+}
+
 async function raiseTampered(deps: AnchorAuditHeadsDeps, t: AnchorAuditHeadsReturnType["tampered"][number]): Promise<void> {
   if (!deps.alerts) return;
   const dedupeKey = `${AlertType.AUDIT_TAMPERED}:${t.proposalId}:${t.anchored.seq}`;
-  const now = t.stored ? `its stored head is entry ${t.stored.seq} (${t.stored.hash})` : "it has no audit entries left";
+  const now = !t.stored
+    ? "it has no audit entries left"
+    : t.stored.seq > t.anchored.seq
+      ? `the table's chain (now up to entry ${t.stored.seq}) no longer holds entry ${t.anchored.seq} with that hash`
+      : `its stored head is entry ${t.stored.seq} (${t.stored.hash})`;
   await deps.alerts.raise({
     type: AlertType.AUDIT_TAMPERED,
     severity: "critical",

@@ -141,4 +141,47 @@ describe("anchorAuditHeads", () => {
     expect(after.tampered).toEqual([{ proposalId: "p1", anchored: first.anchor!.heads[0], stored: { proposalId: "p1", seq: 2, hash: expect.any(String) } }]);
     expect(alerts.map((a) => [a.type, a.severity, a.dedupeKey])).toEqual([["audit-tampered", "critical", "audit-tampered:p1:3"]]);
   });
+
+  it("raises audit-tampered and keeps the anchored head when entries up to it were rewritten and the chain has grown since", async () => {
+    // Prepare: 3 entries anchored; then entry 2 rewritten, the chain re-hashed from there and extended to 5
+    const audit = new InMemoryAuditLog();
+    for (let i = 0; i < 3; i++) await audit.append({ proposalId: "p1", actor: "a", event: "e", atMs: T0 });
+    const anchors = new ArrayAnchorStore();
+    const alerts: Alert[] = [];
+    const deps = { store: proposals(["p1"]), audit, anchors, clock: { now: () => T0 }, alerts: { raise: async (a: Alert) => void alerts.push(a) } };
+    const first = await anchorAuditHeads(deps);
+    const stored = audit.entries.get("p1")!;
+    const forged: AuditEntry[] = [stored[0]!];
+    for (let i = 1; i < 5; i++) forged.push(chainEntry({ proposalId: "p1", actor: "a", event: i === 1 ? "forged" : "e", atMs: T0 }, forged.at(-1)));
+    stored.splice(0, stored.length, ...forged);
+
+    // Act
+    const after = await anchorAuditHeads(deps);
+
+    // Assess: nothing anchored over the forged chain; the tamper is alerted once per anchored entry
+    expect(after.anchor).toBeUndefined();
+    expect(after.tampered).toEqual([{ proposalId: "p1", anchored: first.anchor!.heads[0], stored: { proposalId: "p1", seq: 5, hash: forged[4]!.hash } }]);
+    expect(alerts.map((a) => [a.type, a.severity, a.dedupeKey])).toEqual([["audit-tampered", "critical", "audit-tampered:p1:3"]]);
+    expect(alerts[0]!.message).toContain("entry 3");
+    expect(checkAgainstAnchors("p1", forged, await anchors.headsOf("p1"))).toMatchObject({ ok: false, seq: 3 });
+  });
+
+  it("anchors a grown head when the anchored entry still holds its hash", async () => {
+    // Prepare
+    const audit = new InMemoryAuditLog();
+    for (let i = 0; i < 3; i++) await audit.append({ proposalId: "p1", actor: "a", event: "e", atMs: T0 });
+    const anchors = new ArrayAnchorStore();
+    const alerts: Alert[] = [];
+    const deps = { store: proposals(["p1"]), audit, anchors, clock: { now: () => T0 }, alerts: { raise: async (a: Alert) => void alerts.push(a) } };
+    await anchorAuditHeads(deps);
+    await audit.append({ proposalId: "p1", actor: "a", event: "e", atMs: T0 });
+
+    // Act
+    const after = await anchorAuditHeads(deps);
+
+    // Assess
+    expect(after.tampered).toEqual([]);
+    expect(after.anchor?.heads.map((h) => [h.proposalId, h.seq])).toEqual([["p1", 4]]);
+    expect(alerts).toEqual([]);
+  });
 });
