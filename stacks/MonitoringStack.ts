@@ -1,6 +1,7 @@
 /**
  * The stage's operations dashboard (dashboard.ts), and alarms to the alerts topic: each paging alert type
- * (`AlertsRaised` by `type`), an alert that could not be delivered (`AlertDeliveriesFailed`), every
+ * (`AlertsRaised` by `type`), an alert that could not be delivered (`AlertDeliveriesFailed`), an RPC
+ * endpoint the quorum outvoted (`RpcDisagreements`), every
  * function's errors and throttles, and the dead-letter queue's depth. Metric names come from
  * functions/src/metric-names.ts, the module the functions emit with.
  */
@@ -64,6 +65,11 @@ export function MonitoringStack({ app, stack }: StackContext) {
     "AlertDeliveryFailed",
     new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: MetricName.ALERT_DELIVERIES_FAILED, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
     "an alert could not be delivered to a destination (refused, or out of attempts): see the dead letters and RUNBOOKS.md#alert-delivery-when-alerts-dont-arrive",
+  );
+  alarm(
+    "RpcDisagreement",
+    new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: MetricName.RPC_DISAGREEMENTS, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+    "an RPC endpoint answered a quorum read differently from the others (outvoted: nothing was signed on it): the functions' log names it; see RUNBOOKS.md#provider-disagreement-no-alert-type-a-step-error",
   );
   alarm("DeadLetters", deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }), "a step invocation failed every retry and is in the dead-letter queue");
 

@@ -10,6 +10,7 @@ import { createKmsClient, DispatcherApprovalTargets, DispatcherEventReader, Ethe
 import { relayPolicyOf, rpcEndpointsOf, voidAfterSecondsOf, RelayKind, type Relay, type ResolvedNetwork } from "@payrox/core";
 import { BaseWallet, randomBytes, SigningKey, type JsonRpcApiProvider, type Signer } from "ethers";
 import type { GatewayContext } from "./composition.js";
+import { reportRpcEvent } from "./observability.js";
 
 /** A configured network the gateway can't reach (no dispatcher address, no relay URL). */
 export class GatewayConfigError extends Error {
@@ -65,9 +66,12 @@ export async function chainGateway({ env, networks }: GatewayContext, options: C
   return new JournaledDispatcherGateway({ networks: Object.fromEntries(entries) });
 }
 
-/** The network's provider: a plain JsonRpcProvider for one URL, failover (and its quorum) for several. */
+/**
+ * The network's provider: a plain JsonRpcProvider for one URL, failover (and its quorum) for several, whose
+ * reports (an endpoint outvoted, down, lagging) go to the log and metrics.
+ */
 function providerOf(network: ResolvedNetwork): JsonRpcApiProvider {
-  return networkProvider({ id: network.id, chainId: network.chainId, ...rpcEndpointsOf(network) });
+  return networkProvider({ id: network.id, chainId: network.chainId, ...rpcEndpointsOf(network), onEvent: reportRpcEvent });
 }
 
 /**

@@ -36,6 +36,12 @@ export const MetricName = {
   ALERT_DELIVERIES_FAILED: "AlertDeliveriesFailed",
   /** Pending alert deliveries the watchdog delivered in one sweep (left by a crash or a failed attempt). */
   WATCHDOG_REDELIVERED: "watchdog.redelivered",
+  /**
+   * Quorum reads in which an RPC endpoint answered differently from the agreed answer (outvoted: nothing
+   * was decided on it, but the endpoint is wrong or tampering), count; no dimensions — the log names the
+   * network, method and endpoint. One alarm watches it.
+   */
+  RPC_DISAGREEMENTS: "RpcDisagreements",
 } as const;
 
 /** Dimension names. */

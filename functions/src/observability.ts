@@ -5,6 +5,7 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { RpcFailoverEvent } from "@payrox/chain";
 import { METRIC_NAMESPACE, METRIC_SERVICE, MetricDimension, MetricName } from "./metric-names.js";
 
 /** Structured JSON logger; handlers append `proposalId` / `network` keys while they work on a run. */
@@ -52,6 +53,29 @@ export function recordAlertRaised(type: string): void {
 /** Counts alert deliveries that failed for good (`AlertDeliveriesFailed`, no dimensions: one alarm watches it). */
 export function recordAlertDeliveriesFailed(count: number): void {
   if (count > 0) exactMetric({}).addMetric(MetricName.ALERT_DELIVERIES_FAILED, MetricUnit.Count, count);
+}
+
+/**
+ * What a network's failover provider saw, where an operator sees it: an endpoint outvoted by the quorum
+ * (a wrong or tampering provider: logged with its answer and counted as `RpcDisagreements`), an endpoint
+ * down, lagging or on another chain (logged), and one back (logged). Without this the provider's reports
+ * stayed in the container's memory.
+ */
+export function reportRpcEvent(event: RpcFailoverEvent): void {
+  switch (event.type) {
+    case "disagreement":
+      logger.warn("RPC endpoints disagree: the quorum outvoted the dissenting endpoint(s); see RUNBOOKS.md \"provider disagreement\"", { ...event });
+      exactMetric({}).addMetric(MetricName.RPC_DISAGREEMENTS, MetricUnit.Count, event.dissent.length);
+      return;
+    case "endpoint-up":
+      logger.info("RPC endpoint answers again", { ...event });
+      return;
+    case "endpoint-wrong-chain":
+      logger.warn("RPC endpoint serves another chain: never used; fix its URL in rpcUrls", { ...event, chainId: event.chainId.toString() });
+      return;
+    default:
+      logger.warn(`RPC endpoint ${event.type === "endpoint-down" ? "down (backing off)" : "lagging (not read from)"}`, { ...event });
+  }
 }
 
 /** A single metric (published at once) with exactly `dimensions`: the default `service` one is dropped. */

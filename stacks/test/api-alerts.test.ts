@@ -120,6 +120,12 @@ describe("MonitoringStack", () => {
     expect(byMetric("ApproximateNumberOfMessagesVisible")).toEqual(["payrox-prod-DeadLetters"]);
   });
 
+  it("alarms on an RPC endpoint the quorum outvoted (RpcDisagreements, no dimensions: the log names it)", () => {
+    const outvoted = alarms.find((a) => a.MetricName === MetricName.RPC_DISAGREEMENTS);
+    expect(outvoted).toMatchObject({ Namespace: METRIC_NAMESPACE, Statistic: "Sum", Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
+    expect(outvoted?.Dimensions).toBeUndefined();
+  });
+
   it("sends every alarm to the alerts topic", () => {
     for (const alarm of alarms) expect(alarm.AlarmActions.map(flat)).toEqual([expect.stringMatching(/^import\(prod-payrox-EventsStack:.*Alerts/)]);
   });
