@@ -114,6 +114,41 @@ describe("DispatcherEventReader (anvil)", () => {
     }
   });
 
+  it("splits on a node's refusal in wordings no list names (result caps, range limits, query timeouts), never on a rate limit or an outage", async () => {
+    // Prepare: a provider that lets through at most 3 blocks per eth_getLogs, refusing in other words
+    const proxy = await startCappedRpcProxy(chain.rpcUrl, 3);
+    const capped = new JsonRpcProvider(proxy.url, chain.chainId, { staticNetwork: true, cacheTimeout: -1 });
+    const through = new DispatcherEventReader({ networks: { [NETWORK]: { provider: capped, dispatcher, senders: [wallet.address] } } });
+    const head = await provider.getBlockNumber();
+    const wordings = [
+      { code: -32602, message: "Exceeded max range limit for eth_getLogs: 3" },
+      { code: -32047, message: "Request exceeds defined limit" },
+      { code: -32602, message: "Maximum allowed number of requested blocks is 3" },
+      { code: -32000, message: "query timeout exceeded" },
+      { code: -32603, message: "eth_getLogs range limit exceeded" },
+    ];
+    try {
+      // Act + Assess: each is a refusal to split for
+      for (const refusal of wordings) {
+        proxy.refusal = refusal;
+        const error = await through.getLogs(NETWORK, head - 3, head).catch((e: unknown) => e);
+        expect(error, refusal.message).toBeInstanceOf(LogRangeRefusedError);
+      }
+      // A rate limit is not, however it is worded; nor is a node that does not answer at all.
+      proxy.rateLimited = 1;
+      expect(await through.getLogs(NETWORK, head - 3, head).catch((e: unknown) => e)).not.toBeInstanceOf(LogRangeRefusedError);
+      const down = new JsonRpcProvider("http://127.0.0.1:1", chain.chainId, { staticNetwork: true });
+      const unreachable = new DispatcherEventReader({ networks: { [NETWORK]: { provider: down, dispatcher, senders: [wallet.address] } } });
+      const outage = await unreachable.getLogs(NETWORK, head - 3, head).catch((e: unknown) => e);
+      down.destroy();
+      expect(outage).toBeInstanceOf(Error);
+      expect(outage).not.toBeInstanceOf(LogRangeRefusedError);
+    } finally {
+      capped.destroy();
+      await proxy.stop();
+    }
+  });
+
   it("reports a different canonical hash for a block replaced by a reorg", async () => {
     // Prepare: a pause lands in block n; the chain is rolled back and block n re-mined empty
     const snapshot = await rpc<string>(provider, "evm_snapshot");

@@ -3,6 +3,12 @@
  * each provider caps block ranges or result counts and says so in its own words (and some reuse EIP-1474's
  * -32005 "limit exceeded" for rate limits too). A refusal is worth splitting the range for; a rate limit or
  * an outage is not (splitting would only send more requests), so those must not match.
+ *
+ * The wordings below name the known caps, but a list can't know every provider's: a node that *answered*
+ * the request with a JSON-RPC error (or HTTP 413) that is not a rate limit refused this request, and is
+ * taken as a refusal too. Splitting costs a few more requests when the error was something else (down to
+ * one block, where the watcher stops and retries next sweep, as before); not splitting on an unknown
+ * wording stalled the watcher on that range for good.
  */
 import { errorText } from "../relay/inclusion.js";
 
@@ -30,7 +36,18 @@ export function logRangeRefusal(error: unknown): string | undefined {
   if (NOT_A_REFUSAL.test(text)) return undefined;
   const bodyText = responseBody(error);
   if (REFUSALS.some((pattern) => pattern.test(text) || (bodyText !== undefined && pattern.test(bodyText)))) return firstLine(text);
+  if (nodeAnswered(error)) return `the node refused the request: ${firstLine(text)}`;
   return undefined;
+}
+
+/**
+ * The node answered this request with an error of its own — a JSON-RPC error object (ethers keeps it as
+ * `error` / `info.error`), or HTTP 413 — rather than failing to answer (refused connection, timeout, 5xx).
+ */
+function nodeAnswered(error: unknown): boolean {
+  const e = error as { error?: { code?: unknown }; info?: { error?: { code?: unknown }; responseStatus?: unknown } };
+  if (typeof e?.error?.code === "number" || typeof e?.info?.error?.code === "number") return true;
+  return typeof e?.info?.responseStatus === "string" ? e.info.responseStatus.startsWith("413") : e?.info?.responseStatus === 413;
 }
 
 /** An HTTP error's body (a provider answering 400/413 with its reason), if ethers kept it. */
