@@ -6,14 +6,15 @@
  */
 import { Contract, ContractFactory, id, Interface, JsonRpcProvider, keccak256, toQuantity, Wallet, ZeroHash } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activateArgs, buildManifest, buildManifestTree, commitArgs, planBatches, type Manifest, type ManifestTree, type Plan } from "@payrox/core";
+import { activateArgs, buildManifest, buildManifestTree, commitArgs, LogRangeRefusedError, planBatches, type Manifest, type ManifestTree, type Plan } from "@payrox/core";
 import { loadArtifact } from "../../../contracts/lib/artifacts.js";
 import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib/deploy.js";
 import { DEV_PRIVATE_KEY, type LocalChain } from "../../../contracts/lib/local-chain.js";
-import { DISPATCHER_STATE_ABI, JournaledDispatcherGateway } from "../src/gateway/index.js";
+import { DISPATCHER_STATE_ABI, DispatcherEventReader, JournaledDispatcherGateway } from "../src/gateway/index.js";
 import { FailoverJsonRpcProvider, networkProvider, RpcDisagreementError, RpcFailoverConfigError, RpcQuorumUnavailableError, type RpcFailoverEvent } from "../src/failover/index.js";
 import { InMemoryNonceStore, InMemoryTxJournal } from "../src/tx/index.js";
 import { nodeRpc, restartReplica, startReplicas, startTamperProxy, type ReplicaGenesis, type TamperProxy } from "./support/replicas.js";
+import { startCappedRpcProxy, type CappedRpcProxy } from "./support/capped-rpc-proxy.js";
 
 const NETWORK = "devnet";
 const BACKOFF_MS = 1_000;
@@ -267,5 +268,94 @@ describe("failover options", () => {
     const provider = attempt({ urls: ["https://eth.example/v2/SECRETKEY?token=x", urls[0]!] })();
     expect(JSON.stringify(provider.health())).not.toMatch(/SECRET|token/);
     provider.destroy();
+  });
+});
+
+describe("RPC quorum over the chain watcher's eth_getLogs: k = 2 of 3, one endpoint hiding events", () => {
+  let nodes: LocalChain[];
+  let proxy: TamperProxy;
+  let provider: FailoverJsonRpcProvider;
+  let fixture: Awaited<ReturnType<typeof deployFixture>>;
+  const events: RpcFailoverEvent[] = [];
+
+  beforeAll(async () => {
+    ({ nodes } = await startReplicas(3));
+    // The most preferred endpoint answers every eth_getLogs with no logs: an attacker's commit would go unseen.
+    proxy = await startTamperProxy(nodes[2]!.rpcUrl, (method) => (method === "eth_getLogs" ? [] : undefined));
+    provider = new FailoverJsonRpcProvider({
+      network: NETWORK, chainId: 31337, urls: [proxy.url, nodes[0]!.rpcUrl, nodes[1]!.rpcUrl], quorum: 2,
+      pollingInterval: 50, cacheTimeout: -1, onEvent: (e) => events.push(e),
+    });
+    fixture = await deployFixture(provider);
+    proxy.enabled = true;
+  });
+
+  afterAll(async () => {
+    provider?.destroy();
+    await proxy?.close();
+    for (const node of nodes ?? []) await node.stop();
+  });
+
+  it("reads the events the honest majority returns and reports the endpoint that hid them", async () => {
+    // Prepare: the fixture granted two roles; an outsider's grant would look the same
+    const reader = new DispatcherEventReader({ networks: { [NETWORK]: { provider, dispatcher: fixture.dispatcher, senders: [] } } });
+    const head = await provider.getBlockNumber();
+
+    // Act
+    const logs = await reader.getLogs(NETWORK, 0, head);
+
+    // Assess
+    expect(proxy.tampered.eth_getLogs).toBeGreaterThan(0);
+    expect(logs.filter((e) => e.name === "RoleGranted").length).toBeGreaterThanOrEqual(2);
+    const hidden = events.filter((e) => e.type === "disagreement" && e.method === "eth_getLogs");
+    expect(hidden.length).toBeGreaterThan(0);
+    expect(hidden[0]).toMatchObject({ dissent: [{ endpoint: `#0 ${proxy.url}`, answer: "[]" }] });
+  });
+
+  it("refuses the read with a typed error when the liar can't be outvoted", async () => {
+    await nodes[1]!.stop();
+    const reader = new DispatcherEventReader({ networks: { [NETWORK]: { provider, dispatcher: fixture.dispatcher, senders: [] } } });
+    const head = await provider.getBlockNumber();
+    await expect(reader.getLogs(NETWORK, 0, head)).rejects.toMatchObject({ name: "RpcDisagreementError", method: "eth_getLogs" });
+  });
+});
+
+describe("RPC quorum over eth_getLogs: providers capping ranges differently (k = 2 of 3)", () => {
+  let nodes: LocalChain[];
+  let caps: CappedRpcProxy[];
+  let provider: FailoverJsonRpcProvider;
+  let fixture: Awaited<ReturnType<typeof deployFixture>>;
+
+  beforeAll(async () => {
+    ({ nodes } = await startReplicas(3));
+    caps = [
+      await startCappedRpcProxy(nodes[0]!.rpcUrl, 3, { code: -32602, message: "block range too large, max 3" }),
+      await startCappedRpcProxy(nodes[1]!.rpcUrl, 5, { code: -32005, message: "query returned more than 10000 results" }),
+    ];
+    provider = new FailoverJsonRpcProvider({ network: NETWORK, chainId: 31337, urls: [caps[0]!.url, caps[1]!.url, nodes[2]!.rpcUrl], quorum: 2, pollingInterval: 50, cacheTimeout: -1 });
+    fixture = await deployFixture(provider);
+    // Empty blocks on every replica alike (they stay identical): a range wider than both caps.
+    for (const node of nodes) await nodeRpc(node.rpcUrl, "anvil_mine", ["0x5"]);
+  });
+
+  afterAll(async () => {
+    provider?.destroy();
+    for (const cap of caps ?? []) await cap.stop();
+    for (const node of nodes ?? []) await node.stop();
+  });
+
+  it("gives a refusal to split for a range the providers refuse in different words, and reads the narrower range", async () => {
+    // Prepare
+    const reader = new DispatcherEventReader({ networks: { [NETWORK]: { provider, dispatcher: fixture.dispatcher, senders: [] } } });
+    const head = await provider.getBlockNumber();
+    expect(head).toBeGreaterThan(5);
+
+    // Act
+    const wide = await reader.getLogs(NETWORK, 0, head).catch((e: unknown) => e);
+    const narrow = await reader.getLogs(NETWORK, head - 2, head);
+
+    // Assess: a refusal (the watcher halves the range), not a disagreement it would retry forever
+    expect(wide).toBeInstanceOf(LogRangeRefusedError);
+    expect(Array.isArray(narrow)).toBe(true);
   });
 });

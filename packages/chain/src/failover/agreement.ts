@@ -6,7 +6,8 @@ import type { RpcAnswer, RpcRequest } from "./endpoint.js";
 
 /**
  * Reads a step decides on (what to sign, whether a step is done): the dispatcher's views (`eth_call`),
- * code hashes, nonces, storage, balances, blocks (timestamps: the ETA hold) and receipts.
+ * code hashes, nonces, storage, balances, blocks (timestamps: the ETA hold) and receipts; and the logs the
+ * chain watcher decides its alerts on.
  * Value: the index of the block tag in `params`, or undefined when the method has none.
  */
 export const QUORUM_METHODS: Readonly<Record<string, number | undefined>> = {
@@ -19,6 +20,9 @@ export const QUORUM_METHODS: Readonly<Record<string, number | undefined>> = {
   eth_getBlockByNumber: 0,
   eth_getBlockByHash: undefined,
   eth_getTransactionReceipt: undefined,
+  // The chain watcher's reads: one endpoint leaving an event out would hide an out-of-band change. Its
+  // block range is in the filter object, not a positional tag (see logsRangeOf).
+  eth_getLogs: undefined,
 };
 
 /** Whether `method` is read under the quorum. */
@@ -46,10 +50,36 @@ export function pinnedTo(request: RpcRequest, number: string): RpcRequest {
   return { method: request.method, params };
 }
 
+/** A bound of an `eth_getLogs` filter that moves with the head (omitted bounds default to `latest`). */
+function movesWithHead(bound: unknown): boolean {
+  return bound === undefined || bound === null || bound === "latest" || bound === "pending";
+}
+
+/**
+ * The block an `eth_getLogs` filter reads up to: its `toBlock` as a number; `"latest"` when a bound moves
+ * with the head (pin it first with {@link logsPinnedTo}); undefined for a `blockHash` filter or other tags.
+ */
+export function logsRangeOf(request: RpcRequest): { toBlock: number } | "latest" | undefined {
+  const filter = (request.params[0] ?? {}) as { fromBlock?: unknown; toBlock?: unknown; blockHash?: unknown };
+  if (filter.blockHash !== undefined) return undefined;
+  if (movesWithHead(filter.fromBlock) || movesWithHead(filter.toBlock)) return "latest";
+  return typeof filter.toBlock === "string" && /^0x[0-9a-f]+$/i.test(filter.toBlock) ? { toBlock: Number(BigInt(filter.toBlock)) } : undefined;
+}
+
+/** The `eth_getLogs` request with its bounds that move with the head pinned to block `number` (hex quantity). */
+export function logsPinnedTo(request: RpcRequest, number: string): RpcRequest {
+  const filter = { ...((request.params[0] ?? {}) as Record<string, unknown>) };
+  for (const bound of ["fromBlock", "toBlock"]) if (movesWithHead(filter[bound])) filter[bound] = number;
+  return { method: request.method, params: [filter, ...request.params.slice(1)] };
+}
+
 /** The compared part of an answer, as a canonical text: equal texts mean the endpoints agree. */
 export function voteOf(method: string, answer: RpcAnswer): string {
   if ("error" in answer) return canonical({ error: answer.error.code, data: answer.error.data ?? null });
   const result = answer.result;
+  if (method === "eth_getLogs" && Array.isArray(result)) {
+    return canonical(result.map((log) => pick(log as Record<string, unknown>, ["address", "topics", "data", "blockNumber", "blockHash", "transactionHash", "logIndex"])));
+  }
   if (result === null || typeof result !== "object") return canonical(result ?? null);
   const value = result as Record<string, unknown>;
   if (method === "eth_getBlockByNumber" || method === "eth_getBlockByHash") {

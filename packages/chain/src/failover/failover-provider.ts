@@ -15,7 +15,7 @@
 import { JsonRpcApiProvider, Network, toQuantity, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult } from "ethers";
 import * as z from "zod";
 import { MAX_RPC_URLS, rpcQuorumProblem } from "@payrox/core";
-import { blockTagOf, isQuorumMethod, pinnedTo, voteOf } from "./agreement.js";
+import { blockTagOf, isQuorumMethod, logsPinnedTo, logsRangeOf, pinnedTo, voteOf } from "./agreement.js";
 import { EndpointFailedError, RpcEndpoint, type EndpointHealth, type RpcAnswer, type RpcRequest } from "./endpoint.js";
 import { RpcChainMismatchError, RpcDisagreementError, RpcFailoverConfigError, RpcQuorumUnavailableError, RpcUnavailableError, type EndpointAnswer, type EndpointFailure } from "./errors.js";
 
@@ -91,7 +91,7 @@ interface AgreedHead {
 /**
  * A `JsonRpcApiProvider` over several endpoints of one chain.
  *
- * - Reads in {@link QUORUM_METHODS} (views, code, nonces, blocks, receipts) are answered only when `quorum`
+ * - Reads in {@link QUORUM_METHODS} (views, code, nonces, blocks, receipts, logs) are answered only when `quorum`
  *   endpoints return the same answer; `latest` is first pinned to a block all those endpoints have, so they
  *   answer about the same block. Endpoints that disagree with an agreed answer are reported
  *   (`disagreement` event, {@link EndpointHealth.disagreements}); with no agreed answer the read throws
@@ -232,6 +232,18 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
       minHead = head.block;
     } else if (tag !== undefined && /^0x[0-9a-f]+$/i.test(tag)) {
       minHead = Number(BigInt(tag));
+    } else if (request.method === "eth_getLogs") {
+      // The range is in the filter: a bound at `latest` is pinned like any tag; the voters need its last block.
+      if (logsRangeOf(request) === "latest") {
+        const head = await this.#agreedHead();
+        pinned = logsPinnedTo(request, toQuantity(head.block));
+        preferred = head.voters;
+      }
+      const range = logsRangeOf(pinned);
+      if (range !== undefined && range !== "latest") {
+        minHead = range.toBlock;
+        tag = toQuantity(range.toBlock);
+      }
     }
     const candidates = this.#candidates();
     // Endpoints known to have the block first; the others are asked only if those can't make the quorum.
@@ -269,6 +281,10 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
     const unseen = NOT_SEEN_YET.has(method) ? "null" : undefined;
     const dissent = [...votes.entries()].filter(([key]) => key !== winner?.[0] && key !== unseen);
     if (!winner) {
+      // Providers cap eth_getLogs ranges differently: one refusing the range while another answers is no
+      // disagreement about the chain. Its refusal goes back so the caller asks again for a narrower range.
+      const refusal = method === "eth_getLogs" ? this.#refusalAmong(votes) : undefined;
+      if (refusal) return refusal;
       if (dissent.length > 1) throw new RpcDisagreementError(this.network, method, block, this.#quorum, dissent.flatMap(([key, group]) => answersOf(key, group)));
       const answered = Math.max(0, ...dissent.map(([, g]) => g.answers.size));
       throw new RpcQuorumUnavailableError(this.network, method, this.#quorum, answered, failures);
@@ -279,6 +295,12 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
     }
     const [first] = byPriority([...winner[1].answers.keys()]);
     return winner[1].answers.get(first!)!;
+  }
+
+  /** The most preferred endpoint's error answer among the votes, if any endpoint answered with an error. */
+  #refusalAmong(votes: Map<string, { answers: Map<RpcEndpoint, RpcAnswer> }>): RpcAnswer | undefined {
+    const refusing = [...votes.values()].flatMap((group) => [...group.answers.entries()]).filter(([, answer]) => "error" in answer);
+    return refusing.sort(([a], [b]) => a.priority - b.priority)[0]?.[1];
   }
 
   /**
