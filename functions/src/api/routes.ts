@@ -114,16 +114,24 @@ async function audit({ params }: RouteRequest, deps: SchedulerDeps): Promise<Api
 
 /**
  * The chain checked against every head anchored for the proposal; `{ configured: false }` without an
- * anchor store; an anchor store whose own content does not check out is reported, not thrown.
+ * anchor store. An anchor store whose own content does not check out, or that can't be read at all (a
+ * bucket gone or denied, a file that is not one), is reported as a failed check — not thrown as a 500:
+ * the chain's own verification still answers, and `audit --verify` fails saying what could not be checked.
  */
 async function anchoring(proposalId: string, entries: AuditEntry[], deps: SchedulerDeps) {
   if (!deps.anchors) return { configured: false as const };
+  let heads;
   try {
-    return { configured: true as const, ...checkAgainstAnchors(proposalId, entries, await deps.anchors.headsOf(proposalId)) };
+    heads = await deps.anchors.headsOf(proposalId);
   } catch (error) {
-    if (!(error instanceof AnchorIntegrityError)) throw error;
-    return { configured: true as const, ok: false as const, proposalId, reason: "anchor-store-inconsistent", detail: error.message };
+    if (error instanceof AnchorIntegrityError) return { configured: true as const, ok: false as const, proposalId, reason: "anchor-store-inconsistent", detail: error.message };
+    const why = error instanceof Error ? `${error.name}: ${error.message}`.split("\n")[0]!.slice(0, 400) : String(error).slice(0, 400);
+    return {
+      configured: true as const, ok: false as const, proposalId, reason: "anchor-store-unreadable",
+      detail: `the anchor store could not be read (${why}): the trail was not checked against its anchors; fix the store's access and verify again`,
+    };
   }
+  return { configured: true as const, ...checkAgainstAnchors(proposalId, entries, heads) };
 }
 
 async function alerts({ event }: RouteRequest, deps: SchedulerDeps): Promise<ApiResponse> {

@@ -144,13 +144,17 @@ export class DevnetDriftError extends CliError {
 }
 
 /** `payrox audit --verify` found a broken hash chain: the trail was altered. */
-/** The table's audit chain contradicts a head anchored outside it (`audit --verify`): rewritten or truncated. */
+/** The table's audit chain contradicts a head anchored outside it, or can't be checked against them (`audit --verify`). */
 export class AuditAnchorMismatchError extends CliError {
   constructor(
     readonly proposalId: string,
     readonly anchoring: { seq?: number; anchorSeq?: number; reason: string; detail: string },
   ) {
-    super(`the audit trail of ${proposalId} contradicts its anchor${anchoring.seq ? ` at entry ${anchoring.seq}` : ""}${anchoring.anchorSeq ? ` (anchor ${anchoring.anchorSeq})` : ""}: ${anchoring.detail}`);
+    super(
+      anchoring.reason === "anchor-store-unreadable"
+        ? `the audit trail of ${proposalId} can't be checked against its anchors: ${anchoring.detail}`
+        : `the audit trail of ${proposalId} contradicts its anchor${anchoring.seq ? ` at entry ${anchoring.seq}` : ""}${anchoring.anchorSeq ? ` (anchor ${anchoring.anchorSeq})` : ""}: ${anchoring.detail}`,
+    );
   }
 }
 

@@ -4,7 +4,7 @@
  * — an entry rewritten and the whole chain re-hashed so it verifies on its own, or the tail deleted — and
  * `payrox audit --verify`, through the API, refuses it naming the proposal and the seq.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -145,6 +145,31 @@ describe.each([
     expect(verifyAuditChain(await t.audit.list(t.id))).toEqual({ ok: true, length: 4 });
     expect(verdict.code).toBe(1);
     expect(verdict.output).toMatch(new RegExp(`${t.id}: entry 6 was anchored in anchor 1 .* but the table has no entry 6 \\(its chain ends at seq 4\\): the audit trail was truncated`));
+    await t.api.stop();
+  });
+});
+
+describe.each([
+  ["the devnet's file store, its path not a readable file", () => {
+    const path = join(dir, `unreadable-${tables + 1}.jsonl`);
+    mkdirSync(path);
+    return new FileAnchorStore(path);
+  }],
+  ["S3, its bucket gone", () => new S3AnchorStore({ client: createAnchorBucketClient({ endpoint: s3.url, forcePathStyle: true, region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } }), bucket: "payrox-no-such-bucket", prefix: "x/" })],
+])("audit --verify when the anchor store can't be read: %s", (_name, makeStore) => {
+  it("fails (exit 1) saying the trail can't be checked against its anchors, not an internal error", async () => {
+    // Prepare
+    const t = await setup(makeStore(), 3);
+
+    // Act
+    const verdict = await t.verify();
+    const plain = await run(["audit", t.id, "--api", t.api.url, "--json"], { stdout: () => undefined, stderr: () => undefined, cwd: dir });
+
+    // Assess: the chain's own check still answers; the anchor check is reported as not done
+    expect(verdict.code).toBe(1);
+    expect(verdict.output).toMatch(new RegExp(`audit trail of ${t.id} can't be checked against its anchors: the anchor store could not be read`));
+    expect(verdict.output).not.toMatch(/internal error/);
+    expect(plain).toBe(0);
     await t.api.stop();
   });
 });

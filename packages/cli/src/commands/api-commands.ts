@@ -74,8 +74,9 @@ export const audit: Command = {
 Prints every audit entry (time, actor, event, network, transaction, gas). The API recomputes the hash
 chain and checks it against every head anchored outside the table (S3 under Object Lock; a file on the
 devnet): each anchored entry must still be in the table with the anchored hash. With --verify the command
-exits 1 when the chain is broken (naming the first broken entry) or contradicts an anchor (naming the
-entry and the anchor: the trail was rewritten or truncated). Entries after the last anchor are "not yet
+exits 1 when the chain is broken (naming the first broken entry), contradicts an anchor (naming the
+entry and the anchor: the trail was rewritten or truncated), or can't be checked because the anchor
+store can't be read. Entries after the last anchor are "not yet
 anchored": fine, the next anchoring tick covers them.
   --verify      fail (exit 1) unless the chain verifies and holds every anchored head
 ${API_FLAG_HELP}`,
@@ -156,7 +157,7 @@ function formatAudit(view: AuditView): string {
 /** The anchoring line of `payrox audit`. */
 function describeAnchoring(anchoring: AuditView["anchoring"]): string {
   if (!anchoring || !anchoring.configured) return "anchoring: not configured (the chain is only checked against itself)";
-  if (!anchoring.ok) return `anchor MISMATCH: ${anchoring.detail}`;
+  if (!anchoring.ok) return anchoring.reason === "anchor-store-unreadable" ? `anchor check NOT DONE: ${anchoring.detail}` : `anchor MISMATCH: ${anchoring.detail}`;
   const pending = anchoring.unanchored > 0 ? `; ${anchoring.unanchored} later entr${anchoring.unanchored === 1 ? "y" : "ies"} not yet anchored` : "";
   if (anchoring.anchoredSeq === 0) return `anchoring: not yet anchored (${anchoring.unanchored} entries)`;
   return `anchored through entry ${anchoring.anchoredSeq} (anchor ${anchoring.anchorSeq}, ${new Date(anchoring.anchoredAtMs ?? 0).toISOString()})${pending}`;
