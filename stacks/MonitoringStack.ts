@@ -1,7 +1,8 @@
 /**
  * The stage's operations dashboard (dashboard.ts), and alarms to the alerts topic: each paging alert type
  * (`AlertsRaised` by `type`), an alert that could not be delivered (`AlertDeliveriesFailed`), an RPC
- * endpoint the quorum outvoted (`RpcDisagreements`), every
+ * endpoint the quorum outvoted (`RpcDisagreements`), a chain watcher failing sweep after sweep
+ * (`ChainWatchFailures`), every
  * function's errors and throttles, and the dead-letter queue's depth. Metric names come from
  * functions/src/metric-names.ts, the module the functions emit with.
  */
@@ -71,6 +72,20 @@ export function MonitoringStack({ app, stack }: StackContext) {
     new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: MetricName.RPC_DISAGREEMENTS, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
     "an RPC endpoint answered a quorum read differently from the others (outvoted: nothing was signed on it): the functions' log names it; see RUNBOOKS.md#provider-disagreement-no-alert-type-a-step-error",
   );
+  // One failed sweep is an RPC hiccup; fifteen in a row (the watchdog sweeps every minute) is a watcher that
+  // has stopped alerting out-of-band events on some network.
+  const watchStalled = new cloudwatch.Alarm(stack, "ChainWatchStalled", {
+    alarmName: resourceName(app, "ChainWatchStalled"),
+    alarmDescription: "the chain watcher could not read a network in every sweep for 15 minutes: out-of-band dispatcher events there are not alerted until it reads again (the watchdog's log names the network and the error)",
+    metric: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: MetricName.CHAIN_WATCH_FAILURES, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1) }),
+    threshold: 1,
+    evaluationPeriods: 15,
+    datapointsToAlarm: 15,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  watchStalled.addAlarmAction(notify);
+  alarms.push(watchStalled);
   alarm("DeadLetters", deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }), "a step invocation failed every retry and is in the dead-letter queue");
 
   const dashboard = operationsDashboard(stack, {

@@ -42,6 +42,12 @@ export const MetricName = {
    * network, method and endpoint. One alarm watches it.
    */
   RPC_DISAGREEMENTS: "RpcDisagreements",
+  /**
+   * Networks the chain watcher could not read in one sweep (an RPC error: its cursor stays and the next
+   * sweep resumes there), count; no dimensions — the log names the network. Failing sweep after sweep means
+   * out-of-band events go unalerted: the `ChainWatchStalled` alarm watches it.
+   */
+  CHAIN_WATCH_FAILURES: "ChainWatchFailures",
 } as const;
 
 /** Dimension names. */

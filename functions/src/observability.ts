@@ -55,6 +55,11 @@ export function recordAlertDeliveriesFailed(count: number): void {
   if (count > 0) exactMetric({}).addMetric(MetricName.ALERT_DELIVERIES_FAILED, MetricUnit.Count, count);
 }
 
+/** Counts networks the chain watcher could not read in one sweep (`ChainWatchFailures`, no dimensions). */
+export function recordChainWatchFailures(count: number): void {
+  if (count > 0) exactMetric({}).addMetric(MetricName.CHAIN_WATCH_FAILURES, MetricUnit.Count, count);
+}
+
 /**
  * What a network's failover provider saw, where an operator sees it: an endpoint outvoted by the quorum
  * (a wrong or tampering provider: logged with its answer and counted as `RpcDisagreements`), an endpoint

@@ -11,7 +11,7 @@ import { containerDeps } from "./composition.js";
 import { withGovernance, type GovernedDeps } from "./governed-deps.js";
 import { withBoundSecrets } from "./secrets.js";
 import { MetricName } from "./metric-names.js";
-import { count, flushMetrics, logger, recordAlertDeliveriesFailed } from "./observability.js";
+import { count, flushMetrics, logger, recordAlertDeliveriesFailed, recordChainWatchFailures } from "./observability.js";
 
 /** What one watchdog invocation did. */
 export type WatchdogResult = WatchdogSweepReturnType & RedriveStalledRunsReturnType & { alertDeliveries: RedeliverAlertsReturnType };
@@ -30,11 +30,24 @@ export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
       count(MetricName.WATCHDOG_REDRIVEN, redriven.length);
       count(MetricName.WATCHDOG_REDELIVERED, alertDeliveries.delivered.length);
       recordAlertDeliveriesFailed(alertDeliveries.failed.length);
+      reportChainWatchFailures(result);
       return { ...result, redriven, alertDeliveries };
     } finally {
       flushMetrics();
     }
   };
+}
+
+/**
+ * A network the chain watcher could not read is a warning and a count: its cursor stays (nothing is
+ * skipped), but while it fails no out-of-band event on that network is alerted.
+ */
+function reportChainWatchFailures(result: WatchdogSweepReturnType): void {
+  const failed = (result.chain ?? []).filter((report) => !report.ok);
+  for (const report of failed) {
+    logger.warn("chain watcher could not read the network: its cursor stays and the next sweep resumes there; out-of-band events on it are not alerted meanwhile", { network: report.network, error: "error" in report ? report.error : undefined });
+  }
+  recordChainWatchFailures(failed.length);
 }
 
 /**

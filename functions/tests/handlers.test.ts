@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { ZeroHash } from "ethers";
 import { buildManifest, serializeManifest, createRun, jobName, type Proposal, type ScheduledJob, type SchedulerDeps } from "@payrox/core";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildDeps } from "../src/composition.js";
 import { ENV, EnvConfigError, readEnv } from "../src/env.js";
 
@@ -106,6 +106,46 @@ describe("watchdog handler", () => {
     const { createWatchdogHandler } = await import("../src/watchdog.js");
     const result = await createWatchdogHandler(() => deps)({}, { awsRequestId: "w1" });
     expect(result).toEqual({ checked: 1, late: [], stuck: [], redriven: [], alertDeliveries: { delivered: [], retrying: [], failed: [] } }); // the PROPOSED run of p-gw above
+  });
+});
+
+describe("watchdog handler › chain watcher failures", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("logs a network the chain watcher could not read and counts it (ChainWatchFailures), so a stalled watcher is seen", async () => {
+    // Prepare: a network whose RPC fails every read
+    const { createWatchdogHandler } = await import("../src/watchdog.js");
+    const { MetricName } = await import("../src/metric-names.js");
+    const { logger, metrics } = await import("../src/observability.js");
+    const events = {
+      networks: () => ["devnet-1"],
+      ownSenders: async () => [],
+      head: async () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:1")),
+      blockHash: async () => undefined,
+      getLogs: async () => [],
+    };
+    const watched: SchedulerDeps = { ...deps, monitoring: { ...deps.monitoring, events, cursors: { get: async () => undefined, put: async () => {} } } };
+    const warnings: unknown[][] = [];
+    vi.spyOn(logger, "warn").mockImplementation((...args: unknown[]) => void warnings.push(args));
+    const counted: [string, number][] = [];
+    const single = metrics.singleMetric.bind(metrics);
+    vi.spyOn(metrics, "singleMetric").mockImplementation(() => {
+      const m = single();
+      const add = m.addMetric.bind(m);
+      vi.spyOn(m, "addMetric").mockImplementation((name, unit, value) => {
+        counted.push([name, value]);
+        return add(name, unit, value);
+      });
+      return m;
+    });
+
+    // Act
+    const result = await createWatchdogHandler(() => watched)({}, { awsRequestId: "w2" });
+
+    // Assess
+    expect(result.chain).toEqual([{ network: "devnet-1", ok: false, error: expect.stringContaining("ECONNREFUSED") }]);
+    expect(warnings.find(([message]) => typeof message === "string" && /chain watcher/i.test(message))?.[1]).toMatchObject({ network: "devnet-1", error: expect.stringContaining("ECONNREFUSED") });
+    expect(counted).toContainEqual([MetricName.CHAIN_WATCH_FAILURES, 1]);
   });
 });
 

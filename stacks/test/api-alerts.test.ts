@@ -126,6 +126,12 @@ describe("MonitoringStack", () => {
     expect(outvoted?.Dimensions).toBeUndefined();
   });
 
+  it("alarms when the chain watcher fails every sweep for 15 minutes (ChainWatchFailures), not on one failed sweep", () => {
+    const stalled = alarms.find((a) => a.MetricName === MetricName.CHAIN_WATCH_FAILURES);
+    expect(stalled).toMatchObject({ Namespace: METRIC_NAMESPACE, Statistic: "Sum", Period: 60, Threshold: 1, EvaluationPeriods: 15, DatapointsToAlarm: 15, TreatMissingData: "notBreaching" });
+    expect(stalled?.Dimensions).toBeUndefined();
+  });
+
   it("sends every alarm to the alerts topic", () => {
     for (const alarm of alarms) expect(alarm.AlarmActions.map(flat)).toEqual([expect.stringMatching(/^import\(prod-payrox-EventsStack:.*Alerts/)]);
   });
