@@ -4,6 +4,7 @@
  * The whole gateway (readState, codeHash, latestBlock, send through the TxSender) runs on the provider.
  * Backoff runs on a test clock that only the test moves: nothing here depends on wall-clock time.
  */
+import { createServer } from "node:http";
 import { Contract, ContractFactory, id, Interface, JsonRpcProvider, keccak256, toQuantity, Wallet, ZeroHash } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activateArgs, buildManifest, buildManifestTree, commitArgs, LogRangeRefusedError, planBatches, type Manifest, type ManifestTree, type Plan } from "@payrox/core";
@@ -357,5 +358,60 @@ describe("RPC quorum over eth_getLogs: providers capping ranges differently (k =
     // Assess: a refusal (the watcher halves the range), not a disagreement it would retry forever
     expect(wide).toBeInstanceOf(LogRangeRefusedError);
     expect(Array.isArray(narrow)).toBe(true);
+  });
+});
+
+/** An HTTP server that takes every request and never answers (an overloaded or black-holed provider). */
+async function startHungEndpoint(): Promise<{ url: string; received: () => number; close(): Promise<void> }> {
+  let received = 0;
+  const server = createServer(() => {
+    received++;
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,
+    received: () => received,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe("RPC failover: the preferred endpoint hangs (takes requests, never answers), k = 2 of 3", () => {
+  let nodes: LocalChain[];
+  let hung: Awaited<ReturnType<typeof startHungEndpoint>>;
+  let provider: FailoverJsonRpcProvider;
+
+  beforeAll(async () => {
+    ({ nodes } = await startReplicas(2));
+    hung = await startHungEndpoint();
+    // Its requests would time out only after 10 minutes: every read below finishes only if none waits for it.
+    provider = new FailoverJsonRpcProvider({
+      network: NETWORK, chainId: 31337, urls: [hung.url, nodes[0]!.rpcUrl, nodes[1]!.rpcUrl], quorum: 2, timeoutMs: 600_000,
+      pollingInterval: 50, cacheTimeout: -1,
+    });
+  });
+
+  afterAll(async () => {
+    provider?.destroy();
+    await hung?.close();
+    for (const node of nodes ?? []) await node.stop();
+  });
+
+  it("runs a whole upgrade through the other endpoints without waiting for the hung one", async () => {
+    // Act: deploy, commit, apply every batch, activate — quorum reads, plain reads and sends
+    const fixture = await deployFixture(provider);
+    expect((await fixture.gateway.send(NETWORK, "h1/commit", { kind: "commit", ...commitArgs(fixture.tree), epoch: 1n })).ok).toBe(true);
+    for (const batch of fixture.plan.batches) expect((await fixture.gateway.send(NETWORK, `h1/apply/${batch.index}`, { kind: "apply", batch })).ok).toBe(true);
+    for (const node of nodes) await nodeRpc(node.rpcUrl, "anvil_mine", ["0x3"]);
+    const activated = await fixture.gateway.send(NETWORK, "h1/activate", { kind: "activate", ...activateArgs(fixture.tree) });
+
+    // Assess: done, with the hung endpoint asked (and never answering)
+    expect(activated).toMatchObject({ ok: true });
+    expect((await fixture.gateway.readState(NETWORK)).activeRoot).toBe(fixture.tree.root.toLowerCase());
+    expect(hung.received()).toBeGreaterThan(0);
   });
 });

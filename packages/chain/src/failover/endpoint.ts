@@ -35,7 +35,7 @@ export interface EndpointHealth {
   priority: number;
   /** The URL's origin (its path and query may hold an API key). */
   endpoint: string;
-  /** `down`: in backoff after a failure; `lagging`: its head is behind the others'; `wrong-chain`: never used. */
+  /** `down`: in backoff after a failure, or a request unanswered past `straggleAfterMs`; `lagging`: its head is behind the others'; `wrong-chain`: never used. */
   state: "healthy" | "down" | "lagging" | "wrong-chain";
   /** Failures in a row (0 once it answers again). */
   failures: number;
@@ -51,12 +51,15 @@ export interface EndpointHealth {
 /** Backoff and transport settings shared by a provider's endpoints. */
 export interface EndpointSettings {
   timeoutMs: number;
+  /** A request unanswered this long makes the endpoint a straggler (see {@link RpcEndpoint.straggling}). */
+  straggleAfterMs: number;
   backoffMs: number;
   maxBackoffMs: number;
   now: () => number;
 }
 
 let nextRequestId = 1;
+let nextCallToken = 1;
 
 /** One endpoint with its health. Not exported from the package: the provider owns its endpoints. */
 export class RpcEndpoint {
@@ -69,6 +72,8 @@ export class RpcEndpoint {
   wrongChain = false;
   chainVerified = false;
   disagreements = 0;
+  /** When each unanswered request was sent, by call. */
+  readonly #pendingSince = new Map<number, number>();
 
   constructor(
     readonly url: string,
@@ -78,9 +83,20 @@ export class RpcEndpoint {
     this.label = `#${priority} ${originOf(url)}`;
   }
 
-  /** Not in backoff (its retry time has come) and on the right chain. */
+  /** Not in backoff (its retry time has come), not straggling, and on the right chain. */
   get available(): boolean {
-    return !this.wrongChain && this.retryAt <= this.settings.now();
+    return !this.wrongChain && this.retryAt <= this.settings.now() && !this.straggling;
+  }
+
+  /**
+   * Has left a request unanswered for `straggleAfterMs` or longer (an overloaded or black-holed provider
+   * that takes connections but does not answer). It is passed over like one in backoff until that request
+   * is answered or times out (which starts its backoff), so no read waits on it meanwhile.
+   */
+  get straggling(): boolean {
+    const now = this.settings.now();
+    for (const since of this.#pendingSince.values()) if (now - since >= this.settings.straggleAfterMs) return true;
+    return false;
   }
 
   /**
@@ -88,6 +104,8 @@ export class RpcEndpoint {
    * transport failure or malformed body is recorded (backoff) and thrown as {@link EndpointFailedError}.
    */
   async call(request: RpcRequest): Promise<RpcAnswer> {
+    const token = nextCallToken++;
+    this.#pendingSince.set(token, this.settings.now());
     try {
       const answer = await this.#post(request);
       if ("error" in answer && isRateLimit(answer.error)) throw new EndpointFailedError(`rate-limited: ${answer.error.message}`);
@@ -97,6 +115,8 @@ export class RpcEndpoint {
       const failure = error instanceof EndpointFailedError ? error : new EndpointFailedError(reasonOf(error, this.settings.timeoutMs), { cause: error });
       this.failed(failure.reason);
       throw failure;
+    } finally {
+      this.#pendingSince.delete(token);
     }
   }
 
@@ -116,15 +136,17 @@ export class RpcEndpoint {
 
   /** The endpoint's health as the provider reports it. */
   health(): EndpointHealth {
-    const down = this.retryAt > this.settings.now();
-    const state = this.wrongChain ? "wrong-chain" : down ? "down" : this.lagging ? "lagging" : "healthy";
+    const backingOff = this.retryAt > this.settings.now();
+    const straggling = this.straggling;
+    const state = this.wrongChain ? "wrong-chain" : backingOff || straggling ? "down" : this.lagging ? "lagging" : "healthy";
+    const lastError = straggling ? `no answer for ${this.settings.straggleAfterMs} ms or more (a request is still waiting)` : this.lastError;
     return {
       priority: this.priority,
       endpoint: this.label,
       state,
       failures: this.failures,
-      ...(down && { retryAt: this.retryAt }),
-      ...(this.lastError !== undefined && { lastError: this.lastError }),
+      ...(backingOff && { retryAt: this.retryAt }),
+      ...(lastError !== undefined && { lastError }),
       ...(this.head !== undefined && { head: this.head }),
       disagreements: this.disagreements,
     };

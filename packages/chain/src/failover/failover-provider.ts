@@ -33,6 +33,12 @@ export interface FailoverProviderOptions {
   maxLagBlocks?: number;
   /** Per request, in ms. @default 10_000 */
   timeoutMs?: number;
+  /**
+   * An endpoint that leaves a request unanswered this long is a straggler: reads stop waiting for it (they
+   * go on with the other endpoints) and it is passed over until it answers or its request times out.
+   * @default 2_000
+   */
+  straggleAfterMs?: number;
   /** Backoff after an endpoint's first failure in a row, doubled with each further one, in ms. @default 1_000 */
   backoffMs?: number;
   /** Longest backoff, in ms. @default 60_000 */
@@ -67,6 +73,7 @@ const OptionsSchema = z
     quorum: z.number().int().min(1, "must be at least 1").default(1),
     maxLagBlocks: z.number().int().min(0).default(8),
     timeoutMs: z.number().int().positive().default(10_000),
+    straggleAfterMs: z.number().int().positive().default(2_000),
     backoffMs: z.number().int().positive().default(1_000),
     maxBackoffMs: z.number().int().positive().default(60_000),
     healthCheckIntervalMs: z.number().int().positive().optional(),
@@ -111,6 +118,7 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
   readonly #chainId: bigint;
   readonly #quorum: number;
   readonly #maxLag: number;
+  readonly #straggleMs: number;
   readonly #endpoints: RpcEndpoint[];
   readonly #onEvent?: (event: RpcFailoverEvent) => void;
   readonly #timer?: ReturnType<typeof setInterval>;
@@ -133,8 +141,9 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
     this.#chainId = BigInt(o.chainId);
     this.#quorum = o.quorum;
     this.#maxLag = o.maxLagBlocks;
+    this.#straggleMs = o.straggleAfterMs;
     this.#onEvent = options.onEvent;
-    const settings = { timeoutMs: o.timeoutMs, backoffMs: o.backoffMs, maxBackoffMs: o.maxBackoffMs, now: options.now ?? Date.now };
+    const settings = { timeoutMs: o.timeoutMs, straggleAfterMs: o.straggleAfterMs, backoffMs: o.backoffMs, maxBackoffMs: o.maxBackoffMs, now: options.now ?? Date.now };
     this.#endpoints = o.urls.map((url, i) => new RpcEndpoint(url, i, settings));
     if (o.healthCheckIntervalMs !== undefined) {
       this.#timer = setInterval(() => void this.checkHealth().catch(() => undefined), o.healthCheckIntervalMs);
@@ -190,14 +199,32 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
     }
   }
 
-  /** The first answer, in priority order; endpoints in backoff only when nothing else answers. */
+  /**
+   * The first answer, in priority order; endpoints in backoff only when nothing else answers. An endpoint
+   * that straggles is left to answer on its own while the next is asked; the last one is waited for.
+   */
   async #failoverRead(request: RpcRequest): Promise<RpcAnswer> {
     const failures: EndpointFailure[] = [];
-    for (const endpoint of this.#candidates()) {
+    const stragglers: Promise<RpcAnswer>[] = [];
+    const candidates = this.#candidates();
+    for (const [i, endpoint] of candidates.entries()) {
+      const attempt = this.#use(endpoint, request);
+      attempt.catch(() => undefined); // a straggler's late failure is the endpoint's to record
       try {
-        return await this.#use(endpoint, request);
+        const answer = i < candidates.length - 1 ? await within(attempt, this.#straggleMs) : await attempt;
+        if (answer !== STRAGGLING) return answer;
+        stragglers.push(attempt);
+        failures.push({ endpoint: endpoint.label, reason: `no answer within ${this.#straggleMs} ms` });
       } catch (error) {
         failures.push({ endpoint: endpoint.label, reason: reasonOf(error) });
+      }
+    }
+    // Every other endpoint failed: a straggler's late answer is still one.
+    if (stragglers.length > 0) {
+      try {
+        return await Promise.any(stragglers);
+      } catch {
+        // They failed too (timed out): reported below.
       }
     }
     throw new RpcUnavailableError(this.network, request.method, failures);
@@ -208,6 +235,8 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
     const candidates = this.#candidates();
     const available = candidates.filter((e) => e.available);
     const targets = available.length > 0 ? available : candidates;
+    // Every target is waited for (each must have the bytes before the send counts as done); a known
+    // straggler is not `available`, so it is a target only when nothing else is.
     const outcomes = await Promise.all(targets.map((e) => this.#use(e, request).then((answer) => ({ e, answer }), (error: unknown) => ({ e, error }))));
     const accepted = outcomes.find((o) => "answer" in o && "result" in o.answer);
     if (accepted && "answer" in accepted) return accepted.answer;
@@ -250,27 +279,39 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
     const order = unique([...preferred, ...candidates.filter((e) => minHead === undefined || e.head === undefined || e.head >= minHead), ...candidates]);
     const votes = new Map<string, { answers: Map<RpcEndpoint, RpcAnswer> }>();
     const failures: EndpointFailure[] = [];
+    const outstanding = new Set<Promise<void>>();
+    const ask = async (endpoint: RpcEndpoint) => {
+      try {
+        const answer = await this.#use(endpoint, pinned);
+        const key = voteOf(request.method, answer);
+        const group = votes.get(key) ?? { answers: new Map() };
+        group.answers.set(endpoint, answer);
+        votes.set(key, group);
+      } catch (error) {
+        failures.push({ endpoint: endpoint.label, reason: reasonOf(error) });
+      }
+    };
     let next = 0;
     for (;;) {
       const best = Math.max(0, ...[...votes.values()].map((v) => v.answers.size));
-      if (best >= this.#quorum || next >= order.length) break;
+      if (best >= this.#quorum) break;
+      if (next >= order.length) {
+        // Every endpoint was asked: the stragglers' answers are all that is left to wait for.
+        if (outstanding.size === 0) break;
+        await Promise.race(outstanding);
+        continue;
+      }
       const batch = order.slice(next, next + this.#quorum - best);
       next += batch.length;
-      await Promise.all(
-        batch.map(async (endpoint) => {
-          try {
-            const answer = await this.#use(endpoint, pinned);
-            const key = voteOf(request.method, answer);
-            const group = votes.get(key) ?? { answers: new Map() };
-            group.answers.set(endpoint, answer);
-            votes.set(key, group);
-          } catch (error) {
-            failures.push({ endpoint: endpoint.label, reason: reasonOf(error) });
-          }
-        }),
-      );
+      const asks = batch.map((endpoint) => {
+        const tracked: Promise<void> = ask(endpoint).finally(() => outstanding.delete(tracked));
+        outstanding.add(tracked);
+        return tracked;
+      });
+      // A straggler's vote is not waited for while other endpoints can be asked in its place.
+      await within(Promise.all(asks), this.#straggleMs);
     }
-    return this.#decide(request.method, tag, votes, failures);
+    return this.#decide(request.method, tag, votes, [...failures]);
   }
 
   #decide(method: string, block: string | undefined, votes: Map<string, { answers: Map<RpcEndpoint, RpcAnswer> }>, failures: EndpointFailure[]): RpcAnswer {
@@ -311,8 +352,10 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
   async #agreedHead(): Promise<AgreedHead> {
     const heads = new Map<RpcEndpoint, number>();
     const failures: EndpointFailure[] = [];
-    const ask = (list: RpcEndpoint[]) =>
-      Promise.all(
+    // Heads are not waited for past the straggle time: a hung endpoint is simply not a voter this time.
+    const all: Promise<unknown>[] = [];
+    const ask = (list: RpcEndpoint[]) => {
+      const settled = Promise.all(
         list.map(async (e) => {
           try {
             heads.set(e, await this.#headOf(e));
@@ -321,13 +364,19 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
           }
         }),
       );
+      all.push(settled);
+      return within(settled, this.#straggleMs);
+    };
     const candidates = this.#candidates();
     await ask(candidates.filter((e) => e.available));
-    if (heads.size < this.#quorum) await ask(candidates.filter((e) => !e.available));
-    if (heads.size < this.#quorum) throw new RpcQuorumUnavailableError(this.network, "eth_blockNumber", this.#quorum, heads.size, failures);
-    this.#markLagging(heads);
-    const voters = byPriority([...heads.keys()].filter((e) => !e.lagging)).slice(0, this.#quorum);
-    return { block: Math.min(...voters.map((e) => heads.get(e)!)), voters };
+    if (heads.size < this.#quorum) await ask(candidates.filter((e) => !e.available && !e.straggling));
+    // Too few heads in time: the stragglers' are all that is left to wait for.
+    if (heads.size < this.#quorum) await Promise.all(all);
+    const answered = new Map(heads);
+    if (answered.size < this.#quorum) throw new RpcQuorumUnavailableError(this.network, "eth_blockNumber", this.#quorum, answered.size, [...failures]);
+    this.#markLagging(answered);
+    const voters = byPriority([...answered.keys()].filter((e) => !e.lagging)).slice(0, this.#quorum);
+    return { block: Math.min(...voters.map((e) => answered.get(e)!)), voters };
   }
 
   #markLagging(heads: Map<RpcEndpoint, number>): void {
@@ -399,6 +448,19 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** What {@link within} resolves with when the work has not settled in time. */
+const STRAGGLING: unique symbol = Symbol("straggling");
+
+/** `work`'s outcome, or {@link STRAGGLING} when it has not settled within `ms` (it keeps running). */
+function within<T>(work: Promise<T>, ms: number): Promise<T | typeof STRAGGLING> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<typeof STRAGGLING>((resolve) => {
+    timer = setTimeout(() => resolve(STRAGGLING), ms);
+    timer.unref?.();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 function byPriority(list: RpcEndpoint[]): RpcEndpoint[] {
   return [...list].sort((a, b) => a.priority - b.priority);
