@@ -281,8 +281,11 @@ describe("RPC quorum over the chain watcher's eth_getLogs: k = 2 of 3, one endpo
 
   beforeAll(async () => {
     ({ nodes } = await startReplicas(3));
-    // The most preferred endpoint answers every eth_getLogs with no logs: an attacker's commit would go unseen.
-    proxy = await startTamperProxy(nodes[2]!.rpcUrl, (method) => (method === "eth_getLogs" ? [] : undefined));
+    // The most preferred endpoint answers every eth_getLogs with no logs (an attacker's commit would go
+    // unseen) and knows no transaction or receipt (the watcher could not name a log's sender and would stall).
+    proxy = await startTamperProxy(nodes[2]!.rpcUrl, (method) =>
+      method === "eth_getLogs" ? [] : method === "eth_getTransactionByHash" || method === "eth_getTransactionReceipt" ? null : undefined,
+    );
     provider = new FailoverJsonRpcProvider({
       network: NETWORK, chainId: 31337, urls: [proxy.url, nodes[0]!.rpcUrl, nodes[1]!.rpcUrl], quorum: 2,
       pollingInterval: 50, cacheTimeout: -1, onEvent: (e) => events.push(e),
@@ -308,6 +311,7 @@ describe("RPC quorum over the chain watcher's eth_getLogs: k = 2 of 3, one endpo
     // Assess
     expect(proxy.tampered.eth_getLogs).toBeGreaterThan(0);
     expect(logs.filter((e) => e.name === "RoleGranted").length).toBeGreaterThanOrEqual(2);
+    expect(new Set(logs.map((e) => e.from))).toEqual(new Set([fixture.wallet.address]));
     const hidden = events.filter((e) => e.type === "disagreement" && e.method === "eth_getLogs");
     expect(hidden.length).toBeGreaterThan(0);
     expect(hidden[0]).toMatchObject({ dissent: [{ endpoint: `#0 ${proxy.url}`, answer: "[]" }] });

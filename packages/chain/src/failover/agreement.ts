@@ -87,7 +87,7 @@ export function voteOf(method: string, answer: RpcAnswer): string {
   }
   if (method === "eth_getTransactionReceipt") {
     const logs = Array.isArray(value.logs) ? value.logs.map((log) => pick(log as Record<string, unknown>, ["address", "topics", "data", "logIndex"])) : null;
-    return canonical({ ...pick(value, ["transactionHash", "blockHash", "blockNumber", "status", "gasUsed", "contractAddress"]), logs });
+    return canonical({ ...pick(value, ["transactionHash", "blockHash", "blockNumber", "from", "to", "status", "gasUsed", "contractAddress"]), logs });
   }
   return canonical(value);
 }

@@ -109,9 +109,11 @@ export class DispatcherEventReader implements DispatcherEventSource {
     }
     const senders = new Map<string, string>();
     for (const hash of new Set(logs.map((l) => l.transactionHash))) {
-      const tx = await provider.getTransaction(hash);
-      if (!tx) throw new Error(`transaction ${hash} of a log on ${network} is not available; retry`);
-      senders.set(hash, getAddress(tx.from));
+      // The receipt names the sender too, and (with several RPC URLs) is read under the quorum, where an
+      // endpoint that "doesn't know" the transaction is outvoted rather than stalling the watcher.
+      const receipt = await provider.getTransactionReceipt(hash);
+      if (!receipt) throw new Error(`the receipt of transaction ${hash} of a log on ${network} is not available; retry`);
+      senders.set(hash, getAddress(receipt.from));
     }
     return logs.map((log) => decode(network, log, senders.get(log.transactionHash)!));
   }
