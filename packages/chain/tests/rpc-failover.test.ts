@@ -13,7 +13,7 @@ import { deployDispatcherDeterministic, devConfig } from "../../../contracts/lib
 import { DEV_PRIVATE_KEY, type LocalChain } from "../../../contracts/lib/local-chain.js";
 import { DISPATCHER_STATE_ABI, DispatcherEventReader, JournaledDispatcherGateway } from "../src/gateway/index.js";
 import { FailoverJsonRpcProvider, networkProvider, RpcDisagreementError, RpcFailoverConfigError, RpcQuorumUnavailableError, type RpcFailoverEvent } from "../src/failover/index.js";
-import { InMemoryNonceStore, InMemoryTxJournal } from "../src/tx/index.js";
+import { InMemoryNonceStore, InMemoryTxJournal, suggestFees } from "../src/tx/index.js";
 import { nodeRpc, restartReplica, startReplicas, startTamperProxy, type ReplicaGenesis, type TamperProxy } from "./support/replicas.js";
 import { startCappedRpcProxy, type CappedRpcProxy } from "./support/capped-rpc-proxy.js";
 
@@ -283,9 +283,16 @@ describe("RPC quorum over the chain watcher's eth_getLogs: k = 2 of 3, one endpo
     ({ nodes } = await startReplicas(3));
     // The most preferred endpoint answers every eth_getLogs with no logs (an attacker's commit would go
     // unseen) and knows no transaction or receipt (the watcher could not name a log's sender and would stall).
-    proxy = await startTamperProxy(nodes[2]!.rpcUrl, (method) =>
-      method === "eth_getLogs" ? [] : method === "eth_getTransactionByHash" || method === "eth_getTransactionReceipt" ? null : undefined,
-    );
+    proxy = await startTamperProxy(nodes[2]!.rpcUrl, (method, _params, result) => {
+      if (method === "eth_getLogs") return [];
+      if (method === "eth_getTransactionByHash" || method === "eth_getTransactionReceipt") return null;
+      // Fee history 1,000 times the real priority fees: whatever PayRox signs would overpay.
+      if (method === "eth_feeHistory") {
+        const history = result as { reward?: string[][] };
+        return { ...history, reward: history.reward?.map((row) => row.map((r) => toQuantity(BigInt(r) * 1_000n + 1_000_000_000_000n))) };
+      }
+      return undefined;
+    });
     provider = new FailoverJsonRpcProvider({
       network: NETWORK, chainId: 31337, urls: [proxy.url, nodes[0]!.rpcUrl, nodes[1]!.rpcUrl], quorum: 2,
       pollingInterval: 50, cacheTimeout: -1, onEvent: (e) => events.push(e),
@@ -315,6 +322,19 @@ describe("RPC quorum over the chain watcher's eth_getLogs: k = 2 of 3, one endpo
     const hidden = events.filter((e) => e.type === "disagreement" && e.method === "eth_getLogs");
     expect(hidden.length).toBeGreaterThan(0);
     expect(hidden[0]).toMatchObject({ dissent: [{ endpoint: `#0 ${proxy.url}`, answer: "[]" }] });
+  });
+
+  it("prices transactions from the fee history the honest endpoints agree on, not the liar's", async () => {
+    // Prepare: the same read straight from an honest node, at the same head (nothing is mined in between)
+    const honest = new JsonRpcProvider(nodes[0]!.rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1 });
+
+    // Act
+    const [through, direct] = [await suggestFees(provider), await suggestFees(honest)];
+    honest.destroy();
+
+    // Assess
+    expect(proxy.tampered.eth_feeHistory).toBeGreaterThan(0);
+    expect(through).toEqual(direct);
   });
 
   it("refuses the read with a typed error when the liar can't be outvoted", async () => {

@@ -23,6 +23,8 @@ export const QUORUM_METHODS: Readonly<Record<string, number | undefined>> = {
   // The chain watcher's reads: one endpoint leaving an event out would hide an out-of-band change. Its
   // block range is in the filter object, not a positional tag (see logsRangeOf).
   eth_getLogs: undefined,
+  // What a transaction pays: one endpoint's fee history must not set the fees PayRox signs.
+  eth_feeHistory: 1,
 };
 
 /** Whether `method` is read under the quorum. */
@@ -77,6 +79,10 @@ export function logsPinnedTo(request: RpcRequest, number: string): RpcRequest {
 export function voteOf(method: string, answer: RpcAnswer): string {
   if ("error" in answer) return canonical({ error: answer.error.code, data: answer.error.data ?? null });
   const result = answer.result;
+  if (method === "eth_feeHistory" && result !== null && typeof result === "object") {
+    // Base fees and gas used follow from the blocks; the reward percentiles are merged (feeHistoryOf).
+    return canonical(pick(result as Record<string, unknown>, ["oldestBlock", "baseFeePerGas", "gasUsedRatio"]));
+  }
   if (method === "eth_getLogs" && Array.isArray(result)) {
     return canonical(result.map((log) => pick(log as Record<string, unknown>, ["address", "topics", "data", "blockNumber", "blockHash", "transactionHash", "logIndex"])));
   }
@@ -90,6 +96,25 @@ export function voteOf(method: string, answer: RpcAnswer): string {
     return canonical({ ...pick(value, ["transactionHash", "blockHash", "blockNumber", "from", "to", "status", "gasUsed", "contractAddress"]), logs });
   }
   return canonical(value);
+}
+
+/**
+ * The fee history of endpoints that agree on the blocks' base fees and gas used, with each reward the
+ * lowest any of them reported: an endpoint can make PayRox pay less (a stuck transaction is bumped), never more.
+ */
+export function feeHistoryOf(answers: readonly RpcAnswer[]): RpcAnswer {
+  const results = answers.flatMap((a) => ("result" in a && a.result !== null && typeof a.result === "object" ? [a.result as { reward?: unknown }] : []));
+  const [first] = results;
+  if (!first || !Array.isArray(first.reward)) return answers[0]!;
+  const reward = (first.reward as unknown[]).map((row, i) =>
+    Array.isArray(row)
+      ? row.map((value, j) => {
+          const candidates = results.map((r) => (r.reward as unknown[][] | undefined)?.[i]?.[j]).filter((v): v is string => typeof v === "string" && /^0x[0-9a-f]+$/i.test(v));
+          return candidates.length > 0 ? `0x${candidates.map((v) => BigInt(v)).reduce((a, b) => (b < a ? b : a)).toString(16)}` : value;
+        })
+      : row,
+  );
+  return { result: { ...first, reward } };
 }
 
 function pick(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {

@@ -15,7 +15,7 @@
 import { JsonRpcApiProvider, Network, toQuantity, type JsonRpcError, type JsonRpcPayload, type JsonRpcResult } from "ethers";
 import * as z from "zod";
 import { MAX_RPC_URLS, rpcQuorumProblem } from "@payrox/core";
-import { blockTagOf, isQuorumMethod, logsPinnedTo, logsRangeOf, pinnedTo, voteOf } from "./agreement.js";
+import { blockTagOf, feeHistoryOf, isQuorumMethod, logsPinnedTo, logsRangeOf, pinnedTo, voteOf } from "./agreement.js";
 import { EndpointFailedError, RpcEndpoint, type EndpointHealth, type RpcAnswer, type RpcRequest } from "./endpoint.js";
 import { RpcChainMismatchError, RpcDisagreementError, RpcFailoverConfigError, RpcQuorumUnavailableError, RpcUnavailableError, type EndpointAnswer, type EndpointFailure } from "./errors.js";
 
@@ -334,8 +334,9 @@ export class FailoverJsonRpcProvider extends JsonRpcApiProvider {
       for (const [, group] of dissent) for (const e of group.answers.keys()) e.disagreements += 1;
       this.#emit({ type: "disagreement", method, ...(block !== undefined && { block }), agreed: abbreviate(winner[0]), dissent: dissent.flatMap(([key, group]) => answersOf(key, group)) });
     }
-    const [first] = byPriority([...winner[1].answers.keys()]);
-    return winner[1].answers.get(first!)!;
+    const agreeing = byPriority([...winner[1].answers.keys()]);
+    if (method === "eth_feeHistory") return feeHistoryOf(agreeing.map((e) => winner[1].answers.get(e)!));
+    return winner[1].answers.get(agreeing[0]!)!;
   }
 
   /** The most preferred endpoint's error answer among the votes, if any endpoint answered with an error. */
