@@ -1,7 +1,10 @@
 /**
  * `cancelProposal`: stops every unfinished run of a proposal. A run with a root on chain (COMMITTED,
  * APPLYING, APPLIED) first discards it with the dispatcher's chunked cancel; a PROPOSED run has nothing on
- * chain. Steps scheduled for a cancelled run find it CANCELLED and skip.
+ * chain — unless its commit is already journaled (its step in flight, or killed after signing): the cancel
+ * then follows that commit to its end first (it may be voided at its nonce), and cancels the root it left
+ * pending if it landed, so neither a blocked nonce nor an orphaned root outlives the cancel. The run gives
+ * its network lock up only then. Steps scheduled for a cancelled run find it CANCELLED and skip.
  *
  * Chunks: each `cancelCommittedRoot(root, epoch, maxUnstage)` unstages at most `maxUnstage` staged routes,
  * sized so a chunk fits the network's per-transaction gas limit (the registry's `maxTxGas`), and names the
@@ -60,13 +63,18 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
       continue;
     }
     let chunks: SentTransaction[] = [];
-    if (run.state !== "PROPOSED") {
+    // A PROPOSED run may already have journaled its commit (the step is in flight, or died after signing):
+    // follow it to its end first — its nonce must resolve, and if it landed, its root is ours to cancel.
+    const commit = run.state === RunState.PROPOSED ? await deps.gateway.resume(run.network, txStepId(run, StepName.COMMIT)) : undefined;
+    if (run.state !== RunState.PROPOSED || commit?.ok) {
       const onChain = await cancelRunOnChain(proposal, run, asActor);
-      if (!onChain.ok) {
+      // A landed commit whose root is gone already (cancelled or replaced since) leaves nothing to undo.
+      const nothingPending = run.state === RunState.PROPOSED && !onChain.ok && onChain.revert === "NotPending";
+      if (!onChain.ok && !nothingPending) {
         results.push({ network: run.network, outcome: "refused", revert: onChain.revert });
         continue;
       }
-      chunks = onChain.chunks;
+      chunks = onChain.ok ? onChain.chunks : [];
     }
     const txHash = chunks.at(-1)?.hash;
     const cancelled = await saveTransition(asActor, run, { type: "cancelled" });
