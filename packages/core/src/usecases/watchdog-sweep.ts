@@ -2,7 +2,8 @@
  * `watchdogSweep` (every minute): raises `late-activation` for runs not activated `grace + 300 s` after
  * their activation time, `tx-stuck` for a run's pending transaction past its replacement budget,
  * `approval-stale` for a proposal awaiting approval past `approvalStaleAfterMs` (resolved by the approval,
- * rejection or cancel that ends the wait), and —
+ * rejection or cancel that ends the wait), ends the runs of a proposal that can never commit (its approval
+ * window closed, or it was rejected) so it stops holding its networks, and —
  * with an event source and a cursor store — one `out-of-band-*` alert per privileged dispatcher event PayRox
  * did not cause (watch-chain.ts). Alerts are deduped by incident in the alert sink, so repeated sweeps don't repeat
  * them; the activation step reports the resolution.
@@ -12,9 +13,9 @@ import { pendingStepId } from "./stuck-tx.js";
 
 export { pendingStepId } from "./stuck-tx.js";
 import { isTerminalRun } from "../run/state-machine.js";
-import type { Proposal, Run } from "../run/types.js";
-import { raise, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
-import { approvalStaleRule } from "../alerts/governance-rules.js";
+import { RunState, type Proposal, type Run } from "../run/types.js";
+import { raise, record, resolve, saveTransition, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
+import { approvalStaleResolution, approvalStaleRule } from "../alerts/governance-rules.js";
 import { ApprovalStatus, ApproverStatus } from "../governance/ports.js";
 import { OPERATIONS_AUDIT_STREAM } from "../signers/rotation.js";
 import { watchChain, type ChainWatchReport } from "./watch-chain.js";
@@ -35,6 +36,11 @@ export interface WatchdogSweepReturnType {
   stuck: string[];
   /** Ids of proposals found awaiting approval past `approvalStaleAfterMs` (or their window) in this sweep; absent when none. */
   staleApprovals?: string[];
+  /**
+   * Ids of proposals whose runs this sweep ended because they can never commit (approval window closed, or
+   * rejected with runs a crash left open), freeing their networks; absent when none.
+   */
+  ended?: string[];
   /** Per network, what the chain watcher read (absent without an event source and cursor store). */
   chain?: ChainWatchReport[];
 }
@@ -52,6 +58,10 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
     const open = (await deps.store.listRuns(proposal.id)).filter((run) => !isTerminalRun(run));
     if (open.length === 0) continue;
     result.checked += open.length;
+    if (await endUncommittable(deps, proposal, open, now)) {
+      (result.ended ??= []).push(proposal.id);
+      continue;
+    }
     if (await staleApproval(deps, proposal, now)) (result.staleApprovals ??= []).push(proposal.id);
     for (const run of open) {
       const late = lateActivationRule(run, deps.networks(run.network)?.graceSeconds ?? 60, now);
@@ -69,6 +79,39 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
   const { events, cursors } = deps.monitoring ?? {};
   if (events && cursors) result.chain = await watchChain(deps, events, cursors, auditedTxHashes);
   return result;
+}
+
+/**
+ * How long after an approval window closes before the watchdog ends the proposal's runs: an approval
+ * accepted just before the deadline finishes crossing the threshold well within it (an API request is
+ * bounded to seconds), so the crossing and the end never race.
+ */
+export const APPROVAL_CLOSE_GRACE_MS = 5 * 60_000;
+
+/**
+ * A proposal that can never commit still holds its networks (the lock is taken at creation): one still
+ * awaiting approval past its window's close (+ {@link APPROVAL_CLOSE_GRACE_MS}) has its PROPOSED runs
+ * FAILED `approval-expired`; a REJECTED one whose runs a crash left open has them CANCELLED. Either way the
+ * runs are final, so their networks are free; audited, and the `approval-stale` incident is resolved.
+ * @returns whether it ended the proposal's runs
+ */
+async function endUncommittable(deps: SchedulerDeps, proposal: Proposal, open: readonly Run[], now: number): Promise<boolean> {
+  const approval = proposal.approval;
+  const expired = approval?.status === ApprovalStatus.AWAITING_APPROVAL && now > approval.deadlineMs + APPROVAL_CLOSE_GRACE_MS;
+  const rejected = approval?.status === ApprovalStatus.REJECTED;
+  if (!expired && !rejected) return false;
+  // Only runs that never committed: nothing is on chain, nothing was scheduled.
+  const waiting = open.filter((run) => run.state === RunState.PROPOSED);
+  if (waiting.length === 0) return false;
+  const deadline = new Date(approval!.deadlineMs).toISOString();
+  const message = `the approval window closed at ${deadline} without the threshold's approvals; propose again if the upgrade is still wanted`;
+  for (const run of waiting) {
+    await saveTransition(deps, run, expired ? { type: "failed", code: "approval-expired", message } : { type: "cancelled" });
+  }
+  const event = expired ? "proposal.approval-expired" : "proposal.rejected-runs-cancelled";
+  await record(deps, { proposalId: proposal.id, event, key: event, details: { networks: waiting.map((r) => r.network), deadline } });
+  await resolve(deps, approvalStaleResolution(proposal.id, expired ? `its approval window closed at ${deadline}; its runs ended and their networks are free` : "rejected"));
+  return true;
 }
 
 /** Raises `approval-stale` for a proposal still awaiting approval past its age (a cancelled one has no open run and is not looked at). */
