@@ -20,7 +20,7 @@
  */
 import { cancelChunkSize } from "../manifest/gas-model.js";
 import { ZeroHash } from "../manifest/format.js";
-import type { DispatcherGateway, SentTransaction } from "../run/gateway.js";
+import type { DispatcherGateway, SendResult, SentTransaction } from "../run/gateway.js";
 import { isTerminalRun } from "../run/state-machine.js";
 import { RunState, StepName, type Proposal, type Run } from "../run/types.js";
 import { allOrNoneHeldResolution, approvalStaleResolution } from "../alerts/governance-rules.js";
@@ -65,7 +65,7 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
     let chunks: SentTransaction[] = [];
     // A PROPOSED run may already have journaled its commit (the step is in flight, or died after signing):
     // follow it to its end first — its nonce must resolve, and if it landed, its root is ours to cancel.
-    const commit = run.state === RunState.PROPOSED ? await deps.gateway.resume(run.network, txStepId(run, StepName.COMMIT)) : undefined;
+    const commit = run.state === RunState.PROPOSED ? await journaledCommit(run, deps) : undefined;
     if (run.state !== RunState.PROPOSED || commit?.ok) {
       const onChain = await cancelRunOnChain(proposal, run, asActor);
       // A landed commit whose root is gone already (cancelled or replaced since) leaves nothing to undo.
@@ -92,6 +92,18 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
     if (proposal.approval.allOrNone) await resolve(asActor, allOrNoneHeldResolution(proposalId, `cancelled by ${actor}`));
   }
   return { proposalId, runs: results };
+}
+
+/**
+ * The outcome of a PROPOSED run's journaled commit, followed to its end (re-broadcast, replaced or voided
+ * at its nonce as a step would); undefined when none was journaled. The journal, when the deps have it, is
+ * looked at first, so a run that never signed anything costs no gateway call.
+ */
+async function journaledCommit(run: Run, deps: SchedulerDeps): Promise<SendResult | undefined> {
+  const stepId = txStepId(run, StepName.COMMIT);
+  const journal = deps.monitoring?.journal;
+  if (journal && !(await journal.get(stepId))) return undefined;
+  return deps.gateway.resume(run.network, stepId);
 }
 
 /**

@@ -60,4 +60,24 @@ describe("cancelProposal of a run whose commit is in flight", () => {
     // Assess: the commit was followed while the proposal still held the network
     expect(followed[0]).toBe(proposal.id);
   });
+
+  it("with a journal, asks the gateway to follow the commit only when the journal holds one", async () => {
+    // Prepare: two proposals on different networks; only the first one's commit is journaled
+    const { h, proposal, commitStepId } = await proposedWithJournaledCommit();
+    const journaled = new Set([commitStepId]);
+    const journal = { get: async (stepId: string) => (journaled.has(stepId) ? ({ stepId } as never) : undefined), put: async () => ({ ok: true as const }) };
+    const deps = h.deps({ monitoring: { journal } });
+    const { proposal: other } = await proposeUpgrade({ manifestJson: syntheticManifestJson(6, "other"), networks: ["ethereum"], proposer: "alice" }, deps);
+    const resumed: string[] = [];
+    h.gateway.resume = async (_network, stepId) => {
+      resumed.push(stepId);
+      return { ok: false, revert: { name: TX_VOIDED, args: ["0xvoid", "never includable", 7] } };
+    };
+    // Act
+    await cancelProposal(proposal.id, "ops", deps);
+    await cancelProposal(other.id, "ops", deps);
+    // Assess
+    expect(resumed).toEqual([commitStepId]);
+    expect((await h.store.getRun(other.id, "ethereum"))!.state).toBe("CANCELLED");
+  });
 });
