@@ -1,10 +1,11 @@
 /**
  * `cancelProposal`: stops every unfinished run of a proposal. A run with a root on chain (COMMITTED,
  * APPLYING, APPLIED) first discards it with the dispatcher's chunked cancel; a PROPOSED run has nothing on
- * chain — unless its commit is already journaled (its step in flight, or killed after signing): the cancel
- * then follows that commit to its end first (it may be voided at its nonce), and cancels the root it left
- * pending if it landed, so neither a blocked nonce nor an orphaned root outlives the cancel. The run gives
- * its network lock up only then. Steps scheduled for a cancelled run find it CANCELLED and skip.
+ * chain — unless its commit is already journaled (its step in flight, or killed after signing): a commit
+ * not final yet refuses that run's cancel (`CommitInFlight`: its step resolves it — it lands, or is voided
+ * at its nonce — and a cancel then goes through); a final one decides: landed, its root is cancelled on
+ * chain first; voided, nothing is on chain. So neither an unresolved nonce nor an orphaned root outlives
+ * the cancel, and the run gives its network lock up only then. Steps scheduled for a cancelled run find it CANCELLED and skip.
  *
  * Chunks: each `cancelCommittedRoot(root, epoch, maxUnstage)` unstages at most `maxUnstage` staged routes,
  * sized so a chunk fits the network's per-transaction gas limit (the registry's `maxTxGas`), and names the
@@ -21,6 +22,7 @@
 import { cancelChunkSize } from "../manifest/gas-model.js";
 import { ZeroHash } from "../manifest/format.js";
 import type { DispatcherGateway, SendResult, SentTransaction } from "../run/gateway.js";
+import { TxRecordStatus } from "../ports/tx-journal.js";
 import { isTerminalRun } from "../run/state-machine.js";
 import { RunState, StepName, type Proposal, type Run } from "../run/types.js";
 import { allOrNoneHeldResolution, approvalStaleResolution } from "../alerts/governance-rules.js";
@@ -66,6 +68,14 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
     // A PROPOSED run may already have journaled its commit (the step is in flight, or died after signing):
     // follow it to its end first — its nonce must resolve, and if it landed, its root is ours to cancel.
     const commit = run.state === RunState.PROPOSED ? await journaledCommit(run, deps) : undefined;
+    if (commit === IN_FLIGHT) {
+      // Waiting here could take until the network's void deadline: the commit step resolves it (lands, or is
+      // voided at its nonce), then a cancel goes through.
+      const revert = "CommitInFlight";
+      await record(asActor, { proposalId, network: run.network, event: "cancel.refused", details: { revert, reason: "the run's commit is journaled and not final yet; cancel again once it has landed or been voided" } });
+      results.push({ network: run.network, outcome: "refused", revert });
+      continue;
+    }
     if (run.state !== RunState.PROPOSED || commit?.ok) {
       const onChain = await cancelRunOnChain(proposal, run, asActor);
       // A landed commit whose root is gone already (cancelled or replaced since) leaves nothing to undo.
@@ -94,15 +104,23 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
   return { proposalId, runs: results };
 }
 
+/** {@link journaledCommit}'s answer for a commit that is journaled and not final yet. */
+const IN_FLIGHT = Symbol("commit in flight");
+
 /**
- * The outcome of a PROPOSED run's journaled commit, followed to its end (re-broadcast, replaced or voided
- * at its nonce as a step would); undefined when none was journaled. The journal, when the deps have it, is
- * looked at first, so a run that never signed anything costs no gateway call.
+ * The outcome of a PROPOSED run's journaled commit (which attempt landed: the call, or the no-op that
+ * voided its nonce); undefined when none was journaled. With the journal in the deps it is only looked at:
+ * a commit not final yet is {@link IN_FLIGHT} (its step follows it); without it the gateway follows the
+ * commit to its end.
  */
-async function journaledCommit(run: Run, deps: SchedulerDeps): Promise<SendResult | undefined> {
+async function journaledCommit(run: Run, deps: SchedulerDeps): Promise<SendResult | typeof IN_FLIGHT | undefined> {
   const stepId = txStepId(run, StepName.COMMIT);
   const journal = deps.monitoring?.journal;
-  if (journal && !(await journal.get(stepId))) return undefined;
+  if (journal) {
+    const record = await journal.get(stepId);
+    if (!record) return undefined;
+    if (record.status !== TxRecordStatus.CONFIRMED) return IN_FLIGHT;
+  }
   return deps.gateway.resume(run.network, stepId);
 }
 

@@ -61,11 +61,11 @@ describe("cancelProposal of a run whose commit is in flight", () => {
     expect(followed[0]).toBe(proposal.id);
   });
 
-  it("with a journal, asks the gateway to follow the commit only when the journal holds one", async () => {
-    // Prepare: two proposals on different networks; only the first one's commit is journaled
+  it("with a journal, asks the gateway to follow the commit only when the journal holds a final one", async () => {
+    // Prepare: two proposals on different networks; only the first one's commit is journaled (and final)
     const { h, proposal, commitStepId } = await proposedWithJournaledCommit();
-    const journaled = new Set([commitStepId]);
-    const journal = { get: async (stepId: string) => (journaled.has(stepId) ? ({ stepId } as never) : undefined), put: async () => ({ ok: true as const }) };
+    const journaled = new Map([[commitStepId, "CONFIRMED"]]);
+    const journal = { get: async (stepId: string) => (journaled.has(stepId) ? ({ stepId, status: journaled.get(stepId) } as never) : undefined), put: async () => ({ ok: true as const }) };
     const deps = h.deps({ monitoring: { journal } });
     const { proposal: other } = await proposeUpgrade({ manifestJson: syntheticManifestJson(6, "other"), networks: ["ethereum"], proposer: "alice" }, deps);
     const resumed: string[] = [];
@@ -78,6 +78,24 @@ describe("cancelProposal of a run whose commit is in flight", () => {
     await cancelProposal(other.id, "ops", deps);
     // Assess
     expect(resumed).toEqual([commitStepId]);
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("CANCELLED");
     expect((await h.store.getRun(other.id, "ethereum"))!.state).toBe("CANCELLED");
+  });
+
+  it("refuses (without waiting) to cancel a run whose journaled commit is not final yet; the network stays held", async () => {
+    // Prepare: the commit sits in a relay (SUBMITTED), not final
+    const { h, proposal, commitStepId } = await proposedWithJournaledCommit();
+    const journal = { get: async (stepId: string) => (stepId === commitStepId ? ({ stepId, status: "SUBMITTED" } as never) : undefined), put: async () => ({ ok: true as const }) };
+    const deps = h.deps({ monitoring: { journal } });
+    h.gateway.resume = async () => {
+      throw new Error("the cancel must not wait on an in-flight commit");
+    };
+    // Act
+    const result = await cancelProposal(proposal.id, "ops", deps);
+    // Assess
+    expect(result.runs).toEqual([{ network: "base", outcome: "refused", revert: "CommitInFlight" }]);
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("PROPOSED");
+    expect(await h.store.networkHolder("base")).toBe(proposal.id);
+    expect((await h.audit.list(proposal.id)).find((e) => e.event === "cancel.refused")).toMatchObject({ actor: "ops", network: "base", details: { revert: "CommitInFlight" } });
   });
 });
