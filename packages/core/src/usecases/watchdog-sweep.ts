@@ -13,9 +13,10 @@ import { pendingStepId } from "./stuck-tx.js";
 
 export { pendingStepId } from "./stuck-tx.js";
 import { isTerminalRun } from "../run/state-machine.js";
-import { RunState, type Proposal, type Run } from "../run/types.js";
-import { raise, record, resolve, saveTransition, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
-import { approvalStaleResolution, approvalStaleRule } from "../alerts/governance-rules.js";
+import type { Proposal, Run } from "../run/types.js";
+import { raise, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
+import { approvalStaleRule } from "../alerts/governance-rules.js";
+import { endUncommittable } from "./end-uncommittable.js";
 import { ApprovalStatus, ApproverStatus } from "../governance/ports.js";
 import { OPERATIONS_AUDIT_STREAM } from "../signers/rotation.js";
 import { watchChain, type ChainWatchReport } from "./watch-chain.js";
@@ -79,39 +80,6 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
   const { events, cursors } = deps.monitoring ?? {};
   if (events && cursors) result.chain = await watchChain(deps, events, cursors, auditedTxHashes);
   return result;
-}
-
-/**
- * How long after an approval window closes before the watchdog ends the proposal's runs: an approval
- * accepted just before the deadline finishes crossing the threshold well within it (an API request is
- * bounded to seconds), so the crossing and the end never race.
- */
-export const APPROVAL_CLOSE_GRACE_MS = 5 * 60_000;
-
-/**
- * A proposal that can never commit still holds its networks (the lock is taken at creation): one still
- * awaiting approval past its window's close (+ {@link APPROVAL_CLOSE_GRACE_MS}) has its PROPOSED runs
- * FAILED `approval-expired`; a REJECTED one whose runs a crash left open has them CANCELLED. Either way the
- * runs are final, so their networks are free; audited, and the `approval-stale` incident is resolved.
- * @returns whether it ended the proposal's runs
- */
-async function endUncommittable(deps: SchedulerDeps, proposal: Proposal, open: readonly Run[], now: number): Promise<boolean> {
-  const approval = proposal.approval;
-  const expired = approval?.status === ApprovalStatus.AWAITING_APPROVAL && now > approval.deadlineMs + APPROVAL_CLOSE_GRACE_MS;
-  const rejected = approval?.status === ApprovalStatus.REJECTED;
-  if (!expired && !rejected) return false;
-  // Only runs that never committed: nothing is on chain, nothing was scheduled.
-  const waiting = open.filter((run) => run.state === RunState.PROPOSED);
-  if (waiting.length === 0) return false;
-  const deadline = new Date(approval!.deadlineMs).toISOString();
-  const message = `the approval window closed at ${deadline} without the threshold's approvals; propose again if the upgrade is still wanted`;
-  for (const run of waiting) {
-    await saveTransition(deps, run, expired ? { type: "failed", code: "approval-expired", message } : { type: "cancelled" });
-  }
-  const event = expired ? "proposal.approval-expired" : "proposal.rejected-runs-cancelled";
-  await record(deps, { proposalId: proposal.id, event, key: event, details: { networks: waiting.map((r) => r.network), deadline } });
-  await resolve(deps, approvalStaleResolution(proposal.id, expired ? `its approval window closed at ${deadline}; its runs ended and their networks are free` : "rejected"));
-  return true;
 }
 
 /** Raises `approval-stale` for a proposal still awaiting approval past its age (a cancelled one has no open run and is not looked at). */

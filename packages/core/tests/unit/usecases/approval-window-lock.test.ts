@@ -54,4 +54,22 @@ describe("watchdogSweep: networks held by proposals that can never commit", () =
     expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("CANCELLED");
     await expect(propose("next")).resolves.toBeDefined();
   });
+
+  it("frees the network at once for a new proposal once the holder's approval window closed (no watchdog sweep needed)", async () => {
+    // Prepare
+    const { h, proposal, propose } = await awaiting();
+    h.clock.advance(HOUR + 2 * 60_000);
+    // Act
+    const { proposal: next } = await propose("next");
+    // Assess
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code: "approval-expired" } });
+    expect(await h.store.networkHolder("base")).toBe(next.id);
+  });
+
+  it("still refuses a new proposal, naming the holder, while the holder's window is open", async () => {
+    const { h, proposal, propose } = await awaiting();
+    h.clock.advance(HOUR - 60_000);
+    await expect(propose("next")).rejects.toMatchObject({ network: "base", holder: proposal.id });
+    expect((await h.store.getRun(proposal.id, "base"))!.state).toBe("PROPOSED");
+  });
 });
