@@ -132,6 +132,8 @@ async function journaledCommit(run: Run, deps: SchedulerDeps): Promise<SendResul
 async function cancelLeftoverRoots(proposal: Proposal, runs: Run[], deps: SchedulerDeps): Promise<CancelProposalReturnType> {
   const leftovers = new Set<string>();
   for (const run of runs) if (await holdsOwnPendingRoot(proposal, run, deps.gateway)) leftovers.add(run.network);
+  // A network this proposal still holds for a root that is no longer pending (cancelled out of band) is free.
+  for (const run of runs) if (!leftovers.has(run.network)) await deps.store.releaseNetwork(run.network, proposal.id);
   if (leftovers.size === 0) throw new ProposalFinishedError(proposal.id, Object.fromEntries(runs.map((r) => [r.network, r.state])));
   const results: CancelRunResult[] = [];
   for (const run of runs) {
@@ -145,6 +147,8 @@ async function cancelLeftoverRoots(proposal: Proposal, runs: Run[], deps: Schedu
       continue;
     }
     const txHash = onChain.chunks.at(-1)?.hash;
+    // The leftover root held the network for this proposal: it is free now.
+    await deps.store.releaseNetwork(run.network, proposal.id);
     await record(deps, {
       proposalId: proposal.id,
       network: run.network,

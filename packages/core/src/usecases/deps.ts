@@ -209,9 +209,34 @@ export interface SaveTransitionOptions {
   keepNetwork?: boolean;
 }
 
-/** Gives up the network a final run kept for its cleanup ({@link SaveTransitionOptions.keepNetwork}). */
-export async function releaseAfterCleanup(deps: SchedulerDeps, run: Pick<Run, "network" | "proposalId">): Promise<void> {
+/** How long a leftover root holds its network: until its proposal's cancel clears it (no expiry). */
+export const LEFTOVER_ROOT_HOLD_UNTIL_MS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Gives up the network a final run kept for its cleanup ({@link SaveTransitionOptions.keepNetwork}) — unless
+ * the cleanup left the run's own root pending (its cancel was refused or failed, or the chain could not be
+ * read to tell): that root refuses every later commit there, so the network stays held by this proposal
+ * (409 `network-busy` names it) until its cancel (`cancelProposal`) clears the root and releases it.
+ */
+export async function releaseAfterCleanup(deps: SchedulerDeps, run: Run): Promise<void> {
+  if (deps.store.holdNetwork && (await mayHoldOwnRoot(deps, run))) {
+    await deps.store.holdNetwork(run.network, run.proposalId, LEFTOVER_ROOT_HOLD_UNTIL_MS);
+    return;
+  }
   await deps.store.releaseNetwork(run.network, run.proposalId);
+}
+
+/** Whether `run` (final, after its commit) may still have its own root pending: yes when the chain can't be read. */
+async function mayHoldOwnRoot(deps: SchedulerDeps, run: Run): Promise<boolean> {
+  if (run.committedEpoch === undefined) return false;
+  try {
+    const proposal = await deps.store.getProposal(run.proposalId);
+    if (!proposal) return false;
+    const live = await deps.gateway.readState(run.network);
+    return live.pendingRoot.toLowerCase() === proposal.root.toLowerCase() && live.pendingEpoch === BigInt(run.committedEpoch);
+  } catch {
+    return true;
+  }
 }
 
 /** Appends an audit entry as `deps.actor` now. */
