@@ -135,6 +135,34 @@ describe("a journaled transaction that can never be included", () => {
   }, 120_000);
 });
 
+describe("a journaled transaction nobody follows any more", () => {
+  it("is voided by the signer's next step once past the deadline, so the nonce below it never stays blocked", async () => {
+    // Prepare: a best-effort step (a prune, a cleanup cancel) gave up on its transaction at nonce N, which a
+    // relay swallowed; nothing resumes it. The signer's next step signs N+1 through the public mempool.
+    const journal = new InMemoryTxJournal();
+    const nonceStore = new InMemoryNonceStore();
+    const blackHole = new BlackHoleRelay();
+    const signer = devAccount(6, provider);
+    const abandoner = new TxSender({ network: NETWORK, provider, signer, nonceStore, journal, relay: blackHole, pollIntervalMs: 50, timeoutMs: 300 });
+    await expect(abandoner.send({ stepId: "abandoned-prune", to: SINK, data: "0x", value: 3n })).rejects.toThrow(/confirm|timed out|within/i);
+    const abandoned = (await journal.get("abandoned-prune"))!;
+    const log = new EventLog();
+    const sender = new TxSender({ network: NETWORK, provider, signer, nonceStore, journal, pollIntervalMs: 50, voidAfterMs: 1_500, timeoutMs: 60_000, onEvent: log.listener });
+    // Act
+    const outcome = await sender.send({ stepId: "next-step", to: SINK, data: "0x", value: 5n });
+    // Assess: the abandoned nonce was freed by a no-op, and the next step's own call landed after it
+    expect(outcome.status).toBe("success");
+    expect(outcome.nonce).toBe(abandoned.nonce + 1);
+    const record = (await journal.get("abandoned-prune"))!;
+    expect(record.attempts.map((a) => a.reason)).toEqual(["initial", "void"]);
+    expect(record.status).toBe(TxRecordStatus.CONFIRMED);
+    expect(record.inclusion?.hash).toBe(record.attempts[1]!.hash);
+    expect((await journal.get("next-step"))!.attempts.map((a) => a.reason)).toEqual(["initial"]);
+    expect(log.of("voided")).toHaveLength(1);
+    expect(await provider.getTransactionCount(signer.address, "latest")).toBe(abandoned.nonce + 2);
+  }, 120_000);
+});
+
 describe("a worker that dies between reserving a nonce and journaling", () => {
   it("leaves no nonce gap: the step's retry takes over the reservation and signs at the same nonce", async () => {
     // Prepare: the first worker's journal write never happens (the process died while signing/writing)

@@ -64,8 +64,8 @@ export class DynamoNonceStore implements NonceStore {
   }
 
   /**
-   * Reserves the lowest released nonce ≥ the chain's pending nonce, else the next new one. The chain is
-   * asked right before each conditional write. An abandoned reservation (older than the timeout) gives its
+   * Reserves the lowest released nonce ≥ the chain's pending nonce, else the next new one, never one the
+   * journal holds (`request.isJournaled`). The chain is asked right before each conditional write. An abandoned reservation (older than the timeout) gives its
    * nonce back only when `request.isJournaled` says no transaction was journaled with it; `next` never goes
    * down, whatever the chain's pending count says.
    * @throws NonceContentionError when every retry collided with another writer of the key.
@@ -91,7 +91,7 @@ export class DynamoNonceStore implements NonceStore {
       // The same step's reservation left by a process that died before journaling: take over its nonce.
       const previous = request.holder === undefined ? undefined : Object.entries(state.outstanding).find(([, held]) => held.holder === request.holder && held.nonce >= chainNonce);
       if (previous) delete state.outstanding[previous[0]];
-      const nonce = previous ? previous[1].nonce : state.released.length > 0 ? state.released.shift()! : state.next++;
+      const nonce = previous ? previous[1].nonce : await unjournaled(state, request);
       const id = `${request.network}/${request.signer.toLowerCase()}#${nonce}#${randomUUID()}`;
       state.outstanding[id] = { nonce, reservedAtMs: now, ...(request.holder !== undefined && { holder: request.holder }) };
       const written = await this.#table.conditionalPut({
@@ -149,5 +149,17 @@ export class DynamoNonceStore implements NonceStore {
   async #read(key: NonceKey): Promise<NonceState> {
     const item = (await this.#table.get(nonceKey(key.network, key.signer))) as NonceState | undefined;
     return item ? { next: item.next, released: item.released, outstanding: item.outstanding, version: item.version } : { next: 0, released: [], outstanding: {}, version: 0 };
+  }
+}
+
+/**
+ * The lowest released nonce, else the next new one — skipping any the journal holds a transaction at: a
+ * transaction in a private relay does not show in the chain's pending count, so a key re-synced with the
+ * chain (an item lost or recreated) must not hand its nonce out again. One journal read per reservation.
+ */
+async function unjournaled(state: NonceState, request: NonceReserveRequest): Promise<number> {
+  for (;;) {
+    const nonce = state.released.length > 0 ? state.released.shift()! : state.next++;
+    if (!(await request.isJournaled?.(nonce))) return nonce;
   }
 }

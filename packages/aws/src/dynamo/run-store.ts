@@ -3,7 +3,7 @@
  * (`PROPOSAL#<id>`), step leases too; GSI1 lists proposals newest first. Every mutation is a
  * conditional write; a lost race surfaces as a typed error carrying the stored record.
  */
-import { DeleteCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { isTerminalRun, NetworkBusyError, type Clock, type Proposal, type Run, type RunStore, type StepLease, type StepName } from "@payrox/core/runs";
 import * as z from "zod";
@@ -77,10 +77,13 @@ export class DynamoRunStore implements RunStore {
       const busy = await this.#tryCreate(proposal, runs);
       if (!busy) return;
       // A lock whose holder's run is final was left by a crash between the final save and the release.
-      const holder = await this.networkHolder(busy);
+      const lock = await this.#table.get(networkLockKey(busy));
+      const holder = typeof lock?.holder === "string" ? lock.holder : undefined;
       if (holder === undefined) continue;
       const run = await this.getRun(holder, busy);
-      if ((run && !isTerminalRun(run)) || round >= LOCK_TAKEOVER_ROUNDS) throw new NetworkBusyError(busy, holder);
+      // A final run still cleaning up (cancelling its own root) holds the network until its hold expires.
+      const cleaning = typeof lock?.cleanupUntilMs === "number" && lock.cleanupUntilMs > this.#clock.now();
+      if ((run && !isTerminalRun(run)) || cleaning || round >= LOCK_TAKEOVER_ROUNDS) throw new NetworkBusyError(busy, holder);
       await this.releaseNetwork(busy, holder);
     }
   }
@@ -144,6 +147,28 @@ export class DynamoRunStore implements RunStore {
     } catch (error) {
       if (isConditionalCheckFailed(error)) return;
       throw this.#table.translate("DeleteItem", error);
+    }
+  }
+
+  /**
+   * Marks `proposalId`'s lock on `network` as held for its run's cleanup until `untilMs`: a final run's lock
+   * is not taken over before then. A no-op when another proposal holds it (or nobody).
+   */
+  async holdNetwork(network: string, proposalId: string, untilMs: number): Promise<void> {
+    try {
+      await this.#table.doc.send(
+        new UpdateCommand({
+          TableName: this.#table.name,
+          Key: networkLockKey(network),
+          UpdateExpression: "SET #until = :until",
+          ConditionExpression: "#holder = :holder",
+          ExpressionAttributeNames: { "#holder": "holder", "#until": "cleanupUntilMs" },
+          ExpressionAttributeValues: { ":holder": proposalId, ":until": untilMs },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return;
+      throw this.#table.translate("UpdateItem", error);
     }
   }
 

@@ -155,3 +155,22 @@ describe("DynamoNonceStore", () => {
     expect(await store.snapshot(request(signer))).toEqual({ next: 2, released: [], outstanding: [] });
   });
 });
+
+describe("DynamoNonceStore re-sync with the chain", () => {
+  it("never lowers the next nonce below a journaled transaction the chain's pending count does not show (a recreated key)", async () => {
+    // Prepare: nonces 0 and 1 are journaled and sit in a private relay (the chain counts 0); the key's item is gone
+    const store = nonces();
+    const journal = new DynamoTxJournal(db.options);
+    const signer = "0x1111000000000000000000000000000000000010";
+    const at = new Date(0).toISOString();
+    for (const nonce of [0, 1]) {
+      await journal.put({ stepId: `p${nonce}:devnet-1:commit`, network: "devnet-1", chainId: 31337, from: signer, nonce, attempts: [{ hash: `0x${String(nonce).repeat(64)}`, raw: "0x02", maxFeePerGas: "1", maxPriorityFeePerGas: "1", reason: "initial", signedAt: at }], status: "SUBMITTED", reorgs: 0, version: 1, updatedAt: at });
+    }
+    const isJournaled = async (nonce: number) => (await journal.findByNonce("devnet-1", signer, nonce)) !== undefined;
+    // Act
+    const next = await store.reserve({ ...request(signer, 0), isJournaled });
+    // Assess
+    expect(next.nonce).toBe(2);
+    expect(await store.snapshot(request(signer))).toEqual({ next: 3, released: [], outstanding: [2] });
+  });
+});

@@ -194,6 +194,27 @@ describe("DynamoRunStore", () => {
       expect(await store().networkHolder("lock-net-c")).toBe("p-lock-next");
       expect(await store().getProposal("p-lock-next")).toEqual(next.proposal);
     });
+
+    it("does not take over the lock of a final run still held for its cleanup, until the hold expires", async () => {
+      // Prepare: the holder's run failed after its commit and is cancelling its own root (held 60 s)
+      let now = 1_800_000_000_000;
+      const clocked = new DynamoRunStore({ ...db.options, clock: { now: () => now } });
+      const first = aProposalWithRuns("p-lock-cleaning", { networks: ["lock-net-d"] });
+      await clocked.createProposal(first.proposal, first.runs);
+      await clocked.holdNetwork("lock-net-d", "p-lock-cleaning", now + 60_000);
+      await clocked.holdNetwork("lock-net-d", "p-not-the-holder", now + 3_600_000);
+      await clocked.saveRun({ ...first.runs[0]!, state: RunState.FAILED, failure: { code: "FacetHasNoCode", message: "x" }, version: 2 }, 1);
+      const next = aProposalWithRuns("p-lock-after-cleaning", { networks: ["lock-net-d"] });
+      // Act / Assess: refused while the cleanup holds it, naming the holder; nothing written
+      const refused = await clocked.createProposal(next.proposal, next.runs).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(NetworkBusyError);
+      expect(refused).toMatchObject({ network: "lock-net-d", holder: "p-lock-cleaning" });
+      expect(await clocked.getProposal("p-lock-after-cleaning")).toBeUndefined();
+      // The hold expired (the cleaner crashed): taken over
+      now += 60_001;
+      await clocked.createProposal(next.proposal, next.runs);
+      expect(await clocked.networkHolder("lock-net-d")).toBe("p-lock-after-cleaning");
+    });
   });
 
   describe("saveRun", () => {

@@ -199,7 +199,9 @@ export class JournaledDispatcherGateway implements DispatcherGateway {
     if (outcome.status === "voided") return { ok: false, revert: { name: TX_VOIDED, args: [outcome.hash, outcome.voidReason ?? "never includable", outcome.blockNumber] } };
     const block = await this.#target(network).provider.getBlock(outcome.blockHash);
     if (!block) throw new Error(`block ${outcome.blockHash} of step ${stepId} is not available on ${network}; retry (the step resumes)`);
-    return { ok: true, tx: { hash: outcome.hash, blockNumber: outcome.blockNumber, blockTimestamp: block.timestamp, gasUsed: outcome.gasUsed } };
+    const voidAttempt = outcome.record.attempts.find((a) => a.reason === "void");
+    const supersededVoid = voidAttempt && { hash: voidAttempt.hash, reason: voidAttempt.voidReason ?? "never includable" };
+    return { ok: true, tx: { hash: outcome.hash, blockNumber: outcome.blockNumber, blockTimestamp: block.timestamp, gasUsed: outcome.gasUsed, ...(supersededVoid && { supersededVoid }) } };
   }
 
   /**

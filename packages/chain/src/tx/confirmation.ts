@@ -69,6 +69,11 @@ export class ConfirmationLoop {
       return undefined;
     }
     this.#foreignSightings = 0;
+    // A lower nonce of the signer is not mined: our transaction waits behind it, and voiding ours would not help.
+    if (used < this.#record.nonce) {
+      await this.#unblock(used);
+      return undefined;
+    }
     const unminedMs = Date.now() - Date.parse(this.#record.attempts[0]!.signedAt);
     if (this.#current().reason !== "void" && unminedMs >= this.ctx.voidAfterMs) {
       await this.#void(`not included ${Math.round(unminedMs / 1000)} s after it was signed (deadline ${Math.round(this.ctx.voidAfterMs / 1000)} s)`);
@@ -254,6 +259,26 @@ export class ConfirmationLoop {
     this.#submissionRelay = undefined;
     this.#attemptSince = undefined;
     await this.#submit(undefined, true);
+  }
+
+  /**
+   * Frees the lowest unmined nonce of the signer when the journal holds a transaction there that nobody
+   * follows to its end any more (a best-effort step gave up on it, its run ended): past the network's void
+   * deadline it is resumed here — re-broadcast, or voided by a no-op at its nonce — until it is final. A
+   * nonce the journal does not know (used outside PayRox, or not broadcast yet) is left to its owner.
+   */
+  async #unblock(nonce: number): Promise<void> {
+    const stepId = await this.ctx.journal.findByNonce?.(this.ctx.network, this.#record.from, nonce);
+    const blocker = stepId === undefined ? undefined : await this.ctx.journal.get(stepId);
+    if (!blocker || blocker.status === TxRecordStatus.CONFIRMED || blocker.stepId === this.#record.stepId) return;
+    if (Date.now() - Date.parse(blocker.attempts[0]!.signedAt) < this.ctx.voidAfterMs) return;
+    this.#emit({ type: "unblocking", blockerStepId: blocker.stepId, nonce });
+    try {
+      await new ConfirmationLoop(this.ctx, blocker).run("resume");
+    } catch (error) {
+      // Its owner is following it after all (a journal write race), or the chain hiccuped: look again next poll.
+      if (!(error instanceof JournalConflictError) && !isTransient(error) && !(error instanceof TxConfirmationTimeoutError)) throw error;
+    }
   }
 
   /** The revert of `attempt`'s call at the latest block (eth_call from the signer), or undefined when it passes. */

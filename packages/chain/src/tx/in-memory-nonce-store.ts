@@ -33,7 +33,7 @@ export class InMemoryNonceStore implements NonceStore {
   readonly #keys = new Map<string, KeyState>();
   #counter = 0;
 
-  /** Reserves the lowest released nonce ≥ the chain's pending nonce, else the next new one. */
+  /** Reserves the lowest released nonce ≥ the chain's pending nonce, else the next new one; never one the journal holds. */
   async reserve(request: NonceReserveRequest): Promise<NonceReservation> {
     const key = keyOf(request);
     return this.#mutex.runExclusive(key, async () => {
@@ -50,11 +50,8 @@ export class InMemoryNonceStore implements NonceStore {
         nonce = state.outstanding.get(previous)!;
         state.outstanding.delete(previous);
         state.holders.delete(previous);
-      } else if (state.released.size > 0) {
-        nonce = Math.min(...state.released);
-        state.released.delete(nonce);
       } else {
-        nonce = state.next++;
+        nonce = await this.#unjournaled(state, request);
       }
       const id = `${key}#${nonce}#${++this.#counter}`;
       state.outstanding.set(id, nonce);
@@ -87,6 +84,24 @@ export class InMemoryNonceStore implements NonceStore {
       released: [...state.released].sort((a, b) => a - b),
       outstanding: [...state.outstanding.values()].sort((a, b) => a - b),
     };
+  }
+
+  /**
+   * The lowest released nonce, else the next new one — skipping any the journal holds a transaction at. The
+   * chain's pending count does not show a transaction sitting in a private relay, so a store that re-synced
+   * with the chain (a fresh process) would otherwise hand that nonce out again.
+   */
+  async #unjournaled(state: KeyState, request: NonceReserveRequest): Promise<number> {
+    for (;;) {
+      let nonce: number;
+      if (state.released.size > 0) {
+        nonce = Math.min(...state.released);
+        state.released.delete(nonce);
+      } else {
+        nonce = state.next++;
+      }
+      if (!(await request.isJournaled?.(nonce))) return nonce;
+    }
   }
 
   #state(key: string): KeyState {

@@ -93,10 +93,11 @@ export class TxSender {
    * journaled bytes (replacing them with the same nonce if they are stuck). Never takes a new nonce.
    */
   async resume(stepId: string): Promise<TxOutcome> {
-    const ctx = await this.#ctx();
+    // The journal first: asking about a step that never signed anything needs no RPC (a cancel asks it of
+    // every PROPOSED run).
     const record = await this.#journal.get(stepId);
     if (!record) throw new NothingToResumeError(stepId);
-    return this.#follow(ctx, record, "resume");
+    return this.#follow(await this.#ctx(), record, "resume");
   }
 
   async #follow(ctx: LifecycleContext, record: TxRecord, mode: "send" | "resume" | "observe"): Promise<TxOutcome> {

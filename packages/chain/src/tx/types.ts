@@ -77,6 +77,8 @@ export type TxEvent = { stepId: string; network: string } & (
   | { type: "fee-cap-reached"; hash: string }
   /** The step's transaction can never be included: a no-op at its nonce (`hash`) replaces it. */
   | { type: "voided"; previousHash: string; hash: string; reason: string }
+  /** A lower nonce of the signer, journaled by `blockerStepId` and followed by nobody, is resumed (and voided if it can't land). */
+  | { type: "unblocking"; blockerStepId: string; nonce: number }
   | { type: "mined"; hash: string; blockNumber: number; blockHash: string }
   | { type: "reorged"; hash: string; blockNumber: number; blockHash: string }
   | { type: "confirmed"; hash: string; blockNumber: number; confirmations: number; status: "success" | "reverted" }

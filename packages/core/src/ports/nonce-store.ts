@@ -32,7 +32,9 @@ export interface NonceReserveRequest extends NonceKey {
    * Whether the write-ahead journal holds a transaction of this signer at `nonce`. A store that reclaims an
    * abandoned reservation (its holder crashed) asks first: a holder that crashed after journaling and
    * before confirming used the nonce — its journaled transaction may be in a private relay, invisible to
-   * the pending count — so the nonce is kept used, never handed out again.
+   * the pending count — so the nonce is kept used, never handed out again. Stores also ask it of every
+   * nonce they are about to hand out, so re-syncing with the chain's pending count (a fresh or recreated
+   * key) never lowers the next nonce below a journaled, unresolved transaction.
    */
   isJournaled?: (nonce: number) => Promise<boolean>;
   /**

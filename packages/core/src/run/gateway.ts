@@ -50,6 +50,11 @@ export interface SentTransaction {
   /** Unix seconds of the block that holds it. */
   blockTimestamp: number;
   gasUsed: bigint;
+  /**
+   * A no-op was signed at this transaction's nonce to free it (it looked never includable), but this
+   * transaction landed first and decided the step: the no-op's hash and why it was signed.
+   */
+  supersededVoid?: { hash: string; reason: string };
 }
 
 /**

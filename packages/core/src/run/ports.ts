@@ -16,11 +16,19 @@ export interface RunStore {
    * Writes the proposal and its initial runs atomically, each run taking its network's lock; fails with a
    * conflict if the id exists, and with `NetworkBusyError` (naming the holder) when another proposal's
    * unfinished run holds one of the networks — then nothing is written. A lock whose holder's run is
-   * final (its release was lost in a crash) is taken over.
+   * final (its release was lost in a crash) is taken over, unless it is held for the run's cleanup
+   * ({@link RunStore.holdNetwork}) and that hold has not expired.
    */
   createProposal(proposal: Proposal, runs: Run[]): Promise<void>;
   /** Gives up `proposalId`'s lock on `network` (a no-op when another proposal holds it, or nobody). */
   releaseNetwork(network: string, proposalId: string): Promise<void>;
+  /**
+   * Marks `proposalId`'s lock on `network` as still in use until `untilMs`, even once its run is final: the
+   * run is about to end and then still sends transactions (the cancel of its own pending root). Until then
+   * (or its release) `createProposal` does not take the lock over. A no-op when another proposal holds it.
+   * Absent: the lock is taken over as soon as the run is final.
+   */
+  holdNetwork?(network: string, proposalId: string, untilMs: number): Promise<void>;
   /** The proposal holding `network`'s lock, if any (diagnostics, status). */
   networkHolder(network: string): Promise<string | undefined>;
   getProposal(id: string): Promise<Proposal | undefined>;

@@ -22,7 +22,7 @@ import { activateArgs, buildManifestTree } from "../manifest/merkle.js";
 import { parseManifest } from "../manifest/validate.js";
 import { AlertType, runIncidentKey } from "../alerts/types.js";
 import type { SentTransaction } from "../run/gateway.js";
-import { raise, realSleep, record, resolve, saveTransition, SCHEDULER_DEFAULTS, scheduleStep, txStepId, type SchedulerDeps, type StepOutcome } from "./deps.js";
+import { raise, realSleep, record, releaseAfterCleanup, resolve, saveTransition, SCHEDULER_DEFAULTS, scheduleStep, txStepId, type SchedulerDeps, type StepOutcome } from "./deps.js";
 import { checkGas } from "./gas-check.js";
 import { resolveStuckTx } from "./stuck-tx.js";
 import { failOnRevert } from "./reverts.js";
@@ -224,8 +224,18 @@ async function holdForAllOrNone(proposal: Proposal, run: Run, blocked: AllOrNone
  * run stays EXPIRED either way; `payrox cancel` of the proposal retries it, see `cancelProposal`).
  */
 async function expire(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
-  const expired = await saveTransition(deps, run, { type: "expired" });
+  // The network stays held until the expired root's cancel below is over.
+  const expired = await saveTransition(deps, run, { type: "expired" }, { keepNetwork: true });
   if (!expired) return { outcome: "skipped", reason: "run moved concurrently" };
+  try {
+    return await endExpired(proposal, run, expired, deps);
+  } finally {
+    await releaseAfterCleanup(deps, expired);
+  }
+}
+
+/** Audits and alerts an expired run, then cancels its root on chain (best effort). */
+async function endExpired(proposal: Proposal, run: Run, expired: Run, deps: SchedulerDeps): Promise<StepOutcome> {
   await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.expired" });
   await resolve(deps, { type: AlertType.DISPATCHER_PAUSED, severity: "info", dedupeKey: runIncidentKey(AlertType.DISPATCHER_PAUSED, run.proposalId, run.network), proposalId: run.proposalId, network: run.network, message: `the root on ${run.network} expired; no more activation attempts` });
   await raise(deps, {

@@ -1,7 +1,11 @@
 /**
  * `cancelProposal`: stops every unfinished run of a proposal. A run with a root on chain (COMMITTED,
  * APPLYING, APPLIED) first discards it with the dispatcher's chunked cancel; a PROPOSED run has nothing on
- * chain. Steps scheduled for a cancelled run find it CANCELLED and skip.
+ * chain — unless its commit is already journaled (its step in flight, or killed after signing): a commit
+ * not final yet refuses that run's cancel (`CommitInFlight`: its step resolves it — it lands, or is voided
+ * at its nonce — and a cancel then goes through); a final one decides: landed, its root is cancelled on
+ * chain first; voided, nothing is on chain. So neither an unresolved nonce nor an orphaned root outlives
+ * the cancel, and the run gives its network lock up only then. Steps scheduled for a cancelled run find it CANCELLED and skip.
  *
  * Chunks: each `cancelCommittedRoot(root, epoch, maxUnstage)` unstages at most `maxUnstage` staged routes,
  * sized so a chunk fits the network's per-transaction gas limit (the registry's `maxTxGas`), and names the
@@ -17,7 +21,8 @@
  */
 import { cancelChunkSize } from "../manifest/gas-model.js";
 import { ZeroHash } from "../manifest/format.js";
-import type { DispatcherGateway, SentTransaction } from "../run/gateway.js";
+import type { DispatcherGateway, SendResult, SentTransaction } from "../run/gateway.js";
+import { TxRecordStatus } from "../ports/tx-journal.js";
 import { isTerminalRun } from "../run/state-machine.js";
 import { RunState, StepName, type Proposal, type Run } from "../run/types.js";
 import { allOrNoneHeldResolution, approvalStaleResolution } from "../alerts/governance-rules.js";
@@ -60,13 +65,26 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
       continue;
     }
     let chunks: SentTransaction[] = [];
-    if (run.state !== "PROPOSED") {
+    // A PROPOSED run may already have journaled its commit (the step is in flight, or died after signing):
+    // follow it to its end first — its nonce must resolve, and if it landed, its root is ours to cancel.
+    const commit = run.state === RunState.PROPOSED ? await journaledCommit(run, deps) : undefined;
+    if (commit === IN_FLIGHT) {
+      // Waiting here could take until the network's void deadline: the commit step resolves it (lands, or is
+      // voided at its nonce), then a cancel goes through.
+      const revert = "CommitInFlight";
+      await record(asActor, { proposalId, network: run.network, event: "cancel.refused", details: { revert, reason: "the run's commit is journaled and not final yet; cancel again once it has landed or been voided" } });
+      results.push({ network: run.network, outcome: "refused", revert });
+      continue;
+    }
+    if (run.state !== RunState.PROPOSED || commit?.ok) {
       const onChain = await cancelRunOnChain(proposal, run, asActor);
-      if (!onChain.ok) {
+      // A landed commit whose root is gone already (cancelled or replaced since) leaves nothing to undo.
+      const nothingPending = run.state === RunState.PROPOSED && !onChain.ok && onChain.revert === "NotPending";
+      if (!onChain.ok && !nothingPending) {
         results.push({ network: run.network, outcome: "refused", revert: onChain.revert });
         continue;
       }
-      chunks = onChain.chunks;
+      chunks = onChain.ok ? onChain.chunks : [];
     }
     const txHash = chunks.at(-1)?.hash;
     const cancelled = await saveTransition(asActor, run, { type: "cancelled" });
@@ -86,6 +104,26 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
   return { proposalId, runs: results };
 }
 
+/** {@link journaledCommit}'s answer for a commit that is journaled and not final yet. */
+const IN_FLIGHT = Symbol("commit in flight");
+
+/**
+ * The outcome of a PROPOSED run's journaled commit (which attempt landed: the call, or the no-op that
+ * voided its nonce); undefined when none was journaled. With the journal in the deps it is only looked at:
+ * a commit not final yet is {@link IN_FLIGHT} (its step follows it); without it the gateway follows the
+ * commit to its end.
+ */
+async function journaledCommit(run: Run, deps: SchedulerDeps): Promise<SendResult | typeof IN_FLIGHT | undefined> {
+  const stepId = txStepId(run, StepName.COMMIT);
+  const journal = deps.monitoring?.journal;
+  if (journal) {
+    const record = await journal.get(stepId);
+    if (!record) return undefined;
+    if (record.status !== TxRecordStatus.CONFIRMED) return IN_FLIGHT;
+  }
+  return deps.gateway.resume(run.network, stepId);
+}
+
 /**
  * Cancels the roots that finished runs left pending; the runs keep their final state. Reads the chain only
  * for FAILED/EXPIRED runs that committed, so a cancelled or activated proposal never reaches the gateway.
@@ -94,6 +132,8 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
 async function cancelLeftoverRoots(proposal: Proposal, runs: Run[], deps: SchedulerDeps): Promise<CancelProposalReturnType> {
   const leftovers = new Set<string>();
   for (const run of runs) if (await holdsOwnPendingRoot(proposal, run, deps.gateway)) leftovers.add(run.network);
+  // A network this proposal still holds for a root that is no longer pending (cancelled out of band) is free.
+  for (const run of runs) if (!leftovers.has(run.network)) await deps.store.releaseNetwork(run.network, proposal.id);
   if (leftovers.size === 0) throw new ProposalFinishedError(proposal.id, Object.fromEntries(runs.map((r) => [r.network, r.state])));
   const results: CancelRunResult[] = [];
   for (const run of runs) {
@@ -107,6 +147,8 @@ async function cancelLeftoverRoots(proposal: Proposal, runs: Run[], deps: Schedu
       continue;
     }
     const txHash = onChain.chunks.at(-1)?.hash;
+    // The leftover root held the network for this proposal: it is free now.
+    await deps.store.releaseNetwork(run.network, proposal.id);
     await record(deps, {
       proposalId: proposal.id,
       network: run.network,

@@ -27,6 +27,8 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
   // Our commit is the one in our journal, never a pending root that merely equals ours: the same root
   // can be pending under another proposal, or committed out of band.
   let sent = await deps.gateway.resume(run.network, stepId);
+  /** The epoch our commit named, when this call signed it (a resumed commit's is in its journaled calldata). */
+  let ourEpoch: bigint | undefined;
   if (sent) {
     if (!sent.ok) return failOnRevert(deps, run, "commit", sent.revert);
   } else {
@@ -58,13 +60,15 @@ export async function commitBody({ proposal, run }: StepContext, deps: Scheduler
     const refused = await commitApprovalGate(proposal, run, tree, live, deps);
     if (refused) return refused;
     const args = commitArgs(tree);
-    sent = await deps.gateway.send(run.network, stepId, { kind: "commit", ...args, epoch: live.nextEpoch });
+    ourEpoch = live.nextEpoch;
+    sent = await deps.gateway.send(run.network, stepId, { kind: "commit", ...args, epoch: ourEpoch });
     if (!sent.ok) return failOnRevert(deps, run, "commit", sent.revert);
   }
   const after = await deps.gateway.readState(run.network);
-  if (after.pendingRoot.toLowerCase() !== manifest.root) {
+  // The same root pending at another epoch than ours is someone else's commitment (ours was cancelled since).
+  if (after.pendingRoot.toLowerCase() !== manifest.root || (ourEpoch !== undefined && after.pendingEpoch !== ourEpoch)) {
     // Our commit landed, and the root is no longer pending: cancelled (or activated) by someone else since.
-    return failRun(deps, run, "root-gone", `the commit of ${manifest.root} on ${run.network} confirmed (tx ${sent.tx.hash}) but the root is no longer pending there (cancelled out of band?); propose again`);
+    return failRun(deps, run, "root-gone", `the commit of ${manifest.root} on ${run.network} confirmed (tx ${sent.tx.hash}) but that commitment is no longer pending there (cancelled out of band?${after.pendingRoot.toLowerCase() === manifest.root ? `; the same root is pending at epoch ${after.pendingEpoch}, not ours (${ourEpoch}) — someone else's commit` : ""}); propose again`);
   }
   const epoch = after.pendingEpoch;
   const etaMs = after.pendingEta * 1000;

@@ -181,8 +181,11 @@ export async function scheduleStep(deps: SchedulerDeps, run: Pick<Run, "proposal
  * the next proposal takes over, its holder's run being final).
  * @returns the stored run, or undefined when another worker moved the run first (the caller skips).
  */
-export async function saveTransition(deps: SchedulerDeps, run: Run, event: RunEvent): Promise<Run | undefined> {
+export async function saveTransition(deps: SchedulerDeps, run: Run, event: RunEvent, options: SaveTransitionOptions = {}): Promise<Run | undefined> {
   const next = transition(run, event, deps.clock.now());
+  // Marked before the save: from the moment the run is final until the cleanup releases the lock, no
+  // proposal takes the network over (a crash leaves the hold to expire with the step's lease).
+  if (options.keepNetwork && isTerminalRun(next)) await deps.store.holdNetwork?.(run.network, run.proposalId, deps.clock.now() + (deps.options?.leaseMs ?? SCHEDULER_DEFAULTS.leaseMs));
   try {
     await deps.store.saveRun(next, run.version);
   } catch (error) {
@@ -192,8 +195,48 @@ export async function saveTransition(deps: SchedulerDeps, run: Run, event: RunEv
     if (stored && stored.version !== run.version) return undefined;
     throw error;
   }
-  if (isTerminalRun(next)) await deps.store.releaseNetwork(next.network, next.proposalId);
+  if (isTerminalRun(next) && !options.keepNetwork) await deps.store.releaseNetwork(next.network, next.proposalId);
   return next;
+}
+
+/** Options of {@link saveTransition}. */
+export interface SaveTransitionOptions {
+  /**
+   * The run still sends transactions after this transition (the cancel of its own pending root): a final run
+   * keeps its network's lock (held for the cleanup, see `RunStore.holdNetwork`) and the caller releases it
+   * with {@link releaseAfterCleanup} once done. @default false
+   */
+  keepNetwork?: boolean;
+}
+
+/** How long a leftover root holds its network: until its proposal's cancel clears it (no expiry). */
+export const LEFTOVER_ROOT_HOLD_UNTIL_MS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Gives up the network a final run kept for its cleanup ({@link SaveTransitionOptions.keepNetwork}) — unless
+ * the cleanup left the run's own root pending (its cancel was refused or failed, or the chain could not be
+ * read to tell): that root refuses every later commit there, so the network stays held by this proposal
+ * (409 `network-busy` names it) until its cancel (`cancelProposal`) clears the root and releases it.
+ */
+export async function releaseAfterCleanup(deps: SchedulerDeps, run: Run): Promise<void> {
+  if (deps.store.holdNetwork && (await mayHoldOwnRoot(deps, run))) {
+    await deps.store.holdNetwork(run.network, run.proposalId, LEFTOVER_ROOT_HOLD_UNTIL_MS);
+    return;
+  }
+  await deps.store.releaseNetwork(run.network, run.proposalId);
+}
+
+/** Whether `run` (final, after its commit) may still have its own root pending: yes when the chain can't be read. */
+async function mayHoldOwnRoot(deps: SchedulerDeps, run: Run): Promise<boolean> {
+  if (run.committedEpoch === undefined) return false;
+  try {
+    const proposal = await deps.store.getProposal(run.proposalId);
+    if (!proposal) return false;
+    const live = await deps.gateway.readState(run.network);
+    return live.pendingRoot.toLowerCase() === proposal.root.toLowerCase() && live.pendingEpoch === BigInt(run.committedEpoch);
+  } catch {
+    return true;
+  }
 }
 
 /** Appends an audit entry as `deps.actor` now. */
@@ -220,10 +263,16 @@ export type AfterFailure = (failed: Run) => Promise<string | undefined>;
 
 /** Moves `run` to FAILED(code), then audits `run.failed`, runs `after` and raises `alert` (default: a `run-failed` alert) when the save won. */
 export async function failRun(deps: SchedulerDeps, run: Run, code: string, message: string, alert?: AlertDraft, after?: AfterFailure): Promise<StepOutcome> {
-  const failed = await saveTransition(deps, run, { type: "failed", code, message });
+  // With a cleanup to run (the cancel of its own root), the network stays held until it is over.
+  const failed = await saveTransition(deps, run, { type: "failed", code, message }, { keepNetwork: after !== undefined });
   if (!failed) return { outcome: "skipped", reason: "run moved concurrently" };
-  await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.failed", details: { code, message, ...alert?.evidence?.values } });
-  const note = await after?.(failed);
+  let note: string | undefined;
+  try {
+    await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.failed", details: { code, message, ...alert?.evidence?.values } });
+    note = await after?.(failed);
+  } finally {
+    if (after) await releaseAfterCleanup(deps, failed);
+  }
   const draft = alert ?? runFailedRule(run, code, message);
   await raise(deps, { ...draft, ...(note && { message: `${draft.message}; ${note}` }), evidence: { ...draft.evidence, values: { code, ...draft.evidence?.values } } });
   return { outcome: "done", run: failed };

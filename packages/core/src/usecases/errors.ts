@@ -84,7 +84,7 @@ export class NetworkBusyError extends CoreError {
     readonly holder: string,
     options?: ErrorOptions,
   ) {
-    super(`network ${network} is held by proposal ${holder}, whose run there is not final yet; wait for it to finish (payrox status ${holder}) or cancel it (payrox cancel ${holder}), then propose again`, options);
+    super(`network ${network} is held by proposal ${holder}, whose run there is not over yet (running, awaiting approval, or its own root still pending there); wait for it to finish (payrox status ${holder}) or cancel it (payrox cancel ${holder}), then propose again`, options);
   }
 }
 

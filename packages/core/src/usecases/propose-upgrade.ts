@@ -18,7 +18,8 @@ import { approvalSubject } from "../governance/approval.js";
 import { ApprovalAction, approvalHashes, approvalTypedData } from "../governance/typed-data.js";
 import { openApproval } from "./approval-gate.js";
 import { record, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps } from "./deps.js";
-import { NetworkGasCapError, NetworkReadError, ProposalRejectedError, ProposalRejection } from "./errors.js";
+import { isNetworkBusy, NetworkGasCapError, NetworkReadError, ProposalRejectedError, ProposalRejection } from "./errors.js";
+import { endHolderIfUncommittable } from "./end-uncommittable.js";
 
 /** Most networks one proposal may target (every public network of the registry a dispatcher can be on). */
 export const MAX_PROPOSAL_NETWORKS = 21;
@@ -84,7 +85,13 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
   };
   const runs = proposal.networks.map((network) => createRun({ proposalId: proposal.id, network, batchCount: batchCounts.get(network)!, nowMs: now }));
   const batchCount = Math.max(...batchCounts.values());
-  await deps.store.createProposal(proposal, runs);
+  try {
+    await deps.store.createProposal(proposal, runs);
+  } catch (error) {
+    // A holder that can never commit (its approval window closed, or rejected) gives its networks up now.
+    if (!isNetworkBusy(error) || !(await endHolderIfUncommittable(error.holder, deps))) throw error;
+    await deps.store.createProposal(proposal, runs);
+  }
   await record(deps, {
     proposalId: proposal.id,
     event: "proposal.created",

@@ -2,7 +2,8 @@
  * `watchdogSweep` (every minute): raises `late-activation` for runs not activated `grace + 300 s` after
  * their activation time, `tx-stuck` for a run's pending transaction past its replacement budget,
  * `approval-stale` for a proposal awaiting approval past `approvalStaleAfterMs` (resolved by the approval,
- * rejection or cancel that ends the wait), and —
+ * rejection or cancel that ends the wait), ends the runs of a proposal that can never commit (its approval
+ * window closed, or it was rejected) so it stops holding its networks, and —
  * with an event source and a cursor store — one `out-of-band-*` alert per privileged dispatcher event PayRox
  * did not cause (watch-chain.ts). Alerts are deduped by incident in the alert sink, so repeated sweeps don't repeat
  * them; the activation step reports the resolution.
@@ -15,6 +16,7 @@ import { isTerminalRun } from "../run/state-machine.js";
 import type { Proposal, Run } from "../run/types.js";
 import { raise, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
 import { approvalStaleRule } from "../alerts/governance-rules.js";
+import { endUncommittable } from "./end-uncommittable.js";
 import { ApprovalStatus, ApproverStatus } from "../governance/ports.js";
 import { OPERATIONS_AUDIT_STREAM } from "../signers/rotation.js";
 import { watchChain, type ChainWatchReport } from "./watch-chain.js";
@@ -35,6 +37,11 @@ export interface WatchdogSweepReturnType {
   stuck: string[];
   /** Ids of proposals found awaiting approval past `approvalStaleAfterMs` (or their window) in this sweep; absent when none. */
   staleApprovals?: string[];
+  /**
+   * Ids of proposals whose runs this sweep ended because they can never commit (approval window closed, or
+   * rejected with runs a crash left open), freeing their networks; absent when none.
+   */
+  ended?: string[];
   /** Per network, what the chain watcher read (absent without an event source and cursor store). */
   chain?: ChainWatchReport[];
 }
@@ -52,6 +59,10 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
     const open = (await deps.store.listRuns(proposal.id)).filter((run) => !isTerminalRun(run));
     if (open.length === 0) continue;
     result.checked += open.length;
+    if (await endUncommittable(deps, proposal, open, now)) {
+      (result.ended ??= []).push(proposal.id);
+      continue;
+    }
     if (await staleApproval(deps, proposal, now)) (result.staleApprovals ??= []).push(proposal.id);
     for (const run of open) {
       const late = lateActivationRule(run, deps.networks(run.network)?.graceSeconds ?? 60, now);

@@ -70,17 +70,28 @@ export class InMemoryRunStore {
     for (const run of runs) {
       const holder = this.locks.get(run.network);
       const held = holder && this.runs.get(`${holder}/${run.network}`);
-      if (holder && held && !isTerminalRun(held)) throw new NetworkBusyError(run.network, holder);
+      const cleaning = (this.holds.get(run.network) ?? 0) > this.clock.now();
+      if (holder && held && (!isTerminalRun(held) || cleaning)) throw new NetworkBusyError(run.network, holder);
     }
     this.proposals.set(proposal.id, copy(proposal));
     for (const run of runs) {
       this.runs.set(`${run.proposalId}/${run.network}`, copy(run));
       this.locks.set(run.network, proposal.id);
+      this.holds.delete(run.network);
     }
   }
   async releaseNetwork(network: string, proposalId: string): Promise<void> {
     await tick();
-    if (this.locks.get(network) === proposalId) this.locks.delete(network);
+    if (this.locks.get(network) === proposalId) {
+      this.locks.delete(network);
+      this.holds.delete(network);
+    }
+  }
+  /** Until when a final run's cleanup holds each network's lock. */
+  readonly holds = new Map<string, number>();
+  async holdNetwork(network: string, proposalId: string, untilMs: number): Promise<void> {
+    await tick();
+    if (this.locks.get(network) === proposalId) this.holds.set(network, untilMs);
   }
   async networkHolder(network: string): Promise<string | undefined> {
     await tick();
