@@ -7,12 +7,14 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { AWS_CLIENT_BOUNDS } from "@payrox/aws";
+import { AWS_CLIENT_BOUNDS, isServiceUnavailable } from "@payrox/aws";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from "@payrox/aws/testing";
-import { findNetwork, serializeManifest, type ApprovalTargetReader } from "@payrox/core";
+import { findNetwork, jobName, serializeManifest, type ApprovalTargetReader, type ScheduledJob } from "@payrox/core";
+import type { SQSRecord } from "aws-lambda";
 import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../src/env.js";
+import type { GovernedDeps } from "../src/governed-deps.js";
 import { apiOverTable, counterManifest, tableSnapshot, type RequestParts } from "./support/api-harness.js";
 
 const TABLE = "payrox-functions-api-unavailable";
@@ -125,6 +127,28 @@ describe("api handler when the store does not answer", () => {
     expect(answers).toEqual(requests.map((r) => ({ request: `${r.method} ${r.path}`, status: 503, retryAfter: "5", code: "service-unavailable" })));
     expect(await tableSnapshot(db.client as DynamoDBClient, table)).toEqual(before);
     expect((await api.call({ method: "GET", path: `/proposals/${id}` })).status).toBe(200);
+  });
+
+  it("fails the step and watchdog handlers (a retryable error, an SQS batch item failure) instead of hanging while DynamoDB Local is paused", async () => {
+    // Prepare: a proposal whose commit is due, and the handlers over the composition's bounded client
+    const api = await apiOverTable(db.client as DynamoDBClient, `${TABLE}-steps`, { env: { [ENV.DYNAMODB_ENDPOINT]: db.endpoint, ...SHORT_BOUNDS }, storeClientFromEnv: true });
+    const created = await api.call({ method: "POST", path: "/proposals", body: JSON.stringify({ manifest: JSON.parse(serializeManifest(await counterManifest())), networks: ["base"] }) });
+    expect(created.status).toBe(201);
+    const job: ScheduledJob = { name: jobName(created.body.id, "base", "commit", "0"), step: "commit", proposalId: created.body.id, network: "base", attempt: "0", runAtMs: 0 };
+    const { createStepHandler } = await import("../src/step.js");
+    const { createWatchdogHandler } = await import("../src/watchdog.js");
+    const getDeps = () => api.deps as GovernedDeps;
+    // Act
+    const [direct, batch, watchdog] = await whilePaused(async () => [
+      await createStepHandler(getDeps)(job, { awsRequestId: "s1" }).catch((error: unknown) => error),
+      await createStepHandler(getDeps)({ Records: [{ messageId: "m0", body: JSON.stringify(job) } as SQSRecord] }, { awsRequestId: "s2" }),
+      await createWatchdogHandler(getDeps)({}, { awsRequestId: "w1" }).catch((error: unknown) => error),
+    ]);
+    // Assess: each gave up with an error the platform retries (EventBridge/Lambda retry, SQS redelivery), none hung
+    expect(isServiceUnavailable(direct)).toBe(true);
+    expect(batch).toEqual({ batchItemFailures: [{ itemIdentifier: "m0" }] });
+    expect(isServiceUnavailable(watchdog)).toBe(true);
+    expect(api.chainCalls()).toBe(0);
   });
 
   it("answers 503 within a few seconds with the default bounds (no timeout variables set)", async () => {
