@@ -13,7 +13,7 @@
  * paused — holds the activation here, right before it is sent (all-or-none.ts).
  */
 import { StepName, type Proposal, type Run } from "../run/types.js";
-import { cancelRunOnChain } from "./cancel-proposal.js";
+import { releaseOwnRoot } from "./release-root.js";
 import { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
 import { activationNotReadyRule, dispatcherPausedRule, lateActivationRule } from "../alerts/rules.js";
 import { isRemoval, manifestInitializer } from "../manifest/format.js";
@@ -220,28 +220,27 @@ async function holdForAllOrNone(proposal: Proposal, run: Run, blocked: AllOrNone
 
 /**
  * The root expired: the run is EXPIRED, and the expired root — still pending on chain, where it would
- * refuse every later commit — is cancelled in chunks (best effort: a refusal or an error is audited, the
- * run stays EXPIRED either way; `payrox cancel` of the proposal retries it, see `cancelProposal`).
+ * refuse every later commit — is cancelled in chunks naming it, like any root a run leaves behind
+ * ({@link releaseOwnRoot}: audited `run.root-cancelled`; a refusal or an error is audited and the run stays
+ * EXPIRED either way; `payrox cancel` of the proposal retries it, see `cancelProposal`). The `root-expired`
+ * alert names the root and says whether it was cancelled.
  */
 async function expire(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
   const expired = await saveTransition(deps, run, { type: "expired" });
   if (!expired) return { outcome: "skipped", reason: "run moved concurrently" };
   await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.expired" });
   await resolve(deps, { type: AlertType.DISPATCHER_PAUSED, severity: "info", dedupeKey: runIncidentKey(AlertType.DISPATCHER_PAUSED, run.proposalId, run.network), proposalId: run.proposalId, network: run.network, message: `the root on ${run.network} expired; no more activation attempts` });
+  const note = await releaseOwnRoot(expired, deps);
   await raise(deps, {
     type: AlertType.ROOT_EXPIRED,
     severity: "warning",
     dedupeKey: runIncidentKey(AlertType.ROOT_EXPIRED, run.proposalId, run.network),
     proposalId: run.proposalId,
     network: run.network,
-    message: `the committed root on ${run.network} expired before activation; propose again`,
+    message: `the committed root ${proposal.root} on ${run.network} expired before activation; propose again${note ? `; ${note}` : ""}`,
+    evidence: { values: { root: proposal.root, ...(run.committedEpoch !== undefined && { epoch: run.committedEpoch }) } },
   });
   // A hold under all-or-none ends when no run of the proposal is left to hold.
   if (proposal.approval?.allOrNone && (await deps.store.listRuns(proposal.id)).every(isTerminalRun)) await resolve(deps, allOrNoneHeldResolution(proposal.id, "every run has ended (the held roots expired)"));
-  try {
-    await cancelRunOnChain(proposal, run, deps);
-  } catch (error) {
-    await record(deps, { proposalId: run.proposalId, network: run.network, event: "cancel.failed", details: { reason: error instanceof Error ? error.message : String(error) } });
-  }
   return { outcome: "done", run: expired };
 }

@@ -12,8 +12,9 @@
  *
  * A finished proposal can still hold a leftover root: a run that FAILED or EXPIRED after its commit whose
  * own root (its root and committed epoch) is still pending refuses every later commit (`pending-root`).
- * Cancelling such a proposal cancels those roots (`root-cancelled`; the run keeps its final state); only
- * when no final run holds its root does the cancel refuse with {@link ProposalFinishedError}.
+ * Cancelling such a proposal cancels those roots (`root-cancelled`; the run keeps its final state) — also
+ * when other runs of the proposal are still in flight; only when every run is final and none holds its
+ * root does the cancel refuse with {@link ProposalFinishedError}.
  */
 import { cancelChunkSize } from "../manifest/gas-model.js";
 import { ZeroHash } from "../manifest/format.js";
@@ -56,7 +57,8 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
   const results: CancelRunResult[] = [];
   for (const run of runs) {
     if (isTerminalRun(run)) {
-      results.push({ network: run.network, outcome: "already-final", state: run.state });
+      // A sibling that failed (or expired) after its commit may have left its root pending: cancel it too.
+      results.push((await holdsOwnPendingRoot(proposal, run, asActor.gateway)) ? await cancelLeftoverRoot(proposal, run, asActor) : { network: run.network, outcome: "already-final", state: run.state });
       continue;
     }
     let chunks: SentTransaction[] = [];
@@ -97,26 +99,24 @@ async function cancelLeftoverRoots(proposal: Proposal, runs: Run[], deps: Schedu
   if (leftovers.size === 0) throw new ProposalFinishedError(proposal.id, Object.fromEntries(runs.map((r) => [r.network, r.state])));
   const results: CancelRunResult[] = [];
   for (const run of runs) {
-    if (!leftovers.has(run.network)) {
-      results.push({ network: run.network, outcome: "already-final", state: run.state });
-      continue;
-    }
-    const onChain = await cancelRunOnChain(proposal, run, deps);
-    if (!onChain.ok) {
-      results.push({ network: run.network, outcome: "refused", revert: onChain.revert });
-      continue;
-    }
-    const txHash = onChain.chunks.at(-1)?.hash;
-    await record(deps, {
-      proposalId: proposal.id,
-      network: run.network,
-      event: "run.root-cancelled",
-      ...(txHash && { txHash }),
-      details: { state: run.state, root: proposal.root, epoch: run.committedEpoch, chunks: onChain.chunks.length },
-    });
-    results.push({ network: run.network, outcome: "root-cancelled", state: run.state, ...(txHash && { txHash }), chunks: onChain.chunks.length });
+    results.push(leftovers.has(run.network) ? await cancelLeftoverRoot(proposal, run, deps) : { network: run.network, outcome: "already-final", state: run.state });
   }
   return { proposalId: proposal.id, runs: results };
+}
+
+/** Cancels the root a final run left pending (audited `run.root-cancelled`); the run keeps its state. */
+async function cancelLeftoverRoot(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<CancelRunResult> {
+  const onChain = await cancelRunOnChain(proposal, run, deps);
+  if (!onChain.ok) return { network: run.network, outcome: "refused", revert: onChain.revert };
+  const txHash = onChain.chunks.at(-1)?.hash;
+  await record(deps, {
+    proposalId: proposal.id,
+    network: run.network,
+    event: "run.root-cancelled",
+    ...(txHash && { txHash }),
+    details: { state: run.state, root: proposal.root, epoch: run.committedEpoch, chunks: onChain.chunks.length },
+  });
+  return { network: run.network, outcome: "root-cancelled", state: run.state, ...(txHash && { txHash }), chunks: onChain.chunks.length };
 }
 
 /**
