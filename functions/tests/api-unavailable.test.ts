@@ -129,6 +129,18 @@ describe("api handler when the store does not answer", () => {
     expect((await api.call({ method: "GET", path: `/proposals/${id}` })).status).toBe(200);
   });
 
+  it("answers 503 to a container's first governed request while the store is paused, and builds its governance once the store answers", async () => {
+    // Prepare: a fresh container (governance not built yet: it records the policy in the table on first need)
+    const api = await apiOverTable(db.client as DynamoDBClient, `${TABLE}-first`, { env: { [ENV.DYNAMODB_ENDPOINT]: db.endpoint, ...SHORT_BOUNDS }, storeClientFromEnv: true });
+    // Act
+    const paused = await whilePaused(() => api.call({ method: "GET", path: "/policy" }));
+    const resumed = await api.call({ method: "GET", path: "/policy" });
+    // Assess: the failed build was not kept
+    expect({ status: paused.status, retryAfter: paused.headers["retry-after"], code: paused.body.error?.code }).toEqual({ status: 503, retryAfter: "5", code: "service-unavailable" });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.policyHash).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+
   it("fails the step and watchdog handlers (a retryable error, an SQS batch item failure) instead of hanging while DynamoDB Local is paused", async () => {
     // Prepare: a proposal whose commit is due, and the handlers over the composition's bounded client
     const api = await apiOverTable(db.client as DynamoDBClient, `${TABLE}-steps`, { env: { [ENV.DYNAMODB_ENDPOINT]: db.endpoint, ...SHORT_BOUNDS }, storeClientFromEnv: true });
