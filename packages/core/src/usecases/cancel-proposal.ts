@@ -54,38 +54,52 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
   const runs = await deps.store.listRuns(proposalId);
   const asActor: SchedulerDeps = { ...deps, actor };
   if (runs.every(isTerminalRun)) return cancelLeftoverRoots(proposal, runs, asActor);
-  const results: CancelRunResult[] = [];
-  for (const run of runs) {
-    if (isTerminalRun(run)) {
-      // A sibling that failed (or expired) after its commit may have left its root pending: cancel it too.
-      results.push((await holdsOwnPendingRoot(proposal, run, asActor.gateway)) ? await cancelLeftoverRoot(proposal, run, asActor) : { network: run.network, outcome: "already-final", state: run.state });
-      continue;
-    }
-    let chunks: SentTransaction[] = [];
-    if (run.state !== "PROPOSED") {
-      const onChain = await cancelRunOnChain(proposal, run, asActor);
-      if (!onChain.ok) {
-        results.push({ network: run.network, outcome: "refused", revert: onChain.revert });
-        continue;
-      }
-      chunks = onChain.chunks;
-    }
-    const txHash = chunks.at(-1)?.hash;
-    const cancelled = await saveTransition(asActor, run, { type: "cancelled" });
-    if (!cancelled) {
-      const stored = await deps.store.getRun(proposalId, run.network);
-      results.push({ network: run.network, outcome: "already-final", state: stored?.state ?? "unknown" });
-      continue;
-    }
-    await record(asActor, { proposalId, network: run.network, event: "run.cancelled", ...(txHash && { txHash }), details: { chunks: chunks.length } });
-    results.push({ network: run.network, outcome: "cancelled", ...(txHash && { txHash }), chunks: chunks.length });
-  }
+  const byNetwork = new Map<string, CancelRunResult>();
+  // The runs in flight first: the veto must not wait on (or fail with) a finished sibling's chain.
+  for (const run of runs.filter((r) => !isTerminalRun(r))) byNetwork.set(run.network, await cancelRunInFlight(proposal, run, asActor));
+  // A sibling that failed (or expired) after its commit may have left its root pending: cancel it too.
+  for (const run of runs.filter(isTerminalRun)) byNetwork.set(run.network, await cancelSiblingLeftover(proposal, run, asActor));
+  const results = runs.map((run) => byNetwork.get(run.network)!);
   if (proposal.approval && results.some((r) => r.outcome === "cancelled")) {
     // The cancel is the decision both governance incidents wait for (the sink drops a resolution of none).
     await resolve(asActor, approvalStaleResolution(proposalId, `cancelled by ${actor}`));
     if (proposal.approval.allOrNone) await resolve(asActor, allOrNoneHeldResolution(proposalId, `cancelled by ${actor}`));
   }
   return { proposalId, runs: results };
+}
+
+/** Cancels an unfinished run: its root on chain first (unless PROPOSED), then the run. */
+async function cancelRunInFlight(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<CancelRunResult> {
+  let chunks: SentTransaction[] = [];
+  if (run.state !== "PROPOSED") {
+    const onChain = await cancelRunOnChain(proposal, run, deps);
+    if (!onChain.ok) return { network: run.network, outcome: "refused", revert: onChain.revert };
+    chunks = onChain.chunks;
+  }
+  const txHash = chunks.at(-1)?.hash;
+  const cancelled = await saveTransition(deps, run, { type: "cancelled" });
+  if (!cancelled) {
+    const stored = await deps.store.getRun(proposal.id, run.network);
+    return { network: run.network, outcome: "already-final", state: stored?.state ?? "unknown" };
+  }
+  await record(deps, { proposalId: proposal.id, network: run.network, event: "run.cancelled", ...(txHash && { txHash }), details: { chunks: chunks.length } });
+  return { network: run.network, outcome: "cancelled", ...(txHash && { txHash }), chunks: chunks.length };
+}
+
+/**
+ * The leftover root of a final run whose siblings are being cancelled, cancelled; a chain that can't be
+ * read or a cancel that errors is audited (`cancel.failed`) and reported as refused, never thrown: the
+ * cancel of the runs in flight stands, and the same request retries the leftover.
+ */
+async function cancelSiblingLeftover(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<CancelRunResult> {
+  try {
+    if (!(await holdsOwnPendingRoot(proposal, run, deps.gateway))) return { network: run.network, outcome: "already-final", state: run.state };
+    return await cancelLeftoverRoot(proposal, run, deps);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await record(deps, { proposalId: proposal.id, network: run.network, event: "cancel.failed", details: { reason } });
+    return { network: run.network, outcome: "refused", revert: `cancel-failed: ${reason.slice(0, 200)}` };
+  }
 }
 
 /**

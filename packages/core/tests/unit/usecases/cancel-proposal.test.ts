@@ -154,6 +154,28 @@ describe("cancelProposal", () => {
     expect((await h.audit.list(proposal.id)).find((e) => e.event === "run.root-cancelled")).toMatchObject({ actor: "alice", network: "base", details: { state: "FAILED", root: proposal.root, epoch: 1 } });
   });
 
+  it("still cancels the runs in flight when a failed sibling's chain can't be read, reporting that sibling as refused", async () => {
+    // Prepare: as above, and base's RPC is down at the cancel
+    const { h, deps, proposal } = await proposed(["ethereum", "base"]);
+    h.gateway.script = (network, call) => (network === "base" && call.kind === "apply" ? { name: "FacetHasNoCode", args: ["0x1000"] } : undefined);
+    for (let i = 0; i < 50 && (await h.store.getRun(proposal.id, "base"))!.state !== "FAILED"; i++) await fireDueJobs(h, deps, () => 0, 1);
+    h.gateway.script = () => undefined;
+    const readState = h.gateway.readState.bind(h.gateway);
+    h.gateway.readState = async (network) => {
+      if (network === "base") throw new Error("rpc down");
+      return readState(network);
+    };
+    // Act
+    const result = await cancelProposal(proposal.id, "alice", deps);
+    // Assess
+    expect(result.runs).toEqual([
+      { network: "ethereum", outcome: "cancelled", txHash: expect.any(String), chunks: 1 },
+      { network: "base", outcome: "refused", revert: "cancel-failed: rpc down" },
+    ]);
+    expect(h.gateway.state("ethereum")).toMatchObject({ pendingRoot: ZeroHash });
+    expect((await h.audit.list(proposal.id)).filter((e) => e.event === "cancel.failed").at(-1)).toMatchObject({ network: "base", details: { reason: "rpc down" } });
+  });
+
   it("cancels the root of an EXPIRED run whose own best-effort cancel failed", async () => {
     // Prepare: base applied, the activation job lost until after the expiry window; expire's cancel errors once
     const { h, deps, proposal } = await proposed(["base"]);
