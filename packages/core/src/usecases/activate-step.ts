@@ -13,6 +13,7 @@
  * paused — holds the activation here, right before it is sent (all-or-none.ts).
  */
 import { StepName, type Proposal, type Run } from "../run/types.js";
+import { cancelRunOnChain } from "./cancel-proposal.js";
 import { releaseOwnRoot } from "./release-root.js";
 import { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
 import { activationNotReadyRule, dispatcherPausedRule, lateActivationRule } from "../alerts/rules.js";
@@ -230,7 +231,7 @@ async function expire(proposal: Proposal, run: Run, deps: SchedulerDeps): Promis
   if (!expired) return { outcome: "skipped", reason: "run moved concurrently" };
   await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.expired" });
   await resolve(deps, { type: AlertType.DISPATCHER_PAUSED, severity: "info", dedupeKey: runIncidentKey(AlertType.DISPATCHER_PAUSED, run.proposalId, run.network), proposalId: run.proposalId, network: run.network, message: `the root on ${run.network} expired; no more activation attempts` });
-  const note = await releaseOwnRoot(expired, deps);
+  const note = expired.committedEpoch === undefined ? await cancelUnrecordedEpoch(proposal, expired, deps) : await releaseOwnRoot(expired, deps);
   await raise(deps, {
     type: AlertType.ROOT_EXPIRED,
     severity: "warning",
@@ -243,4 +244,17 @@ async function expire(proposal: Proposal, run: Run, deps: SchedulerDeps): Promis
   // A hold under all-or-none ends when no run of the proposal is left to hold.
   if (proposal.approval?.allOrNone && (await deps.store.listRuns(proposal.id)).every(isTerminalRun)) await resolve(deps, allOrNoneHeldResolution(proposal.id, "every run has ended (the held roots expired)"));
   return { outcome: "done", run: expired };
+}
+
+/**
+ * A run committed before its epoch was recorded: its root is cancelled as `cancelRunOnChain` finds it
+ * (only when its own journaled commit confirmed); best effort, a failure is audited.
+ */
+async function cancelUnrecordedEpoch(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<undefined> {
+  try {
+    await cancelRunOnChain(proposal, run, deps);
+  } catch (error) {
+    await record(deps, { proposalId: run.proposalId, network: run.network, event: "cancel.failed", details: { reason: error instanceof Error ? error.message : String(error) } });
+  }
+  return undefined;
 }

@@ -255,6 +255,20 @@ describe("runStep", () => {
     expect(expired.message).toMatch(/was cancelled on base/);
   });
 
+  it("still cancels the expired root of a run committed before its epoch was recorded (found through its own journaled commit)", async () => {
+    // Prepare: base applied, its stored run without committedEpoch (an older record)
+    const ctx = await proposed(["base"]);
+    const applied = await advanceUntil(ctx, "base", RunState.APPLIED);
+    delete ctx.h.store.runs.get(`${ctx.proposal.id}/base`)!.committedEpoch;
+    ctx.h.clock.ms = applied.etaMs! + 86_400_000 + 10_000;
+    // Act
+    await fireDueJobs(ctx.h, ctx.deps, () => 0, 1);
+    // Assess
+    expect(await ctx.h.store.getRun(ctx.proposal.id, "base")).toMatchObject({ state: "EXPIRED" });
+    expect(ctx.h.gateway.state("base").pendingRoot).toBe("0x" + "00".repeat(32));
+    expect(ctx.h.gateway.sends.filter((s) => s.call.kind === "cancel").map((s) => s.call)).toEqual([{ kind: "cancel", root: ctx.proposal.root, epoch: 1n, maxUnstage: expect.any(Number) }]);
+  });
+
   it("says in the root-expired alert that the expired root may still be pending when its cancel fails, and audits cancel.failed", async () => {
     // Prepare
     const ctx = await proposed(["base"]);
