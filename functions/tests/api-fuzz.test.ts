@@ -1,7 +1,9 @@
 /**
  * Property-based fuzz of the HTTP API handler against the real DynamoDB Local (issue 13, defect 3):
- * random methods, paths (ids with unicode, percent-escapes, `#`, huge lengths), headers, bodies (deep
- * nesting, huge strings, wrong types, near-valid proposals) and list cursors (garbage and forged keys).
+ * random methods, paths over every route (ids with unicode, percent-escapes, `#`, huge lengths, trailing
+ * slashes), headers (none, hostile, wrong content types), bodies (deep nesting, huge strings, wrong types,
+ * near-valid proposals and approvals, base64 of raw bytes or of nothing), `limit`s JavaScript parses oddly
+ * (`1e309`, `0x10`, `-1`) and list cursors (garbage and forged keys).
  * Whatever arrives, the API answers a status below 500 with a JSON body, every 4xx carries
  * `{ error: { code, message } }`, and a 4xx writes nothing (the whole table is compared before and after).
  */
@@ -52,12 +54,15 @@ const segment = fc.oneof(
   fc.array(fc.oneof(fc.constantFrom("%", "%E0", "%A4", "%zz", "%C3%A9", "%ff"), fc.string({ maxLength: 3 })), { maxLength: 6 }).map((parts) => parts.join("")),
 );
 
+/** Every route of the API (routes.ts), with hostile ids, and paths next to them. */
 const path = fc.oneof(
   segment.map((id) => `/proposals/${id}`),
   segment.map((id) => `/proposals/${id}/audit`),
   segment.map((id) => `/proposals/${id}/cancel`),
   segment.map((id) => `/proposals/${id}/approvals`),
-  fc.constantFrom("/proposals", "/proposals/", "/networks", "/", "", "//", "/proposals//audit", "/networks/x", "/policy", "/policy/", "/proposals//approvals"),
+  segment.map((id) => `/proposals/${id}/review`),
+  fc.tuple(segment, fc.constantFrom("audit", "cancel", "approvals", "review")).map(([id, tail]) => `/proposals/${id}/${tail}/`),
+  fc.constantFrom("/proposals", "/proposals/", "/networks", "/networks/live", "/networks/live/", "/alerts", "/alerts/", "/", "", "//", "/proposals//audit", "/proposals//review", "/networks/x", "/policy", "/policy/", "/proposals//approvals"),
   fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.join("/")}`),
 );
 
@@ -82,9 +87,28 @@ const nearValidBody = fc
     return `{${parts.join(",")}}`;
   });
 
+/** A body close to a signed approval (POST /proposals/{id}/approvals), with hostile fields. */
+const approvalBody = fc
+  .record(
+    {
+      action: fc.oneof(fc.constantFrom("Approve", "Reject", "Withdraw"), hostileString, fc.integer()),
+      nonce: fc.oneof(fc.nat({ max: 3 }), fc.integer(), fc.double(), hostileString, fc.constant(1e309)),
+      signature: fc.oneof(
+        fc.uint8Array({ minLength: 0, maxLength: 70 }).map((b) => `0x${Buffer.from(b).toString("hex")}`),
+        fc.constantFrom(`0x${"00".repeat(65)}`, `0x${"ff".repeat(65)}`, `0x${"ff".repeat(64)}`, `0x${"11".repeat(64)}1b`, `0x${"ab".repeat(9_000)}`),
+        hostileString,
+      ),
+      approver: fc.oneof(fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => `0x${Buffer.from(b).toString("hex")}`), hostileString),
+      extra: fc.jsonValue({ maxDepth: 2 }),
+    },
+    { requiredKeys: [] },
+  )
+  .map((r) => JSON.stringify(r).replace("1e+309", "1e309"));
+
 const body = fc.option(
   fc.oneof(
     { weight: 4, arbitrary: nearValidBody },
+    { weight: 2, arbitrary: approvalBody },
     { weight: 2, arbitrary: fc.json({ maxDepth: 5 }) },
     { weight: 2, arbitrary: deepJson.map((deep) => `{"manifest":${deep},"networks":["base"]}`) },
     { weight: 1, arbitrary: deepJson },
@@ -104,8 +128,15 @@ const cursor = fc.oneof(
   ),
 );
 
+/** `limit` values: hostile text, numbers around the bounds, and numbers JavaScript parses oddly. */
+const limit = fc.oneof(
+  hostileString,
+  fc.integer({ min: -5, max: 200 }).map(String),
+  fc.constantFrom("1e309", "-1e309", "1e2", "0x10", "0b1", "Infinity", "NaN", "1.5", " 3", "3 ", "", "-0", "+5", "5,5", "00000000000000000000001", String(2 ** 53 + 1)),
+);
+
 const query = fc.option(
-  fc.record({ limit: fc.option(fc.oneof(hostileString, fc.integer({ min: -5, max: 200 }).map(String)), { nil: undefined }), cursor: fc.option(cursor, { nil: undefined }), other: fc.option(hostileString, { nil: undefined }) }, { requiredKeys: [] }),
+  fc.record({ limit: fc.option(limit, { nil: undefined }), cursor: fc.option(cursor, { nil: undefined }), other: fc.option(hostileString, { nil: undefined }) }, { requiredKeys: [] }),
   { nil: undefined },
 );
 
@@ -115,21 +146,24 @@ const anyRequest: fc.Arbitrary<RequestParts> = fc
     path,
     body,
     isBase64Encoded: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+    /** A base64 body that is not base64 of text: raw bytes (not UTF-8), or characters outside the alphabet. */
+    rawBase64: fc.option(fc.oneof(fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString("base64")), hostileString), { nil: undefined }),
     query,
-    headers: fc.option(fc.dictionary(hostileString, hostileString, { maxKeys: 4 }), { nil: undefined }),
+    headers: fc.option(fc.oneof(fc.dictionary(hostileString, hostileString, { maxKeys: 4 }), fc.constant(null), fc.constantFrom<Record<string, string>>({ "content-type": "text/plain" }, { "content-type": "application/x-www-form-urlencoded" }, { "content-type": "multipart/form-data; boundary=x" }, { "content-encoding": "gzip", "content-type": "application/json" })), { nil: undefined }),
   })
-  .map((r) => ({
+  .map(({ rawBase64, ...r }) => ({
     ...r,
     path: r.path.replaceAll("__existing__", existingId),
-    ...(r.body !== undefined && r.isBase64Encoded && { body: Buffer.from(r.body).toString("base64") }),
+    ...(r.body !== undefined && r.isBase64Encoded && { body: rawBase64 ?? Buffer.from(r.body).toString("base64") }),
     query: r.query === undefined ? undefined : (Object.fromEntries(Object.entries(r.query).filter(([, v]) => v !== undefined)) as Record<string, string>),
   }))
-  .map(({ query: q, headers, body: b, ...rest }) => ({ ...rest, ...(q && { query: q }), ...(headers && { headers }), ...(b !== undefined && { body: b }) }));
+  .map(({ query: q, headers, body: b, ...rest }) => ({ ...rest, ...(q && { query: q }), ...(headers !== undefined && { headers }), ...(b !== undefined && { body: b }) }));
 
-/** Most requests go to the two routes that take the richest input: POST /proposals and GET /proposals. */
+/** Most requests go to the routes that take the richest input: POST /proposals, GET /proposals and POST approvals. */
 const request: fc.Arbitrary<RequestParts> = fc.oneof(
   { weight: 3, arbitrary: anyRequest },
   { weight: 2, arbitrary: nearValidBody.map((b): RequestParts => ({ method: "POST", path: "/proposals", body: b })) },
+  { weight: 1, arbitrary: approvalBody.map((b): RequestParts => ({ method: "POST", path: `/proposals/${existingId}/approvals`, body: b })) },
   { weight: 1, arbitrary: fc.record({ limit: fc.option(fc.integer({ min: 1, max: 3 }).map(String), { nil: undefined }), cursor }, { requiredKeys: ["cursor"] }).map((q): RequestParts => ({ method: "GET", path: "/proposals", query: JSON.parse(JSON.stringify(q)) })) },
 );
 

@@ -3,14 +3,15 @@
  * server, an anvil node with the dispatcher, from the devnet's e2e harness): a run that failed after its
  * commit left its root pending, and `POST /proposals/{id}/cancel` answered 409 `proposal-finished`. The
  * run now cancels its own root; when that cancel could not go through, the API's cancel does it; and a
- * proposal of a facet without code is refused before it commits.
+ * proposal of a facet without code is refused before it commits. A run whose root expired on chain cancels
+ * it the same way.
  */
 import { buildManifest, proposeUpgrade, serializeManifest, type DispatcherGateway } from "@payrox/core";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Contract, ZeroHash } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadArtifact } from "../../contracts/lib/artifacts.js";
-import { driveToTerminal, schedulerDeps, startE2eWorld, type E2eWorld } from "../../packages/devnet/tests/support/e2e-harness.js";
+import { counterManifest, driveToTerminal, schedulerDeps, startE2eWorld, type E2eWorld } from "../../packages/devnet/tests/support/e2e-harness.js";
 import { createApiHandler } from "../src/api.js";
 import { apiEvent } from "./support/api-harness.js";
 
@@ -119,5 +120,35 @@ describe("POST /proposals/{id}/cancel of a finished proposal", () => {
     expect((await world.audit.list(proposal.id)).find((e) => e.event === "run.root-cancelled")).toMatchObject({ actor: expect.any(String), txHash: first.body.runs[0].txHash });
     expect(second.status).toBe(409);
     expect(second.body.error.code).toBe("proposal-finished");
+  });
+});
+
+describe("a run whose root expired on chain", () => {
+  it("is EXPIRED, cancels its root on chain (audited run.root-cancelled) and the root-expired alert names the root", async () => {
+    // Prepare: a valid proposal; right before its activation, the chain's clock jumps past ETA + expiry window
+    const manifest = await counterManifest(world, NET, "expires");
+    const { proposal } = await proposeUpgrade({ manifestJson: serializeManifest(manifest), networks: [NET], proposer: "e2e" }, deps);
+    const provider = world.networks[NET]!.provider;
+    let jumped = false;
+    const beforeStep = async (job: { step: string }) => {
+      if (job.step !== "activate" || jumped) return;
+      jumped = true;
+      const state = await deps.gateway.readState(NET);
+      const latest = await provider.getBlock("latest");
+      await provider.send("evm_increaseTime", [state.pendingEta + state.expiryWindowSeconds - latest!.timestamp + 10]);
+      await provider.send("evm_mine", []);
+    };
+    // Act
+    const runs = await driveToTerminal(deps, world.scheduler, proposal.id, [NET], { beforeStep });
+    // Assess
+    expect(jumped).toBe(true);
+    expect(runs[NET]).toMatchObject({ state: "EXPIRED" });
+    expect(await pending()).toEqual({ root: ZeroHash, epoch: 0n });
+    const cancelled = (await world.audit.list(proposal.id)).find((e) => e.event === "run.root-cancelled");
+    expect(cancelled).toMatchObject({ details: { state: "EXPIRED", root: proposal.root, epoch: runs[NET]!.committedEpoch, chunks: 1 } });
+    expect((await provider.getTransactionReceipt(cancelled!.txHash!))!.status).toBe(1);
+    const expired = deps.alerts.alerts.find((a) => a.type === "root-expired" && a.proposalId === proposal.id);
+    expect(expired?.message).toContain(proposal.root);
+    expect(expired?.message).toContain(`was cancelled on ${NET}`);
   });
 });

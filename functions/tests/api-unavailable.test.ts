@@ -7,12 +7,15 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { AWS_CLIENT_BOUNDS } from "@payrox/aws";
+import { AWS_CLIENT_BOUNDS, isServiceUnavailable } from "@payrox/aws";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from "@payrox/aws/testing";
-import { serializeManifest } from "@payrox/core";
+import { findNetwork, jobName, serializeManifest, type ApprovalTargetReader, type ScheduledJob } from "@payrox/core";
+import type { SQSRecord } from "aws-lambda";
+import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../src/env.js";
-import { apiOverTable, counterManifest } from "./support/api-harness.js";
+import type { GovernedDeps } from "../src/governed-deps.js";
+import { apiOverTable, counterManifest, tableSnapshot, type RequestParts } from "./support/api-harness.js";
 
 const TABLE = "payrox-functions-api-unavailable";
 /** Short bounds for most cases: one attempt may take 500 ms, two attempts. */
@@ -81,6 +84,83 @@ describe("api handler when the store does not answer", () => {
     }
     expect(resumed.status).toBe(200);
     expect(resumed.body.proposal.id).toBe(id);
+  });
+
+  it("answers 503 with Retry-After on every route that reads or writes the store while DynamoDB Local is paused, approvals and cancel included", async () => {
+    // Prepare: a proposal under a 1-of-1 approval policy (so the approval routes reach the store), read through the bounded client
+    const [alice, bob] = [new Wallet("0x" + "a1".repeat(32)), new Wallet("0x" + "b2".repeat(32))];
+    const policy = { approvals: { approvers: [{ id: "alice", address: alice.address, kind: "eoa" }, { id: "bob", address: bob.address, kind: "eoa" }], threshold: 1, windowSeconds: 3600, proposerMap: { anonymous: alice.address }, allOrNone: false } };
+    const targets: ApprovalTargetReader = { target: async (network) => ({ network, chainId: findNetwork(network)!.chainId, dispatcher: "0x00000000000000000000000000000000000d15ca", activationDelaySeconds: 3600, expiryWindowSeconds: 86_400 }) };
+    const table = `${TABLE}-governed`;
+    const api = await apiOverTable(db.client as DynamoDBClient, table, {
+      env: { [ENV.DYNAMODB_ENDPOINT]: db.endpoint, [ENV.APPROVAL_POLICY]: JSON.stringify(policy), ...SHORT_BOUNDS },
+      overrides: { approvalReaders: { targets } },
+      storeClientFromEnv: true,
+    });
+    const manifest = await counterManifest();
+    const created = await api.call({ method: "POST", path: "/proposals", body: JSON.stringify({ manifest: JSON.parse(serializeManifest(manifest)), networks: ["arbitrum-one"] }) });
+    expect({ status: created.status, error: created.body.error }).toEqual({ status: 201, error: undefined });
+    const id = created.body.id as string;
+    const signature = JSON.stringify({ action: "Approve", nonce: 0, signature: "0x" + "11".repeat(65) });
+    const requests: RequestParts[] = [
+      { method: "GET", path: "/proposals" },
+      { method: "GET", path: `/proposals/${id}` },
+      { method: "GET", path: `/proposals/${id}/audit` },
+      { method: "GET", path: `/proposals/${id}/review` },
+      { method: "GET", path: `/proposals/${id}/approvals` },
+      { method: "POST", path: `/proposals/${id}/approvals`, body: signature },
+      { method: "POST", path: `/proposals/${id}/cancel` },
+      { method: "GET", path: "/alerts" },
+    ];
+    const before = await tableSnapshot(db.client as DynamoDBClient, table);
+    // Act
+    const answers = await whilePaused(async () => {
+      const out: { request: string; status: number; retryAfter: unknown; code: unknown }[] = [];
+      for (const request of requests) {
+        const { status, headers, body } = await api.call(request);
+        out.push({ request: `${request.method} ${request.path}`, status, retryAfter: headers["retry-after"], code: body.error?.code });
+      }
+      return out;
+    });
+    // Assess: every one a 503 asking to retry, nothing written meanwhile (POST /proposals, covered above, is left
+    // out: a write the paused table received may land once it resumes — its 503 says to read before retrying)
+    expect(answers).toEqual(requests.map((r) => ({ request: `${r.method} ${r.path}`, status: 503, retryAfter: "5", code: "service-unavailable" })));
+    expect(await tableSnapshot(db.client as DynamoDBClient, table)).toEqual(before);
+    expect((await api.call({ method: "GET", path: `/proposals/${id}` })).status).toBe(200);
+  });
+
+  it("answers 503 to a container's first governed request while the store is paused, and builds its governance once the store answers", async () => {
+    // Prepare: a fresh container (governance not built yet: it records the policy in the table on first need)
+    const api = await apiOverTable(db.client as DynamoDBClient, `${TABLE}-first`, { env: { [ENV.DYNAMODB_ENDPOINT]: db.endpoint, ...SHORT_BOUNDS }, storeClientFromEnv: true });
+    // Act
+    const paused = await whilePaused(() => api.call({ method: "GET", path: "/policy" }));
+    const resumed = await api.call({ method: "GET", path: "/policy" });
+    // Assess: the failed build was not kept
+    expect({ status: paused.status, retryAfter: paused.headers["retry-after"], code: paused.body.error?.code }).toEqual({ status: 503, retryAfter: "5", code: "service-unavailable" });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.policyHash).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+
+  it("fails the step and watchdog handlers (a retryable error, an SQS batch item failure) instead of hanging while DynamoDB Local is paused", async () => {
+    // Prepare: a proposal whose commit is due, and the handlers over the composition's bounded client
+    const api = await apiOverTable(db.client as DynamoDBClient, `${TABLE}-steps`, { env: { [ENV.DYNAMODB_ENDPOINT]: db.endpoint, ...SHORT_BOUNDS }, storeClientFromEnv: true });
+    const created = await api.call({ method: "POST", path: "/proposals", body: JSON.stringify({ manifest: JSON.parse(serializeManifest(await counterManifest())), networks: ["base"] }) });
+    expect(created.status).toBe(201);
+    const job: ScheduledJob = { name: jobName(created.body.id, "base", "commit", "0"), step: "commit", proposalId: created.body.id, network: "base", attempt: "0", runAtMs: 0 };
+    const { createStepHandler } = await import("../src/step.js");
+    const { createWatchdogHandler } = await import("../src/watchdog.js");
+    const getDeps = () => api.deps as GovernedDeps;
+    // Act
+    const [direct, batch, watchdog] = await whilePaused(async () => [
+      await createStepHandler(getDeps)(job, { awsRequestId: "s1" }).catch((error: unknown) => error),
+      await createStepHandler(getDeps)({ Records: [{ messageId: "m0", body: JSON.stringify(job) } as SQSRecord] }, { awsRequestId: "s2" }),
+      await createWatchdogHandler(getDeps)({}, { awsRequestId: "w1" }).catch((error: unknown) => error),
+    ]);
+    // Assess: each gave up with an error the platform retries (EventBridge/Lambda retry, SQS redelivery), none hung
+    expect(isServiceUnavailable(direct)).toBe(true);
+    expect(batch).toEqual({ batchItemFailures: [{ itemIdentifier: "m0" }] });
+    expect(isServiceUnavailable(watchdog)).toBe(true);
+    expect(api.chainCalls()).toBe(0);
   });
 
   it("answers 503 within a few seconds with the default bounds (no timeout variables set)", async () => {

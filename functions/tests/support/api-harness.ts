@@ -23,7 +23,8 @@ export interface RequestParts {
   body?: string;
   isBase64Encoded?: boolean;
   query?: Record<string, string>;
-  headers?: Record<string, string>;
+  /** The request's headers; `null` sends an event without any (a client that sent none). */
+  headers?: Record<string, string> | null;
 }
 
 /** An API Gateway HTTP API (payload v2) event for `parts`. */
@@ -33,7 +34,7 @@ export function apiEvent(parts: RequestParts): APIGatewayProxyEventV2 {
     routeKey: "$default",
     rawPath: parts.path,
     rawQueryString: new URLSearchParams(parts.query ?? {}).toString(),
-    headers: parts.headers ?? { "content-type": "application/json" },
+    headers: (parts.headers === null ? undefined : (parts.headers ?? { "content-type": "application/json" })) as APIGatewayProxyEventV2["headers"],
     ...(parts.query && { queryStringParameters: parts.query }),
     ...(parts.body !== undefined && { body: parts.body }),
     isBase64Encoded: parts.isBase64Encoded ?? false,

@@ -131,8 +131,12 @@ export class ApiUnreachableError extends CliError {
 
 /** A devnet run ended with networks that did not activate (`payrox devnet up --exit` exits 1). */
 export class DevnetIncompleteError extends CliError {
-  constructor(readonly states: Record<string, string>) {
-    super(`not every network activated: ${Object.entries(states).map(([n, s]) => `${n} ${s}`).join(", ")}`);
+  constructor(
+    readonly states: Record<string, string>,
+    /** What the devnet could not do (the example not proposed, a proposal not followed to the end). */
+    readonly problems: readonly string[] = [],
+  ) {
+    super([`not every network activated: ${Object.entries(states).map(([n, s]) => `${n} ${s}`).join(", ") || "none followed"}`, ...problems].join("; "));
   }
 }
 

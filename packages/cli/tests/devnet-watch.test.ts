@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiClient, type ProposalView } from "../src/api-client.js";
 import { ProgressDisplay } from "../src/devnet/progress.js";
-import { watchProposal } from "../src/devnet/watch.js";
+import { followEach, watchProposal } from "../src/devnet/watch.js";
 import { ApiRequestError } from "../src/errors.js";
 
 const FINAL: ProposalView = {
@@ -74,15 +74,45 @@ describe("watchProposal", () => {
     await expect(watching).resolves.toBeUndefined();
   });
 
-  it("ends with the refusal when the API answers a 4xx no retry can change", async () => {
-    // Prepare
-    const { client, proposalReads } = await apiAnswering([json(404, { error: { code: "proposal-not-found", message: "no proposal p1" } })]);
-    const { display } = capture();
+  it("keeps polling and reports when the API answers any 4xx (404, 409, 403, 400), then follows it once it answers", async () => {
+    // Prepare: refusals a DynamoDB restart, a misrouted proxy or a half-applied write can cause, then the final state
+    const refusal = (status: number, code: string) => json(status, { error: { code, message: `refused ${code}` } });
+    const { client, proposalReads } = await apiAnswering([refusal(404, "proposal-not-found"), refusal(409, "conflict"), refusal(403, "forbidden"), refusal(400, "invalid-proposal-id"), json(200, FINAL)]);
+    const { display, text } = capture();
     // Act
-    const error = await watchProposal(client, "p1", display, { pollMs: 10 }).catch((e: unknown) => e);
+    const view = await watchProposal(client, "p1", display, { pollMs: 10, maxBackoffMs: 20 });
     // Assess
-    expect(error).toBeInstanceOf(ApiRequestError);
-    expect(error).toMatchObject({ status: 404, code: "proposal-not-found" });
-    expect(proposalReads()).toBe(1);
+    expect(view?.runs[0]?.state).toBe("ACTIVATED");
+    expect(proposalReads()).toBe(5);
+    for (const code of ["404 proposal-not-found", "409 conflict", "403 forbidden", "400 invalid-proposal-id"]) expect(text()).toContain(code);
+    expect(text()).toContain("the API answers again after 4 failed attempt(s)");
+  });
+});
+
+describe("followEach", () => {
+  it("reports a proposal it could not follow (an API refusal, a failed chain read) and goes on with the next, never throwing", async () => {
+    // Prepare
+    const { display, text } = capture();
+    const followed: string[] = [];
+    const follow = async (id: string) => {
+      followed.push(id);
+      if (id === "p1") throw new ApiRequestError(409, "proposal-closed", "the proposal was rejected", "http://127.0.0.1/proposals/p1/approvals");
+      if (id === "p2") throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+      return `summary of ${id}`;
+    };
+    // Act
+    const result = await followEach(["p1", "p2", "p3"], follow, (m) => display.note(m));
+    // Assess
+    expect(followed).toEqual(["p1", "p2", "p3"]);
+    expect(result).toEqual({ results: ["summary of p3"], problems: [expect.stringContaining("p1"), expect.stringContaining("p2")] });
+    expect(text()).toMatch(/following p1 stopped.*409 proposal-closed.*the devnet keeps running/);
+    expect(text()).toMatch(/following p2 stopped.*ECONNREFUSED.*the devnet keeps running/);
+  });
+
+  it("stops at the first proposal whose follow-up was aborted (undefined), without a problem", async () => {
+    // Act
+    const result = await followEach(["p1", "p2"], async (id) => (id === "p1" ? undefined : id), () => undefined);
+    // Assess
+    expect(result).toEqual({ results: [], problems: [] });
   });
 });

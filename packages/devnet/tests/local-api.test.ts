@@ -4,6 +4,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalApi, type LocalApi } from "../src/index.js";
 
@@ -80,6 +81,33 @@ describe("startLocalApi", () => {
     const response = await fetch(`${api.url}/boom`);
     expect(response.status).toBe(500);
     expect(((await response.json()) as { error: unknown }).error).toMatchObject({ code: "internal" });
+  });
+
+  it("hands a path that starts with // to the handler as that path (never as a host), and never answers 5xx for one that is no URL", async () => {
+    // Prepare: an authority-looking path ("//host/…", an invalid host "//[", an invalid port) as an attacker sends it
+    const host = { host: `127.0.0.1:${api.port}` };
+    // Act
+    const answers = await Promise.all(["//proposals/x", "//[", "//a:99999/", "//[::1]:0/proposals"].map((path) => raw("GET", path, host)));
+    // Assess
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect(answers.map((a) => (JSON.parse(a.body) as { path: string }).path)).toEqual(["//proposals/x", "//[", "//a:99999/", "//[::1]:0/proposals"]);
+  });
+
+  it("never answers 5xx for any request target a client can send (property)", async () => {
+    // Prepare: targets of printable ASCII (what an HTTP client lets through), authority-looking ones often
+    const target = fc.oneof(
+      fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 }).map((p) => `/${p}`),
+      fc.string({ unit: fc.constantFrom("/", "[", "]", ":", "@", "%", "?", "#", "\\", ".", "a", "9"), maxLength: 20 }).map((p) => `//${p}`),
+    );
+    const host = { host: `127.0.0.1:${api.port}` };
+    // Act + Assess
+    await fc.assert(
+      fc.asyncProperty(target, async (path) => {
+        const { status } = await raw("GET", path, host);
+        expect(status, path).toBeLessThan(500);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("binds 127.0.0.1 only", () => {

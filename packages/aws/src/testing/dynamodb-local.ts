@@ -11,6 +11,7 @@
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync } from "node:fs";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -71,7 +72,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     try {
       return await startOnPort(port, options.readyTimeoutMs ?? 30_000, options.dbPath);
     } catch (error) {
-      const portTaken = error instanceof DynamoDbLocalStartError && /BindException|Address already in use/i.test(error.outputTail);
+      const portTaken = error instanceof DynamoDbLocalStartError && /BindException|Address already in use|Failed to bind/i.test(`${error.message}\n${error.outputTail}`);
       if (!portTaken || options.port !== undefined || attempt >= 3) throw error;
     }
   }
@@ -112,7 +113,37 @@ async function startOnPort(port: number, readyTimeoutMs: number, dbPath?: string
       await sleep(100);
     }
   }
+  // A port picked free can be taken before Java binds it; then Java fails to bind and exits, while the
+  // process that took it — another test's DynamoDB Local — answered the check above. Only our child's server is ours.
+  if ((await listeningPid(port, child.pid!)) === false) {
+    await stop();
+    throw new DynamoDbLocalStartError(`port ${port} is answered by another process, not the DynamoDB Local started here (BindException)`, output.text());
+  }
   return { endpoint, port, pid: child.pid!, client, stop };
+}
+
+/**
+ * Whether `pid` holds the socket listening on TCP `port` (Linux: `/proc/net/tcp{,6}` and `/proc/<pid>/fd`);
+ * undefined where that can't be told (another OS, an unreadable `/proc`).
+ */
+async function listeningPid(port: number, pid: number): Promise<boolean | undefined> {
+  if (process.platform !== "linux") return undefined;
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const text = await readFile(table, "utf8").catch(() => "");
+    for (const line of text.split("\n").slice(1)) {
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      const fields = line.trim().split(/\s+/);
+      if (fields.length >= 10 && fields[3] === "0A" && parseInt(fields[1]!.split(":").pop()!, 16) === port) inodes.add(fields[9]!);
+    }
+  }
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => undefined);
+  if (inodes.size === 0 || fds === undefined) return undefined;
+  for (const fd of fds) {
+    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+    if (inodes.has(/^socket:\[(\d+)\]$/.exec(link)?.[1] ?? "")) return true;
+  }
+  return false;
 }
 
 /** A free TCP port on all interfaces (where DynamoDB Local binds). */

@@ -5,10 +5,12 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { GetItemCommand, ListTablesCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { createTable } from "../../src/index.js";
+import { createTable, DynamoDbLocalStartError } from "../../src/index.js";
 import { startDynamoDbLocal, type DynamoDbLocal, type DynamoDbLocalOptions } from "../../src/testing/dynamodb-local.js";
 
 const dir = mkdtempSync(join(tmpdir(), "payrox-dynamodb-local-"));
@@ -47,5 +49,27 @@ describe("startDynamoDbLocal", () => {
     const second = await restartedAfterWrite({});
     // Assess
     expect((await second.client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+  });
+});
+
+describe("startDynamoDbLocal on a port another server answers", () => {
+  it("refuses to hand out a server that is not its own child (the port was taken before Java bound it)", async () => {
+    // Prepare: an impostor answering ListTables like DynamoDB Local, on the port DynamoDB Local is asked to use
+    const impostor = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+      res.end('{"TableNames":[]}');
+    });
+    await new Promise<void>((resolve) => impostor.listen(0, resolve));
+    const port = (impostor.address() as AddressInfo).port;
+    try {
+      // Act
+      const started: DynamoDbLocal | unknown = await startDynamoDbLocal({ port }).catch((error: unknown) => error);
+      if (!(started instanceof Error)) running = started as DynamoDbLocal;
+      // Assess
+      expect(started).toBeInstanceOf(DynamoDbLocalStartError);
+      expect((started as Error).message).toContain(`port ${port}`);
+    } finally {
+      await new Promise<void>((resolve) => impostor.close(() => resolve()));
+    }
   });
 });

@@ -78,14 +78,14 @@ for these throwaway local chains only.`,
         maxBatchSize, selectors, jitter, apiPort, out, signal: interrupt.signal,
       });
       const states = Object.fromEntries(devnet.summaries.flatMap((s) => s.networks.map((n) => [`${s.proposalId.slice(0, 8)}/${n.network}`, n.state])));
-      const ok = devnet.summaries.every((s) => s.allActivated && s.audit.ok);
+      const ok = devnet.problems.length === 0 && devnet.summaries.every((s) => s.allActivated && s.audit.ok);
       if (!values.exit && !interrupt.signal.aborted) {
         out.write(`\nThe API (${devnet.apiUrl}) and every service stay up: try "payrox status <id>", "payrox audit <id> --verify", "payrox networks". Ctrl-C stops them.\n`);
         await new Promise((resolve) => interrupt.signal.addEventListener("abort", resolve, { once: true }));
       }
       await devnet.stop();
-      if (!ok && !interrupt.signal.aborted) throw new DevnetIncompleteError(states);
-      return { human: interrupt.signal.aborted ? "stopped every process the devnet started" : "devnet stopped", json: { apiUrl: devnet.apiUrl, summaries: devnet.summaries } };
+      if (!ok && !interrupt.signal.aborted) throw new DevnetIncompleteError(states, devnet.problems);
+      return { human: interrupt.signal.aborted ? "stopped every process the devnet started" : "devnet stopped", json: { apiUrl: devnet.apiUrl, summaries: devnet.summaries, problems: devnet.problems } };
     } finally {
       process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
     }

@@ -38,13 +38,15 @@ with --new-key-id <the new key> — the rotation resumes where it stopped.
     const waitSeconds = integerFlag(values.wait, "wait", NAME, 1);
     const stateFile = resolve(context.cwd, values["state-file"] ?? ".payrox/devnet.json");
     const write = context.stdout ?? (() => undefined);
-    const { KMSClient } = await import("@aws-sdk/client-kms");
-    const { createLocalDynamoClient, LOCAL_CREDENTIALS } = await import("@payrox/aws/testing");
+    const { boundedClientConfig } = await import("@payrox/aws");
+    const { createLocalDynamoClient } = await import("@payrox/aws/testing");
+    const { devnetKmsClient } = await import("../devnet/kms-client.js");
     const { readDevnetState } = await import("../devnet/state.js");
     const { rotateDevnetSigner } = await import("../devnet/key-rotation.js");
     const state = readDevnetState(stateFile);
-    const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
-    const dynamo = createLocalDynamoClient(state.dynamoEndpoint);
+    // Bounded like the devnet's own clients: a KMS server or table that stops answering fails the drill instead of hanging it.
+    const kms = devnetKmsClient(state.kmsUrl, state.kmsRegion);
+    const dynamo = createLocalDynamoClient(state.dynamoEndpoint, boundedClientConfig());
     try {
       const result = await rotateDevnetSigner({
         stateFile,

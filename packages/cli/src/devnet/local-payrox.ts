@@ -9,12 +9,13 @@ import { randomBytes } from "node:crypto";
 import { existsSync, unwatchFile, watchFile } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { KMSClient } from "@aws-sdk/client-kms";
+import type { KMSClient } from "@aws-sdk/client-kms";
 import { boundedClientConfig, DynamoJobStore } from "@payrox/aws";
-import { createLocalDynamoClient, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
+import { createLocalDynamoClient } from "@payrox/aws/testing";
 import type { Alert, AlertSink, SchedulerDeps, SchedulerOptions } from "@payrox/core";
 import { FileAnchorStore, LocalScheduler, startLocalApi, startWebhookReceiver, type LocalApi, type WebhookReceiver } from "@payrox/devnet";
 import { DEVNET_APPROVAL_POLICY, DEVNET_DEPLOYMENT_ID, DEVNET_PRINCIPAL } from "./approvers.js";
+import { devnetKmsClient } from "./kms-client.js";
 import { readDevnetState, type DevnetState } from "./state.js";
 
 /** Options of {@link startLocalPayRox}. */
@@ -112,7 +113,7 @@ export async function startLocalPayRox(state: DevnetState, options: LocalPayRoxO
   const env = envFor(state);
   // Bounded like the functions' own clients: a paused DynamoDB Local fails calls (API: 503) instead of hanging them.
   const dynamoClient = createLocalDynamoClient(state.dynamoEndpoint, boundedClientConfig(env.awsClientBounds));
-  const kms = new KMSClient({ endpoint: state.kmsUrl, region: state.kmsRegion, credentials: LOCAL_CREDENTIALS });
+  const kms = devnetKmsClient(state.kmsUrl, state.kmsRegion, env.awsClientBounds);
   const instrument = options.instrument ?? {};
   // Metered, the scheduler's jobs go through a client of their own: in AWS they are not in the table.
   const jobClient = instrument.dynamoClient ? createLocalDynamoClient(state.dynamoEndpoint, boundedClientConfig(env.awsClientBounds)) : dynamoClient;

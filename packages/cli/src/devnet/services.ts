@@ -11,9 +11,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { CreateKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
 import { createTable, DynamoChainCursorStore, DynamoNonceStore } from "@payrox/aws";
-import { startDynamoDbLocal, LOCAL_CREDENTIALS } from "@payrox/aws/testing";
+import { startDynamoDbLocal } from "@payrox/aws/testing";
 import { KmsSigner } from "@payrox/chain";
 import { assertCanonicalCreate2, getNetwork, type Network } from "@payrox/core";
 import { startKmsServer, startLocalRelay, type LocalRelay } from "@payrox/devnet";
@@ -23,6 +23,7 @@ import { devWallet, startLocalChain, type LocalChain } from "@payrox/contracts/l
 import { Contract, ContractFactory, parseEther, type JsonRpcProvider, type Wallet } from "ethers";
 import { DevnetDataError, DevnetStartError } from "../errors.js";
 import { checkChainContinuity, checkSavedShape, openDevnetData } from "./data-dir.js";
+import { devnetKmsClient } from "./kms-client.js";
 import { writeDevnetState, type DevnetNetwork, type DevnetState } from "./state.js";
 
 /** Example facets deployed on every network, in this order (same deployer nonces, so the same addresses). */
@@ -111,7 +112,7 @@ export async function startDevnetServices(options: DevnetServicesOptions): Promi
   }
   const kms = await step("local KMS server", () => startKmsServer({ keyFile }));
   stops.push(() => kms.stop());
-  const kmsClient = new KMSClient({ endpoint: kms.url, region: kms.region, credentials: LOCAL_CREDENTIALS });
+  const kmsClient = devnetKmsClient(kms.url, kms.region);
   stops.push(async () => kmsClient.destroy());
   progress(`local KMS server on ${kms.url}`);
 

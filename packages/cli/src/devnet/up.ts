@@ -13,7 +13,7 @@ import { ProgressDisplay, type ProgressOutput } from "./progress.js";
 import { startDevnetServices, type DevnetServices } from "./services.js";
 import { readDevnetState, writeDevnetState, type DevnetState } from "./state.js";
 import { renderSummary, summarize, type DevnetSummary } from "./summary.js";
-import { readAudit, retryPoll, watchProposal } from "./watch.js";
+import { followEach, isRetryablePollError, readAudit, retryPoll, watchProposal } from "./watch.js";
 
 /** Options of {@link devnetUp}. */
 export interface DevnetUpOptions {
@@ -55,6 +55,8 @@ export interface DevnetUp {
   services?: DevnetServices;
   apiUrl: string;
   summaries: DevnetSummary[];
+  /** What could not be done (the example not proposed, a proposal not followed to the end): reported, the devnet kept running. */
+  problems: string[];
   /** Stops the PayRox process and the services this call started (not attached ones). Idempotent. */
   stop(): Promise<void>;
 }
@@ -69,10 +71,10 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
     await payrox?.stop();
     await services?.stop();
   };
+  let state: DevnetState;
   try {
     // The console's address first, so it can be opened while the services start.
     if (options.apiPort) say(`console: http://127.0.0.1:${options.apiPort}/ (served by the PayRox API once it is up, in a few seconds)`);
-    let state: DevnetState;
     if (options.attach) {
       state = readDevnetState(options.attach);
       say(`attached to the devnet of ${options.attach} (${state.networks.length} networks)`);
@@ -95,29 +97,37 @@ export async function devnetUp(options: DevnetUpOptions): Promise<DevnetUp> {
     });
     say(`PayRox API on ${payrox.apiUrl} (scheduler and watchdog running)`);
     say(payrox.consoleUrl ? `console: ${payrox.consoleUrl}` : "console: not built (npm run build), not served");
-    const client = new ApiClient({ baseUrl: payrox.apiUrl, signer: "none" });
-    // Resuming only reads, so a failing read is retried like the progress polls; proposing is not retried (not idempotent).
-    const ids = options.propose === false ? ((await retryPoll("listing unfinished proposals", () => unfinishedProposals(client), say, options)) ?? []) : [await proposeExample(client, state, options.selectors, say)];
-    if (ids.length === 0) say("no unfinished proposal to resume");
-    const summaries: DevnetSummary[] = [];
-    for (const id of ids) {
-      // Under the devnet's 2-of-3 policy nothing is committed before two approvers have signed. Retried
-      // whole like a poll: it re-reads who has signed, so a signature sent before a failure is not resent.
-      if (payrox.consoleUrl) say(`console: ${payrox.consoleUrl}#/proposals/${encodeURIComponent(id)}`);
-      if ((await retryPoll(`approving ${id}`, () => approveAsDevnet(client, id, say), say, options)) === undefined) break;
-      const view = await watchProposal(client, id, display, options);
-      if (!view) break;
-      const audit = await readAudit(client, id, display, options);
-      if (!audit) break;
-      const summary = await summarize(state, view, audit);
-      summaries.push(summary);
-      options.out.write(renderSummary(summary) + "\n");
-    }
-    return { state, ...(services && { services }), apiUrl: payrox.apiUrl, summaries, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+  // From here on the scheduler, the watchdog and the API run: nothing the API answers stops them.
+  const client = new ApiClient({ baseUrl: payrox.apiUrl, signer: "none" });
+  const problems: string[] = [];
+  let ids: string[] = [];
+  try {
+    // Resuming only reads, so a failing read is retried like the progress polls; proposing is not retried (not idempotent).
+    ids = options.propose === false ? ((await retryPoll("listing unfinished proposals", () => unfinishedProposals(client), say, options)) ?? []) : [await proposeExample(client, state, options.selectors, say)];
+  } catch (error) {
+    problems.push(`proposing the example upgrade failed: ${(error as Error).message}`);
+    say(`${problems[0]}; the devnet keeps running (propose with "payrox propose", see "payrox proposals")`);
+  }
+  if (ids.length === 0 && problems.length === 0) say("no unfinished proposal to resume");
+  const followed = await followEach(ids, async (id): Promise<DevnetSummary | undefined> => {
+    // Under the devnet's 2-of-3 policy nothing is committed before two approvers have signed. Retried
+    // whole like a poll: it re-reads who has signed, so a signature sent before a failure is not resent.
+    const consoleUrl = payrox!.consoleUrl;
+    if (consoleUrl) say(`console: ${consoleUrl}#/proposals/${encodeURIComponent(id)}`);
+    if ((await retryPoll(`approving ${id}`, () => approveAsDevnet(client, id, say), say, options, isRetryablePollError)) === undefined) return undefined;
+    const view = await watchProposal(client, id, display, options);
+    if (!view) return undefined;
+    const audit = await readAudit(client, id, display, options);
+    if (!audit) return undefined;
+    const summary = await summarize(state, view, audit);
+    options.out.write(renderSummary(summary) + "\n");
+    return summary;
+  }, say);
+  return { state, ...(services && { services }), apiUrl: payrox.apiUrl, summaries: followed.results, problems: [...problems, ...followed.problems], stop };
 }
 
 async function proposeExample(client: ApiClient, state: DevnetState, selectors: number | undefined, say: (m: string) => void): Promise<string> {

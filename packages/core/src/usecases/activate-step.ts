@@ -14,6 +14,7 @@
  */
 import { StepName, type Proposal, type Run } from "../run/types.js";
 import { cancelRunOnChain } from "./cancel-proposal.js";
+import { releaseOwnRoot } from "./release-root.js";
 import { ACTIVATION_LEAD_MS } from "./apply-batch-step.js";
 import { activationNotReadyRule, dispatcherPausedRule, lateActivationRule } from "../alerts/rules.js";
 import { isRemoval, manifestInitializer } from "../manifest/format.js";
@@ -220,8 +221,10 @@ async function holdForAllOrNone(proposal: Proposal, run: Run, blocked: AllOrNone
 
 /**
  * The root expired: the run is EXPIRED, and the expired root — still pending on chain, where it would
- * refuse every later commit — is cancelled in chunks (best effort: a refusal or an error is audited, the
- * run stays EXPIRED either way; `payrox cancel` of the proposal retries it, see `cancelProposal`).
+ * refuse every later commit — is cancelled in chunks naming it, like any root a run leaves behind
+ * ({@link releaseOwnRoot}: audited `run.root-cancelled`; a refusal or an error is audited and the run stays
+ * EXPIRED either way; `payrox cancel` of the proposal retries it, see `cancelProposal`). The `root-expired`
+ * alert names the root and says whether it was cancelled.
  */
 async function expire(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<StepOutcome> {
   // The network stays held until the expired root's cancel below is over.
@@ -238,20 +241,30 @@ async function expire(proposal: Proposal, run: Run, deps: SchedulerDeps): Promis
 async function endExpired(proposal: Proposal, run: Run, expired: Run, deps: SchedulerDeps): Promise<StepOutcome> {
   await record(deps, { proposalId: run.proposalId, network: run.network, event: "run.expired" });
   await resolve(deps, { type: AlertType.DISPATCHER_PAUSED, severity: "info", dedupeKey: runIncidentKey(AlertType.DISPATCHER_PAUSED, run.proposalId, run.network), proposalId: run.proposalId, network: run.network, message: `the root on ${run.network} expired; no more activation attempts` });
+  const note = expired.committedEpoch === undefined ? await cancelUnrecordedEpoch(proposal, expired, deps) : await releaseOwnRoot(expired, deps);
   await raise(deps, {
     type: AlertType.ROOT_EXPIRED,
     severity: "warning",
     dedupeKey: runIncidentKey(AlertType.ROOT_EXPIRED, run.proposalId, run.network),
     proposalId: run.proposalId,
     network: run.network,
-    message: `the committed root on ${run.network} expired before activation; propose again`,
+    message: `the committed root ${proposal.root} on ${run.network} expired before activation; propose again${note ? `; ${note}` : ""}`,
+    evidence: { values: { root: proposal.root, ...(run.committedEpoch !== undefined && { epoch: run.committedEpoch }) } },
   });
   // A hold under all-or-none ends when no run of the proposal is left to hold.
   if (proposal.approval?.allOrNone && (await deps.store.listRuns(proposal.id)).every(isTerminalRun)) await resolve(deps, allOrNoneHeldResolution(proposal.id, "every run has ended (the held roots expired)"));
+  return { outcome: "done", run: expired };
+}
+
+/**
+ * A run committed before its epoch was recorded: its root is cancelled as `cancelRunOnChain` finds it
+ * (only when its own journaled commit confirmed); best effort, a failure is audited.
+ */
+async function cancelUnrecordedEpoch(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<undefined> {
   try {
     await cancelRunOnChain(proposal, run, deps);
   } catch (error) {
     await record(deps, { proposalId: run.proposalId, network: run.network, event: "cancel.failed", details: { reason: error instanceof Error ? error.message : String(error) } });
   }
-  return { outcome: "done", run: expired };
+  return undefined;
 }

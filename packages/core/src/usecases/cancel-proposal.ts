@@ -16,8 +16,9 @@
  *
  * A finished proposal can still hold a leftover root: a run that FAILED or EXPIRED after its commit whose
  * own root (its root and committed epoch) is still pending refuses every later commit (`pending-root`).
- * Cancelling such a proposal cancels those roots (`root-cancelled`; the run keeps its final state); only
- * when no final run holds its root does the cancel refuse with {@link ProposalFinishedError}.
+ * Cancelling such a proposal cancels those roots (`root-cancelled`; the run keeps its final state) — also
+ * when other runs of the proposal are still in flight; only when every run is final and none holds its
+ * root does the cancel refuse with {@link ProposalFinishedError}.
  */
 import { cancelChunkSize } from "../manifest/gas-model.js";
 import { ZeroHash } from "../manifest/format.js";
@@ -58,44 +59,12 @@ export async function cancelProposal(proposalId: string, actor: string, deps: Sc
   const runs = await deps.store.listRuns(proposalId);
   const asActor: SchedulerDeps = { ...deps, actor };
   if (runs.every(isTerminalRun)) return cancelLeftoverRoots(proposal, runs, asActor);
-  const results: CancelRunResult[] = [];
-  for (const run of runs) {
-    if (isTerminalRun(run)) {
-      results.push({ network: run.network, outcome: "already-final", state: run.state });
-      continue;
-    }
-    let chunks: SentTransaction[] = [];
-    // A PROPOSED run may already have journaled its commit (the step is in flight, or died after signing):
-    // follow it to its end first — its nonce must resolve, and if it landed, its root is ours to cancel.
-    const commit = run.state === RunState.PROPOSED ? await journaledCommit(run, deps) : undefined;
-    if (commit === IN_FLIGHT) {
-      // Waiting here could take until the network's void deadline: the commit step resolves it (lands, or is
-      // voided at its nonce), then a cancel goes through.
-      const revert = "CommitInFlight";
-      await record(asActor, { proposalId, network: run.network, event: "cancel.refused", details: { revert, reason: "the run's commit is journaled and not final yet; cancel again once it has landed or been voided" } });
-      results.push({ network: run.network, outcome: "refused", revert });
-      continue;
-    }
-    if (run.state !== RunState.PROPOSED || commit?.ok) {
-      const onChain = await cancelRunOnChain(proposal, run, asActor);
-      // A landed commit whose root is gone already (cancelled or replaced since) leaves nothing to undo.
-      const nothingPending = run.state === RunState.PROPOSED && !onChain.ok && onChain.revert === "NotPending";
-      if (!onChain.ok && !nothingPending) {
-        results.push({ network: run.network, outcome: "refused", revert: onChain.revert });
-        continue;
-      }
-      chunks = onChain.ok ? onChain.chunks : [];
-    }
-    const txHash = chunks.at(-1)?.hash;
-    const cancelled = await saveTransition(asActor, run, { type: "cancelled" });
-    if (!cancelled) {
-      const stored = await deps.store.getRun(proposalId, run.network);
-      results.push({ network: run.network, outcome: "already-final", state: stored?.state ?? "unknown" });
-      continue;
-    }
-    await record(asActor, { proposalId, network: run.network, event: "run.cancelled", ...(txHash && { txHash }), details: { chunks: chunks.length } });
-    results.push({ network: run.network, outcome: "cancelled", ...(txHash && { txHash }), chunks: chunks.length });
-  }
+  const byNetwork = new Map<string, CancelRunResult>();
+  // The runs in flight first: the veto must not wait on (or fail with) a finished sibling's chain.
+  for (const run of runs.filter((r) => !isTerminalRun(r))) byNetwork.set(run.network, await cancelRunInFlight(proposal, run, asActor));
+  // A sibling that failed (or expired) after its commit may have left its root pending: cancel it too.
+  for (const run of runs.filter(isTerminalRun)) byNetwork.set(run.network, await cancelSiblingLeftover(proposal, run, asActor));
+  const results = runs.map((run) => byNetwork.get(run.network)!);
   if (proposal.approval && results.some((r) => r.outcome === "cancelled")) {
     // The cancel is the decision both governance incidents wait for (the sink drops a resolution of none).
     await resolve(asActor, approvalStaleResolution(proposalId, `cancelled by ${actor}`));
@@ -125,6 +94,54 @@ async function journaledCommit(run: Run, deps: SchedulerDeps): Promise<SendResul
 }
 
 /**
+ * Cancels an unfinished run: its root on chain first (unless PROPOSED with no landed commit), then the run.
+ * A PROPOSED run may already have journaled its commit (the step is in flight, or died after signing): it
+ * is followed to its end first — its nonce must resolve, and if it landed, its root is ours to cancel.
+ */
+async function cancelRunInFlight(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<CancelRunResult> {
+  let chunks: SentTransaction[] = [];
+  const commit = run.state === RunState.PROPOSED ? await journaledCommit(run, deps) : undefined;
+  if (commit === IN_FLIGHT) {
+    // Waiting here could take until the network's void deadline: the commit step resolves it (lands, or is
+    // voided at its nonce), then a cancel goes through.
+    const revert = "CommitInFlight";
+    await record(deps, { proposalId: proposal.id, network: run.network, event: "cancel.refused", details: { revert, reason: "the run's commit is journaled and not final yet; cancel again once it has landed or been voided" } });
+    return { network: run.network, outcome: "refused", revert };
+  }
+  if (run.state !== RunState.PROPOSED || commit?.ok) {
+    const onChain = await cancelRunOnChain(proposal, run, deps);
+    // A landed commit whose root is gone already (cancelled or replaced since) leaves nothing to undo.
+    const nothingPending = run.state === RunState.PROPOSED && !onChain.ok && onChain.revert === "NotPending";
+    if (!onChain.ok && !nothingPending) return { network: run.network, outcome: "refused", revert: onChain.revert };
+    chunks = onChain.ok ? onChain.chunks : [];
+  }
+  const txHash = chunks.at(-1)?.hash;
+  const cancelled = await saveTransition(deps, run, { type: "cancelled" });
+  if (!cancelled) {
+    const stored = await deps.store.getRun(proposal.id, run.network);
+    return { network: run.network, outcome: "already-final", state: stored?.state ?? "unknown" };
+  }
+  await record(deps, { proposalId: proposal.id, network: run.network, event: "run.cancelled", ...(txHash && { txHash }), details: { chunks: chunks.length } });
+  return { network: run.network, outcome: "cancelled", ...(txHash && { txHash }), chunks: chunks.length };
+}
+
+/**
+ * The leftover root of a final run whose siblings are being cancelled, cancelled; a chain that can't be
+ * read or a cancel that errors is audited (`cancel.failed`) and reported as refused, never thrown: the
+ * cancel of the runs in flight stands, and the same request retries the leftover.
+ */
+async function cancelSiblingLeftover(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<CancelRunResult> {
+  try {
+    if (!(await holdsOwnPendingRoot(proposal, run, deps.gateway))) return { network: run.network, outcome: "already-final", state: run.state };
+    return await cancelLeftoverRoot(proposal, run, deps);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await record(deps, { proposalId: proposal.id, network: run.network, event: "cancel.failed", details: { reason } });
+    return { network: run.network, outcome: "refused", revert: `cancel-failed: ${reason.slice(0, 200)}` };
+  }
+}
+
+/**
  * Cancels the roots that finished runs left pending; the runs keep their final state. Reads the chain only
  * for FAILED/EXPIRED runs that committed, so a cancelled or activated proposal never reaches the gateway.
  * @throws {ProposalFinishedError} when no run left its own root pending
@@ -137,28 +154,26 @@ async function cancelLeftoverRoots(proposal: Proposal, runs: Run[], deps: Schedu
   if (leftovers.size === 0) throw new ProposalFinishedError(proposal.id, Object.fromEntries(runs.map((r) => [r.network, r.state])));
   const results: CancelRunResult[] = [];
   for (const run of runs) {
-    if (!leftovers.has(run.network)) {
-      results.push({ network: run.network, outcome: "already-final", state: run.state });
-      continue;
-    }
-    const onChain = await cancelRunOnChain(proposal, run, deps);
-    if (!onChain.ok) {
-      results.push({ network: run.network, outcome: "refused", revert: onChain.revert });
-      continue;
-    }
-    const txHash = onChain.chunks.at(-1)?.hash;
-    // The leftover root held the network for this proposal: it is free now.
-    await deps.store.releaseNetwork(run.network, proposal.id);
-    await record(deps, {
-      proposalId: proposal.id,
-      network: run.network,
-      event: "run.root-cancelled",
-      ...(txHash && { txHash }),
-      details: { state: run.state, root: proposal.root, epoch: run.committedEpoch, chunks: onChain.chunks.length },
-    });
-    results.push({ network: run.network, outcome: "root-cancelled", state: run.state, ...(txHash && { txHash }), chunks: onChain.chunks.length });
+    results.push(leftovers.has(run.network) ? await cancelLeftoverRoot(proposal, run, deps) : { network: run.network, outcome: "already-final", state: run.state });
   }
   return { proposalId: proposal.id, runs: results };
+}
+
+/** Cancels the root a final run left pending (audited `run.root-cancelled`); the run keeps its state. */
+async function cancelLeftoverRoot(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<CancelRunResult> {
+  const onChain = await cancelRunOnChain(proposal, run, deps);
+  if (!onChain.ok) return { network: run.network, outcome: "refused", revert: onChain.revert };
+  const txHash = onChain.chunks.at(-1)?.hash;
+  // The leftover root held the network for this proposal: it is free now.
+  await deps.store.releaseNetwork(run.network, proposal.id);
+  await record(deps, {
+    proposalId: proposal.id,
+    network: run.network,
+    event: "run.root-cancelled",
+    ...(txHash && { txHash }),
+    details: { state: run.state, root: proposal.root, epoch: run.committedEpoch, chunks: onChain.chunks.length },
+  });
+  return { network: run.network, outcome: "root-cancelled", state: run.state, ...(txHash && { txHash }), chunks: onChain.chunks.length };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * `releaseOwnRoot`: a run that fails after its commit leaves its root pending on chain, where it refuses
- * every later commit on that network (`pending-root`). Right after the failure is saved, the run cancels
+ * `releaseOwnRoot`: a run that fails after its commit, or whose root expired, leaves its root pending on
+ * chain, where it refuses every later commit on that network (`pending-root`). Right after the failure is saved, the run cancels
  * that root — only when the dispatcher's pending root and epoch are exactly the run's root and
  * `committedEpoch`, never another proposal's — in the same journaled chunks as a cancel
  * (`<proposal>:<network>:cancel:<k>`). Best effort: a refusal or an error is audited and said in the
@@ -11,7 +11,7 @@ import { cancelRunOnChain, holdsOwnPendingRoot } from "./cancel-proposal.js";
 import { record, type SchedulerDeps } from "./deps.js";
 
 /**
- * Cancels the root `failed` (a run just moved to FAILED) left pending; returns the sentence its failure
+ * Cancels the root `failed` (a run just moved to FAILED or EXPIRED) left pending; returns the sentence its
  * alert ends with, or undefined when it had nothing pending of its own.
  * @example await failRun(deps, run, code, message, alert, (failed) => releaseOwnRoot(failed, deps))
  */
@@ -30,7 +30,7 @@ export async function releaseOwnRoot(failed: Run, deps: SchedulerDeps): Promise<
       ...(txHash && { txHash }),
       details: { state: failed.state, root: proposal.root, epoch: failed.committedEpoch, chunks: onChain.chunks.length },
     });
-    return `its root (epoch ${failed.committedEpoch}) was cancelled on ${failed.network}, so later proposals can commit`;
+    return `its root ${proposal.root} (epoch ${failed.committedEpoch}) was cancelled on ${failed.network}, so later proposals can commit`;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     await record(deps, { ...where, event: "cancel.failed", details: { reason } });

@@ -112,7 +112,7 @@ const CONSOLE_HEADERS = {
 /** Serves `/`, `/config.json` and `/assets/<file>` of the built console; false for any other path (the API's). */
 async function serveConsole(req: IncomingMessage, res: ServerResponse, dir: string): Promise<boolean> {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
-  const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+  const path = requestUrl(req).pathname;
   const asset = /^\/assets\/([A-Za-z0-9_-]+\.(?:js|css|svg))$/.exec(path)?.[1];
   const file = path === "/" || path === "/index.html" ? "index.html" : path === "/config.json" ? "config.json" : asset ? `assets/${asset}` : undefined;
   if (!file) return false;
@@ -130,7 +130,7 @@ async function serveConsole(req: IncomingMessage, res: ServerResponse, dir: stri
 
 /** The payload-v2 event API Gateway would build for this request. */
 function toEvent(req: IncomingMessage, body: Buffer, requestId: string, principal: string): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const url = requestUrl(req);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
   const query: Record<string, string> = {};
@@ -161,6 +161,22 @@ function toEvent(req: IncomingMessage, body: Buffer, requestId: string, principa
     isBase64Encoded: false,
   };
   return event as APIGatewayProxyEventV2;
+}
+
+/**
+ * The request's target on this server. A path is always a path: `//host/…` is not resolved as another
+ * authority (which would route `//proposals/x` to `/x`, and throw on `//[`); an absolute-form target
+ * (`http://host/path`, a proxy's) keeps its path and query.
+ */
+function requestUrl(req: Pick<IncomingMessage, "url">): URL {
+  const target = req.url ?? "/";
+  if (target.startsWith("/")) return new URL(`http://127.0.0.1${target}`);
+  try {
+    const absolute = new URL(target);
+    return new URL(`http://127.0.0.1${absolute.pathname}${absolute.search}`);
+  } catch {
+    return new URL(`http://127.0.0.1/${target}`);
+  }
 }
 
 /** The body, or undefined when it exceeds `max` bytes (the rest is not read). */

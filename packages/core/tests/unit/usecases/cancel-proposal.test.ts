@@ -127,6 +127,55 @@ describe("cancelProposal", () => {
     expect(await h.store.getRun(second.id, "base")).toMatchObject({ state: "ACTIVATED", committedEpoch: 2 });
   });
 
+  it("cancels the root a FAILED run left pending while another network's run of the proposal is still in flight", async () => {
+    // Prepare: base failed after committing epoch 1 (its own cancel errored); ethereum committed and is not final
+    const { h, deps, proposal } = await proposed(["ethereum", "base"]);
+    h.gateway.script = (network, call) => (network === "base" && call.kind === "apply" ? { name: "FacetHasNoCode", args: ["0x1000"] } : undefined);
+    const send = h.gateway.send.bind(h.gateway);
+    h.gateway.send = async (network, stepId, call) => {
+      if (call.kind === "cancel") throw new Error("rpc down");
+      return send(network, stepId, call);
+    };
+    for (let i = 0; i < 50 && (await h.store.getRun(proposal.id, "base"))!.state !== "FAILED"; i++) await fireDueJobs(h, deps, () => 0, 1);
+    Object.assign(h.gateway, { send, script: () => undefined });
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", committedEpoch: 1 });
+    expect((await h.store.getRun(proposal.id, "ethereum"))!.state).not.toMatch(/^(FAILED|CANCELLED|EXPIRED|ACTIVATED)$/);
+    expect(h.gateway.state("base")).toMatchObject({ pendingRoot: proposal.root, pendingEpoch: 1n });
+    // Act
+    const result = await cancelProposal(proposal.id, "alice", deps);
+    // Assess: both roots are gone; the failed run keeps its state
+    expect(result.runs).toEqual([
+      { network: "ethereum", outcome: "cancelled", txHash: expect.any(String), chunks: 1 },
+      { network: "base", outcome: "root-cancelled", state: "FAILED", txHash: expect.any(String), chunks: 1 },
+    ]);
+    expect(h.gateway.state("base")).toMatchObject({ pendingRoot: ZeroHash });
+    expect(h.gateway.state("ethereum")).toMatchObject({ pendingRoot: ZeroHash });
+    expect(Object.fromEntries((await h.store.listRuns(proposal.id)).map((r) => [r.network, r.state]))).toEqual({ base: "FAILED", ethereum: "CANCELLED" });
+    expect((await h.audit.list(proposal.id)).find((e) => e.event === "run.root-cancelled")).toMatchObject({ actor: "alice", network: "base", details: { state: "FAILED", root: proposal.root, epoch: 1 } });
+  });
+
+  it("still cancels the runs in flight when a failed sibling's chain can't be read, reporting that sibling as refused", async () => {
+    // Prepare: as above, and base's RPC is down at the cancel
+    const { h, deps, proposal } = await proposed(["ethereum", "base"]);
+    h.gateway.script = (network, call) => (network === "base" && call.kind === "apply" ? { name: "FacetHasNoCode", args: ["0x1000"] } : undefined);
+    for (let i = 0; i < 50 && (await h.store.getRun(proposal.id, "base"))!.state !== "FAILED"; i++) await fireDueJobs(h, deps, () => 0, 1);
+    h.gateway.script = () => undefined;
+    const readState = h.gateway.readState.bind(h.gateway);
+    h.gateway.readState = async (network) => {
+      if (network === "base") throw new Error("rpc down");
+      return readState(network);
+    };
+    // Act
+    const result = await cancelProposal(proposal.id, "alice", deps);
+    // Assess
+    expect(result.runs).toEqual([
+      { network: "ethereum", outcome: "cancelled", txHash: expect.any(String), chunks: 1 },
+      { network: "base", outcome: "refused", revert: "cancel-failed: rpc down" },
+    ]);
+    expect(h.gateway.state("ethereum")).toMatchObject({ pendingRoot: ZeroHash });
+    expect((await h.audit.list(proposal.id)).filter((e) => e.event === "cancel.failed").at(-1)).toMatchObject({ network: "base", details: { reason: "rpc down" } });
+  });
+
   it("cancels the root of an EXPIRED run whose own best-effort cancel failed", async () => {
     // Prepare: base applied, the activation job lost until after the expiry window; expire's cancel errors once
     const { h, deps, proposal } = await proposed(["base"]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findNetwork, jobName, NetworkGasCapError, NetworkReadError, parseManifest, planBatches, ProposalRejectedError, proposeUpgrade, RunState, type Network, type ProposeUpgradeParameters } from "../../../src/index.js";
+import { getAddress, id, keccak256, toBeHex } from "ethers";
+import { findNetwork, jobName, manifestInitializer, manifestRoot, NetworkGasCapError, NetworkReadError, parseManifest, planBatches, ProposalRejectedError, proposeUpgrade, RunState, serializeManifest, ZeroAddress, ZeroHash, type Network, type ProposeUpgradeParameters } from "../../../src/index.js";
 import { inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
 
 const NETWORKS = ["ethereum", "base"];
@@ -167,6 +168,42 @@ describe("proposeUpgrade › facet code on the target networks", () => {
     const error = await proposeUpgrade({ manifestJson: syntheticManifestJson(), networks: ["base"], proposer: "alice" }, deps).catch((e: unknown) => e);
     // Assess
     expect(error).toMatchObject({ code: "facet-codehash-mismatch", field: "networks[0]", message: expect.stringContaining(`has code hash 0x${"ab".repeat(32)}`) });
+  });
+
+  /** The synthetic manifest plus a removal (facet zero) and an initializer on a facet of its own. */
+  function withInitAndRemoval(): { json: string; initFacet: string } {
+    const initFacet = getAddress(toBeHex(0x2000, 20));
+    const removal = { selector: id("gone()").slice(0, 10), signature: "gone()", facet: ZeroAddress, facetName: "", codehash: ZeroHash };
+    const entries = [...manifest.entries, removal].sort((a, b) => (a.selector < b.selector ? -1 : 1));
+    const init = { facet: initFacet, facetName: "Init", codehash: keccak256(toBeHex(9, 32)), calldata: "0x" };
+    const root = manifestRoot(entries, manifestInitializer({ init }));
+    return { json: serializeManifest({ ...manifest, entries, init, root }), initFacet };
+  }
+
+  it("refuses a manifest whose initializer has no code on a target network, and never reads code for a removal", async () => {
+    // Prepare: every routed facet is deployed; the initializer is missing on base
+    const { json, initFacet } = withInitAndRemoval();
+    const { h, deps, reads } = withCode((_n, facet) => hashOf(facet));
+    // Act
+    const error = await proposeUpgrade({ manifestJson: json, networks: ["ethereum", "base"], proposer: "alice" }, deps).catch((e: unknown) => e);
+    // Assess
+    expect(error).toMatchObject({ code: "facet-has-no-code", field: "networks[0]", message: expect.stringContaining(`facet ${initFacet.toLowerCase()} has no code on ethereum`) });
+    expect(reads.some((r) => r.endsWith(ZeroAddress))).toBe(false);
+    expect(await h.store.listProposals({ limit: 10 })).toMatchObject({ proposals: [] });
+  });
+
+  it("refuses an initializer with another code hash, and accepts the manifest once the initializer's code matches", async () => {
+    // Prepare
+    const { json, initFacet } = withInitAndRemoval();
+    const initHash = keccak256(toBeHex(9, 32));
+    const other = withCode((_n, facet) => (facet.toLowerCase() === initFacet.toLowerCase() ? `0x${"cd".repeat(32)}` : hashOf(facet)));
+    const same = withCode((_n, facet) => (facet.toLowerCase() === initFacet.toLowerCase() ? initHash : hashOf(facet)));
+    // Act
+    const refused = await proposeUpgrade({ manifestJson: json, networks: ["base"], proposer: "alice" }, other.deps).catch((e: unknown) => e);
+    const accepted = await proposeUpgrade({ manifestJson: json, networks: ["base"], proposer: "alice" }, same.deps);
+    // Assess
+    expect(refused).toMatchObject({ code: "facet-codehash-mismatch", message: expect.stringContaining(`facet ${initFacet.toLowerCase()} on base has code hash 0x${"cd".repeat(32)}`) });
+    expect(accepted.proposal.root).toBe(parseManifest(JSON.parse(json)).root);
   });
 
   it("answers NetworkReadError naming the network when a code read fails, writing nothing", async () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { proposeUpgrade, ZeroHash } from "../../../src/index.js";
 import { fireDueJobs, inMemoryPorts, syntheticManifestJson } from "../../support/in-memory-ports.js";
 
+type Harness = ReturnType<typeof inMemoryPorts>;
+
 async function proposed(networks = ["base"]) {
   const h = inMemoryPorts();
   const deps = h.deps();
@@ -42,6 +44,25 @@ describe("releaseOwnRoot (a run failing after its commit)", () => {
     expect(h.gateway.state("base")).toMatchObject({ pendingRoot: ZeroHash, applied: 0, activeEpoch: 0n });
     expect((await h.audit.list(proposal.id)).find((e) => e.event === "run.root-cancelled")).toMatchObject({ actor: "scheduler", details: { state: "FAILED", root: proposal.root, epoch: 1, chunks: 1 } });
     expect(h.alerts.alerts).toMatchObject([{ type: "codehash-mismatch", severity: "critical", message: expect.stringContaining("was cancelled on base") }]);
+  });
+
+  it.each([
+    ["an apply whose transaction was voided (tx-voided)", "tx-voided", (h: Harness) => (h.gateway.script = (_n, call) => (call.kind === "apply" ? { name: "TxVoided", args: [`0x${"ab".repeat(32)}`, "relay refused it for good", 7] } : undefined))],
+    ["a plan that no longer matches the run (plan-mismatch)", "plan-mismatch", (h: Harness) => { for (const run of h.store.runs.values()) run.batchCount = 99; }],
+    ["an activation that reverts for another reason (ManifestIncomplete)", "ManifestIncomplete", (h: Harness) => (h.gateway.script = (_n, call) => (call.kind === "activate" ? { name: "ManifestIncomplete", args: [0, 6] } : undefined))],
+  ])("cancels its own root after %s", async (_what, code, breakIt) => {
+    // Prepare: committed (epoch 1), then broken
+    const { h, deps, proposal } = await proposed();
+    await fireDueJobs(h, deps, () => 0, 1);
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "COMMITTED", committedEpoch: 1 });
+    breakIt(h);
+    // Act
+    await fireDueJobs(h, deps);
+    // Assess
+    expect(await h.store.getRun(proposal.id, "base")).toMatchObject({ state: "FAILED", failure: { code } });
+    expect(h.gateway.state("base")).toMatchObject({ pendingRoot: ZeroHash });
+    expect((await h.audit.list(proposal.id)).find((e) => e.event === "run.root-cancelled")).toMatchObject({ details: { state: "FAILED", root: proposal.root, epoch: 1 } });
+    expect(h.alerts.alerts.find((a) => a.status === "raised")!.message).toContain(`its root ${proposal.root} (epoch 1) was cancelled on base`);
   });
 
   it("never cancels another proposal's root: leaves a pending root at another epoch alone", async () => {

@@ -237,6 +237,56 @@ describe("runStep", () => {
     expect(ctx.h.gateway.state("base")).toMatchObject({ pendingRoot: "0x" + "00".repeat(32), paused: true });
   });
 
+  it("cancels the root that expired, audits run.root-cancelled and says so (naming the root) in the root-expired alert", async () => {
+    // Prepare: base applied; the activation job comes after ETA + expiry window
+    const ctx = await proposed(["base"]);
+    const applied = await advanceUntil(ctx, "base", RunState.APPLIED);
+    ctx.h.clock.ms = applied.etaMs! + 86_400_000 + 10_000;
+    // Act
+    await fireDueJobs(ctx.h, ctx.deps, () => 0, 1);
+    // Assess
+    expect(await ctx.h.store.getRun(ctx.proposal.id, "base")).toMatchObject({ state: "EXPIRED" });
+    expect(ctx.h.gateway.state("base").pendingRoot).toBe("0x" + "00".repeat(32));
+    const trail = (await ctx.h.audit.list(ctx.proposal.id)).map((e) => e.event).filter((e) => ["run.expired", "cancel.confirmed", "run.root-cancelled"].includes(e));
+    expect(trail).toEqual(["run.expired", "cancel.confirmed", "run.root-cancelled"]);
+    expect((await ctx.h.audit.list(ctx.proposal.id)).find((e) => e.event === "run.root-cancelled")).toMatchObject({ details: { state: "EXPIRED", root: ctx.proposal.root, epoch: 1, chunks: 1 } });
+    const expired = ctx.h.alerts.alerts.find((a) => a.type === "root-expired")!;
+    expect(expired.message).toContain(ctx.proposal.root);
+    expect(expired.message).toMatch(/was cancelled on base/);
+  });
+
+  it("still cancels the expired root of a run committed before its epoch was recorded (found through its own journaled commit)", async () => {
+    // Prepare: base applied, its stored run without committedEpoch (an older record)
+    const ctx = await proposed(["base"]);
+    const applied = await advanceUntil(ctx, "base", RunState.APPLIED);
+    delete ctx.h.store.runs.get(`${ctx.proposal.id}/base`)!.committedEpoch;
+    ctx.h.clock.ms = applied.etaMs! + 86_400_000 + 10_000;
+    // Act
+    await fireDueJobs(ctx.h, ctx.deps, () => 0, 1);
+    // Assess
+    expect(await ctx.h.store.getRun(ctx.proposal.id, "base")).toMatchObject({ state: "EXPIRED" });
+    expect(ctx.h.gateway.state("base").pendingRoot).toBe("0x" + "00".repeat(32));
+    expect(ctx.h.gateway.sends.filter((s) => s.call.kind === "cancel").map((s) => s.call)).toEqual([{ kind: "cancel", root: ctx.proposal.root, epoch: 1n, maxUnstage: expect.any(Number) }]);
+  });
+
+  it("says in the root-expired alert that the expired root may still be pending when its cancel fails, and audits cancel.failed", async () => {
+    // Prepare
+    const ctx = await proposed(["base"]);
+    const applied = await advanceUntil(ctx, "base", RunState.APPLIED);
+    ctx.h.clock.ms = applied.etaMs! + 86_400_000 + 10_000;
+    const send = ctx.h.gateway.send.bind(ctx.h.gateway);
+    ctx.h.gateway.send = async (network, stepId, call) => {
+      if (call.kind === "cancel") throw new Error("rpc down");
+      return send(network, stepId, call);
+    };
+    // Act
+    await fireDueJobs(ctx.h, ctx.deps, () => 0, 1);
+    // Assess
+    expect(await ctx.h.store.getRun(ctx.proposal.id, "base")).toMatchObject({ state: "EXPIRED" });
+    expect((await ctx.h.audit.list(ctx.proposal.id)).find((e) => e.event === "cancel.failed")).toMatchObject({ details: { reason: "rpc down" } });
+    expect(ctx.h.alerts.alerts.find((a) => a.type === "root-expired")!.message).toMatch(/may still be pending on base \(cancel failed: rpc down\); cancel the proposal to retry/);
+  });
+
   it("reschedules instead of holding when the activation is further away than one invocation may wait", async () => {
     const { h, proposal } = await proposed(["base"]);
     const ctx = { h, deps: h.deps(), proposal };
