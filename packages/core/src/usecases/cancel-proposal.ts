@@ -201,14 +201,16 @@ export type OnChainCancel = { ok: true; chunks: SentTransaction[] } | { ok: fals
  * audited (`cancel.confirmed`, with its index); a refusal is audited as `cancel.refused`.
  */
 export async function cancelRunOnChain(proposal: Proposal, run: Run, deps: SchedulerDeps): Promise<OnChainCancel> {
-  const network = deps.networks(run.network);
-  if (!network) throw new RangeError(`network ${run.network} of run ${run.proposalId} is not in the registry`);
-  const maxUnstage = cancelChunkSize(network.maxTxGas);
-  const target = await targetOf(proposal, run, deps);
   const refuse = async (revert: string, args: unknown[]): Promise<OnChainCancel> => {
     await record(deps, { proposalId: run.proposalId, network: run.network, event: "cancel.refused", details: { revert, args: args.map(String) } });
     return { ok: false, revert };
   };
+  const network = deps.networks(run.network);
+  // A network taken out of the configuration since the proposal can't be reached: refused (audited), not a crash
+  // — the proposal's other runs are still cancelled; put the network back to cancel its root.
+  if (!network) return refuse("network-not-configured", [run.network]);
+  const maxUnstage = cancelChunkSize(network.maxTxGas);
+  const target = await targetOf(proposal, run, deps);
   if (!target) return refuse("NotPending", [proposal.root]);
   const chunks: SentTransaction[] = [];
   for (let k = 0; ; k++) {

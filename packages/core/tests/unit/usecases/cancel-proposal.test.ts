@@ -233,6 +233,28 @@ describe("cancelProposal", () => {
     expect(reads).toBe(0);
   });
 
+  it("refuses (audited) a committed run's cancel on a network taken out of the configuration, and still cancels the others", async () => {
+    // Prepare: both runs committed, then base removed from the registry
+    const { h, deps, proposal } = await proposed();
+    await fireDueJobs(h, deps, () => 0, 2);
+    expect((await h.store.listRuns(proposal.id)).map((r) => r.state)).toEqual(["COMMITTED", "COMMITTED"]);
+    const withoutBase = h.deps({ networks: (id: string) => (id === "base" ? undefined : findNetwork(id)) });
+    // Act
+    const result = await cancelProposal(proposal.id, "alice", withoutBase);
+    // Assess
+    expect(result.runs).toEqual([
+      expect.objectContaining({ network: "ethereum", outcome: "cancelled" }),
+      { network: "base", outcome: "refused", revert: "network-not-configured" },
+    ]);
+    expect((await h.store.listRuns(proposal.id)).map((r) => [r.network, r.state])).toEqual([
+      ["ethereum", "CANCELLED"],
+      ["base", "COMMITTED"],
+    ]);
+    expect(h.gateway.sends.filter((s) => s.call.kind === "cancel").map((s) => s.network)).toEqual(["ethereum"]);
+    const refused = (await h.audit.list(proposal.id)).filter((e) => e.event === "cancel.refused");
+    expect(refused).toMatchObject([{ network: "base", details: { revert: "network-not-configured" } }]);
+  });
+
   it("throws ProposalNotFoundError for an unknown id", async () => {
     const { deps } = await proposed(["base"]);
     await expect(cancelProposal("nope", "alice", deps)).rejects.toBeInstanceOf(ProposalNotFoundError);
