@@ -1,6 +1,7 @@
 /**
  * Lambda of the watchdog (EventBridge rule, rate 1 minute): `watchdogSweep` — late activations, stuck
- * transactions, and dispatcher events PayRox did not send (the chain watcher's cursor is in the table) —
+ * transactions, the retried cancel of leftover roots that keep a network busy, and dispatcher events PayRox
+ * did not send (the chain watcher's cursor is in the table) —
  * then `redriveStalledRuns`: the lost next step of a stalled run is scheduled again; then
  * `redeliverAlerts`: alert deliveries left pending (a crash after the ledger write, a failed attempt)
  * are sent again.
@@ -24,13 +25,14 @@ export function createWatchdogHandler(getDeps: () => SchedulerDeps) {
       const result = await watchdogSweep(deps);
       const { redriven } = await redriveStalledRuns(deps);
       const alertDeliveries = await redeliverAlerts(deps);
-      logger.info("watchdog sweep", { checked: result.checked, late: result.late, stuck: result.stuck, chain: result.chain, redriven, alertDeliveries });
+      logger.info("watchdog sweep", { checked: result.checked, late: result.late, stuck: result.stuck, leftoverRoots: result.leftoverRoots, chain: result.chain, redriven, alertDeliveries });
       count("watchdog.checked", result.checked);
       count(MetricName.WATCHDOG_LATE_ACTIVATIONS, result.late.length);
       count(MetricName.WATCHDOG_REDRIVEN, redriven.length);
       count(MetricName.WATCHDOG_REDELIVERED, alertDeliveries.delivered.length);
       recordAlertDeliveriesFailed(alertDeliveries.failed.length);
       reportChainWatchFailures(result);
+      reportLeftoverRootsStillHeld(result);
       return { ...result, redriven, alertDeliveries };
     } finally {
       flushMetrics();
@@ -48,6 +50,14 @@ function reportChainWatchFailures(result: WatchdogSweepReturnType): void {
     logger.warn("chain watcher could not read the network: its cursor stays and the next sweep resumes there; out-of-band events on it are not alerted meanwhile", { network: report.network, error: "error" in report ? report.error : undefined });
   }
   recordChainWatchFailures(failed.length);
+}
+
+/** A leftover root whose retried cancel failed again keeps its network busy: a warning each sweep until it clears. */
+function reportLeftoverRootsStillHeld(result: WatchdogSweepReturnType): void {
+  for (const retry of result.leftoverRoots ?? []) {
+    if (retry.outcome !== "held" && retry.outcome !== "error") continue;
+    logger.warn("watchdog: a leftover root still keeps its network busy; the next sweep retries its cancel (or cancel the proposal)", { ...retry });
+  }
 }
 
 /**

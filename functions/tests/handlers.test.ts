@@ -163,3 +163,27 @@ describe("api handler on an unexpected failure", () => {
     expect(response.body).not.toContain("hunter2");
   });
 });
+
+describe("watchdog handler › leftover roots", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("retries the cancel of a leftover root that keeps a network busy, and warns while it stays held", async () => {
+    // Prepare: a run that failed after its commit holds optimism with no expiry (its own cancel did not go through)
+    const { createWatchdogHandler } = await import("../src/watchdog.js");
+    const { logger } = await import("../src/observability.js");
+    const proposal: Proposal = { id: "p-leftover", manifestJson: "{}", root: `0x${"ab".repeat(32)}`, name: "x", networks: ["optimism"], createdAtMs: Date.now(), proposer: "alice" };
+    const run = createRun({ proposalId: proposal.id, network: "optimism", batchCount: 1, nowMs: Date.now() });
+    await deps.store.createProposal(proposal, [run]);
+    await deps.store.saveRun({ ...run, state: "FAILED", failure: { code: "FacetHasNoCode", message: "x" }, committedEpoch: 1, version: run.version + 1 }, run.version);
+    await deps.store.holdNetwork!("optimism", proposal.id, Number.MAX_SAFE_INTEGER);
+    const warnings: unknown[][] = [];
+    vi.spyOn(logger, "warn").mockImplementation((...args: unknown[]) => void warnings.push(args));
+    // Act: the default gateway can't reach a chain, so the retry fails again
+    const result = await createWatchdogHandler(() => deps)({}, { awsRequestId: "w3" });
+    // Assess
+    expect(result.leftoverRoots).toEqual([{ network: "optimism", proposalId: proposal.id, outcome: "held", reason: expect.stringContaining("gateway not configured") }]);
+    expect(await deps.store.networkHolder("optimism")).toBe(proposal.id);
+    expect((await deps.audit.list(proposal.id)).filter((e) => e.event === "cancel.failed")).toMatchObject([{ actor: "watchdog", network: "optimism" }]);
+    expect(warnings.find(([message]) => typeof message === "string" && /leftover root/.test(message))?.[1]).toMatchObject({ network: "optimism", outcome: "held" });
+  });
+});

@@ -25,6 +25,7 @@ export * from "./governance/ports.js";
 export * from "./usecases/errors.js";
 export * from "./usecases/deps.js";
 export * from "./usecases/watchdog-sweep.js";
+export * from "./usecases/retry-leftover-roots.js";
 export * from "./usecases/redrive-stalled-runs.js";
 export * from "./usecases/redeliver-alerts.js";
 export * from "./usecases/watch-chain.js";

@@ -5,7 +5,7 @@
  */
 import { DeleteCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { isTerminalRun, NetworkBusyError, type Clock, type Proposal, type Run, type RunStore, type StepLease, type StepName } from "@payrox/core/runs";
+import { isTerminalRun, NetworkBusyError, type Clock, type NetworkLock, type Proposal, type Run, type RunStore, type StepLease, type StepName } from "@payrox/core/runs";
 import * as z from "zod";
 import { ProposalExistsError, RunNotFoundError, StoreInputError, VersionConflictError } from "../errors.js";
 import { retryOnCollision } from "./collision-retry.js";
@@ -176,6 +176,13 @@ export class DynamoRunStore implements RunStore {
   async networkHolder(network: string): Promise<string | undefined> {
     const item = await this.#table.get(networkLockKey(network));
     return typeof item?.holder === "string" ? item.holder : undefined;
+  }
+
+  /** `network`'s lock with its cleanup hold, if any (one strongly consistent GetItem; the watchdog's leftover-root retry). */
+  async networkLock(network: string): Promise<NetworkLock | undefined> {
+    const item = await this.#table.get(networkLockKey(network));
+    if (typeof item?.holder !== "string") return undefined;
+    return { network, holder: item.holder, ...(typeof item.cleanupUntilMs === "number" && { cleanupUntilMs: item.cleanupUntilMs }) };
   }
 
   /** The proposal, or undefined (strongly consistent read). */

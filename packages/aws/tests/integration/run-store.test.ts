@@ -217,6 +217,26 @@ describe("DynamoRunStore", () => {
     });
   });
 
+  describe("networkLock", () => {
+    it("reads a network's lock with its holder and cleanup hold, and nothing once it is released", async () => {
+      // Prepare: a run that failed and left its root pending holds the network with no expiry
+      const { proposal, runs } = aProposalWithRuns("p-lock-read", { networks: ["lock-net-read"] });
+      await store().createProposal(proposal, runs);
+      const taken = await store().networkLock("lock-net-read");
+      await store().saveRun({ ...runs[0]!, state: RunState.FAILED, failure: { code: "FacetHasNoCode", message: "x" }, version: 2 }, 1);
+      await store().holdNetwork("lock-net-read", "p-lock-read", Number.MAX_SAFE_INTEGER);
+      // Act
+      const held = await store().networkLock("lock-net-read");
+      await store().releaseNetwork("lock-net-read", "p-lock-read");
+      const released = await store().networkLock("lock-net-read");
+      // Assess
+      expect(taken).toEqual({ network: "lock-net-read", holder: "p-lock-read" });
+      expect(held).toEqual({ network: "lock-net-read", holder: "p-lock-read", cleanupUntilMs: Number.MAX_SAFE_INTEGER });
+      expect(released).toBeUndefined();
+      expect(await store().networkLock("lock-net-never")).toBeUndefined();
+    });
+  });
+
   describe("saveRun", () => {
     it("stores the next version and replaces the whole run (cleared fields disappear)", async () => {
       // Prepare

@@ -31,6 +31,11 @@ export interface RunStore {
   holdNetwork?(network: string, proposalId: string, untilMs: number): Promise<void>;
   /** The proposal holding `network`'s lock, if any (diagnostics, status). */
   networkHolder(network: string): Promise<string | undefined>;
+  /**
+   * `network`'s lock as stored (strongly consistent), with the cleanup hold {@link RunStore.holdNetwork} set:
+   * the watchdog reads it to find networks a leftover root still holds. Absent: no such retry.
+   */
+  networkLock?(network: string): Promise<NetworkLock | undefined>;
   getProposal(id: string): Promise<Proposal | undefined>;
   listProposals(options?: { limit?: number; cursor?: string }): Promise<{ proposals: Proposal[]; cursor?: string }>;
   getRun(proposalId: string, network: string): Promise<Run | undefined>;
@@ -49,6 +54,15 @@ export interface RunStore {
   completeStep(lease: StepLease): Promise<void>;
   /** Whether (run, step, attempt) was completed. */
   isStepComplete(proposalId: string, network: string, step: StepName, attempt: string): Promise<boolean>;
+}
+
+/** A network's lock: the proposal holding it and, once its run is final, until when its cleanup holds it. */
+export interface NetworkLock {
+  network: string;
+  /** The proposal holding the lock. */
+  holder: string;
+  /** Set by {@link RunStore.holdNetwork}; `LEFTOVER_ROOT_HOLD_UNTIL_MS` while a leftover root holds the network. */
+  cleanupUntilMs?: number;
 }
 
 /** One audit event as the caller describes it. */

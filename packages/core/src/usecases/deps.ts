@@ -209,21 +209,24 @@ export interface SaveTransitionOptions {
   keepNetwork?: boolean;
 }
 
-/** How long a leftover root holds its network: until its proposal's cancel clears it (no expiry). */
+/** How long a leftover root holds its network: until the watchdog's retry or its proposal's cancel clears it (no expiry). */
 export const LEFTOVER_ROOT_HOLD_UNTIL_MS = Number.MAX_SAFE_INTEGER;
 
 /**
  * Gives up the network a final run kept for its cleanup ({@link SaveTransitionOptions.keepNetwork}) — unless
  * the cleanup left the run's own root pending (its cancel was refused or failed, or the chain could not be
  * read to tell): that root refuses every later commit there, so the network stays held by this proposal
- * (409 `network-busy` names it) until its cancel (`cancelProposal`) clears the root and releases it.
+ * (409 `network-busy` names it) until the watchdog's retry (`retryLeftoverRoots`) or its cancel
+ * (`cancelProposal`) clears the root and releases it.
+ * @returns whether the network was released (false: still held for the leftover root)
  */
-export async function releaseAfterCleanup(deps: SchedulerDeps, run: Run): Promise<void> {
+export async function releaseAfterCleanup(deps: SchedulerDeps, run: Run): Promise<boolean> {
   if (deps.store.holdNetwork && (await mayHoldOwnRoot(deps, run))) {
     await deps.store.holdNetwork(run.network, run.proposalId, LEFTOVER_ROOT_HOLD_UNTIL_MS);
-    return;
+    return false;
   }
   await deps.store.releaseNetwork(run.network, run.proposalId);
+  return true;
 }
 
 /** Whether `run` (final, after its commit) may still have its own root pending: yes when the chain can't be read. */

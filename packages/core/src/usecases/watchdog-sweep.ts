@@ -3,7 +3,8 @@
  * their activation time, `tx-stuck` for a run's pending transaction past its replacement budget,
  * `approval-stale` for a proposal awaiting approval past `approvalStaleAfterMs` (resolved by the approval,
  * rejection or cancel that ends the wait), ends the runs of a proposal that can never commit (its approval
- * window closed, or it was rejected) so it stops holding its networks, and —
+ * window closed, or it was rejected) so it stops holding its networks, retries the cancel of each leftover root
+ * (a run's own root its single cleanup attempt could not cancel) that keeps a network busy (retry-leftover-roots.ts), and —
  * with an event source and a cursor store — one `out-of-band-*` alert per privileged dispatcher event PayRox
  * did not cause (watch-chain.ts). Alerts are deduped by incident in the alert sink, so repeated sweeps don't repeat
  * them; the activation step reports the resolution.
@@ -20,11 +21,14 @@ import { endUncommittable } from "./end-uncommittable.js";
 import { ApprovalStatus, ApproverStatus } from "../governance/ports.js";
 import { OPERATIONS_AUDIT_STREAM } from "../signers/rotation.js";
 import { watchChain, type ChainWatchReport } from "./watch-chain.js";
+import { retryLeftoverRoots, type LeftoverRootRetry } from "./retry-leftover-roots.js";
 
 /** Options of {@link watchdogSweep}. */
 export interface WatchdogSweepOptions {
   /** Proposals examined per sweep (newest first, as the store lists them). @default 100 */
   limit?: number;
+  /** Networks held by a leftover root whose cancel is retried per sweep (one attempt each; the rest wait for the next sweep). @default 3 */
+  leftoverRootRetries?: number;
 }
 
 /** Result of {@link watchdogSweep}. */
@@ -42,12 +46,18 @@ export interface WatchdogSweepReturnType {
    * rejected with runs a crash left open), freeing their networks; absent when none.
    */
   ended?: string[];
+  /**
+   * Per configured network held by a leftover root (or whose lock could not be read): whether this sweep
+   * cancelled it, found it gone, left it held, deferred it or failed; absent when none.
+   */
+  leftoverRoots?: LeftoverRootRetry[];
   /** Per network, what the chain watcher read (absent without an event source and cursor store). */
   chain?: ChainWatchReport[];
 }
 
 /**
- * Checks recent proposals for late activations and stuck transactions, and the chain for out-of-band events.
+ * Checks recent proposals for late activations and stuck transactions, retries leftover roots' cancels, and
+ * checks the chain for out-of-band events.
  * @example await watchdogSweep({ ...deps, actor: "watchdog" })
  */
 export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepOptions = {}): Promise<WatchdogSweepReturnType> {
@@ -75,6 +85,8 @@ export async function watchdogSweep(deps: SchedulerDeps, options: WatchdogSweepO
     }
     if (deps.monitoring?.events) for (const entry of await deps.audit.list(proposal.id)) if (entry.txHash) auditedTxHashes.add(entry.txHash.toLowerCase());
   }
+  const leftoverRoots = await retryLeftoverRoots(deps, { max: options.leftoverRootRetries ?? 3 });
+  if (leftoverRoots.length > 0) result.leftoverRoots = leftoverRoots;
   // Key rotations' role grants and revocations are PayRox's own too.
   if (deps.monitoring?.events) for (const entry of await deps.audit.list(OPERATIONS_AUDIT_STREAM)) if (entry.txHash) auditedTxHashes.add(entry.txHash.toLowerCase());
   const { events, cursors } = deps.monitoring ?? {};

@@ -31,6 +31,7 @@ import {
   type DispatcherState,
   type Manifest,
   type ManifestEntry,
+  type NetworkLock,
   type Proposal,
   type Run,
   type ScheduledJob,
@@ -96,6 +97,12 @@ export class InMemoryRunStore {
   async networkHolder(network: string): Promise<string | undefined> {
     await tick();
     return this.locks.get(network);
+  }
+  async networkLock(network: string): Promise<NetworkLock | undefined> {
+    await tick();
+    const holder = this.locks.get(network);
+    const cleanupUntilMs = this.holds.get(network);
+    return holder === undefined ? undefined : { network, holder, ...(cleanupUntilMs !== undefined && { cleanupUntilMs }) };
   }
   async getProposal(id: string): Promise<Proposal | undefined> {
     await tick();
