@@ -48,6 +48,8 @@ export async function redriveStalledRuns(deps: SchedulerDeps, options: RedriveSt
     const stalled = (await deps.store.listRuns(proposal.id)).filter((run) => !isTerminalRun(run) && now > dueAtMs(proposal, run) + stallMs);
     if (stalled.length === 0) continue;
     const entries = await deps.audit.list(proposal.id);
+    // The proposal was written but its creator died (or timed out) before auditing it: the trail starts here.
+    if (!entries.some((e) => e.event === PROPOSAL_CREATED_EVENT)) await recordRecoveredCreation(deps, proposal, stalled);
     for (const run of stalled) {
       const last = entries.findLast((e) => e.event === REDRIVE_AUDIT_EVENT && e.network === run.network);
       if (last && now - last.atMs < stallMs) continue;
@@ -63,6 +65,23 @@ export async function redriveStalledRuns(deps: SchedulerDeps, options: RedriveSt
     }
   }
   return { redriven };
+}
+
+/** The audit event of a proposal's creation. */
+const PROPOSAL_CREATED_EVENT = "proposal.created";
+
+/**
+ * Audits the creation of a proposal whose creator stopped between the store's write and the audit (a
+ * request that timed out while the write still landed): `proposal.created` with `recovered: true`, by the
+ * watchdog, so the trail never lacks how the proposal began.
+ */
+async function recordRecoveredCreation(deps: SchedulerDeps, proposal: Proposal, stalled: Run[]): Promise<void> {
+  const batchCount = Math.max(...stalled.map((r) => r.batchCount));
+  await record(deps, {
+    proposalId: proposal.id,
+    event: PROPOSAL_CREATED_EVENT,
+    details: { root: proposal.root, name: proposal.name, networks: proposal.networks, batchCount, proposer: proposal.proposer, cutoverAtMs: proposal.cutoverAtMs, recovered: true, createdAtMs: proposal.createdAtMs },
+  });
 }
 
 /** The second (and later) re-drive of one step: its lease expired twice; a human should look at why. */

@@ -56,6 +56,30 @@ describe("redriveStalledRuns", () => {
     expect(leaseAlerts[0]).toMatchObject({ severity: "warning", status: "raised", network: "base", proposalId: proposal.id, evidence: { values: { step: "commit", redrives: 2 } } });
   });
 
+  it("audits the creation of a proposal whose creator died after the store's write (recovered: true), then re-drives it to the end", async () => {
+    // Prepare: the proposal and its run are in the store, but nothing was audited or scheduled (the request timed out)
+    const source = await proposedOnBase();
+    const h = inMemoryPorts();
+    const deps = h.deps();
+    const runs = await source.h.store.listRuns(source.proposal.id);
+    await h.store.createProposal(source.proposal, runs);
+    expect(await h.audit.list(source.proposal.id)).toEqual([]);
+    // Act
+    h.clock.ms += STALL_MS + 1;
+    const { redriven } = await redriveStalledRuns({ ...deps, actor: "watchdog" }, { stallMs: STALL_MS });
+    await fireDueJobs(h, deps);
+    // Assess
+    expect(redriven).toEqual([`${source.proposal.id}/base commit 0`]);
+    const entries = await h.audit.list(source.proposal.id);
+    expect(entries[0]).toMatchObject({ event: "proposal.created", actor: "watchdog", details: { root: source.proposal.root, proposer: "alice", networks: ["base"], recovered: true } });
+    expect(entries.filter((e) => e.event === "proposal.created")).toHaveLength(1);
+    expect((await h.store.getRun(source.proposal.id, "base"))!.state).toBe("ACTIVATED");
+    // A second sweep finds the creation audited and adds nothing
+    h.clock.ms += STALL_MS + 1;
+    await redriveStalledRuns({ ...deps, actor: "watchdog" }, { stallMs: STALL_MS });
+    expect((await h.audit.list(source.proposal.id)).filter((e) => e.event === "proposal.created")).toHaveLength(1);
+  });
+
   it("leaves alone a run waiting for its earliest commit time or its activation time", async () => {
     // Prepare
     const h = inMemoryPorts();
