@@ -29,6 +29,9 @@ import { RunState, StepName, type Proposal, type Run } from "../run/types.js";
 import { allOrNoneHeldResolution, approvalStaleResolution } from "../alerts/governance-rules.js";
 import { record, resolve, saveTransition, txStepId, type SchedulerDeps } from "./deps.js";
 import { ProposalFinishedError, ProposalNotFoundError } from "./errors.js";
+import { holdsOwnPendingRoot, isTarget, type CancelTarget } from "./own-root.js";
+
+export { holdsOwnPendingRoot } from "./own-root.js";
 
 /** What happened to one network's run. */
 export type CancelRunResult =
@@ -176,22 +179,6 @@ async function cancelLeftoverRoot(proposal: Proposal, run: Run, deps: SchedulerD
   return { network: run.network, outcome: "root-cancelled", state: run.state, ...(txHash && { txHash }), chunks: onChain.chunks.length };
 }
 
-/**
- * Whether a final run left its own commitment pending: FAILED or EXPIRED, committed at a recorded epoch,
- * and the dispatcher's pending root and epoch are exactly those (never another proposal's root).
- */
-export async function holdsOwnPendingRoot(proposal: Proposal, run: Run, gateway: DispatcherGateway): Promise<boolean> {
-  if ((run.state !== RunState.FAILED && run.state !== RunState.EXPIRED) || run.committedEpoch === undefined) return false;
-  const live = await gateway.readState(run.network);
-  return isTarget(live, { root: proposal.root.toLowerCase(), epoch: BigInt(run.committedEpoch) });
-}
-
-/** The commitment a run's cancel names: its root and the epoch its commit took. */
-interface CancelTarget {
-  root: string;
-  epoch: bigint;
-}
-
 /** What {@link cancelRunOnChain} did: the chunks it sent, or the dispatcher's refusal. */
 export type OnChainCancel = { ok: true; chunks: SentTransaction[] } | { ok: false; revert: string };
 
@@ -262,6 +249,3 @@ async function targetOf(proposal: Proposal, run: Run, deps: SchedulerDeps): Prom
   return { root, epoch: live.pendingEpoch };
 }
 
-function isTarget(live: { pendingRoot: string; pendingEpoch: bigint }, target: CancelTarget): boolean {
-  return live.pendingRoot.toLowerCase() === target.root && live.pendingEpoch === target.epoch;
-}

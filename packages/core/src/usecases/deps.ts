@@ -19,8 +19,9 @@ import type { AnchorStore } from "../anchor/ports.js";
 import type { SentTransaction } from "../run/gateway.js";
 import type { AlertSink, AuditEventInput, AuditLog, Clock, RunStore, Scheduler, ScheduledJob } from "../run/ports.js";
 import { isTerminalRun, transition, type RunEvent } from "../run/state-machine.js";
-import { StepName, type Run } from "../run/types.js";
+import { StepName, type Proposal, type Run } from "../run/types.js";
 import { isRunVersionConflict } from "./errors.js";
+import { holdsOwnPendingRoot } from "./own-root.js";
 
 /** Tunables of the use cases; every field has a default. */
 export interface SchedulerOptions {
@@ -234,12 +235,25 @@ async function mayHoldOwnRoot(deps: SchedulerDeps, run: Run): Promise<boolean> {
   if (run.committedEpoch === undefined) return false;
   try {
     const proposal = await deps.store.getProposal(run.proposalId);
-    if (!proposal) return false;
-    const live = await deps.gateway.readState(run.network);
-    return live.pendingRoot.toLowerCase() === proposal.root.toLowerCase() && live.pendingEpoch === BigInt(run.committedEpoch);
+    return proposal !== undefined && (await holdsOwnPendingRoot(proposal, run, deps.gateway));
   } catch {
     return true;
   }
+}
+
+/** The audit event of a proposal's creation. */
+export const PROPOSAL_CREATED_EVENT = "proposal.created";
+
+/**
+ * Audits a proposal's creation (`proposal.created`): by its creator right after the store's write, or by the
+ * watchdog (`extra: { recovered: true, … }`) when the creator stopped in between.
+ */
+export async function recordProposalCreated(deps: SchedulerDeps, proposal: Proposal, batchCount: number, extra: Record<string, unknown> = {}): Promise<void> {
+  await record(deps, {
+    proposalId: proposal.id,
+    event: PROPOSAL_CREATED_EVENT,
+    details: { root: proposal.root, name: proposal.name, networks: proposal.networks, batchCount, proposer: proposal.proposer, cutoverAtMs: proposal.cutoverAtMs, ...extra },
+  });
 }
 
 /** Appends an audit entry as `deps.actor` now. */

@@ -17,7 +17,7 @@ import { StepName, type Proposal, type ProposalPlanLimits, type Run } from "../r
 import { approvalSubject } from "../governance/approval.js";
 import { ApprovalAction, approvalHashes, approvalTypedData } from "../governance/typed-data.js";
 import { openApproval } from "./approval-gate.js";
-import { record, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps } from "./deps.js";
+import { record, recordProposalCreated, SCHEDULER_DEFAULTS, scheduleStep, type SchedulerDeps } from "./deps.js";
 import { isNetworkBusy, NetworkGasCapError, NetworkReadError, ProposalRejectedError, ProposalRejection } from "./errors.js";
 import { endHolderIfUncommittable } from "./end-uncommittable.js";
 
@@ -92,11 +92,7 @@ export async function proposeUpgrade(input: ProposeUpgradeParameters, deps: Sche
     if (!isNetworkBusy(error) || !(await endHolderIfUncommittable(error.holder, deps))) throw error;
     await deps.store.createProposal(proposal, runs);
   }
-  await record(deps, {
-    proposalId: proposal.id,
-    event: "proposal.created",
-    details: { root: proposal.root, name: proposal.name, networks: proposal.networks, batchCount, proposer: proposal.proposer, cutoverAtMs: proposal.cutoverAtMs },
-  });
+  await recordProposalCreated(deps, proposal, batchCount);
   if (approval) {
     // Under a policy nothing is scheduled: the M-th approval schedules the commits (approveProposal).
     const { domainSeparator } = approvalHashes(approvalTypedData(approvalSubject({ ...proposal, approval }), ApprovalAction.APPROVE, 0));

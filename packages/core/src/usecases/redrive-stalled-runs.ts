@@ -11,7 +11,7 @@
 import { StepName, type Proposal, type Run } from "../run/types.js";
 import { APPLY_BATCH_GAP_MS, isTerminalRun } from "../run/state-machine.js";
 import { AlertType } from "../alerts/types.js";
-import { jobName, nextStepOf, raise, record, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
+import { jobName, nextStepOf, PROPOSAL_CREATED_EVENT, raise, record, recordProposalCreated, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
 
 /** Audit event of a re-drive. */
 export const REDRIVE_AUDIT_EVENT = "run.redriven";
@@ -49,7 +49,9 @@ export async function redriveStalledRuns(deps: SchedulerDeps, options: RedriveSt
     if (stalled.length === 0) continue;
     const entries = await deps.audit.list(proposal.id);
     // The proposal was written but its creator died (or timed out) before auditing it: the trail starts here.
-    if (!entries.some((e) => e.event === PROPOSAL_CREATED_EVENT)) await recordRecoveredCreation(deps, proposal, stalled);
+    if (!entries.some((e) => e.event === PROPOSAL_CREATED_EVENT)) {
+      await recordProposalCreated(deps, proposal, Math.max(...stalled.map((r) => r.batchCount)), { recovered: true, createdAtMs: proposal.createdAtMs });
+    }
     for (const run of stalled) {
       const last = entries.findLast((e) => e.event === REDRIVE_AUDIT_EVENT && e.network === run.network);
       if (last && now - last.atMs < stallMs) continue;
@@ -65,23 +67,6 @@ export async function redriveStalledRuns(deps: SchedulerDeps, options: RedriveSt
     }
   }
   return { redriven };
-}
-
-/** The audit event of a proposal's creation. */
-const PROPOSAL_CREATED_EVENT = "proposal.created";
-
-/**
- * Audits the creation of a proposal whose creator stopped between the store's write and the audit (a
- * request that timed out while the write still landed): `proposal.created` with `recovered: true`, by the
- * watchdog, so the trail never lacks how the proposal began.
- */
-async function recordRecoveredCreation(deps: SchedulerDeps, proposal: Proposal, stalled: Run[]): Promise<void> {
-  const batchCount = Math.max(...stalled.map((r) => r.batchCount));
-  await record(deps, {
-    proposalId: proposal.id,
-    event: PROPOSAL_CREATED_EVENT,
-    details: { root: proposal.root, name: proposal.name, networks: proposal.networks, batchCount, proposer: proposal.proposer, cutoverAtMs: proposal.cutoverAtMs, recovered: true, createdAtMs: proposal.createdAtMs },
-  });
 }
 
 /** The second (and later) re-drive of one step: its lease expired twice; a human should look at why. */
