@@ -49,6 +49,11 @@ export function listNetworks(options: ListNetworksOptions = {}): readonly Networ
   return options.kind === undefined ? NETWORKS : NETWORKS.filter((n) => n.kind === options.kind);
 }
 
+/** The registry's networks a deployment configured (`lookup`: the deployment's network lookup, e.g. `deps.networks`). */
+export function configuredNetworks(lookup: (id: string) => Network | undefined): readonly Network[] {
+  return NETWORKS.filter((n) => lookup(n.id) !== undefined);
+}
+
 /** The network with this id, or undefined. */
 export function findNetwork(id: string): Network | undefined {
   return byId.get(id);

@@ -3,7 +3,7 @@
  * the console's networks view. Reads only; a network whose RPC fails is reported, not thrown, so the
  * others still show.
  */
-import { listNetworks } from "../networks/registry.js";
+import { configuredNetworks } from "../networks/registry.js";
 import type { SchedulerDeps } from "./deps.js";
 
 /** One network's live dispatcher state, or why it could not be read. */
@@ -13,7 +13,7 @@ export type LiveNetwork =
 
 /** Reads every network `deps.networks` knows (the configured ones), in registry order, in parallel. */
 export async function readLiveNetworks(deps: Pick<SchedulerDeps, "gateway" | "networks">): Promise<LiveNetwork[]> {
-  const configured = listNetworks().filter((n) => deps.networks(n.id) !== undefined);
+  const configured = configuredNetworks(deps.networks);
   return Promise.all(
     configured.map(async ({ id }): Promise<LiveNetwork> => {
       const dispatcher = (deps.networks(id) as { dispatcher?: string } | undefined)?.dispatcher;

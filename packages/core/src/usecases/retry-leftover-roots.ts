@@ -6,7 +6,7 @@
  * the run's own root — and frees the network once the root is gone. It reads the network locks of the
  * configured networks (not the newest proposals: a leftover can be older than any list the sweep reads).
  */
-import { listNetworks } from "../networks/registry.js";
+import { configuredNetworks } from "../networks/registry.js";
 import type { NetworkLock } from "../run/ports.js";
 import { RunState, type Run } from "../run/types.js";
 import { releaseAfterCleanup, SCHEDULER_DEFAULTS, type SchedulerDeps } from "./deps.js";
@@ -53,7 +53,7 @@ export async function retryLeftoverRoots(deps: SchedulerDeps, options: RetryLeft
   if (!readLock) return [];
   const report: LeftoverRootRetry[] = [];
   const leftovers: Run[] = [];
-  for (const { id: network } of listNetworks().filter((n) => deps.networks(n.id) !== undefined)) {
+  for (const { id: network } of configuredNetworks(deps.networks)) {
     try {
       const run = await leftoverRun(deps, await readLock(network));
       if (run) leftovers.push(run);
